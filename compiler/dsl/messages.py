@@ -1,0 +1,172 @@
+"""Pydantic validation errors, rewritten as diagnostics a platform engineer can act on."""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from compiler.dsl.common import PATTERN_MEANING
+from compiler.errors import Diagnostic, did_you_mean
+from compiler.load.source import Path, SourceDocument, format_path
+
+_FUTURE_CLOUDS = {"azure", "gcp", "oci", "ibm"}
+
+
+def describe_value(value: Any) -> str:
+    """How a YAML value reads in a message: `the number 5`, `a list`, `null`."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the text '{value}'"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def diagnostics_for(
+    source: SourceDocument, model: type[BaseModel], error: ValidationError
+) -> list[Diagnostic]:
+    """One diagnostic per pydantic error, placed at the key or value it is about."""
+    return [_one(source, model, detail) for detail in error.errors(include_url=False)]
+
+
+def _one(source: SourceDocument, model: type[BaseModel], detail: ErrorDetails) -> Diagnostic:
+    path, on_key = _data_path(source.data, detail["loc"])
+    kind = detail["type"]
+    ctx = detail.get("ctx") or {}
+    value = detail.get("input")
+    last = path[-1] if path else ""
+    where = source.key_at(*path) if on_key else source.at(*path)
+    hint = ""
+    if kind == "missing":
+        message = f"missing required field '{last}'"
+        where = source.at(*path[:-1])
+    elif kind == "extra_forbidden":
+        message = f"unknown field '{last}'"
+        where = source.key_at(*path)
+        hint = did_you_mean(str(last), _allowed_keys(model, path[:-1]))
+    elif kind in ("literal_error", "enum"):
+        expected = ctx.get("expected", "")
+        message = f"must be {expected}, not {describe_value(value)}"
+        options = [o.strip().strip("'") for o in expected.replace(" or ", ",").split(",")]
+        if isinstance(value, str):
+            hint = did_you_mean(value, options)
+            if value in _FUTURE_CLOUDS:
+                hint = f"'{value}' is a planned driver; only 'aws' is supported today"
+    elif kind == "string_pattern_mismatch":
+        pattern = ctx.get("pattern", "")
+        meaning = PATTERN_MEANING.get(pattern, f"text matching {pattern}")
+        message = f"'{value}' is not valid here: must be {meaning}"
+    elif kind in ("union_tag_invalid", "union_tag_not_found"):
+        tag = ctx.get("discriminator", "").strip("'")
+        expected = ctx.get("expected_tags", "")
+        message = f"'{tag}' must be one of {expected}"
+        path, where = (*path, tag), source.at(*path, tag)
+    elif kind == "value_error":
+        message = str(ctx.get("error", detail["msg"]))
+    else:
+        message, hint = _shape_message(kind, ctx, value, detail["msg"])
+    return Diagnostic(where, message, source.label, format_path(path), hint)
+
+
+def _shape_message(kind: str, ctx: dict[str, Any], value: Any, fallback: str) -> tuple[str, str]:
+    expected = {
+        "string_type": "text",
+        "int_type": "a whole number",
+        "int_from_float": "a whole number",
+        "bool_type": "true or false",
+        "float_type": "a number",
+        "list_type": "a list",
+        "dict_type": "a mapping",
+        "model_type": "a mapping",
+        "model_attributes_type": "a mapping",
+    }.get(kind)
+    if expected:
+        hint = ""
+        if kind == "string_type" and isinstance(value, bool):
+            hint = "YAML reads yes/no/on/off/true/false as booleans; put the value in quotes"
+        elif kind == "string_type" and isinstance(value, int | float):
+            hint = "put the value in quotes"
+        return f"must be {expected}, not {describe_value(value)}", hint
+    if kind in ("too_short", "string_too_short"):
+        least = ctx.get("min_length", 1)
+        return ("must not be empty" if least == 1 else f"needs at least {least} items"), ""
+    if kind in ("too_long", "string_too_long"):
+        return f"must have at most {ctx.get('max_length')} {_unit(kind)}", ""
+    if kind == "greater_than_equal":
+        return f"must be at least {ctx.get('ge')}, not {value}", ""
+    if kind == "less_than_equal":
+        return f"must be at most {ctx.get('le')}, not {value}", ""
+    return fallback, ""
+
+
+def _unit(kind: str) -> str:
+    return "characters" if kind.startswith("string") else "items"
+
+
+def _data_path(data: Any, loc: tuple[int | str, ...]) -> tuple[Path, bool]:
+    """Map a pydantic `loc` onto the document, dropping union tags pydantic inserts.
+
+    Returns the path and whether the error is about a mapping key rather than a value.
+    """
+    path: list[str | int] = []
+    current = data
+    on_key = False
+    for index, part in enumerate(loc):
+        if part == "[key]":
+            on_key = True
+            continue
+        is_last = index == len(loc) - 1
+        if isinstance(current, dict) and part in current:
+            path.append(part)
+            current = current[part]
+        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+            path.append(part)
+            current = current[part]
+        elif is_last or isinstance(part, int):
+            path.append(part)
+        # any other part is a tag pydantic added for a union member: not in the data
+    return tuple(path), on_key
+
+
+def _allowed_keys(model: type[BaseModel], path: Path) -> list[str]:
+    """The field names (as written in YAML) accepted at `path`, for "did you mean" hints."""
+    candidates: list[Any] = [model]
+    for part in path:
+        nxt: list[Any] = []
+        for annotation in candidates:
+            for inner in _unwrap(annotation):
+                if isinstance(part, int):
+                    if typing.get_origin(inner) is list:
+                        nxt.extend(typing.get_args(inner)[:1])
+                elif isinstance(inner, type) and issubclass(inner, BaseModel):
+                    for name, info in inner.model_fields.items():
+                        if (info.alias or name) == part:
+                            nxt.append(info.annotation)
+        candidates = nxt
+    keys: set[str] = set()
+    for annotation in candidates:
+        for inner in _unwrap(annotation):
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                keys.update(info.alias or name for name, info in inner.model_fields.items())
+    return sorted(keys)
+
+
+def _unwrap(annotation: Any) -> list[Any]:
+    """Members of `X | None`, `Annotated[X, ...]` and unions, as plain annotations."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [m for arg in typing.get_args(annotation) for m in _unwrap(arg)]
+    return [annotation]

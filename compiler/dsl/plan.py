@@ -1,0 +1,138 @@
+"""Plan: a subscription tier. Isolation, limits, features and dedicated sizing."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import ConfigDict, Field, model_validator
+
+from compiler.dsl.common import (
+    UNIQUE,
+    UNIQUE_ITEMS,
+    Cidr,
+    Count,
+    Document,
+    Feature,
+    InstanceClass,
+    Model,
+    Positive,
+    PostgresVersion,
+    Text,
+)
+
+Isolation = Literal["silo", "pooled", "bridge"]
+LIMIT_KEYS = ("seats", "storageGb", "apiRequestsPerSecond", "agentRunsPerDay")
+
+
+class Limits(Model):
+    """Numeric entitlements. Every key must be written; `null` means unlimited."""
+
+    seats: Count | None
+    storage_gb: Count | None
+    api_requests_per_second: Count | None
+    agent_runs_per_day: Count | None
+
+
+class LimitOverrides(Model):
+    """A tenant's exceptions to its plan's limits; absent keys keep the plan's value."""
+
+    seats: Count | None = None
+    storage_gb: Count | None = None
+    api_requests_per_second: Count | None = None
+    agent_runs_per_day: Count | None = None
+
+
+class DatabaseSize(Model):
+    instance_class: InstanceClass
+    storage_gb: Annotated[int, Field(ge=20, le=65536)]
+    version: PostgresVersion = "15"
+
+
+class ComputeSize(Model):
+    cpu: Literal[256, 512, 1024, 2048, 4096, 8192, 16384]
+    memory_mb: Annotated[int, Field(ge=512, le=122880)]
+    min_tasks: Count
+    max_tasks: Positive
+
+
+class NetworkSize(Model):
+    cidr: Cidr
+
+
+class Resources(Model):
+    database: DatabaseSize | None = None
+    compute: ComputeSize | None = None
+    network: NetworkSize | None = None
+
+
+class Billing(Model):
+    trial_days: Annotated[int, Field(ge=0, le=365)] = 0
+    grace_period_days: Annotated[int, Field(ge=0, le=365)] = 0
+
+
+def _given(required: tuple[str, ...], **properties: dict[str, Any]) -> dict[str, Any]:
+    """JSON Schema for an object whose `required` fields are written and not null."""
+    props: dict[str, Any] = {name: {"type": "object"} for name in required}
+    props.update(properties)
+    return {"type": "object", "required": list(required), "properties": props}
+
+
+_ABSENT: dict[str, Any] = {"type": "null"}
+# What each isolation needs, as JSON Schema; `PlanSpec._resources_match_isolation` says the
+# same in Python.
+_RESOURCES_BY_ISOLATION: dict[str, Any] = {
+    "allOf": [
+        {
+            "if": {"properties": {"isolation": {"const": "silo"}}},
+            "then": _given(("resources",), resources=_given(("database", "compute"))),
+        },
+        {
+            "if": {"properties": {"isolation": {"const": "bridge"}}},
+            "then": _given(("resources",), resources=_given(("database",), network=_ABSENT)),
+        },
+        {
+            "if": {"properties": {"isolation": {"const": "pooled"}}},
+            "then": {"properties": {"resources": _ABSENT}},
+        },
+    ]
+}
+
+
+class PlanSpec(Model):
+    model_config = ConfigDict(json_schema_extra=_RESOURCES_BY_ISOLATION)
+
+    display_name: Text
+    isolation: Isolation
+    limits: Limits
+    features: Annotated[list[Feature], UNIQUE, Field(json_schema_extra=UNIQUE_ITEMS)] = Field(
+        default_factory=list
+    )
+    resources: Resources | None = None
+    billing: Billing = Field(default_factory=Billing)
+
+    @model_validator(mode="after")
+    def _resources_match_isolation(self) -> PlanSpec:
+        if self.isolation == "pooled":
+            if self.resources is not None:
+                raise ValueError(
+                    "pooled plans have no dedicated resources; remove 'resources' "
+                    "(pooled tenants share their pool's database and compute)"
+                )
+            return self
+        needed = ("database", "compute") if self.isolation == "silo" else ("database",)
+        missing = [
+            n for n in needed if self.resources is None or getattr(self.resources, n) is None
+        ]
+        if missing:
+            raise ValueError(
+                f"{self.isolation} plans need resources.{' and resources.'.join(missing)} "
+                "to size what is dedicated to each tenant"
+            )
+        if self.isolation == "bridge" and self.resources and self.resources.network:
+            raise ValueError("bridge tenants use their pool's network; remove resources.network")
+        return self
+
+
+class Plan(Document):
+    kind: Literal["Plan"]
+    spec: PlanSpec

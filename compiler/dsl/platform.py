@@ -1,0 +1,73 @@
+"""Platform: the one document that says where everything runs and which pools are shared."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from compiler.dsl.common import (
+    UNIQUE,
+    UNIQUE_ITEMS,
+    Cidr,
+    Document,
+    InstanceClass,
+    Model,
+    Name,
+    PostgresVersion,
+    Region,
+    SqlIdentifier,
+)
+
+
+class LocalBackend(Model):
+    type: Literal["local"]
+    # Relative to each stack's folder; absolute paths would leak the build machine into output.
+    path: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-][A-Za-z0-9._/-]*$")] = "terraform.tfstate"
+
+
+class S3Backend(Model):
+    type: Literal["s3"]
+    bucket: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
+    region: Region
+    lock_table: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{3,255}$")]
+    key_prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9!_.*'()/-]*$")] = ""
+
+
+StateBackend = Annotated[LocalBackend | S3Backend, Field(discriminator="type")]
+
+
+class PlatformDatabase(Model):
+    name: SqlIdentifier
+    tenant_column: SqlIdentifier = "tenant_id"
+
+
+class Network(Model):
+    cidr: Cidr
+
+
+class PoolDatabase(Model):
+    engine: Literal["postgres"]
+    version: PostgresVersion
+    instance_class: InstanceClass
+    storage_gb: Annotated[int, Field(ge=20, le=65536)]
+
+
+class Pool(Model):
+    name: Name
+    region: Region
+    network: Network
+    database: PoolDatabase
+
+
+class PlatformSpec(Model):
+    cloud: Literal["aws"]
+    regions: Annotated[list[Region], UNIQUE, Field(min_length=1, json_schema_extra=UNIQUE_ITEMS)]
+    state_backend: StateBackend = Field(default_factory=lambda: LocalBackend(type="local"))
+    database: PlatformDatabase
+    pools: list[Pool] = Field(default_factory=list)
+
+
+class Platform(Document):
+    kind: Literal["Platform"]
+    spec: PlatformSpec

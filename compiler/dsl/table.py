@@ -1,0 +1,38 @@
+"""Table: the relational schema, written first; workflows may only touch what is here."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from compiler.dsl.common import Document, Model, SqlIdentifier
+
+# Column types are an allow-list: a type cannot be quoted like an identifier, so only these
+# exact spellings ever reach SQL.
+COLUMN_TYPE_PATTERN = (
+    r"^(text|uuid|boolean|smallint|integer|bigint|real|double precision|date|timestamptz"
+    r"|timestamp|jsonb|bytea|inet|numeric|numeric\([1-9][0-9]{0,2}(, ?[0-9]{1,3})?\)"
+    r"|varchar\([1-9][0-9]{0,4}\))$"
+)
+
+
+class Column(Model):
+    name: SqlIdentifier
+    type: Annotated[str, Field(pattern=COLUMN_TYPE_PATTERN)]
+    primary_key: bool = False
+    nullable: bool = False
+    pii: bool = False
+
+
+class TableSpec(Model):
+    db_schema: SqlIdentifier = Field("app", alias="schema")
+    # Tenant-scoped unless said otherwise: forgetting the flag then fails loudly (the table
+    # must carry the tenant column) instead of silently sharing rows between tenants.
+    tenant_scoped: bool = True
+    columns: Annotated[list[Column], Field(min_length=1)]
+
+
+class Table(Document):
+    kind: Literal["Table"]
+    spec: TableSpec

@@ -1,0 +1,57 @@
+"""Tenant: a customer of the platform — its plan, region, lifecycle and subscription."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from compiler.dsl.common import (
+    EMAIL_PATTERN,
+    UNIQUE,
+    UNIQUE_ITEMS,
+    Document,
+    Feature,
+    Model,
+    Name,
+    Region,
+    Text,
+)
+from compiler.dsl.plan import LimitOverrides
+
+TenantState = Literal["pending", "active", "suspended", "offboarding", "deleted"]
+SubscriptionStatus = Literal["trialing", "active", "past_due", "canceled"]
+
+
+class Subscription(Model):
+    status: SubscriptionStatus
+
+
+class Overrides(Model):
+    limits: LimitOverrides = Field(default_factory=LimitOverrides)
+    # Features granted to this tenant on top of its plan's (e.g. a negotiated add-on).
+    features: Annotated[list[Feature], UNIQUE, Field(json_schema_extra=UNIQUE_ITEMS)] = Field(
+        default_factory=list
+    )
+
+
+class Contact(Model):
+    email: Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=254)]
+
+
+class TenantSpec(Model):
+    display_name: Text
+    plan: Name
+    region: Region
+    pool: Name | None = None
+    state: TenantState
+    subscription: Subscription
+    overrides: Overrides = Field(default_factory=Overrides)
+    contacts: list[Contact] = Field(default_factory=list)
+    # Deleting data must be confirmed in review: write the tenant's own name here.
+    confirm_data_deletion: Name | None = None
+
+
+class Tenant(Document):
+    kind: Literal["Tenant"]
+    spec: TenantSpec

@@ -1,0 +1,118 @@
+"""Errors for people.
+
+Every user-facing problem is a `Diagnostic` that names where it is (file:line:column), which
+document (`Kind/name`), which field (`spec.plan`), what is wrong and, where we can tell, what
+to do. Stages collect diagnostics and raise them together as one `SpecError`, so a run reports
+every problem at once instead of the first one.
+
+Exit codes (see `compiler.cli`): 1 spec errors, 2 usage, 3 environment.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Location:
+    """A place in a spec file; line and column are 1-based, as editors show them."""
+
+    file: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if self.line <= 0:
+            return self.file
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem found in the spec."""
+
+    location: Location
+    message: str
+    doc: str = ""
+    path: str = ""
+    hint: str = ""
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (
+            self.location.file,
+            self.location.line,
+            self.location.column,
+            self.path,
+            self.message,
+        )
+
+    def render(self) -> str:
+        head = f"{self.location}:"
+        subject = " ".join(part for part in (self.doc, self.path) if part)
+        text = f"{head} {subject}: {self.message}" if subject else f"{head} {self.message}"
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+class PaybillError(Exception):
+    """Root of every error the compiler raises on purpose."""
+
+    exit_code = 1
+
+
+@dataclass
+class SpecError(PaybillError):
+    """The spec has problems; carries all of them, sorted by file and position."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.diagnostics = sorted(self.diagnostics, key=Diagnostic.sort_key)
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        lines = [d.render() for d in self.diagnostics]
+        count = len(self.diagnostics)
+        lines.append(f"{count} error{'s' if count != 1 else ''} found")
+        return "\n".join(lines)
+
+
+class UsageError(PaybillError):
+    """The command line was wrong (exit 2)."""
+
+    exit_code = 2
+
+
+class EnvironmentProblem(PaybillError):
+    """Something outside the spec is missing or unreachable (exit 3): binaries, databases."""
+
+    exit_code = 3
+
+
+class Collector:
+    """Gathers diagnostics across a stage; `raise_if_any` ends the stage if there were some."""
+
+    def __init__(self) -> None:
+        self.diagnostics: list[Diagnostic] = []
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        self.diagnostics.append(diagnostic)
+
+    def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.diagnostics.extend(diagnostics)
+
+    def __bool__(self) -> bool:
+        return bool(self.diagnostics)
+
+    def raise_if_any(self) -> None:
+        if self.diagnostics:
+            raise SpecError(self.diagnostics)
+
+
+def did_you_mean(word: str, candidates: Sequence[str] | Iterable[str]) -> str:
+    """A hint naming the closest candidate, or an empty string when nothing is close."""
+    matches = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
+    return f"did you mean '{matches[0]}'?" if matches else ""

@@ -1,0 +1,32 @@
+"""Which nodes exist for a resolved spec, and what each must wait for."""
+
+from __future__ import annotations
+
+from compiler.graph.core import PlatformGraph, acl_node, sql_node, stack_node
+from compiler.resolve import ResolvedSpec
+
+
+def build_graph(spec: ResolvedSpec) -> PlatformGraph:
+    """Pools first; then tenant stacks and databases; ACLs once their roles exist.
+
+    Deleted tenants have no nodes: nothing of theirs is applied any more.
+    """
+    graph = PlatformGraph()
+    for pool in spec.pools:
+        graph.add(stack_node(pool.target), "stack", pool.target)
+        graph.add(sql_node(pool.target), "sql", pool.target)
+        graph.require(stack_node(pool.target), sql_node(pool.target))
+    for tenant in spec.live_tenants:
+        stack = stack_node(tenant.stack)
+        graph.add(stack, "stack", tenant.stack)
+        if tenant.pool is not None:
+            graph.require(stack_node(f"pool-{tenant.pool}"), stack)
+        if tenant.dedicated_database:
+            graph.add(sql_node(tenant.sql_target), "sql", tenant.sql_target)
+            graph.require(stack, sql_node(tenant.sql_target))
+        acl = acl_node(tenant.name)
+        graph.add(acl, "acl", tenant.name)
+        graph.require(sql_node(tenant.sql_target), acl)
+        graph.require(stack, acl)
+    graph.check_acyclic()
+    return graph

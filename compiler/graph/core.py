@@ -1,0 +1,101 @@
+"""A networkx DiGraph behind domain verbs. Nodes are ids, edges mean "must exist first".
+
+Ids are stable strings — `stack:pool-eu-shared`, `stack:tenant-acme`, `sql:pool-eu-shared`,
+`sql:tenant-acme`, `acl:acme` — so manifests, logs and CI output can name a node across runs.
+The graph never holds model objects: emitters look things up in the resolved model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import networkx as nx
+
+from compiler.errors import PaybillError
+
+NodeKind = str  # "stack" | "sql" | "acl"
+
+
+def stack_node(stack: str) -> str:
+    return f"stack:{stack}"
+
+
+def sql_node(target: str) -> str:
+    return f"sql:{target}"
+
+
+def acl_node(tenant: str) -> str:
+    return f"acl:{tenant}"
+
+
+class CycleError(PaybillError):
+    """The graph has a cycle; the message names every node on it."""
+
+    def __init__(self, cycle: list[str]) -> None:
+        self.cycle = cycle
+        super().__init__("dependency cycle: " + " -> ".join(cycle))
+
+
+class PlatformGraph:
+    def __init__(self) -> None:
+        self._g: nx.DiGraph[str] = nx.DiGraph()
+
+    # -- building -----------------------------------------------------------------------
+    def add(self, node: str, kind: NodeKind, name: str) -> None:
+        self._g.add_node(node, kind=kind, name=name)
+
+    def require(self, first: str, then: str) -> None:
+        """`first` must exist before `then` (both must already be nodes)."""
+        for node in (first, then):
+            if node not in self._g:
+                raise KeyError(f"unknown graph node {node!r}")
+        self._g.add_edge(first, then)
+
+    def check_acyclic(self) -> None:
+        try:
+            edges = nx.find_cycle(self._g)
+        except nx.NetworkXNoCycle:
+            return
+        raise CycleError([edge[0] for edge in edges] + [edges[0][0]])
+
+    # -- reading ------------------------------------------------------------------------
+    def __contains__(self, node: object) -> bool:
+        return node in self._g
+
+    def __len__(self) -> int:
+        return int(self._g.number_of_nodes())
+
+    def nodes(self, kind: NodeKind | None = None) -> list[str]:
+        return sorted(
+            node for node, data in self._g.nodes(data=True) if kind is None or data["kind"] == kind
+        )
+
+    def kind(self, node: str) -> NodeKind:
+        return str(self._g.nodes[node]["kind"])
+
+    def name(self, node: str) -> str:
+        return str(self._g.nodes[node]["name"])
+
+    def edges(self) -> list[tuple[str, str]]:
+        return sorted(self._g.edges())
+
+    def dependencies(self, node: str) -> list[str]:
+        """What must exist before `node` (direct)."""
+        return sorted(self._g.predecessors(node))
+
+    def upstream(self, node: str) -> list[str]:
+        """Everything `node` needs, directly or not."""
+        return sorted(nx.ancestors(self._g, node))
+
+    def affected_by(self, nodes: Iterable[str]) -> list[str]:
+        """The nodes given and everything downstream of them: what a change may touch."""
+        out: set[str] = set()
+        for node in nodes:
+            out.add(node)
+            out |= nx.descendants(self._g, node)
+        return sorted(out)
+
+    def waves(self) -> list[list[str]]:
+        """Apply order: every node in wave N depends only on nodes of earlier waves."""
+        self.check_acyclic()
+        return [sorted(generation) for generation in nx.topological_generations(self._g)]

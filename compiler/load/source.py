@@ -1,0 +1,71 @@
+"""A YAML document as plain data plus the position of every key and value in it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from compiler.errors import Location
+
+PathPart = str | int
+Path = tuple[PathPart, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceDocument:
+    """One `---` document of a spec file.
+
+    `values` maps a field path to where its value starts; `keys` maps it to where its key is
+    written. Both are kept so that "unknown field" points at the key and "bad value" at the
+    value, the way an editor would underline them.
+    """
+
+    file: str
+    index: int
+    data: Any
+    start: Location
+    values: dict[Path, Location] = field(default_factory=dict)
+    keys: dict[Path, Location] = field(default_factory=dict)
+
+    def at(self, *path: PathPart) -> Location:
+        """Where the value at `path` is written, or the closest enclosing one."""
+        parts = tuple(path)
+        while parts:
+            found = self.values.get(parts)
+            if found is not None:
+                return found
+            parts = parts[:-1]
+        return self.start
+
+    def key_at(self, *path: PathPart) -> Location:
+        """Where the key of `path` is written (falls back to the value, then the parent)."""
+        found = self.keys.get(tuple(path))
+        return found if found is not None else self.at(*path)
+
+    @property
+    def kind(self) -> str:
+        value = self.data.get("kind") if isinstance(self.data, dict) else None
+        return value if isinstance(value, str) else ""
+
+    @property
+    def name(self) -> str:
+        meta = self.data.get("metadata") if isinstance(self.data, dict) else None
+        value = meta.get("name") if isinstance(meta, dict) else None
+        return value if isinstance(value, str) else ""
+
+    @property
+    def label(self) -> str:
+        """`Kind/name` as used in diagnostics."""
+        kind = self.kind or "Document"
+        return f"{kind}/{self.name}" if self.name else f"{kind}#{self.index + 1}"
+
+
+def format_path(path: Path) -> str:
+    """`("spec", "steps", 1, "query")` -> `spec.steps[1].query`."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out

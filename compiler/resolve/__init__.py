@@ -1,0 +1,145 @@
+"""Stage 3: parsed documents -> one resolved model, or every problem found on the way.
+
+Each pass is a small function in its own module; this module only says in which order they
+run. All passes of a run report into one collector, so a spec with a broken plan reference
+and a pii mistake in a workflow gets both messages at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from compiler.dsl import ParsedSpec
+from compiler.resolve import model
+from compiler.resolve.context import Context
+from compiler.resolve.entitlements import grant_tenant_access
+from compiler.resolve.lifecycle import Baseline, check_transitions
+from compiler.resolve.plans import resolve_plans
+from compiler.resolve.platform import resolve_platform
+from compiler.resolve.roles import agent_role
+from compiler.resolve.tables import resolve_tables
+from compiler.resolve.tenants import resolve_tenant
+from compiler.resolve.workflows import resolve_tools, resolve_workflows
+
+__all__ = ["Baseline", "ResolvedSpec", "baseline_of", "resolve"]
+
+ResolvedSpec = model.ResolvedSpec
+
+
+def resolve(
+    spec: ParsedSpec,
+    baseline: Mapping[str, Baseline] | None = None,
+    base_name: str = "the base",
+) -> model.ResolvedSpec:
+    """Resolve references, apply defaults and overrides, derive entitlements and grants.
+
+    With a `baseline` (tenants as they were on the base branch or in the last compiled
+    manifest), lifecycle transitions and data deletion are checked too.
+    """
+    ctx = Context(spec)
+    platform = resolve_platform(ctx)
+    plans = {p.name: p for p in resolve_plans(ctx)}
+    tables = {t.name: t for t in resolve_tables(ctx)}
+    tools = {t.name: t for t in resolve_tools(ctx)}
+    features = {f for p in plans.values() for f in p.features}
+    features |= {f for t in spec.tenants.values() for f in t.model.spec.overrides.features}
+    workflows = {w.name: w for w in resolve_workflows(ctx, tables, tools, features)}
+    agents = _resolve_agents(ctx, workflows)
+    tenants = [
+        tenant
+        for doc in spec.tenants.values()
+        if (tenant := resolve_tenant(ctx, doc, plans)) is not None
+    ]
+    if baseline is not None:
+        isolation = {t.name: t.isolation for t in tenants}
+        check_transitions(ctx, spec.tenants, isolation, baseline, base_name)
+    _check_role_names(ctx, [t.name for t in tenants if t.state != "deleted"], agents)
+    ctx.problems.raise_if_any()
+    granted = sorted(
+        (
+            grant_tenant_access(t, agents.values(), workflows) if t.state != "deleted" else t
+            for t in tenants
+        ),
+        key=lambda t: t.name,
+    )
+    return model.ResolvedSpec(
+        platform=platform,
+        pools=_pools(spec, granted),
+        plans=tuple(plans[n] for n in sorted(plans)),
+        tenants=tuple(granted),
+        tables=tuple(tables[n] for n in sorted(tables)),
+        tools=tuple(tools[n] for n in sorted(tools)),
+        agents=tuple(agents[n] for n in sorted(agents)),
+        workflows=tuple(workflows[n] for n in sorted(workflows)),
+        spec_digest=spec.digest,
+    )
+
+
+def baseline_of(spec: ParsedSpec) -> dict[str, Baseline]:
+    """Tenants of a base revision, as the transition rules compare against them."""
+    out = {}
+    for name, doc in spec.tenants.items():
+        plan = spec.plans.get(doc.model.spec.plan)
+        out[name] = Baseline(
+            state=doc.model.spec.state,
+            subscription=doc.model.spec.subscription.status,
+            isolation=plan.model.spec.isolation if plan else "",
+            plan=doc.model.spec.plan,
+            location=doc.source.at("metadata", "name"),
+        )
+    return out
+
+
+def _resolve_agents(ctx: Context, workflows: dict[str, model.Workflow]) -> dict[str, model.Agent]:
+    known = set(ctx.spec.workflows)
+    out = {}
+    for name, doc in sorted(ctx.spec.agents.items()):
+        spec = doc.model.spec
+        for index, workflow in enumerate(spec.workflows):
+            if workflow not in known:
+                ctx.unknown(doc, ("spec", "workflows", index), "workflow", workflow, known)
+        out[name] = model.Agent(
+            name=name,
+            description=spec.description,
+            workflows=tuple(w for w in spec.workflows if w in workflows),
+            runs_per_day=spec.limits.runs_per_day,
+            concurrent_runs=spec.limits.concurrent_runs,
+        )
+    return out
+
+
+def _check_role_names(ctx: Context, tenants: list[str], agents: Mapping[str, object]) -> None:
+    """`-` becomes `_` in role names, so tenant `a-b` + agent `c` and `a` + `b-c` collide."""
+    owners: dict[str, tuple[str, str]] = {}
+    for tenant in sorted(tenants):
+        for agent in sorted(agents):
+            role = agent_role(tenant, agent)
+            other = owners.setdefault(role, (tenant, agent))
+            if other != (tenant, agent):
+                ctx.error(
+                    ctx.spec.tenants[tenant],
+                    ("metadata", "name"),
+                    f"database role '{role}' would serve both tenant '{other[0]}' with agent "
+                    f"'{other[1]}' and tenant '{tenant}' with agent '{agent}'",
+                    "'-' becomes '_' in role names; rename the tenant or the agent",
+                )
+
+
+def _pools(spec: ParsedSpec, tenants: list[model.Tenant]) -> tuple[model.Pool, ...]:
+    out = []
+    for pool in sorted(spec.platform.model.spec.pools, key=lambda p: p.name):
+        members = [t for t in tenants if t.pool == pool.name and t.state != "deleted"]
+        db = pool.database
+        out.append(
+            model.Pool(
+                name=pool.name,
+                region=pool.region,
+                cidr=pool.network.cidr,
+                database=model.DatabaseSize(
+                    db.instance_class, db.storage_gb, db.engine, db.version
+                ),
+                pooled_tenants=tuple(t.name for t in members if t.isolation == "pooled"),
+                bridge_tenants=tuple(t.name for t in members if t.isolation == "bridge"),
+            )
+        )
+    return tuple(out)

@@ -1,0 +1,37 @@
+"""Shared fixtures: a spec-folder builder and the repository's spec and examples."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.support.tools import REPO
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+os.environ.setdefault("JSII_RUNTIME_PACKAGE_CACHE_ROOT", str(REPO / ".build" / "jsii-cache"))
+os.environ.setdefault("CHECKPOINT_DISABLE", "1")
+
+SPEC = REPO / "spec"
+EXAMPLES = sorted(p for p in (REPO / "examples").iterdir() if p.is_dir())
+ALL_SPECS = [SPEC, *EXAMPLES]
+
+WriteSpec = Callable[[dict[str, str]], Path]
+
+
+@pytest.fixture
+def write_spec(tmp_path: Path) -> WriteSpec:
+    """Write {relative path: YAML text} into a fresh folder (text is dedented)."""
+
+    def write(files: dict[str, str]) -> Path:
+        root = tmp_path / "spec"
+        for name, text in files.items():
+            target = root / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(textwrap.dedent(text).lstrip("\n"))
+        return root
+
+    return write
