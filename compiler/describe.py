@@ -13,10 +13,13 @@ from dataclasses import asdict
 from typing import Any
 
 import yaml
+from pydantic.alias_generators import to_camel
 
 from compiler.errors import UsageError, did_you_mean
 from compiler.resolve import ResolvedSpec, model
-from compiler.resolve.entitlements import privileges
+from compiler.resolve.entitlements import privileges, workflow_denial
+
+KINDS = ("Platform", "Pool", "Plan", "Tenant", "Table", "Tool", "Agent", "Workflow")
 
 _LIMIT_NAMES = {
     "seats": "seats",
@@ -40,12 +43,18 @@ def describe(spec: ResolvedSpec, subject: str, fmt: str = "yaml") -> str:
     }
     view = views.get(kind.lower())
     if view is None:
+        hint = did_you_mean(kind, KINDS)
         raise UsageError(
             f"cannot describe '{subject}': write KIND/NAME with KIND one of "
-            "Platform, Pool, Plan, Tenant, Table, Tool, Agent, Workflow"
+            f"{', '.join(KINDS)}" + (f" ({hint})" if hint else "")
         )
-    if kind.lower() != "platform":
+    if kind.lower() == "platform":
+        if name and name != spec.platform.name:
+            raise UsageError(f"the Platform is named '{spec.platform.name}', not '{name}'")
+    else:
         known = _names(spec, kind.lower())
+        if not name:
+            raise UsageError(f"write {subject.rstrip('/')}/NAME; known: {', '.join(known)}")
         if name not in known:
             hint = did_you_mean(name, known)
             raise UsageError(f"no {kind} named '{name}'" + (f" ({hint})" if hint else ""))
@@ -58,6 +67,11 @@ def describe(spec: ResolvedSpec, subject: str, fmt: str = "yaml") -> str:
 def _names(spec: ResolvedSpec, kind: str) -> list[str]:
     items: tuple[Any, ...] = getattr(spec, f"{kind}s")
     return [item.name for item in items]
+
+
+def _fields(item: Any) -> dict[str, Any]:
+    """A resolved dataclass as a mapping with the spec's camelCase keys (`instanceClass`)."""
+    return {to_camel(key): value for key, value in asdict(item).items()}
 
 
 def _limits(limits: model.Limits) -> dict[str, Any]:
@@ -91,21 +105,51 @@ def _tenant(spec: ResolvedSpec, tenant: model.Tenant) -> dict[str, Any]:
         "sqlTarget": None if tenant.state == "deleted" else tenant.sql_target,
         "appRole": tenant.app_role,
         "agents": [_access(a) for a in tenant.agents],
-        "agentsNotPresent": {d.subject.split("/", 1)[1]: d.reason for d in tenant.denied},
+        "agentsNotPresent": _agents_not_present(spec, tenant),
+        "workflowsNotRun": _workflows_not_run(spec, tenant),
     }
     return view
+
+
+def _agents_not_present(spec: ResolvedSpec, tenant: model.Tenant) -> dict[str, str]:
+    """Every agent of the spec that does not act in this tenant, and why."""
+    reasons = {d.subject.split("/", 1)[1]: d.reason for d in tenant.denied}
+    present = {a.agent for a in tenant.agents}
+    # Deleted tenants are not granted anything, so nothing was recorded for them.
+    gone = f"tenant is {tenant.state}; agents act only in active tenants"
+    return {a.name: reasons.get(a.name, gone) for a in spec.agents if a.name not in present}
+
+
+def _workflows_not_run(spec: ResolvedSpec, tenant: model.Tenant) -> dict[str, str]:
+    """Every workflow of the spec that no agent runs in this tenant, and why."""
+    running = {w for access in tenant.agents for w in access.workflows}
+    absent = _agents_not_present(spec, tenant)
+    out = {}
+    for workflow in spec.workflows:
+        if workflow.name in running:
+            continue
+        runners = [a.name for a in spec.agents if workflow.name in a.workflows]
+        reason = workflow_denial(tenant, workflow)
+        if not reason and not runners:
+            reason = "no agent is assigned to it"
+        elif not reason:
+            reason = "; ".join(
+                f"agent {a} does not act here; {absent[a]}" for a in runners if a in absent
+            )
+        out[workflow.name] = reason
+    return out
 
 
 def _dedicated(tenant: model.Tenant) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if tenant.database:
-        out["database"] = asdict(tenant.database)
+        out["database"] = _fields(tenant.database)
     if tenant.compute and tenant.isolation == "silo":
-        out["compute"] = asdict(tenant.compute)
+        out["compute"] = _fields(tenant.compute)
     if tenant.network_cidr:
         out["network"] = tenant.network_cidr
     if tenant.isolation == "bridge" and tenant.compute:
-        out["serviceInSharedCompute"] = asdict(tenant.compute)
+        out["serviceInSharedCompute"] = _fields(tenant.compute)
     return out
 
 
@@ -141,7 +185,7 @@ def _platform(spec: ResolvedSpec) -> dict[str, Any]:
         "platform": spec.platform.name,
         "cloud": spec.platform.cloud,
         "regions": list(spec.platform.regions),
-        "stateBackend": asdict(spec.platform.state_backend),
+        "stateBackend": _fields(spec.platform.state_backend),
         "database": spec.platform.database_name,
         "tenantColumn": spec.platform.tenant_column,
         "pools": [p.name for p in spec.pools],
@@ -158,7 +202,7 @@ def _pool(spec: ResolvedSpec, pool: model.Pool) -> dict[str, Any]:
         "pool": pool.name,
         "region": pool.region,
         "network": pool.cidr,
-        "database": asdict(pool.database),
+        "database": _fields(pool.database),
         "pooledTenants": list(pool.pooled_tenants),
         "bridgeTenants": list(pool.bridge_tenants),
         "roles": [r.name for r in spec.roles if r.target == pool.target],
@@ -242,6 +286,7 @@ def _workflow(spec: ResolvedSpec, workflow: model.Workflow) -> dict[str, Any]:
     )
     return {
         "workflow": workflow.name,
+        "description": workflow.description,
         "requiresFeature": workflow.requires_feature,
         "trigger": trigger,
         "limits": {
@@ -253,7 +298,8 @@ def _workflow(spec: ResolvedSpec, workflow: model.Workflow) -> dict[str, Any]:
             {
                 "id": s.id,
                 "after": list(s.after),
-                **({"query": asdict(s.query)} if s.query else {"tool": s.tool}),
+                **({"query": _fields(s.query)} if s.query else {"tool": s.tool}),
+                "allowPii": s.allow_pii,
                 "approval": s.approval,
             }
             for s in workflow.steps

@@ -112,7 +112,13 @@ class Collector:
             raise SpecError(self.diagnostics)
 
 
+def closest(word: str, candidates: Sequence[str] | Iterable[str]) -> str:
+    """The candidate closest to `word`, or an empty string when nothing is close."""
+    matches = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
+    return matches[0] if matches else ""
+
+
 def did_you_mean(word: str, candidates: Sequence[str] | Iterable[str]) -> str:
     """A hint naming the closest candidate, or an empty string when nothing is close."""
-    matches = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
-    return f"did you mean '{matches[0]}'?" if matches else ""
+    match = closest(word, candidates)
+    return f"did you mean '{match}'?" if match else ""

@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from compiler.commands import compile, describe, schema, validate
+from compiler.commands import acl, compile, describe, graph, schema, sql, validate
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 COMMANDS: tuple[Register, ...] = (
     validate.register,
     compile.register,
+    graph.register,
     describe.register,
     schema.register,
+    acl.register,
+    sql.register,
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 API_VERSION = "paybill.dev/v1"
@@ -20,7 +20,8 @@ SQL_IDENTIFIER_PATTERN = r"^[a-z_][a-z0-9_-]{0,62}$"
 FEATURE_PATTERN = r"^[a-z][a-z0-9-]{0,62}$"
 REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-[0-9]$"
 CIDR_PATTERN = r"^([0-9]{1,3}\.){3}[0-9]{1,3}/[0-9]{1,2}$"
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+# Spelled out instead of `\s`, whose meaning differs between regex engines.
+EMAIL_PATTERN = r"^[^@\x00-\x20\x7f]+@[^@\x00-\x20\x7f]+\.[^@\x00-\x20\x7f]+$"
 LABEL_KEY_PATTERN = r"^[a-z0-9]([a-z0-9._/-]{0,61}[a-z0-9])?$"
 INSTANCE_CLASS_PATTERN = r"^db\.[a-z0-9]+\.[a-z0-9]+$"
 POSTGRES_VERSION_PATTERN = r"^1[3-7](\.[0-9]+)?$"
@@ -29,6 +30,17 @@ CRON_PATTERN = (
     r"|[0-9*/,-]+ [0-9*/,-]+ [0-9*/,-]+ [0-9A-Za-z*/,-]+ [0-9A-Za-z*/,-]+)$"
 )
 EVENT_PATTERN = r"^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)+$"
+# Column types are an allow-list: a type cannot be quoted like an identifier, so only these
+# exact spellings ever reach SQL.
+COLUMN_TYPE_PATTERN = (
+    r"^(text|uuid|boolean|smallint|integer|bigint|real|double precision|date|timestamptz"
+    r"|timestamp|jsonb|bytea|inet|numeric|numeric\([1-9][0-9]{0,2}(, ?[0-9]{1,3})?\)"
+    r"|varchar\([1-9][0-9]{0,4}\))$"
+)
+STATE_PATH_PATTERN = r"^[A-Za-z0-9._-][A-Za-z0-9._/-]*$"
+BUCKET_PATTERN = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+LOCK_TABLE_PATTERN = r"^[A-Za-z0-9_.-]{3,255}$"
+KEY_PREFIX_PATTERN = r"^[A-Za-z0-9!_.*'()/-]*$"
 
 # What a pattern means, in words, for "must be ..." messages.
 PATTERN_MEANING: dict[str, str] = {
@@ -49,9 +61,30 @@ PATTERN_MEANING: dict[str, str] = {
     CRON_PATTERN: "a five-field cron schedule such as '0 9 * * *', or @hourly/@daily/...",
     EVENT_PATTERN: "a dotted event name such as 'invoice.overdue'",
     POSTGRES_VERSION_PATTERN: 'a PostgreSQL major version from 13 to 17, as text: "15"',
+    COLUMN_TYPE_PATTERN: (
+        "one of the column types text, uuid, boolean, smallint, integer, bigint, real, "
+        "double precision, date, timestamptz, timestamp, jsonb, bytea, inet, numeric, "
+        "numeric(P) or numeric(P,S), varchar(N)"
+    ),
+    STATE_PATH_PATTERN: "a relative file path such as 'terraform.tfstate'",
+    BUCKET_PATTERN: "an S3 bucket name: 3-63 lowercase letters, digits, '.' and '-'",
+    LOCK_TABLE_PATTERN: "a DynamoDB table name: 3-255 letters, digits, '_', '.' and '-'",
+    KEY_PREFIX_PATTERN: "an S3 key prefix: letters, digits and !_.*'()/-",
 }
 
 T = TypeVar("T")
+
+
+class FieldError(ValueError):
+    """A rule of a whole model that is best shown at one of its fields.
+
+    Raised from a model validator; `field` is the path below the model, as written in YAML
+    (`("resources", "network")`), and the diagnostic points there instead of at the model.
+    """
+
+    def __init__(self, message: str, *field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def _unique(items: list[T]) -> list[T]:
@@ -74,8 +107,24 @@ Cidr = Annotated[str, Field(pattern=CIDR_PATTERN)]
 InstanceClass = Annotated[str, Field(pattern=INSTANCE_CLASS_PATTERN)]
 PostgresVersion = Annotated[str, Field(pattern=POSTGRES_VERSION_PATTERN)]
 Text = Annotated[str, Field(min_length=1, max_length=500)]
-Count = Annotated[int, Field(ge=0)]
-Positive = Annotated[int, Field(ge=1)]
+
+
+def _whole_number(value: Any) -> Any:
+    """Read `5.0` as the whole number 5.
+
+    JSON Schema (and so every editor validating against the committed schemas) counts 5.0
+    as an integer; strict pydantic would not, and a Literal would keep the float. Both
+    agreeing matters more than the spelling, and the model then always holds a real int.
+    """
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# Last in `Annotated`, so bounds stay plain `minimum`/`maximum` in the JSON Schema.
+WHOLE = BeforeValidator(_whole_number)
+Count = Annotated[int, Field(ge=0), WHOLE]
+Positive = Annotated[int, Field(ge=1), WHOLE]
 NameList = Annotated[list[Name], UNIQUE, Field(json_schema_extra=UNIQUE_ITEMS)]
 
 
@@ -97,7 +146,12 @@ class Metadata(Model):
     name: Name
     labels: dict[
         Annotated[str, Field(pattern=LABEL_KEY_PATTERN)], Annotated[str, Field(max_length=256)]
-    ] = Field(default_factory=dict)
+    ] = Field(
+        default_factory=dict,
+        # pydantic states the key pattern as `patternProperties`, which lets other keys
+        # through; `propertyNames` makes the schema refuse them as the model does.
+        json_schema_extra={"propertyNames": {"pattern": LABEL_KEY_PATTERN}},
+    )
 
 
 KindName = Literal["Platform", "Plan", "Tenant", "Table", "Tool", "Agent", "Workflow"]

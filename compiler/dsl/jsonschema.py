@@ -19,7 +19,37 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
 def _finish(schema: dict[str, Any], filename: str, title: str) -> dict[str, Any]:
-    return {"$schema": DRAFT, "$id": SCHEMA_BASE + filename, "title": title, **schema}
+    body = _strict_ends(schema)
+    return {"$schema": DRAFT, "$id": SCHEMA_BASE + filename, "title": title, **body}
+
+
+def _strict_end(pattern: str) -> str:
+    r"""`^...$` -> `^...$(?!\n)`.
+
+    Python's `re` (which the `jsonschema` library uses) lets `$` match before a final
+    newline, so `"acme\n"` would pass `^[a-z]...$` there while pydantic's engine and
+    ECMA-262 (editors) refuse it. The lookahead changes nothing for the latter two.
+    """
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        return pattern + r"(?!\n)"
+    return pattern
+
+
+def _strict_ends(node: Any) -> Any:
+    """A copy of a schema with every `pattern` and `patternProperties` key made strict."""
+    if isinstance(node, list):
+        return [_strict_ends(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "pattern" and isinstance(value, str):
+            out[key] = _strict_end(value)
+        elif key == "patternProperties" and isinstance(value, dict):
+            out[key] = {_strict_end(k): _strict_ends(v) for k, v in value.items()}
+        else:
+            out[key] = _strict_ends(value)
+    return out
 
 
 def document_schemas() -> dict[str, dict[str, Any]]:

@@ -9,8 +9,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from compiler.dsl.common import PATTERN_MEANING
-from compiler.errors import Diagnostic, did_you_mean
+from compiler.dsl.common import PATTERN_MEANING, FieldError
+from compiler.errors import Diagnostic, closest, did_you_mean
 from compiler.load.source import Path, SourceDocument, format_path
 
 _FUTURE_CLOUDS = {"azure", "gcp", "oci", "ibm"}
@@ -36,8 +36,24 @@ def describe_value(value: Any) -> str:
 def diagnostics_for(
     source: SourceDocument, model: type[BaseModel], error: ValidationError
 ) -> list[Diagnostic]:
-    """One diagnostic per pydantic error, placed at the key or value it is about."""
-    return [_one(source, model, detail) for detail in error.errors(include_url=False)]
+    """One diagnostic per pydantic error, placed at the key or value it is about.
+
+    A misspelt key produces two pydantic errors: the unknown key and the missing field it
+    was meant to be. Only the first is shown; its "did you mean" says the rest.
+    """
+    details = error.errors(include_url=False)
+    meant: set[Path] = set()
+    for detail in details:
+        if detail["type"] == "extra_forbidden":
+            path, _ = _data_path(source.data, detail["loc"])
+            target = closest(str(path[-1]), _allowed_keys(model, path[:-1]))
+            if target:
+                meant.add((*path[:-1], target))
+    return [
+        _one(source, model, detail)
+        for detail in details
+        if not (detail["type"] == "missing" and _data_path(source.data, detail["loc"])[0] in meant)
+    ]
 
 
 def _one(source: SourceDocument, model: type[BaseModel], detail: ErrorDetails) -> Diagnostic:
@@ -50,7 +66,8 @@ def _one(source: SourceDocument, model: type[BaseModel], detail: ErrorDetails) -
     hint = ""
     if kind == "missing":
         message = f"missing required field '{last}'"
-        where = source.at(*path[:-1])
+        # at the key of the mapping that lacks it: `spec:` for `spec.region`
+        where = source.key_at(*path[:-1]) if len(path) > 1 else source.start
     elif kind == "extra_forbidden":
         message = f"unknown field '{last}'"
         where = source.key_at(*path)
@@ -68,15 +85,31 @@ def _one(source: SourceDocument, model: type[BaseModel], detail: ErrorDetails) -
         meaning = PATTERN_MEANING.get(pattern, f"text matching {pattern}")
         message = f"'{value}' is not valid here: must be {meaning}"
     elif kind in ("union_tag_invalid", "union_tag_not_found"):
-        tag = ctx.get("discriminator", "").strip("'")
-        expected = ctx.get("expected_tags", "")
-        message = f"'{tag}' must be one of {expected}"
-        path, where = (*path, tag), source.at(*path, tag)
+        # a mapping whose `type` (the discriminator) picks its shape, like stateBackend
+        tag = str(ctx.get("discriminator", "")).strip("'")
+        expected = _tag_values(model, path, tag)
+        if kind == "union_tag_not_found":
+            message, hint = f"missing required field '{tag}'", f"the {tag} is {expected}"
+            where = source.key_at(*path) if path else source.start
+        else:
+            message = f"must be {expected}, not {describe_value(ctx.get('tag'))}"
+            where = source.at(*path, tag)
+        path = (*path, tag)
     elif kind == "value_error":
-        message = str(ctx.get("error", detail["msg"]))
+        error = ctx.get("error")
+        message = str(error if error is not None else detail["msg"])
+        if isinstance(error, FieldError):
+            path = (*path, *error.field)
+            where = source.key_at(*path)
     else:
         message, hint = _shape_message(kind, ctx, value, detail["msg"])
     return Diagnostic(where, message, source.label, format_path(path), hint)
+
+
+def _options(quoted: str) -> str:
+    """`'local', 's3'` -> `'local' or 's3'`, as enum messages read."""
+    head, _, last = quoted.rpartition(", ")
+    return f"{head} or {last}" if head else quoted
 
 
 def _shape_message(kind: str, ctx: dict[str, Any], value: Any, fallback: str) -> tuple[str, str]:
@@ -139,8 +172,8 @@ def _data_path(data: Any, loc: tuple[int | str, ...]) -> tuple[Path, bool]:
     return tuple(path), on_key
 
 
-def _allowed_keys(model: type[BaseModel], path: Path) -> list[str]:
-    """The field names (as written in YAML) accepted at `path`, for "did you mean" hints."""
+def _models_at(model: type[BaseModel], path: Path) -> list[type[BaseModel]]:
+    """The models that may describe the mapping at `path` (several for a union)."""
     candidates: list[Any] = [model]
     for part in path:
         nxt: list[Any] = []
@@ -154,12 +187,35 @@ def _allowed_keys(model: type[BaseModel], path: Path) -> list[str]:
                         if (info.alias or name) == part:
                             nxt.append(info.annotation)
         candidates = nxt
-    keys: set[str] = set()
-    for annotation in candidates:
-        for inner in _unwrap(annotation):
-            if isinstance(inner, type) and issubclass(inner, BaseModel):
-                keys.update(info.alias or name for name, info in inner.model_fields.items())
-    return sorted(keys)
+    return [
+        inner
+        for annotation in candidates
+        for inner in _unwrap(annotation)
+        if isinstance(inner, type) and issubclass(inner, BaseModel)
+    ]
+
+
+def _allowed_keys(model: type[BaseModel], path: Path) -> list[str]:
+    """The field names (as written in YAML) accepted at `path`, for "did you mean" hints."""
+    return sorted(
+        {
+            info.alias or name
+            for m in _models_at(model, path)
+            for name, info in m.model_fields.items()
+        }
+    )
+
+
+def _tag_values(model: type[BaseModel], path: Path, tag: str) -> str:
+    """`'local' or 's3'`: what the discriminator `tag` may be for the union at `path`."""
+    values = [
+        repr(value)
+        for member in _models_at(model, path)
+        for name, info in member.model_fields.items()
+        if (info.alias or name) == tag
+        for value in typing.get_args(info.annotation)
+    ]
+    return _options(", ".join(values))
 
 
 def _unwrap(annotation: Any) -> list[Any]:

@@ -50,7 +50,12 @@ class Parsed(Generic[D_co]):
 
 @dataclass(frozen=True)
 class ParsedSpec:
-    """Every document of a spec, by kind and name, in file order."""
+    """Every valid document of a spec, by kind and name, in file order.
+
+    `problems` are what parsing found wrong; `invalid` names the documents (kind, name)
+    that were written but failed, so that later stages report their own findings too
+    without calling a reference to such a document "unknown".
+    """
 
     platform: Parsed[Platform]
     plans: dict[str, Parsed[Plan]] = field(default_factory=dict)
@@ -61,51 +66,33 @@ class ParsedSpec:
     workflows: dict[str, Parsed[Workflow]] = field(default_factory=dict)
     digest: str = ""
     root: str = ""
+    problems: tuple[Diagnostic, ...] = ()
+    invalid: frozenset[tuple[str, str]] = frozenset()
 
 
 def parse(loaded: LoadedSpec, root: str = "") -> ParsedSpec:
-    """Validate every document; raise one SpecError with every problem found."""
+    """Validate every document.
+
+    Raises one SpecError with every problem when the spec cannot be resolved at all (a file
+    could not be read, or there is not exactly one valid Platform). Otherwise the problems
+    travel in the result, and `compiler.resolve` raises them together with its own.
+    """
     problems = Collector()
+    problems.extend(loaded.problems)
     by_kind: dict[str, dict[str, Parsed[Document]]] = {kind: {} for kind in KINDS}
+    invalid: set[tuple[str, str]] = set()
+    platforms: list[Parsed[Document]] = []
     for source in loaded.documents:
         parsed = _parse_one(source, problems)
         if parsed is None:
-            continue
-        seen = by_kind[parsed.model.kind]  # type: ignore[attr-defined]
-        first = seen.get(parsed.name)
-        if first is not None:
-            problems.add(
-                Diagnostic(
-                    source.at("metadata", "name"),
-                    f"{source.kind} '{parsed.name}' is defined twice "
-                    f"(first at {first.source.at('metadata', 'name')})",
-                    source.label,
-                    "metadata.name",
-                    "names are unique per kind; rename or remove one",
-                )
-            )
-            continue
-        seen[parsed.name] = parsed
-    platforms = list(by_kind["Platform"].values())
-    if not platforms and not problems:
-        problems.add(
-            Diagnostic(
-                Location(root or "spec"),
-                "no Platform document found",
-                hint="every spec has exactly one document of kind Platform",
-            )
-        )
-    for extra in platforms[1:]:
-        problems.add(
-            Diagnostic(
-                extra.source.at("kind"),
-                f"a second Platform document (the first is at {platforms[0].source.start})",
-                extra.source.label,
-                "kind",
-                "a spec has exactly one Platform",
-            )
-        )
-    problems.raise_if_any()
+            invalid.add((source.kind, source.name))
+        elif source.kind == "Platform":
+            platforms.append(parsed)
+        else:
+            _add_unique(by_kind[source.kind], parsed, problems)
+    _check_one_platform(loaded, root, problems)
+    if loaded.problems or len(platforms) != 1:
+        problems.raise_if_any()
     return ParsedSpec(
         platform=platforms[0],  # type: ignore[arg-type]
         plans=by_kind["Plan"],  # type: ignore[arg-type]
@@ -116,7 +103,53 @@ def parse(loaded: LoadedSpec, root: str = "") -> ParsedSpec:
         workflows=by_kind["Workflow"],  # type: ignore[arg-type]
         digest=loaded.digest,
         root=root,
+        problems=tuple(problems.diagnostics),
+        invalid=frozenset(invalid),
     )
+
+
+def _add_unique(
+    seen: dict[str, Parsed[Document]], parsed: Parsed[Document], problems: Collector
+) -> None:
+    source = parsed.source
+    first = seen.get(parsed.name)
+    if first is None:
+        seen[parsed.name] = parsed
+        return
+    problems.add(
+        Diagnostic(
+            source.at("metadata", "name"),
+            f"{source.kind} '{parsed.name}' is defined twice "
+            f"(first at {first.source.at('metadata', 'name')})",
+            source.label,
+            "metadata.name",
+            "names are unique per kind; rename or remove one",
+        )
+    )
+
+
+def _check_one_platform(loaded: LoadedSpec, root: str, problems: Collector) -> None:
+    """Exactly one document of kind Platform, valid or not (its own errors are separate)."""
+    declared = [source for source in loaded.documents if source.kind == "Platform"]
+    if not declared and not loaded.problems:
+        # An unreadable file might hold the Platform: then its read error says enough.
+        problems.add(
+            Diagnostic(
+                Location(root or "spec"),
+                "no Platform document found",
+                hint="every spec has exactly one document of kind Platform",
+            )
+        )
+    for extra in declared[1:]:
+        problems.add(
+            Diagnostic(
+                extra.at("kind"),
+                f"a second Platform document (the first is at {declared[0].start})",
+                extra.label,
+                "kind",
+                "a spec has exactly one Platform",
+            )
+        )
 
 
 def _parse_one(source: SourceDocument, problems: Collector) -> Parsed[Document] | None:
@@ -139,7 +172,8 @@ def _parse_one(source: SourceDocument, problems: Collector) -> Parsed[Document] 
     try:
         return Parsed(model.model_validate(data), source)
     except ValidationError as error:
-        problems.extend(diagnostics_for(source, model, error))
+        found = diagnostics_for(source, model, error)
+        problems.extend(d for d in found if d.path not in source.broken)
         return None
 
 
@@ -153,12 +187,13 @@ def _bad_kind(source: SourceDocument, kind: object) -> Diagnostic:
             "kind",
             f"one of {choices}",
         )
-    shown = f"'{kind}'" if isinstance(kind, str) else describe_value(kind)
-    hint = did_you_mean(kind, KINDS) if isinstance(kind, str) else ""
+    if not isinstance(kind, str):
+        message = f"must be one of {choices}, not {describe_value(kind)}"
+        return Diagnostic(source.at("kind"), message, source.label, "kind")
     return Diagnostic(
         source.at("kind"),
-        f"unknown kind {shown}; must be one of {choices}",
+        f"unknown kind '{kind}'; must be one of {choices}",
         source.label,
         "kind",
-        hint,
+        did_you_mean(kind, KINDS),
     )

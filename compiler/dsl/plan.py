@@ -9,10 +9,12 @@ from pydantic import ConfigDict, Field, model_validator
 from compiler.dsl.common import (
     UNIQUE,
     UNIQUE_ITEMS,
+    WHOLE,
     Cidr,
     Count,
     Document,
     Feature,
+    FieldError,
     InstanceClass,
     Model,
     Positive,
@@ -25,12 +27,17 @@ LIMIT_KEYS = ("seats", "storageGb", "apiRequestsPerSecond", "agentRunsPerDay")
 
 
 class Limits(Model):
-    """Numeric entitlements. Every key must be written; `null` means unlimited."""
+    """Numeric entitlements. The first four keys must be written; `null` means unlimited."""
 
     seats: Count | None
     storage_gb: Count | None
     api_requests_per_second: Count | None
     agent_runs_per_day: Count | None
+    # Optional ceilings on any one workflow an agent runs for a tenant of this plan; absent
+    # or null means unlimited. A workflow over them is a compile error at the step that
+    # crosses the line (compiler.resolve.plan_limits), never a silent cut at run time.
+    agent_steps_per_workflow: Positive | None = None
+    agent_rows_per_step: Positive | None = None
 
 
 class LimitOverrides(Model):
@@ -40,17 +47,19 @@ class LimitOverrides(Model):
     storage_gb: Count | None = None
     api_requests_per_second: Count | None = None
     agent_runs_per_day: Count | None = None
+    agent_steps_per_workflow: Positive | None = None
+    agent_rows_per_step: Positive | None = None
 
 
 class DatabaseSize(Model):
     instance_class: InstanceClass
-    storage_gb: Annotated[int, Field(ge=20, le=65536)]
+    storage_gb: Annotated[int, Field(ge=20, le=65536), WHOLE]
     version: PostgresVersion = "15"
 
 
 class ComputeSize(Model):
-    cpu: Literal[256, 512, 1024, 2048, 4096, 8192, 16384]
-    memory_mb: Annotated[int, Field(ge=512, le=122880)]
+    cpu: Annotated[Literal[256, 512, 1024, 2048, 4096, 8192, 16384], WHOLE]
+    memory_mb: Annotated[int, Field(ge=512, le=122880), WHOLE]
     min_tasks: Count
     max_tasks: Positive
 
@@ -66,8 +75,8 @@ class Resources(Model):
 
 
 class Billing(Model):
-    trial_days: Annotated[int, Field(ge=0, le=365)] = 0
-    grace_period_days: Annotated[int, Field(ge=0, le=365)] = 0
+    trial_days: Annotated[int, Field(ge=0, le=365), WHOLE] = 0
+    grace_period_days: Annotated[int, Field(ge=0, le=365), WHOLE] = 0
 
 
 def _given(required: tuple[str, ...], **properties: dict[str, Any]) -> dict[str, Any]:
@@ -114,9 +123,10 @@ class PlanSpec(Model):
     def _resources_match_isolation(self) -> PlanSpec:
         if self.isolation == "pooled":
             if self.resources is not None:
-                raise ValueError(
+                raise FieldError(
                     "pooled plans have no dedicated resources; remove 'resources' "
-                    "(pooled tenants share their pool's database and compute)"
+                    "(pooled tenants share their pool's database and compute)",
+                    "resources",
                 )
             return self
         needed = ("database", "compute") if self.isolation == "silo" else ("database",)
@@ -124,12 +134,17 @@ class PlanSpec(Model):
             n for n in needed if self.resources is None or getattr(self.resources, n) is None
         ]
         if missing:
-            raise ValueError(
+            raise FieldError(
                 f"{self.isolation} plans need resources.{' and resources.'.join(missing)} "
-                "to size what is dedicated to each tenant"
+                "to size what is dedicated to each tenant",
+                "isolation" if self.resources is None else "resources",
             )
         if self.isolation == "bridge" and self.resources and self.resources.network:
-            raise ValueError("bridge tenants use their pool's network; remove resources.network")
+            raise FieldError(
+                "bridge tenants use their pool's network; remove resources.network",
+                "resources",
+                "network",
+            )
         return self
 
 

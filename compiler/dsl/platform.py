@@ -7,8 +7,13 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from compiler.dsl.common import (
+    BUCKET_PATTERN,
+    KEY_PREFIX_PATTERN,
+    LOCK_TABLE_PATTERN,
+    STATE_PATH_PATTERN,
     UNIQUE,
     UNIQUE_ITEMS,
+    WHOLE,
     Cidr,
     Document,
     InstanceClass,
@@ -23,15 +28,15 @@ from compiler.dsl.common import (
 class LocalBackend(Model):
     type: Literal["local"]
     # Relative to each stack's folder; absolute paths would leak the build machine into output.
-    path: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-][A-Za-z0-9._/-]*$")] = "terraform.tfstate"
+    path: Annotated[str, Field(pattern=STATE_PATH_PATTERN)] = "terraform.tfstate"
 
 
 class S3Backend(Model):
     type: Literal["s3"]
-    bucket: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
+    bucket: Annotated[str, Field(pattern=BUCKET_PATTERN)]
     region: Region
-    lock_table: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{3,255}$")]
-    key_prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9!_.*'()/-]*$")] = ""
+    lock_table: Annotated[str, Field(pattern=LOCK_TABLE_PATTERN)]
+    key_prefix: Annotated[str, Field(pattern=KEY_PREFIX_PATTERN)] = ""
 
 
 StateBackend = Annotated[LocalBackend | S3Backend, Field(discriminator="type")]
@@ -50,7 +55,7 @@ class PoolDatabase(Model):
     engine: Literal["postgres"]
     version: PostgresVersion
     instance_class: InstanceClass
-    storage_gb: Annotated[int, Field(ge=20, le=65536)]
+    storage_gb: Annotated[int, Field(ge=20, le=65536), WHOLE]
 
 
 class Pool(Model):

@@ -6,15 +6,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from compiler.dsl.common import Document, Model, SqlIdentifier
+from compiler.dsl.common import COLUMN_TYPE_PATTERN, Document, Model, SqlIdentifier
 
-# Column types are an allow-list: a type cannot be quoted like an identifier, so only these
-# exact spellings ever reach SQL.
-COLUMN_TYPE_PATTERN = (
-    r"^(text|uuid|boolean|smallint|integer|bigint|real|double precision|date|timestamptz"
-    r"|timestamp|jsonb|bytea|inet|numeric|numeric\([1-9][0-9]{0,2}(, ?[0-9]{1,3})?\)"
-    r"|varchar\([1-9][0-9]{0,4}\))$"
-)
+__all__ = ["COLUMN_TYPE_PATTERN", "Column", "Table", "TableSpec"]
 
 
 class Column(Model):

@@ -11,6 +11,7 @@ from compiler.dsl.common import (
     EVENT_PATTERN,
     UNIQUE,
     UNIQUE_ITEMS,
+    WHOLE,
     Document,
     Feature,
     Model,
@@ -108,9 +109,9 @@ class Trigger(Model):
 
 
 class WorkflowLimits(Model):
-    max_steps: Annotated[int, Field(ge=1, le=100)]
-    timeout_seconds: Annotated[int, Field(ge=1, le=86400)]
-    max_rows_per_step: Annotated[int, Field(ge=1, le=1_000_000)]
+    max_steps: Annotated[int, Field(ge=1, le=100), WHOLE]
+    timeout_seconds: Annotated[int, Field(ge=1, le=86400), WHOLE]
+    max_rows_per_step: Annotated[int, Field(ge=1, le=1_000_000), WHOLE]
 
 
 class WorkflowSpec(Model):

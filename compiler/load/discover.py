@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from compiler.errors import Collector, Diagnostic, Location, UsageError
@@ -15,25 +16,45 @@ SPEC_SUFFIXES = (".yaml", ".yml")
 
 @dataclass(frozen=True, slots=True)
 class LoadedSpec:
-    """Every document of a spec folder, in file order, and a digest of the files' bytes."""
+    """Every document of a spec folder, in file order, and a digest of the files' bytes.
+
+    `problems` are files (or documents) that could not be read. They do not stop the
+    loading of the others: the parser reports them together with what it finds in the
+    documents that could be read, so one syntax error does not hide everything else.
+    """
 
     documents: tuple[SourceDocument, ...]
     digest: str
     files: tuple[str, ...]
+    problems: tuple[Diagnostic, ...] = ()
 
 
 def discover(root: Path) -> list[Path]:
-    """Spec files under `root`, sorted by their path relative to it; hidden folders skipped."""
+    """Spec files under `root`, sorted by their path relative to it; hidden ones skipped."""
+    return [root / relative for relative in _spec_files(root)]
+
+
+def _spec_files(root: Path) -> list[str]:
+    """Relative posix paths of the spec files under `root`, sorted.
+
+    Hidden folders (`.git`, `.draft/`) are not entered and hidden files are skipped. Plain
+    strings rather than Path objects: a fleet's spec has tens of thousands of files.
+    """
     if not root.is_dir():
         raise UsageError(f"spec folder '{root}' does not exist or is not a folder")
-    found = [
-        path
-        for path in root.rglob("*")
-        if path.suffix in SPEC_SUFFIXES
-        and path.is_file()
-        and not any(part.startswith(".") for part in path.relative_to(root).parts)
-    ]
-    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+    found: list[str] = []
+    for folder, folders, names in os.walk(root):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        relative = os.path.relpath(folder, root).replace(os.sep, "/")
+        prefix = "" if relative == "." else relative + "/"
+        found.extend(
+            prefix + name
+            for name in names
+            if name.endswith(SPEC_SUFFIXES)
+            and not name.startswith(".")
+            and os.path.isfile(os.path.join(folder, name))
+        )
+    return sorted(found)
 
 
 def load_files(files: dict[str, bytes], prefix: str) -> LoadedSpec:
@@ -54,28 +75,32 @@ def load_files(files: dict[str, bytes], prefix: str) -> LoadedSpec:
         docs, errs = read_yaml(shown, raw)
         documents.extend(docs)
         problems.extend(errs)
-    problems.raise_if_any()
-    return LoadedSpec(tuple(documents), digest.hexdigest(), tuple(shown_names))
+    return LoadedSpec(
+        tuple(documents), digest.hexdigest(), tuple(shown_names), tuple(problems.diagnostics)
+    )
 
 
 def load_spec(root: Path) -> LoadedSpec:
     """Read a spec folder. File names in diagnostics are shown as `root/relative/path`."""
-    paths = discover(root)
-    if not paths:
+    relatives = _spec_files(root)
+    if not relatives:
         raise UsageError(f"no *.yaml or *.yml files under '{root}'")
     files: dict[str, bytes] = {}
     problems = Collector()
     prefix = root.as_posix().rstrip("/") or "/"
-    for path in paths:
-        relative = path.relative_to(root).as_posix()
+    for relative in relatives:
         shown = f"{prefix}/{relative}"
+        path = os.path.join(root, relative)
         try:
-            size = path.stat().st_size
+            size = os.path.getsize(path)
             if size > MAX_FILE_BYTES:
                 problems.add(too_large(shown, size))
                 continue
-            files[relative] = path.read_bytes()
+            with open(path, "rb") as handle:
+                files[relative] = handle.read()
         except OSError as exc:
             problems.add(Diagnostic(Location(shown), f"cannot read file: {exc.strerror}"))
-    problems.raise_if_any()
-    return load_files(files, prefix)
+    loaded = load_files(files, prefix)
+    if not problems:
+        return loaded
+    return replace(loaded, problems=(*problems.diagnostics, *loaded.problems))

@@ -23,8 +23,20 @@ def _git(cwd: Path, *args: str) -> bytes:
 def load_revision(spec_dir: Path, revision: str) -> LoadedSpec | None:
     """The spec folder at `revision`, or None when the folder did not exist there yet."""
     folder = spec_dir.resolve()
-    top = Path(_git(folder, "rev-parse", "--show-toplevel").decode().strip())
-    _git(folder, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
+    try:
+        top = Path(_git(folder, "rev-parse", "--show-toplevel").decode().strip())
+    except UsageError as exc:
+        raise UsageError(
+            f"--base {revision}: '{spec_dir}' is not in a git repository, and there is no "
+            f"folder '{revision}' either"
+        ) from exc
+    try:
+        _git(folder, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
+    except UsageError as exc:
+        raise UsageError(
+            f"--base {revision}: neither a folder nor a git revision "
+            "(fetch it first in a shallow clone, e.g. git fetch origin main)"
+        ) from exc
     inside = folder.relative_to(top).as_posix()
     listing = _git(top, "ls-tree", "-r", "-z", "--name-only", revision, "--", inside)
     names = [n for n in listing.decode().split("\0") if n.endswith(SPEC_SUFFIXES)]

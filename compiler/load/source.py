@@ -9,6 +9,8 @@ from compiler.errors import Location
 
 PathPart = str | int
 Path = tuple[PathPart, ...]
+# (line, column), 1-based. Plain tuples: a large spec has hundreds of thousands of them.
+Position = tuple[int, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,15 +19,18 @@ class SourceDocument:
 
     `values` maps a field path to where its value starts; `keys` maps it to where its key is
     written. Both are kept so that "unknown field" points at the key and "bad value" at the
-    value, the way an editor would underline them.
+    value, the way an editor would underline them. `at` and `key_at` turn them into
+    Locations in this document's file.
     """
 
     file: str
     index: int
     data: Any
     start: Location
-    values: dict[Path, Location] = field(default_factory=dict)
-    keys: dict[Path, Location] = field(default_factory=dict)
+    values: dict[Path, Position] = field(default_factory=dict)
+    keys: dict[Path, Position] = field(default_factory=dict)
+    # Field paths (`spec.description`) where reading already reported a problem.
+    broken: frozenset[str] = frozenset()
 
     def at(self, *path: PathPart) -> Location:
         """Where the value at `path` is written, or the closest enclosing one."""
@@ -33,14 +38,14 @@ class SourceDocument:
         while parts:
             found = self.values.get(parts)
             if found is not None:
-                return found
+                return Location(self.file, *found)
             parts = parts[:-1]
         return self.start
 
     def key_at(self, *path: PathPart) -> Location:
         """Where the key of `path` is written (falls back to the value, then the parent)."""
         found = self.keys.get(tuple(path))
-        return found if found is not None else self.at(*path)
+        return Location(self.file, *found) if found is not None else self.at(*path)
 
     @property
     def kind(self) -> str:

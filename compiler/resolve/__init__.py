@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from compiler.dsl import ParsedSpec
+from compiler.errors import SpecError
 from compiler.resolve import model
 from compiler.resolve.context import Context
 from compiler.resolve.entitlements import grant_tenant_access
 from compiler.resolve.lifecycle import Baseline, check_transitions
+from compiler.resolve.plan_limits import check_plan_limits
 from compiler.resolve.plans import resolve_plans
 from compiler.resolve.platform import resolve_platform
 from compiler.resolve.roles import agent_role
@@ -54,10 +56,14 @@ def resolve(
         isolation = {t.name: t.isolation for t in tenants}
         check_transitions(ctx, spec.tenants, isolation, baseline, base_name)
     _check_role_names(ctx, [t.name for t in tenants if t.state != "deleted"], agents)
+    check_plan_limits(ctx, tenants, agents, workflows)
     ctx.problems.raise_if_any()
+    memo: dict[tuple[str, ...], tuple[model.TablePrivileges, ...]] = {}
     granted = sorted(
         (
-            grant_tenant_access(t, agents.values(), workflows) if t.state != "deleted" else t
+            grant_tenant_access(t, agents.values(), workflows, plans[t.plan].limits, memo)
+            if t.state != "deleted"
+            else t
             for t in tenants
         ),
         key=lambda t: t.name,
@@ -76,7 +82,13 @@ def resolve(
 
 
 def baseline_of(spec: ParsedSpec) -> dict[str, Baseline]:
-    """Tenants of a base revision, as the transition rules compare against them."""
+    """Tenants of a base revision, as the transition rules compare against them.
+
+    A base with errors of its own is refused: comparing with the half of it that parsed
+    would call its broken tenants new or removed.
+    """
+    if spec.problems:
+        raise SpecError(list(spec.problems))
     out = {}
     for name, doc in spec.tenants.items():
         plan = spec.plans.get(doc.model.spec.plan)

@@ -19,8 +19,16 @@ def grant_tenant_access(
     tenant: model.Tenant,
     agents: Iterable[model.Agent],
     workflows: dict[str, model.Workflow],
+    plan_limits: model.Limits | None = None,
+    memo: dict[tuple[str, ...], tuple[model.TablePrivileges, ...]] | None = None,
 ) -> model.Tenant:
-    """The tenant with `agents` (who may act, and how) and `denied` (who may not, and why)."""
+    """The tenant with `agents` (who may act, and how) and `denied` (who may not, and why).
+
+    `plan_limits` (the plan's, before overrides) only serve to say whether a limit of zero
+    comes from the plan or from the tenant's overrides. `memo` keeps the privileges of each
+    set of workflows across calls: a fleet has thousands of tenants but few such sets.
+    """
+    memo = {} if memo is None else memo
     present: list[model.AgentAccess] = []
     denied: list[model.Denial] = []
     for agent in sorted(agents, key=lambda a: a.name):
@@ -34,7 +42,7 @@ def grant_tenant_access(
                 allowed.append(name)
         runs = _least(agent.runs_per_day, tenant.limits.agent_runs_per_day)
         if allowed and runs == 0:
-            denied.append(model.Denial(f"agent/{agent.name}", _ZERO_RUNS.format(t=tenant)))
+            denied.append(model.Denial(f"agent/{agent.name}", _zero_runs(tenant, plan_limits)))
             continue
         if not allowed:
             denied.append(model.Denial(f"agent/{agent.name}", _combine(refused)))
@@ -47,13 +55,18 @@ def grant_tenant_access(
                 denied_workflows=tuple(refused),
                 runs_per_day=runs,
                 concurrent_runs=agent.concurrent_runs,
-                privileges=privileges(workflows[w] for w in allowed),
+                privileges=_privileges_of(tuple(allowed), workflows, memo),
             )
         )
     return replace(tenant, agents=tuple(present), denied=tuple(denied))
 
 
-_ZERO_RUNS = "plan '{t.plan}' allows 0 agent runs per day for this tenant"
+def _zero_runs(tenant: model.Tenant, plan_limits: model.Limits | None) -> str:
+    planned = None if plan_limits is None else plan_limits.agent_runs_per_day
+    if plan_limits is None or planned == 0:
+        return f"plan '{tenant.plan}' allows 0 agent runs per day for this tenant"
+    allows = "unlimited" if planned is None else str(planned)
+    return f"the tenant's overrides set agentRunsPerDay to 0 (plan '{tenant.plan}' allows {allows})"
 
 
 def workflow_denial(tenant: model.Tenant, workflow: model.Workflow) -> str:
@@ -69,6 +82,17 @@ def workflow_denial(tenant: model.Tenant, workflow: model.Workflow) -> str:
 def _combine(refused: list[model.Denial]) -> str:
     reasons = sorted({d.reason for d in refused})
     return "; ".join(reasons) if reasons else "no workflows assigned"
+
+
+def _privileges_of(
+    names: tuple[str, ...],
+    workflows: dict[str, model.Workflow],
+    memo: dict[tuple[str, ...], tuple[model.TablePrivileges, ...]],
+) -> tuple[model.TablePrivileges, ...]:
+    found = memo.get(names)
+    if found is None:
+        found = memo[names] = privileges(workflows[w] for w in names)
+    return found
 
 
 def _least(agent_limit: int, tenant_limit: int | None) -> int:

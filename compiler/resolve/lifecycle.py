@@ -87,6 +87,7 @@ def check_static(ctx: Context, doc: Parsed[Tenant], plan: model.Plan | None) -> 
             doc,
             ("spec", "subscription", "status"),
             f"plan '{plan.name}' offers no trial (billing.trialDays is 0)",
+            "choose a plan with billing.trialDays, or set the subscription's status to active",
         )
 
 
@@ -99,54 +100,83 @@ def check_transitions(
 ) -> None:
     """Compare every tenant with its baseline; report forbidden moves and unconfirmed loss."""
     for name, doc in sorted(tenants.items()):
-        spec = doc.model.spec
         before = baseline.get(name)
         if before is None:
-            if spec.state not in NEW_TENANT_STATES:
-                ctx.error(
-                    doc,
-                    ("spec", "state"),
-                    f"a new tenant cannot start as {spec.state}",
-                    f"not in {base_name}; new tenants start pending or active",
-                )
+            _check_new(ctx, doc, base_name)
             continue
-        if spec.state != before.state and spec.state not in TRANSITIONS[before.state]:
-            allowed = sorted(TRANSITIONS[before.state])
-            ctx.error(
-                doc,
-                ("spec", "state"),
-                f"state cannot change from {before.state} to {spec.state} in one step",
-                f"from {before.state} it may become: {', '.join(allowed) or 'nothing'}"
-                + (" (deleted only through offboarding)" if spec.state == "deleted" else ""),
-            )
-        status = spec.subscription.status
-        if status != before.subscription and status not in SUBSCRIPTION_TRANSITIONS.get(
-            before.subscription, frozenset()
-        ):
-            ctx.error(
-                doc,
-                ("spec", "subscription", "status"),
-                f"subscription cannot change from {before.subscription} to {status}",
-            )
-        dedicated_before = before.isolation in ("silo", "bridge")
-        dedicated_now = isolation_of.get(name) in ("silo", "bridge") and spec.state != "deleted"
-        if dedicated_before and not dedicated_now and spec.confirm_data_deletion != name:
-            ctx.error(
-                doc,
-                ("spec", "plan"),
-                f"this change removes the tenant's dedicated database "
-                f"({before.isolation} plan '{before.plan}' in {base_name})",
-                f"add 'confirmDataDeletion: {name}' once the data is migrated or may go",
-            )
+        _check_state(ctx, doc, before)
+        _check_subscription(ctx, doc, before)
+        _check_dedicated(ctx, doc, before, isolation_of.get(name), base_name)
     for name, before in sorted(baseline.items()):
-        if name not in tenants and before.state != "deleted":
+        gone = name not in tenants and not ctx.is_invalid("Tenant", name)
+        if gone and before.state != "deleted":
             ctx.problems.add(
                 Diagnostic(
                     before.location,
-                    f"tenant '{name}' was removed from the spec while {before.state} "
-                    f"(in {base_name})",
+                    f"tenant '{name}' was removed from the spec while it is {before.state} "
+                    f"in {base_name}",
                     f"Tenant/{name}",
                     hint="set 'state: offboarding', then 'deleted' with confirmDataDeletion; "
                     "remove the document only after that has been applied",
                 )
             )
+
+
+def _check_new(ctx: Context, doc: Parsed[Tenant], base_name: str) -> None:
+    state = doc.model.spec.state
+    if state not in NEW_TENANT_STATES:
+        ctx.error(
+            doc,
+            ("spec", "state"),
+            f"a new tenant (not in {base_name}) cannot start as {state}",
+            f"new tenants start as {', '.join(sorted(NEW_TENANT_STATES))}",
+        )
+
+
+def _check_state(ctx: Context, doc: Parsed[Tenant], before: Baseline) -> None:
+    state = doc.model.spec.state
+    if state == before.state or state in TRANSITIONS[before.state]:
+        return
+    allowed = ", ".join(sorted(TRANSITIONS[before.state])) or "nothing"
+    reason = "; a tenant reaches deleted only through offboarding" if state == "deleted" else ""
+    ctx.error(
+        doc,
+        ("spec", "state"),
+        f"state cannot change from {before.state} to {state} in one step{reason}",
+        f"from {before.state} it may become: {allowed}",
+    )
+
+
+def _check_subscription(ctx: Context, doc: Parsed[Tenant], before: Baseline) -> None:
+    status = doc.model.spec.subscription.status
+    possible = SUBSCRIPTION_TRANSITIONS.get(before.subscription, frozenset())
+    if status == before.subscription or status in possible:
+        return
+    ctx.error(
+        doc,
+        ("spec", "subscription", "status"),
+        f"subscription cannot change from {before.subscription} to {status}",
+        f"from {before.subscription} it may become: {', '.join(sorted(possible)) or 'nothing'}",
+    )
+
+
+def _check_dedicated(
+    ctx: Context, doc: Parsed[Tenant], before: Baseline, isolation: str | None, base_name: str
+) -> None:
+    """A dedicated database (silo, bridge) that a plan change drops needs the confirmation.
+
+    Deleted tenants need it anyway (`check_static`); a tenant whose plan is unknown has
+    its own error and no isolation to compare.
+    """
+    spec = doc.model.spec
+    dedicated = ("silo", "bridge")
+    if isolation is None or spec.state == "deleted" or spec.confirm_data_deletion == doc.name:
+        return
+    if before.isolation in dedicated and isolation not in dedicated:
+        ctx.error(
+            doc,
+            ("spec", "plan"),
+            f"moving from {before.isolation} plan '{before.plan}' (in {base_name}) to "
+            f"{isolation} plan '{spec.plan}' removes the tenant's dedicated database",
+            f"add 'confirmDataDeletion: {doc.name}' once the data is migrated or may go",
+        )

@@ -15,10 +15,17 @@ MIN_PREFIX, MAX_PREFIX = 16, 24  # AWS VPCs allow /16../28; we need room for sub
 def check_cidr(ctx: Context, doc: Parsed[Document], path: Path, cidr: str) -> None:
     """A private IPv4 network, written as its network address, sized for subnets in 3 AZs."""
     try:
-        network = ipaddress.IPv4Network(cidr, strict=True)
+        network = ipaddress.IPv4Network(cidr, strict=False)
     except ValueError as exc:
         ctx.error(doc, path, f"'{cidr}' is not a valid network: {exc}")
         return
+    if network.network_address != ipaddress.IPv4Address(cidr.partition("/")[0]):
+        ctx.error(
+            doc,
+            path,
+            f"'{cidr}' has host bits set; a network is written with its first address",
+            f"did you mean '{network}'?",
+        )
     if not network.is_private:
         ctx.error(
             doc,
@@ -54,7 +61,7 @@ def resolve_platform(ctx: Context) -> model.Platform:
                 doc,
                 (*here, "region"),
                 f"pool region '{pool.region}' is not one of the platform's regions",
-                f"add it to spec.regions ({', '.join(spec.regions)})",
+                f"add it to spec.regions: {', '.join(spec.regions)}",
             )
         check_cidr(ctx, doc, (*here, "network", "cidr"), pool.network.cidr)
     backend = spec.state_backend

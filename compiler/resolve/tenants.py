@@ -17,7 +17,7 @@ def effective_limits(plan: model.Limits, doc: Parsed[Tenant]) -> model.Limits:
     """The plan's limits with the tenant's overrides; an override of `null` means unlimited."""
     overrides = doc.model.spec.overrides.limits
     changed = {f: getattr(overrides, f) for f in _LIMIT_FIELDS if f in overrides.model_fields_set}
-    return replace(plan, **changed)
+    return replace(plan, **changed) if changed else plan
 
 
 def resolve_tenant(
@@ -29,7 +29,12 @@ def resolve_tenant(
     plan = plans.get(spec.plan)
     check_static(ctx, doc, plan)
     if spec.region not in platform.regions:
-        ctx.unknown(doc, ("spec", "region"), "region", spec.region, platform.regions)
+        ctx.error(
+            doc,
+            ("spec", "region"),
+            f"region '{spec.region}' is not one of the platform's regions",
+            f"{ctx.spec.platform.source.label} spec.regions: {', '.join(platform.regions)}",
+        )
     if plan is None:
         ctx.unknown(doc, ("spec", "plan"), "plan", spec.plan, plans)
         return None
@@ -70,9 +75,9 @@ def _check_pool(ctx: Context, doc: Parsed[Tenant], plan: model.Plan) -> None:
             )
         return
     if spec.pool is None:
-        ctx.error(
+        ctx.missing(
             doc,
-            ("spec",),
+            ("spec", "pool"),
             f"missing required field 'pool': plan '{plan.name}' is {plan.isolation}",
             f"pools in {spec.region}: "
             + (", ".join(n for n, p in sorted(pools.items()) if p.region == spec.region) or "none"),

@@ -6,6 +6,7 @@ import networkx as nx
 
 from compiler.dsl import Parsed, Workflow
 from compiler.dsl.workflow import Step as StepSpec
+from compiler.errors import did_you_mean
 from compiler.resolve import model
 from compiler.resolve.context import Context
 from compiler.resolve.schedule import cron_problem
@@ -30,7 +31,12 @@ def resolve_workflows(
     out = []
     for name, doc in sorted(ctx.spec.workflows.items()):
         spec = doc.model.spec
-        if spec.requires_feature is not None and spec.requires_feature not in features:
+        if (
+            spec.requires_feature is not None
+            and spec.requires_feature not in features
+            # an invalid plan or tenant may be the one granting it: its errors come first
+            and not (ctx.is_invalid("Plan") or ctx.is_invalid("Tenant"))
+        ):
             ctx.unknown(
                 doc,
                 ("spec", "requiresFeature"),
@@ -125,7 +131,8 @@ def _check_columns(
             path = (*here, "query", field, position)
             found = known.get(column)
             if found is None:
-                ctx.unknown(doc, path, f"column of table '{table.name}':", column, known)
+                hint = did_you_mean(column, known) or f"its columns: {', '.join(known)}"
+                ctx.error(doc, path, f"table '{table.name}' has no column '{column}'", hint)
                 continue
             if found.pii and not step.allow_pii:
                 ctx.error(

@@ -1,18 +1,52 @@
-"""Output family 'acl' (being built; see FAMILY below)."""
+"""Output family 'acl': static, default-deny allow-lists for every agent in every tenant.
+
+Per live tenant (graph node `acl:<tenant>`):
+    acl/<tenant>.json                          the ACL (compiler/schemas/acl-v1.schema.json)
+    acl/cedar/tenants/<tenant>.entities.json   its Cedar principals
+Platform-wide (node ""):
+    acl/cedar/schema.cedarschema, acl/cedar/policies.cedar, acl/cedar/platform.entities.json
+
+Deleted tenants get no files. A tenant whose inputs did not change gets its previous files
+back from `reuse`, so a one-tenant change rebuilds one tenant's ACL.
+"""
 
 from __future__ import annotations
 
-from compiler.emit.artifact import Artifact, Family, Reuse
-from compiler.graph import PlatformGraph
+from compiler.emit.acl import cedar
+from compiler.emit.acl.document import acl_document
+from compiler.emit.acl.inputs import Catalog
+from compiler.emit.artifact import Artifact, Family, Reuse, canonical_json
+from compiler.graph import PlatformGraph, acl_node
 from compiler.resolve import ResolvedSpec
 
 
+def acl_path(tenant: str) -> str:
+    return f"acl/{tenant}.json"
+
+
 def input_digests(spec: ResolvedSpec, graph: PlatformGraph) -> dict[str, str]:
-    return {}
+    catalog = Catalog(spec)
+    return {acl_node(t.name): catalog.digest(t) for t in spec.live_tenants}
 
 
 def emit(spec: ResolvedSpec, graph: PlatformGraph, reuse: Reuse) -> list[Artifact]:
-    return []
+    catalog = Catalog(spec)
+    out = [
+        Artifact(cedar.SCHEMA_PATH, cedar.SCHEMA.encode(), ""),
+        Artifact(cedar.POLICIES_PATH, cedar.policies(spec).encode(), ""),
+        Artifact(cedar.PLATFORM_ENTITIES_PATH, canonical_json(cedar.platform_entities(spec)), ""),
+    ]
+    for tenant in spec.live_tenants:
+        node = acl_node(tenant.name)
+        previous = reuse.get(node)
+        if previous:
+            out.extend(previous)
+            continue
+        inputs = catalog.inputs(tenant)
+        out.append(Artifact(acl_path(tenant.name), canonical_json(acl_document(inputs)), node))
+        entities = canonical_json(cedar.tenant_entities(inputs))
+        out.append(Artifact(cedar.tenant_entities_path(tenant.name), entities, node))
+    return out
 
 
 FAMILY = Family("acl", input_digests, emit)

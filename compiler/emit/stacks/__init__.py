@@ -1,18 +1,70 @@
-"""Output family 'stacks' (being built; see FAMILY below)."""
+"""Output family 'stacks': one CDK for Terraform stack per pool and per tenant not deleted,
+written to `stacks/<stack>/cdk.tf.json`.
+
+A stack's input digest is the fingerprint of the record it is built from
+(`compiler.emit.stacks.inputs`) and of the code that builds it, so an unchanged stack is
+taken from the previous compile instead of being synthesized again, and a change to one
+tenant re-synthesizes that tenant's stack only.
+"""
 
 from __future__ import annotations
 
-from compiler.emit.artifact import Artifact, Family, Reuse
-from compiler.graph import PlatformGraph
+import hashlib
+from functools import cache
+from importlib.metadata import version
+from pathlib import Path
+
+from compiler.emit.artifact import Artifact, Family, Reuse, fingerprint
+from compiler.emit.stacks.inputs import all_stacks
+from compiler.graph import PlatformGraph, stack_node
 from compiler.resolve import ResolvedSpec
+
+STACK_FILE = "cdk.tf.json"
+
+
+def stack_path(stack: str) -> str:
+    return f"stacks/{stack}/{STACK_FILE}"
+
+
+@cache
+def builder_digest() -> str:
+    """The stack builders' own source and the cdktn version: a change to either may change
+    every stack, so it is part of every stack's input digest. Line endings are normalised,
+    so a checkout with CRLF files records the same digests."""
+    digest = hashlib.sha256(f"cdktn {version('cdktn')}".encode())
+    root = Path(__file__).parent
+    for source in sorted(root.rglob("*.py")):
+        digest.update(source.relative_to(root).as_posix().encode())
+        digest.update(source.read_bytes().replace(b"\r\n", b"\n"))
+    return digest.hexdigest()
 
 
 def input_digests(spec: ResolvedSpec, graph: PlatformGraph) -> dict[str, str]:
-    return {}
+    return {
+        stack_node(name): fingerprint(builder_digest(), inputs)
+        for name, inputs in all_stacks(spec).items()
+    }
 
 
 def emit(spec: ResolvedSpec, graph: PlatformGraph, reuse: Reuse) -> list[Artifact]:
-    return []
+    from compiler.emit.stacks.synth import build_all  # noqa: PLC0415  (jsii only when needed)
+
+    stacks = all_stacks(spec)
+    missing = sorted(set(graph.nodes("stack")) ^ {stack_node(name) for name in stacks})
+    if missing:
+        raise AssertionError(f"stack nodes and stack inputs disagree: {missing}")
+    artifacts: list[Artifact] = []
+    todo = []
+    for name in sorted(stacks):
+        node = stack_node(name)
+        if node in reuse:
+            artifacts.extend(reuse[node])
+        else:
+            todo.append(name)
+    built = build_all([stacks[name] for name in todo])
+    for name, content in zip(todo, built, strict=True):
+        artifacts.append(Artifact(stack_path(name), content, stack_node(name)))
+    return artifacts
 
 
 FAMILY = Family("stacks", input_digests, emit)

@@ -1,0 +1,152 @@
+"""The decision function: may this agent run this step of this workflow, doing this?
+
+`authorize` is what `paybill acl check` calls and what an application or agent runtime calls
+before every step. It reads only the loaded ACL: no spec, no network, no clock. Everything
+not listed in the ACL is denied, and every deny says why.
+
+A request names the step; it may also describe what the runtime is about to do (a `Query`
+or a `ToolCall`), which must then fit inside what the step allows: the same table and
+operation, a subset of its columns and where-columns, at most its row cap, the same tool.
+A step that needs human approval is allowed only with `approved=True`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from compiler.acl.grants import Acl, AgentGrant, Decision, QueryGrant, StepGrant, WorkflowGrant
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A statement a runtime is about to run for a query step. `rows` is the most rows it
+    may read or change (its LIMIT, or the affected-row bound it enforces); None leaves the
+    cap to the runtime, which finds it in `Decision.step.query.max_rows`."""
+
+    table: str
+    operation: str
+    columns: Collection[str] = ()
+    where: Collection[str] = ()
+    rows: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """A tool a runtime is about to call for a tool step."""
+
+    tool: str
+
+
+Action = Query | ToolCall
+
+
+def authorize(
+    acl: Acl,
+    agent: str,
+    workflow: str,
+    step: str,
+    action: Action | None = None,
+    *,
+    approved: bool = False,
+) -> Decision:
+    """Allow exactly what `acl` lists for (agent, workflow, step); deny anything else."""
+    grant = acl.agents.get(agent)
+    if grant is None:
+        return _no_agent(acl, agent)
+    flow = grant.workflows.get(workflow)
+    if flow is None:
+        return _no_workflow(acl, grant, workflow)
+    allow = flow.allow.get(step)
+    if allow is None:
+        return _no_step(acl, agent, flow, step)
+    granted = allow.step
+    assert granted is not None
+    if action is not None:
+        problem = _mismatch(granted, action)
+        if problem:
+            return Decision(False, f"{_subject(acl, agent, workflow, step)}: {problem}", granted)
+    if granted.approval == "human" and not approved:
+        return Decision(
+            False,
+            f"{_subject(acl, agent, workflow, step)}: the step needs human approval first",
+            granted,
+            needs_approval=True,
+        )
+    return allow
+
+
+def _subject(acl: Acl, agent: str, workflow: str, step: str) -> str:
+    return f"agent '{agent}' in tenant '{acl.tenant}', workflow '{workflow}', step '{step}'"
+
+
+def _no_agent(acl: Acl, agent: str) -> Decision:
+    if acl.missing:
+        return Decision(False, acl.missing)
+    why = acl.denied_agents.get(agent)
+    if why is not None:
+        return Decision(False, f"agent '{agent}' may not act in tenant '{acl.tenant}': {why}")
+    return Decision(
+        False,
+        f"agent '{agent}' has no access in tenant '{acl.tenant}' (not in its ACL; "
+        "everything not listed is denied)",
+    )
+
+
+def _no_workflow(acl: Acl, grant: AgentGrant, workflow: str) -> Decision:
+    why = acl.denied_workflows.get((grant.name, workflow))
+    if why is not None:
+        return Decision(
+            False,
+            f"agent '{grant.name}' may not run workflow '{workflow}' in tenant "
+            f"'{acl.tenant}': {why}",
+        )
+    return Decision(
+        False,
+        f"workflow '{workflow}' is not one of agent '{grant.name}''s workflows in tenant "
+        f"'{acl.tenant}' (allowed: {', '.join(grant.workflows)})",
+    )
+
+
+def _no_step(acl: Acl, agent: str, flow: WorkflowGrant, step: str) -> Decision:
+    steps = ", ".join(s.id for s in flow.steps)
+    return Decision(
+        False,
+        f"workflow '{flow.name}' has no step '{step}' (agent '{agent}' in tenant "
+        f"'{acl.tenant}' may run: {steps})",
+    )
+
+
+def _mismatch(granted: StepGrant, action: Action) -> str:
+    """What about `action` the step does not allow, or "" when it fits."""
+    if isinstance(action, ToolCall):
+        if granted.tool is None:
+            return "the step runs a query, not a tool call"
+        if action.tool != granted.tool.name:
+            return f"the step may call tool '{granted.tool.name}', not '{action.tool}'"
+        return ""
+    if granted.query is None:
+        return "the step calls a tool, not a query"
+    return _query_mismatch(granted.query, action)
+
+
+def _query_mismatch(allowed: QueryGrant, query: Query) -> str:
+    if query.table != allowed.table:
+        return f"the step queries table '{allowed.table}', not '{query.table}'"
+    if query.operation != allowed.operation:
+        return f"the step may {allowed.operation}, not {query.operation}"
+    if not allowed.column_set.issuperset(query.columns):
+        extra = sorted(set(query.columns) - allowed.column_set)
+        return (
+            f"column(s) {', '.join(extra)} not allowed for {allowed.operation} "
+            f"(allowed: {', '.join(allowed.columns) or 'none'})"
+        )
+    if not allowed.where_set.issuperset(query.where):
+        extra = sorted(set(query.where) - allowed.where_set)
+        return (
+            f"where-column(s) {', '.join(extra)} not allowed "
+            f"(allowed: {', '.join(allowed.where) or 'none'})"
+        )
+    if query.rows is not None and query.rows > allowed.max_rows:
+        return f"{query.rows} rows is over the step's cap of {allowed.max_rows}"
+    return ""

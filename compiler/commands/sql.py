@@ -1,0 +1,117 @@
+"""`paybill sql drift|apply --target T --dsn DSN [--generated DIR] [--dry-run]`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from compiler.sqlops.converge import Outcome, apply, drift, load_state
+
+DEFAULT_GENERATED = "generated"
+EXIT_DRIFT = 2
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "sql",
+        help="compare a live PostgreSQL with a compiled SQL target, or converge it",
+        description=(
+            "Read the live catalogs (roles, memberships, privileges, policies, row-level "
+            "security) of what a target manages and compare them with "
+            "generated/sql/<target>/state.json. Roles the spec does not manage are never "
+            "touched; tables and rows are never dropped."
+        ),
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    actions.required = True
+    drift_parser = actions.add_parser(
+        "drift",
+        help="print the differences; exit 0 when there are none, 2 when there are some",
+    )
+    _common(drift_parser)
+    drift_parser.set_defaults(run=run_drift)
+    apply_parser = actions.add_parser(
+        "apply",
+        help="converge the database in one transaction (grant, revoke, create, drop policies)",
+    )
+    _common(apply_parser)
+    apply_parser.add_argument(
+        "--dry-run", action="store_true", help="print the SQL that would run; change nothing"
+    )
+    apply_parser.set_defaults(run=run_apply)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--target", required=True, metavar="T", help="pool-<pool> or tenant-<tenant>"
+    )
+    parser.add_argument(
+        "--dsn",
+        required=True,
+        metavar="DSN",
+        help="libpq connection string; keep the password in PGPASSWORD or ~/.pgpass",
+    )
+    parser.add_argument(
+        "--generated",
+        type=Path,
+        default=Path(DEFAULT_GENERATED),
+        metavar="DIR",
+        help=f"output folder of paybill compile (default: {DEFAULT_GENERATED})",
+    )
+
+
+def run_drift(args: argparse.Namespace) -> int:
+    outcome = drift(args.dsn, load_state(args.generated, args.target))
+    target = outcome.state.target
+    if not outcome.changes:
+        print(f"{target}: no drift ({_checked(outcome)})")
+        return 0
+    differences = _count(len(outcome.changes), "difference", "differences")
+    print(f"{target}: {differences} from the compiled state")
+    for change in outcome.changes:
+        print(f"  {change.text}")
+    if outcome.applicable:
+        print(f"run: paybill sql apply --target {target} --dsn DSN")
+    return EXIT_DRIFT
+
+
+def run_apply(args: argparse.Namespace) -> int:
+    outcome = apply(args.dsn, load_state(args.generated, args.target), dry_run=args.dry_run)
+    target = outcome.state.target
+    if args.dry_run:
+        if outcome.sql:
+            print("BEGIN;")
+            print("\n".join(outcome.sql))
+            print("COMMIT;")
+        else:
+            print(f"-- {target}: nothing to apply ({_checked(outcome)})")
+        _print_left(outcome)
+        return 0
+    if outcome.applicable:
+        changes = _count(len(outcome.applicable), "change", "changes")
+        print(f"{target}: applied {changes} in one transaction")
+        for change in outcome.applicable:
+            print(f"  {change.text}")
+    else:
+        print(f"{target}: nothing to apply ({_checked(outcome)})")
+    _print_left(outcome)
+    return 0
+
+
+def _print_left(outcome: Outcome) -> None:
+    for change in outcome.left:
+        print(f"  not changed: {change.text}")
+
+
+def _checked(outcome: Outcome) -> str:
+    state = outcome.state
+    counts = (
+        _count(len(state.roles), "role", "roles"),
+        _count(len(state.tables), "table", "tables"),
+        _count(len(state.policies), "policy", "policies"),
+    )
+    return ", ".join(counts) + " checked"
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"

@@ -1,0 +1,67 @@
+"""Where each stack keeps its Terraform state, and how a tenant stack reads its pool's.
+
+`Platform.stateBackend` decides both:
+
+* local (the default): `<path>` relative to the folder Terraform runs in, one folder per
+  stack (`stacks/<stack>/`), so a tenant finds its pool's state at `../pool-<pool>/<path>`.
+  cdktn's own default is an absolute path under `cdk.out`, which would put the build
+  machine into the output; the path is always set here.
+* s3: one object per stack, `<keyPrefix><stack>/terraform.tfstate`, encrypted, locked with
+  the DynamoDB table.
+"""
+
+from __future__ import annotations
+
+from compiler.emit.stacks.cdk import Construct, cdktn
+from compiler.resolve.model import LocalBackend, S3Backend
+
+STATE_FILE = "terraform.tfstate"
+
+
+def state_key(backend: S3Backend, stack: str) -> str:
+    """`keyPrefix` is a folder: `platform` and `platform/` both give `platform/<stack>/...`."""
+    prefix = backend.key_prefix.strip("/")
+    return f"{prefix}/{stack}/{STATE_FILE}" if prefix else f"{stack}/{STATE_FILE}"
+
+
+def configure_backend(stack: Construct, backend: LocalBackend | S3Backend, name: str) -> None:
+    if isinstance(backend, LocalBackend):
+        cdktn.LocalBackend(stack, path=backend.path)
+        return
+    cdktn.S3Backend(
+        stack,
+        bucket=backend.bucket,
+        key=state_key(backend, name),
+        region=backend.region,
+        dynamodb_table=backend.lock_table,
+        encrypt=True,
+    )
+
+
+class PoolState:
+    """The outputs of a pool stack, read through `terraform_remote_state`.
+
+    Tenant stacks refer to the pool's network, cluster, bucket and key only through these
+    declared outputs, never through copied ids, so the pool can be rebuilt and its tenants
+    follow on their next apply.
+    """
+
+    ID = "pool"
+
+    def __init__(self, scope: Construct, backend: LocalBackend | S3Backend, pool_stack: str):
+        if isinstance(backend, LocalBackend):
+            cdktn.DataTerraformRemoteStateLocal(
+                scope, self.ID, path=f"../{pool_stack}/{backend.path}"
+            )
+        else:
+            cdktn.DataTerraformRemoteStateS3(
+                scope,
+                self.ID,
+                bucket=backend.bucket,
+                key=state_key(backend, pool_stack),
+                region=backend.region,
+            )
+
+    def get(self, output: str) -> str:
+        """A reference to one of the pool's outputs (a list output stays one expression)."""
+        return f"${{data.terraform_remote_state.{self.ID}.outputs.{output}}}"

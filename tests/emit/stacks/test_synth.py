@@ -1,0 +1,55 @@
+"""Synthesis in worker processes gives the same bytes as synthesis in this process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compiler.emit.stacks import synth
+from compiler.emit.stacks.inputs import all_stacks
+from compiler.errors import EnvironmentProblem
+from compiler.pipeline import validate
+
+
+@pytest.mark.slow
+def test_workers_build_the_same_bytes_as_this_process(
+    behaviour_specs: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stacks = list(all_stacks(validate(behaviour_specs["behaviour-local"])).values())
+    monkeypatch.setenv(synth.JOBS_VARIABLE, "1")
+    here = synth.build_all(stacks)
+    monkeypatch.setenv(synth.JOBS_VARIABLE, "2")
+    monkeypatch.setattr(synth, "SHARE", 4)  # three runs of at most four stacks
+    assert synth.build_all(stacks) == here
+    assert len(here) == 11
+
+
+def test_a_failing_worker_is_reported_with_its_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(synth.JOBS_VARIABLE, "2")
+    monkeypatch.setattr(synth, "WORKER", "compiler.emit.stacks.no_such_module")
+    with pytest.raises(
+        RuntimeError,
+        match=r"(?s)stack synthesis worker failed \(exit 1\):.*"
+        "No module named compiler.emit.stacks.no_such_module",
+    ):
+        synth.build_all([object(), object()])  # type: ignore[list-item]
+
+
+def test_small_compiles_stay_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(synth.JOBS_VARIABLE, raising=False)
+    assert synth.jobs(synth.PARALLEL_FROM - 1) == 1
+    assert synth.jobs(synth.PARALLEL_FROM) >= 1
+    monkeypatch.setenv(synth.JOBS_VARIABLE, "3")
+    assert synth.jobs(1) == 3
+
+
+@pytest.mark.parametrize("value", ["0", "two", "-1"])
+def test_a_bad_jobs_setting_is_reported(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv(synth.JOBS_VARIABLE, value)
+    with pytest.raises(EnvironmentProblem) as raised:
+        synth.jobs(100)
+    assert str(raised.value) == (
+        f"PAYBILL_JOBS='{value}' is not a number of processes; set it to 1 or more, "
+        "or unset it to use every core"
+    )

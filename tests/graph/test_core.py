@@ -1,0 +1,88 @@
+"""The dependency graph: nodes for what exists, waves in apply order, cycles with their path."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import pytest
+
+from compiler.graph import CycleError, PlatformGraph, build_graph
+from compiler.pipeline import validate
+from tests.conftest import SPEC
+
+
+def chain(*nodes: str) -> PlatformGraph:
+    graph = PlatformGraph()
+    for node in nodes:
+        graph.add(node, node.split(":")[0], node.split(":")[1])
+    for first, then in pairwise(nodes):
+        graph.require(first, then)
+    return graph
+
+
+def test_a_cycle_is_reported_with_its_full_path() -> None:
+    graph = chain("stack:pool-a", "stack:tenant-b", "sql:tenant-b")
+    graph.require("sql:tenant-b", "stack:pool-a")
+    with pytest.raises(CycleError) as raised:
+        graph.waves()
+    assert str(raised.value) == (
+        "dependency cycle: stack:pool-a -> stack:tenant-b -> sql:tenant-b -> stack:pool-a"
+    )
+
+
+def test_an_edge_to_an_unknown_node_is_refused() -> None:
+    graph = chain("stack:pool-a")
+    with pytest.raises(KeyError, match="unknown graph node 'stack:tenant-x'"):
+        graph.require("stack:pool-a", "stack:tenant-x")
+
+
+def test_spec_graph_nodes_and_waves() -> None:
+    graph = build_graph(validate(SPEC))
+    stacks = graph.nodes("stack")
+    assert stacks == [
+        "stack:pool-eu-shared",
+        "stack:pool-us-shared",
+        "stack:tenant-acme",
+        "stack:tenant-globex",
+        "stack:tenant-hooli",
+        "stack:tenant-initech",
+        "stack:tenant-piedpiper",
+        "stack:tenant-stark",
+        "stack:tenant-umbrella",
+        "stack:tenant-vandelay",
+        "stack:tenant-wayne",
+    ]
+    assert "stack:tenant-soylent" not in graph  # deleted: nothing of it is applied any more
+    waves = graph.waves()
+    assert waves[0] == [
+        "stack:pool-eu-shared",
+        "stack:pool-us-shared",
+        "stack:tenant-acme",
+        "stack:tenant-stark",
+    ]
+    position = {node: i for i, wave in enumerate(waves) for node in wave}
+    for first, then in graph.edges():
+        assert position[first] < position[then]
+
+
+def test_a_tenant_stack_waits_for_its_pool_only() -> None:
+    graph = build_graph(validate(SPEC))
+    assert graph.dependencies("stack:tenant-wayne") == ["stack:pool-eu-shared"]
+    assert graph.dependencies("stack:tenant-acme") == []
+    assert graph.upstream("acl:wayne") == [
+        "sql:tenant-wayne",
+        "stack:pool-eu-shared",
+        "stack:tenant-wayne",
+    ]
+
+
+def test_a_pool_change_affects_its_tenants_not_the_others() -> None:
+    graph = build_graph(validate(SPEC))
+    affected = graph.affected_by(["stack:pool-us-shared"])
+    assert [n for n in affected if n.startswith("stack:")] == [
+        "stack:pool-us-shared",
+        "stack:tenant-globex",
+        "stack:tenant-hooli",
+        "stack:tenant-umbrella",
+        "stack:tenant-vandelay",
+    ]

@@ -1,0 +1,161 @@
+"""`paybill sql drift|apply`: arguments, exit codes, messages, and the dry run."""
+
+from __future__ import annotations
+
+import re
+import socket
+from pathlib import Path
+
+import pytest
+
+from compiler.sqlops.connect import mask, scrub
+from tests.conftest import WriteSpec
+from tests.emit.sql.specs import KEYWORDS
+from tests.sqlops.live import cli, compile_to, sql_cmd
+from tests.support.postgres import Databases
+
+TARGET = "pool-shared"
+
+
+@pytest.fixture
+def generated(write_spec: WriteSpec, tmp_path: Path) -> Path:
+    out = tmp_path / "generated"
+    compile_to(write_spec(KEYWORDS), out)
+    return out
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize("form", ["keywords", "url"])
+def test_an_unreachable_database_is_exit_3_with_the_password_masked(
+    generated: Path, form: str
+) -> None:
+    port = closed_port()
+    dsn = (
+        f"host=127.0.0.1 port={port} user=admin password=s3cr3t-pw dbname=app"
+        if form == "keywords"
+        else f"postgresql://admin:s3cr3t-pw@127.0.0.1:{port}/app"
+    )
+    for action in ("drift", "apply"):
+        run = cli("sql", action, "--target", TARGET, "--dsn", dsn, "--generated", str(generated))
+        assert (run.code, run.out) == (3, "")
+        assert "s3cr3t" not in run.err
+        assert re.fullmatch(
+            r"paybill: cannot connect to PostgreSQL \(user=admin password=\*\*\* dbname=app "
+            rf"host=127\.0\.0\.1 port={port}\): .*Connection refused.*; check that the server "
+            r"is running and reachable and that host, port, user, password and dbname are "
+            r"right\n",
+            run.err,
+        ), run.err
+
+
+def test_masking_and_scrubbing() -> None:
+    assert mask("host=db user=u password='p w' dbname=x") == (
+        "user=u password=*** dbname=x host=db"
+    )
+    assert mask("postgresql://u@db/x") == "user=u dbname=x host=db"
+    assert (
+        scrub("auth failed for p w at db", "host=db password='p w'") == "auth failed for *** at db"
+    )
+    assert scrub("nothing to hide", "host=db") == "nothing to hide"
+
+
+def test_usage_errors_are_exit_2(generated: Path, tmp_path: Path) -> None:
+    base = ("--generated", str(generated))
+    cases = {
+        ("--target", TARGET, "--dsn", "host=x port"): (
+            "paybill: --dsn is not a valid PostgreSQL connection string; use "
+            "'host=H port=P user=U dbname=D' or 'postgresql://U@H:P/D' (a password is better "
+            "kept in PGPASSWORD or ~/.pgpass)\n"
+        ),
+        ("--target", "pool-nope", "--dsn", "host=x"): (
+            f"paybill: no compiled SQL target 'pool-nope' in {generated}/sql "
+            "(targets: pool-shared)\n"
+        ),
+        ("--target", "../../etc", "--dsn", "host=x"): (
+            "paybill: --target '../../etc' is not a target name (pool-<pool> or tenant-<tenant>)\n"
+        ),
+    }
+    for args, message in cases.items():
+        run = cli("sql", "drift", *args, *base)
+        assert (run.code, run.out, run.err) == (2, "", message)
+    empty = cli("sql", "apply", "--target", TARGET, "--dsn", "host=x", "--generated", str(tmp_path))
+    assert (empty.code, empty.err) == (
+        2,
+        f"paybill: no compiled SQL target 'pool-shared' in {tmp_path}/sql "
+        "(targets: none; run: paybill compile)\n",
+    )
+    with pytest.raises(SystemExit) as missing_action:
+        cli("sql")
+    assert missing_action.value.code == 2
+
+
+def test_a_damaged_state_file_is_exit_3(generated: Path) -> None:
+    state = generated / "sql" / TARGET / "state.json"
+    state.write_text(state.read_text().replace('"policies"', '"policy"'))
+    run = cli("sql", "drift", "--target", TARGET, "--dsn", "host=x", "--generated", str(generated))
+    assert (run.code, run.err) == (
+        3,
+        f"paybill: {state} cannot be used (not a valid state file); it must be a "
+        "paybill.dev/sql-state/v1 file written by paybill compile: compile again\n",
+    )
+
+
+@pytest.mark.postgres
+def test_dry_run_prints_the_sql_and_changes_nothing(generated: Path, pg: Databases) -> None:
+    db = pg.new()
+    dry = sql_cmd("apply", db, generated, TARGET, "--dry-run")
+    assert dry.code == 0
+    lines = dry.out.splitlines()
+    assert (lines[0], lines[-1]) == ("BEGIN;", "COMMIT;")
+    assert lines[1] == (
+        'CREATE ROLE "agent_acme_syncer" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT '
+        "NOLOGIN NOREPLICATION NOBYPASSRLS;"
+    )
+    assert (
+        'CREATE POLICY "tenant_bolt_co" ON "select"."from-items" AS PERMISSIVE FOR ALL TO '
+        in dry.out
+    )
+    drift = sql_cmd("drift", db, generated, TARGET)
+    assert (drift.code, drift.out) == (2, FIRST_DRIFT)
+    with db.connect() as conn:
+        roles = conn.execute("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'paybill%'")
+        assert roles.fetchone() == (0,)
+    assert sql_cmd("apply", db, generated, TARGET).code == 0
+    again = sql_cmd("apply", db, generated, TARGET, "--dry-run")
+    assert (again.code, again.out) == (
+        0,
+        "-- pool-shared: nothing to apply (6 roles, 1 table, 2 policies checked)\n",
+    )
+
+
+FIRST_DRIFT = """\
+pool-shared: 21 differences from the compiled state
+  role "agent_acme_syncer" does not exist
+  role "agent_bolt_co_syncer" does not exist
+  role "app_acme" does not exist
+  role "app_bolt_co" does not exist
+  role "paybill_owner" does not exist
+  role "paybill_pool_shared_agent_syncer" does not exist
+  role "paybill_pool_shared_app" does not exist
+  role "agent_acme_syncer" is not a member of "paybill_pool_shared_agent_syncer"
+  role "agent_bolt_co_syncer" is not a member of "paybill_pool_shared_agent_syncer"
+  role "app_acme" is not a member of "paybill_pool_shared_app"
+  role "app_bolt_co" is not a member of "paybill_pool_shared_app"
+  schema "select" does not exist
+  table "select"."from-items" does not exist
+  "paybill_pool_shared_agent_syncer" lacks USAGE on schema "select"
+  "paybill_pool_shared_app" lacks USAGE on schema "select"
+  "paybill_pool_shared_agent_syncer" lacks SELECT ("group-by", "order", "where"), \
+INSERT ("group-by", "order", "user"), UPDATE ("group-by") on "select"."from-items"
+  "paybill_pool_shared_app" lacks SELECT, INSERT, UPDATE, DELETE on "select"."from-items"
+  row-level security on "select"."from-items" is off; the spec says on
+  row-level security on "select"."from-items" is not forced; the spec says forced
+  policy "tenant_acme" on "select"."from-items" does not exist
+  policy "tenant_bolt_co" on "select"."from-items" does not exist
+run: paybill sql apply --target pool-shared --dsn DSN
+"""

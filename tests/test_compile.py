@@ -1,0 +1,274 @@
+"""`paybill compile` as a whole: stacks in the output tree, determinism, atomicity, `--check`,
+pruning, incremental reuse and the data-deletion guard."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from compiler import write
+from compiler.cli import main
+from compiler.emit import Artifact
+from compiler.emit.stacks import synth
+from compiler.emit.stacks.inputs import StackInputs
+from compiler.pipeline import compile_spec
+from tests.conftest import SPEC
+from tests.support.tools import REPO
+
+Tree = dict[str, tuple[bytes, int]]
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of spec/ as `spec`, compiled into `generated`, with the folder as cwd, so paths
+    in messages read as a user sees them."""
+    shutil.copytree(SPEC, tmp_path / "spec")
+    monkeypatch.chdir(tmp_path)
+    assert main(["compile", "spec", "--out", "generated"]) == 0
+    return tmp_path
+
+
+def tree(folder: Path) -> Tree:
+    """Every file under `folder` with its bytes and modification time."""
+    return {
+        p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_compile_writes_every_stack_and_records_it_in_the_manifest(workdir: Path) -> None:
+    stacks = sorted(p.parent.name for p in (workdir / "generated/stacks").glob("*/cdk.tf.json"))
+    assert stacks == [
+        "pool-eu-shared",
+        "pool-us-shared",
+        "tenant-acme",
+        "tenant-globex",
+        "tenant-hooli",
+        "tenant-initech",
+        "tenant-piedpiper",
+        "tenant-stark",
+        "tenant-umbrella",
+        "tenant-vandelay",
+        "tenant-wayne",
+    ]
+    manifest = json.loads((workdir / "generated/manifest.json").read_bytes())
+    node = manifest["nodes"]["stack:tenant-wayne"]
+    assert node["artifacts"] == ["stacks/tenant-wayne/cdk.tf.json"]
+    assert node["dependsOn"] == ["stack:pool-eu-shared"]
+    assert (node["kind"], node["wave"], len(node["inputDigest"])) == ("stack", 1, 64)
+    recorded = {a["path"] for a in manifest["artifacts"]}
+    assert {f"stacks/{s}/cdk.tf.json" for s in stacks} <= recorded
+
+
+def run_compile(out: Path, seed: str) -> None:
+    env = dict(os.environ, PYTHONHASHSEED=seed)
+    subprocess.run(
+        [sys.executable, "-m", "compiler", "compile", str(SPEC), "--out", str(out)],
+        cwd=REPO,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.mark.slow
+def test_output_is_byte_identical_under_different_hash_seeds(tmp_path: Path) -> None:
+    run_compile(tmp_path / "one", "1")
+    run_compile(tmp_path / "two", "4242")
+    first = {k: v for k, (v, _) in tree(tmp_path / "one").items()}
+    second = {k: v for k, (v, _) in tree(tmp_path / "two").items()}
+    assert len(first) > 11
+    assert first == second
+
+
+def test_a_spec_error_leaves_the_output_untouched(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = tree(workdir / "generated")
+    capsys.readouterr()
+    edit(workdir / "spec/tenants/globex.yaml", "plan: pro", "plan: prp")
+    assert main(["compile", "spec", "--out", "generated"]) == 1
+    assert capsys.readouterr().err == (
+        "spec/tenants/globex.yaml:9:9: Tenant/globex spec.plan: unknown plan 'prp' "
+        "(did you mean 'pro'?)\n1 error found\n"
+    )
+    assert tree(workdir / "generated") == before
+    assert sorted(p.name for p in workdir.iterdir()) == ["generated", "spec"]
+
+
+def test_a_failure_while_synthesizing_leaves_the_output_untouched(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = tree(workdir / "generated")
+    edit(workdir / "spec/tenants/globex.yaml", "displayName: Globex", "displayName: Globex Inc")
+    edit(workdir / "spec/platform.yaml", "10.11.0.0/16", "10.12.0.0/16")
+
+    def broken(stacks: list[StackInputs]) -> list[bytes]:
+        raise RuntimeError("synthesis failed")
+
+    monkeypatch.setattr(synth, "build_all", broken)
+    with pytest.raises(RuntimeError, match="synthesis failed"):
+        compile_spec(Path("spec"), Path("generated"))
+    assert tree(workdir / "generated") == before
+
+
+def test_a_failure_while_writing_leaves_the_output_untouched(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = tree(workdir / "generated")
+    edit(workdir / "spec/platform.yaml", "10.11.0.0/16", "10.12.0.0/16")
+    original: Callable[..., None] = write._write_all
+
+    def disk_full(root: Path, artifacts: list[object], *rest: object) -> None:
+        original(root, artifacts[:5], *rest)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(write, "_write_all", disk_full)
+    with pytest.raises(OSError, match="No space left on device"):
+        compile_spec(Path("spec"), Path("generated"))
+    assert tree(workdir / "generated") == before
+    assert sorted(p.name for p in workdir.iterdir()) == ["generated", "spec"]
+
+
+def test_check_lists_what_differs_and_writes_nothing(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = workdir / "generated"
+    total = len(tree(out))
+    capsys.readouterr()
+    assert main(["compile", "spec", "--out", "generated", "--check"]) == 0
+    assert capsys.readouterr().out == f"generated is current ({total} files)\n"
+
+    edit(out / "stacks/tenant-acme/cdk.tf.json", '"db.r6g.large"', '"db.r6g.4xlarge"')
+    (out / "stacks/tenant-hooli/cdk.tf.json").unlink()
+    (out / "stacks/notes.txt").write_text("hand-written\n")
+    before = tree(out)
+    assert main(["compile", "spec", "--out", "generated", "--check"]) == 1
+    assert capsys.readouterr().out == (
+        f"generated is not current: 3 of {total} files differ\n"
+        "  removed  stacks/notes.txt\n"
+        "  changed  stacks/tenant-acme/cdk.tf.json\n"
+        "  added    stacks/tenant-hooli/cdk.tf.json\n"
+        "run: paybill compile spec --out generated\n"
+    )
+    assert tree(out) == before
+
+
+def test_stale_files_are_pruned(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = workdir / "generated"
+    (out / "stacks/tenant-gone").mkdir()
+    (out / "stacks/tenant-gone/cdk.tf.json").write_text("{}\n")
+    edit(
+        workdir / "spec/tenants/stark.yaml",
+        "state: offboarding",
+        "state: deleted\n  confirmDataDeletion: stark",
+    )
+    capsys.readouterr()
+    assert main(["compile", "spec", "--out", "generated"]) == 0
+    assert not (out / "stacks/tenant-gone").exists()
+    assert not (out / "stacks/tenant-stark").exists()
+    assert (out / "stacks/tenant-acme/cdk.tf.json").is_file()
+    assert "removed" in capsys.readouterr().out
+
+
+def test_a_hand_edited_stack_is_rebuilt(workdir: Path) -> None:
+    stack = workdir / "generated/stacks/tenant-acme/cdk.tf.json"
+    original = stack.read_bytes()
+    edit(stack, '"db.r6g.large"', '"db.r6g.4xlarge"')
+    result = compile_spec(Path("spec"), Path("generated"))
+    assert "stack:tenant-acme" not in result.reused
+    assert stack.read_bytes() == original
+
+
+def test_one_tenant_changed_synthesizes_and_changes_that_stack_only(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[str] = []
+    original = synth.build
+
+    def counting(inputs: StackInputs) -> bytes:
+        built.append(inputs.stack)
+        return original(inputs)
+
+    monkeypatch.setattr(synth, "build", counting)
+    monkeypatch.delenv(synth.JOBS_VARIABLE, raising=False)
+    edit(
+        workdir / "spec/tenants/vandelay.yaml",
+        "apiRequestsPerSecond: null",
+        "apiRequestsPerSecond: 30",
+    )
+    result = compile_spec(Path("spec"), Path("generated"))
+    assert built == ["tenant-vandelay"]
+    stack_nodes = set(result.graph.nodes("stack"))
+    assert stack_nodes - result.reused == {"stack:tenant-vandelay"}
+    stack_changes = [(c.change, c.path) for c in result.changes if c.path.startswith("stacks/")]
+    assert stack_changes == [("changed", "stacks/tenant-vandelay/cdk.tf.json")]
+
+
+def test_nothing_changed_reuses_every_stack(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def never(inputs: StackInputs) -> bytes:
+        raise AssertionError(f"{inputs.stack} was synthesized again")
+
+    monkeypatch.setattr(synth, "build", never)
+    result = compile_spec(Path("spec"), Path("generated"))
+    assert set(result.graph.nodes("stack")) <= result.reused
+    assert result.changes == []
+
+
+def test_dropping_a_dedicated_database_needs_confirmation(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = tree(workdir / "generated")
+    edit(workdir / "spec/tenants/wayne.yaml", "plan: pro", "plan: starter")
+    capsys.readouterr()
+    assert main(["compile", "spec", "--out", "generated"]) == 1
+    assert capsys.readouterr().err == (
+        "spec/tenants/wayne.yaml:9:9: Tenant/wayne spec.plan: moving from bridge plan 'pro' "
+        "(in generated/manifest.json) to pooled plan 'starter' removes the tenant's dedicated "
+        "database (add 'confirmDataDeletion: wayne' once the data is migrated or may go)\n"
+        "1 error found\n"
+    )
+    assert tree(workdir / "generated") == before
+
+
+def test_unchanged_files_are_linked_from_the_previous_output(tmp_path: Path) -> None:
+    previous = tmp_path / "previous"
+    (previous / "stacks/a").mkdir(parents=True)
+    (previous / "stacks/a/cdk.tf.json").write_bytes(b"{}\n")
+    artifacts = [Artifact("stacks/a/cdk.tf.json", b"{}\n", ""), Artifact("b.json", b"[]\n", "")]
+    staging = tmp_path / "staging"
+    write._write_all(staging, artifacts, previous, {"stacks/a/cdk.tf.json"})
+    linked = staging / "stacks/a/cdk.tf.json"
+    assert linked.stat().st_ino == (previous / "stacks/a/cdk.tf.json").stat().st_ino
+    assert (linked.read_bytes(), (staging / "b.json").read_bytes()) == (b"{}\n", b"[]\n")
+
+
+def test_files_are_written_where_links_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    previous = tmp_path / "previous"
+    previous.mkdir()
+    (previous / "a.json").write_bytes(b"{}\n")
+
+    def refuse(source: Path, target: Path) -> None:
+        raise OSError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", refuse)
+    write._write_all(tmp_path / "staging", [Artifact("a.json", b"{}\n", "")], previous, {"a.json"})
+    written = tmp_path / "staging/a.json"
+    assert written.read_bytes() == b"{}\n"
+    assert written.stat().st_ino != (previous / "a.json").stat().st_ino
