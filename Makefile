@@ -15,7 +15,9 @@ export CHECKPOINT_DISABLE := 1
 demo: setup
 	$(BIN)/paybill validate spec
 	$(BIN)/paybill compile spec --out generated
-	$(BIN)/paybill describe Tenant/wayne spec
+	$(BIN)/paybill describe Tenant/initech spec
+	$(BIN)/paybill acl check initech support-triage ticket-triage classify
+	-$(BIN)/paybill acl check initech collections dunning-escalation escalate
 
 test: setup tools lint typecheck pytest
 
@@ -54,8 +56,12 @@ schemas: setup
 generated: setup
 	$(BIN)/paybill compile spec --out generated
 
-bench: setup
+# Speed and memory targets are checked here, by numbers printed, not by timed tests.
+bench: setup tools
 	$(BIN)/python benchmarks/validate_fleet.py 10000
+	$(BIN)/python benchmarks/compile_fleet.py 1000 10000
+	$(BIN)/python benchmarks/sql_pool.py 1000
+	$(BIN)/python benchmarks/acl_decisions.py 10000
 
 clean:
 	rm -rf $(VENV) $(BUILD) .pytest_cache .mypy_cache .ruff_cache

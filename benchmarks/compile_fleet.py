@@ -152,7 +152,7 @@ class Stages:
         (pipeline, "parse_folder", "load + parse"),
         (pipeline, "resolve", "resolve"),
         (pipeline, "build_graph", "graph"),
-        (pipeline, "input_digests", "input digests (all families)"),
+        (pipeline, "prepare_all", "prepare: inputs and digests (all families)"),
         (synth, "build_all", "stack synthesis"),
         (pipeline, "emit_all", "emit (all families + manifest)"),
         (pipeline, "write_tree", "write (compare, stage, swap)"),

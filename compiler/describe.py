@@ -26,6 +26,8 @@ _LIMIT_NAMES = {
     "storage_gb": "storageGb",
     "api_requests_per_second": "apiRequestsPerSecond",
     "agent_runs_per_day": "agentRunsPerDay",
+    "agent_steps_per_workflow": "agentStepsPerWorkflow",
+    "agent_rows_per_step": "agentRowsPerStep",
 }
 
 
@@ -104,6 +106,7 @@ def _tenant(spec: ResolvedSpec, tenant: model.Tenant) -> dict[str, Any]:
         "stack": None if tenant.state == "deleted" else tenant.stack,
         "sqlTarget": None if tenant.state == "deleted" else tenant.sql_target,
         "appRole": tenant.app_role,
+        "loginRole": tenant.login_role,
         "agents": [_access(a) for a in tenant.agents],
         "agentsNotPresent": _agents_not_present(spec, tenant),
         "workflowsNotRun": _workflows_not_run(spec, tenant),

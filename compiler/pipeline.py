@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compiler.dsl import ParsedSpec, parse
-from compiler.emit import Artifact, emit_all, input_digests
+from compiler.emit import Artifact, emit_all, input_digests, prepare_all
 from compiler.graph import PlatformGraph, build_graph
 from compiler.load import load_spec
 from compiler.load.git import load_revision
@@ -63,10 +63,14 @@ def compile_spec(
         resolve(parsed, base_baseline(spec_dir, base), base_name=base)
     spec = resolve(parsed, previous.baseline(), base_name=f"{out_dir.as_posix()}/manifest.json")
     graph = build_graph(spec)
-    digests = input_digests(spec, graph)
-    reuse = previous.reusable(digests)
-    artifacts = emit_all(spec, graph, digests, reuse)
+    prepared = prepare_all(spec, graph)
+    digests = input_digests(prepared)
+    # --check builds everything: it must also catch output that an older compiler wrote.
+    reuse = {} if check else previous.reusable(digests)
+    artifacts = emit_all(spec, graph, prepared, digests, reuse)
     offered = {id(a) for old in reuse.values() for a in old}
-    reused = frozenset(a.node for a in artifacts if id(a) in offered)
-    changes = compare(out_dir, artifacts) if check else write_tree(out_dir, artifacts)
+    taken = [a for a in artifacts if id(a) in offered]  # read from out_dir just now, intact
+    reused = frozenset(a.node for a in taken)
+    verified = frozenset(a.path for a in taken)
+    changes = compare(out_dir, artifacts) if check else write_tree(out_dir, artifacts, verified)
     return Compiled(spec, graph, artifacts, reused, changes)

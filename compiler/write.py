@@ -108,8 +108,14 @@ def read_previous(folder: Path) -> Previous:
     return Previous(manifest, folder, digests)
 
 
-def compare(folder: Path, artifacts: Sequence[Artifact]) -> list[Difference]:
-    """What `write_tree` would change, without writing anything."""
+def compare(
+    folder: Path, artifacts: Sequence[Artifact], verified: AbstractSet[str] = frozenset()
+) -> list[Difference]:
+    """What `write_tree` would change, without writing anything.
+
+    `verified` names files just read from `folder` and found equal to their artifacts (the
+    reused ones): they are not read again.
+    """
     expected = {a.path: a.content for a in artifacts}
     present = set(_files(folder)) if folder.is_dir() else set()
     out = []
@@ -118,13 +124,16 @@ def compare(folder: Path, artifacts: Sequence[Artifact]) -> list[Difference]:
             out.append(Difference(path, "added"))
         elif path not in expected:
             out.append(Difference(path, "removed"))
-        elif (folder / path).read_bytes() != expected[path]:
+        elif path not in verified and (folder / path).read_bytes() != expected[path]:
             out.append(Difference(path, "changed"))
     return out
 
 
-def write_tree(folder: Path, artifacts: Sequence[Artifact]) -> list[Difference]:
-    """Replace `folder` with exactly `artifacts`; return what changed."""
+def write_tree(
+    folder: Path, artifacts: Sequence[Artifact], verified: AbstractSet[str] = frozenset()
+) -> list[Difference]:
+    """Replace `folder` with exactly `artifacts`; return what changed (see `compare` for
+    `verified`)."""
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"output '{folder}' exists and is not a folder")
     if folder.is_dir() and any(folder.iterdir()) and not (folder / MANIFEST_PATH).exists():
@@ -132,7 +141,7 @@ def write_tree(folder: Path, artifacts: Sequence[Artifact]) -> list[Difference]:
             f"output folder '{folder}' is not empty and holds no {MANIFEST_PATH}; refusing to "
             "replace a folder the compiler did not write (choose another --out)"
         )
-    changes = compare(folder, artifacts)
+    changes = compare(folder, artifacts, verified)
     if not changes:
         return changes
     touched = {c.path for c in changes}

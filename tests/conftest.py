@@ -8,8 +8,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
-from tests.support.tools import REPO
+from tests.support.tools import REPO, in_ci
+
+# In CI, property tests replay the same examples every run: a new random failure there would
+# block an unrelated change. Locally they explore new examples each run.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if in_ci():
+    settings.load_profile("ci")
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("JSII_RUNTIME_PACKAGE_CACHE_ROOT", str(REPO / ".build" / "jsii-cache"))

@@ -169,6 +169,8 @@ def test_tenant_limits_and_features_after_overrides(
         "storageGb": 100,
         "apiRequestsPerSecond": "unlimited",  # overridden with null
         "agentRunsPerDay": 1000,
+        "agentStepsPerWorkflow": "unlimited",
+        "agentRowsPerStep": "unlimited",
     }
     assert beta["overridden"] == {
         "seats": {"plan": 200, "tenant": 250},

@@ -3,6 +3,7 @@ pruning, incremental reuse and the data-deletion guard."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -15,14 +16,18 @@ import pytest
 
 from compiler import write
 from compiler.cli import main
-from compiler.emit import Artifact
-from compiler.emit.stacks import synth
+from compiler.emit import Artifact, artifact
+from compiler.emit import sql as sql_family
+from compiler.emit import stacks as stacks_family
+from compiler.emit.acl import inputs as acl_inputs
+from compiler.emit.stacks import runtime, synth
 from compiler.emit.stacks.inputs import StackInputs
 from compiler.pipeline import compile_spec
 from tests.conftest import SPEC
 from tests.support.tools import REPO
 
 Tree = dict[str, tuple[bytes, int]]
+STACK_ACME = "stacks/tenant-acme/cdk.tf.json"
 
 
 @pytest.fixture
@@ -229,6 +234,69 @@ def test_nothing_changed_reuses_every_stack(workdir: Path, monkeypatch: pytest.M
     assert result.changes == []
 
 
+def _forge(folder: Path, path: str, old: str, new: str) -> None:
+    """Change an output file and record its new digest in the manifest: what an older
+    compiler's output looks like (consistent with its manifest, but not what this one
+    builds)."""
+    target = folder / path
+    edit(target, old, new)
+    manifest_path = folder / "manifest.json"
+    manifest = json.loads(manifest_path.read_bytes())
+    for entry in manifest["artifacts"]:
+        if entry["path"] == path:
+            entry["sha256"] = hashlib.sha256(target.read_bytes()).hexdigest()
+            entry["bytes"] = target.stat().st_size
+    manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+
+
+def test_check_builds_everything_instead_of_trusting_the_previous_output(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _forge(workdir / "generated", "acl/acme.json", '"default": "deny"', '"default": "allow"')
+    capsys.readouterr()
+    assert main(["compile", "spec", "--out", "generated", "--check"]) == 1
+    out = capsys.readouterr().out
+    assert "  changed  acl/acme.json\n" in out
+    assert "  changed  manifest.json\n" in out
+
+
+@pytest.mark.parametrize(
+    ("family", "node", "path", "old", "new"),
+    [
+        ("sql", "sql:tenant-acme", "sql/tenant-acme/state.json", '"target"', '"target" '),
+        ("acl", "acl:acme", "acl/acme.json", '"default": "deny"', '"default": "allow"'),
+        ("stacks", "stack:tenant-acme", STACK_ACME, '"db.r6g.large"', '"db.r6g.4xlarge"'),
+    ],
+)
+def test_a_change_to_a_familys_code_rebuilds_its_output(
+    workdir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+    family: str,
+    node: str,
+    path: str,
+    old: str,
+    new: str,
+) -> None:
+    """Output an older build of the code wrote is not reused: the code is in every digest."""
+    original = (workdir / "generated" / path).read_bytes()
+    _forge(workdir / "generated", path, old, new)
+    unchanged = compile_spec(Path("spec"), Path("generated"), check=False)
+    assert node in unchanged.reused  # same code, same inputs: the forged file is trusted
+    real = artifact.code_digest
+
+    def newer(package: str, *extra: str) -> str:
+        return real(package, *extra) + ("-newer" if package == family else "")
+
+    for module in (stacks_family, sql_family, acl_inputs):
+        monkeypatch.setattr(module, "code_digest", newer)
+    stacks_family.builder_digest.cache_clear()  # it caches what code_digest said
+    request.addfinalizer(stacks_family.builder_digest.cache_clear)
+    rebuilt = compile_spec(Path("spec"), Path("generated"))
+    assert node not in rebuilt.reused
+    assert (workdir / "generated" / path).read_bytes() == original
+
+
 def test_dropping_a_dedicated_database_needs_confirmation(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -272,3 +340,22 @@ def test_files_are_written_where_links_are_refused(
     written = tmp_path / "staging/a.json"
     assert written.read_bytes() == b"{}\n"
     assert written.stat().st_ino != (previous / "a.json").stat().st_ino
+
+
+def test_a_missing_node_is_an_environment_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(runtime.shutil, "which", lambda name: None)
+    assert main(["compile", str(SPEC), "--out", str(tmp_path / "out")]) == 3
+    assert capsys.readouterr().err == (
+        "paybill: 'node' is not installed: CDK for Terraform (cdktn) runs on Node.js; install "
+        "Node.js 20 or later (e.g. apt-get install nodejs) and compile again\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_committed_generated_folder_is_current(capsys: pytest.CaptureFixture[str]) -> None:
+    """What CI's `paybill compile spec --check` enforces, in the test suite as well."""
+    assert main(["compile", str(SPEC), "--out", str(REPO / "generated"), "--check"]) == 0, (
+        capsys.readouterr().out + "\nrun `make generated` and commit the result"
+    )

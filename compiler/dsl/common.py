@@ -37,7 +37,10 @@ COLUMN_TYPE_PATTERN = (
     r"|timestamp|jsonb|bytea|inet|numeric|numeric\([1-9][0-9]{0,2}(, ?[0-9]{1,3})?\)"
     r"|varchar\([1-9][0-9]{0,4}\))$"
 )
-STATE_PATH_PATTERN = r"^[A-Za-z0-9._-][A-Za-z0-9._/-]*$"
+# Relative, and no segment starts with '.': no '..' that would let every stack share a file.
+STATE_PATH_PATTERN = r"^[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$"
+# The application database RDS creates: a letter, then letters, digits and '_'.
+DATABASE_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
 BUCKET_PATTERN = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 LOCK_TABLE_PATTERN = r"^[A-Za-z0-9_.-]{3,255}$"
 KEY_PREFIX_PATTERN = r"^[A-Za-z0-9!_.*'()/-]*$"
@@ -66,7 +69,13 @@ PATTERN_MEANING: dict[str, str] = {
         "double precision, date, timestamptz, timestamp, jsonb, bytea, inet, numeric, "
         "numeric(P) or numeric(P,S), varchar(N)"
     ),
-    STATE_PATH_PATTERN: "a relative file path such as 'terraform.tfstate'",
+    STATE_PATH_PATTERN: (
+        "a relative file path such as 'terraform.tfstate' (no segment may start with '.')"
+    ),
+    DATABASE_NAME_PATTERN: (
+        "a database name RDS accepts: a lowercase letter, then lowercase letters, digits "
+        "and '_', at most 63 characters"
+    ),
     BUCKET_PATTERN: "an S3 bucket name: 3-63 lowercase letters, digits, '.' and '-'",
     LOCK_TABLE_PATTERN: "a DynamoDB table name: 3-255 letters, digits, '_', '.' and '-'",
     KEY_PREFIX_PATTERN: "an S3 key prefix: letters, digits and !_.*'()/-",

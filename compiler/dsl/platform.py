@@ -8,6 +8,7 @@ from pydantic import Field
 
 from compiler.dsl.common import (
     BUCKET_PATTERN,
+    DATABASE_NAME_PATTERN,
     KEY_PREFIX_PATTERN,
     LOCK_TABLE_PATTERN,
     STATE_PATH_PATTERN,
@@ -43,7 +44,7 @@ StateBackend = Annotated[LocalBackend | S3Backend, Field(discriminator="type")]
 
 
 class PlatformDatabase(Model):
-    name: SqlIdentifier
+    name: Annotated[str, Field(pattern=DATABASE_NAME_PATTERN)]
     tenant_column: SqlIdentifier = "tenant_id"
 
 

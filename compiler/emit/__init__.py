@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from compiler.emit.artifact import Artifact, Family, Reuse, canonical_json, fingerprint
-from compiler.emit.families import FAMILIES, emit_all, input_digests
+from compiler.emit.artifact import (
+    Artifact,
+    Family,
+    Prepared,
+    Reuse,
+    canonical_json,
+    fingerprint,
+)
+from compiler.emit.families import FAMILIES, emit_all, input_digests, prepare_all
 
 __all__ = [
     "FAMILIES",
     "Artifact",
     "Family",
+    "Prepared",
     "Reuse",
     "canonical_json",
     "emit_all",
     "fingerprint",
     "input_digests",
+    "prepare_all",
 ]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 from compiler.emit import acl, sql, stacks
-from compiler.emit.artifact import Artifact, Family, Reuse
+from compiler.emit.artifact import Artifact, Family, Prepared, Reuse
 from compiler.emit.manifest import build_manifest
 from compiler.graph import PlatformGraph
 from compiler.resolve import ResolvedSpec
@@ -13,20 +14,28 @@ from compiler.resolve import ResolvedSpec
 FAMILIES: tuple[Family, ...] = (stacks.FAMILY, sql.FAMILY, acl.FAMILY)
 
 
-def input_digests(spec: ResolvedSpec, graph: PlatformGraph) -> dict[str, str]:
+def prepare_all(spec: ResolvedSpec, graph: PlatformGraph) -> list[Prepared]:
+    return [family.prepare(spec, graph) for family in FAMILIES]
+
+
+def input_digests(prepared: Sequence[Prepared]) -> dict[str, str]:
     digests: dict[str, str] = {}
-    for family in FAMILIES:
-        digests.update(family.input_digests(spec, graph))
+    for family in prepared:
+        digests.update(family.digests)
     return digests
 
 
 def emit_all(
-    spec: ResolvedSpec, graph: PlatformGraph, digests: dict[str, str], reuse: Reuse
+    spec: ResolvedSpec,
+    graph: PlatformGraph,
+    prepared: Sequence[Prepared],
+    digests: dict[str, str],
+    reuse: Reuse,
 ) -> list[Artifact]:
     """All artifacts, sorted by path, the manifest last."""
     artifacts: list[Artifact] = []
-    for family in FAMILIES:
-        artifacts.extend(family.emit(spec, graph, reuse))
+    for family in prepared:
+        artifacts.extend(family.build(reuse))
     counts = Counter(a.path for a in artifacts)
     duplicates = sorted(p for p, n in counts.items() if n > 1)
     if duplicates:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from compiler.resolve.roles import login_role
+
 Isolation = Literal["silo", "pooled", "bridge"]
 TenantState = Literal["pending", "active", "suspended", "offboarding", "deleted"]
 SubscriptionStatus = Literal["trialing", "active", "past_due", "canceled"]
@@ -84,6 +86,8 @@ class Limits:
     storage_gb: int | None
     api_requests_per_second: int | None
     agent_runs_per_day: int | None
+    agent_steps_per_workflow: int | None = None  # ceiling on any one workflow's steps
+    agent_rows_per_step: int | None = None  # ceiling on any one step's maxRowsPerStep
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +242,11 @@ class Tenant:
     @property
     def stack(self) -> str:
         return f"tenant-{self.name}"
+
+    @property
+    def login_role(self) -> str:
+        """The deployment's login role for this tenant's application (not managed here)."""
+        return login_role(self.name)
 
     @property
     def sql_target(self) -> str:

@@ -51,7 +51,7 @@ def check_plan_limits(
     for tenant in tenants:
         if tenant.state == "deleted":
             continue
-        caps = _caps(ctx, tenant)
+        caps = _Caps(tenant.limits.agent_steps_per_workflow, tenant.limits.agent_rows_per_step)
         if caps.steps is None and caps.rows is None:
             continue
         for name in sorted(assigned):
@@ -67,20 +67,6 @@ def check_plan_limits(
 def _granted(tenant: model.Tenant, workflow: model.Workflow) -> bool:
     feature = workflow.requires_feature
     return feature is None or feature in tenant.features
-
-
-def _caps(ctx: Context, tenant: model.Tenant) -> _Caps:
-    """The plan's caps with the tenant's overrides (an override of null means unlimited)."""
-    plan = ctx.spec.plans[tenant.plan].model.spec.limits
-    overrides = ctx.spec.tenants[tenant.name].model.spec.overrides.limits
-    given = overrides.model_fields_set
-    steps = plan.agent_steps_per_workflow
-    rows = plan.agent_rows_per_step
-    if "agent_steps_per_workflow" in given:
-        steps = overrides.agent_steps_per_workflow
-    if "agent_rows_per_step" in given:
-        rows = overrides.agent_rows_per_step
-    return _Caps(steps, rows)
 
 
 def _breaches(ctx: Context, workflow: model.Workflow, caps: _Caps) -> list[_Breach]:

@@ -1,4 +1,5 @@
-"""Plans: sizing that must add up (min tasks <= max tasks, silo networks usable)."""
+"""Plans: sizing that must add up (min tasks <= max tasks, a task size Fargate runs, silo
+networks usable)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,28 @@ from compiler.resolve.context import Context
 from compiler.resolve.platform import check_cidr
 
 DEFAULT_SILO_CIDR = "10.0.0.0/16"
+
+# Fargate task sizes: cpu units -> (least memory, most memory, step), all in MiB.
+FARGATE_MEMORY = {
+    256: (512, 2048, 512),
+    512: (1024, 4096, 1024),
+    1024: (2048, 8192, 1024),
+    2048: (4096, 16384, 1024),
+    4096: (8192, 30720, 1024),
+    8192: (16384, 61440, 4096),
+    16384: (32768, 122880, 8192),
+}
+
+
+def fargate_memory_problem(cpu: int, memory_mb: int) -> str:
+    """Why Fargate would refuse this task size at apply time, or "" when it runs it."""
+    least, most, step = FARGATE_MEMORY[cpu]
+    if least <= memory_mb <= most and (memory_mb - least) % step == 0:
+        return ""
+    return (
+        f"a Fargate task with cpu {cpu} takes memoryMb from {least} to {most} in steps of "
+        f"{step}, not {memory_mb}"
+    )
 
 
 def resolve_plans(ctx: Context) -> tuple[model.Plan, ...]:
@@ -30,6 +53,9 @@ def resolve_plans(ctx: Context) -> tuple[model.Plan, ...]:
                         ("spec", "resources", "compute", "minTasks"),
                         f"minTasks ({c.min_tasks}) is larger than maxTasks ({c.max_tasks})",
                     )
+                problem = fargate_memory_problem(c.cpu, c.memory_mb)
+                if problem:
+                    ctx.error(doc, ("spec", "resources", "compute", "memoryMb"), problem)
                 compute = model.ComputeSize(c.cpu, c.memory_mb, c.min_tasks, c.max_tasks)
             if resources.network is not None:
                 cidr = resources.network.cidr
@@ -47,6 +73,8 @@ def resolve_plans(ctx: Context) -> tuple[model.Plan, ...]:
                     limits.storage_gb,
                     limits.api_requests_per_second,
                     limits.agent_runs_per_day,
+                    limits.agent_steps_per_workflow,
+                    limits.agent_rows_per_step,
                 ),
                 features=tuple(sorted(spec.features)),
                 database=database,

@@ -28,3 +28,10 @@ def app_role(tenant: str) -> str:
 
 def agent_role(tenant: str, agent: str) -> str:
     return role_name("agent", tenant, agent)
+
+
+def login_role(tenant: str) -> str:
+    """The login role a deployment creates for a tenant's application and grants
+    `app_<tenant>` to. The compiler does not manage it (tenant roles are NOLOGIN); the
+    stacks allow the tenant's IAM role to connect as it with IAM database authentication."""
+    return role_name("login", tenant)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 
 from compiler.dsl import Parsed, Tenant
 from compiler.resolve import model
@@ -10,7 +10,7 @@ from compiler.resolve.context import Context
 from compiler.resolve.lifecycle import check_static
 from compiler.resolve.roles import app_role
 
-_LIMIT_FIELDS = ("seats", "storage_gb", "api_requests_per_second", "agent_runs_per_day")
+_LIMIT_FIELDS = tuple(f.name for f in fields(model.Limits))
 
 
 def effective_limits(plan: model.Limits, doc: Parsed[Tenant]) -> model.Limits:

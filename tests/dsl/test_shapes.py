@@ -23,6 +23,14 @@ def test_platform_cloud(workdir: Path) -> None:
     )
 
 
+def test_platform_names(workdir: Path) -> None:
+    """The state path stays inside each stack's folder; the database name is one RDS takes."""
+    assert errors(workdir, "dsl/platform-names") == expect(
+        "spec/platform.yaml:8:37: Platform/fixture spec.stateBackend.path: '../shared.tfstate' is not valid here: must be a relative file path such as 'terraform.tfstate' (no segment may start with '.')",
+        "spec/platform.yaml:9:20: Platform/fixture spec.database.name: 'app-db' is not valid here: must be a database name RDS accepts: a lowercase letter, then lowercase letters, digits and '_', at most 63 characters",
+    )
+
+
 def test_query_or_tool(workdir: Path) -> None:
     """A step has a query or a tool, not both and not neither."""
     assert errors(workdir, "dsl/query-or-tool") == expect(

@@ -151,9 +151,10 @@ def test_tool_approval(workdir: Path) -> None:
 
 
 def test_plan_sizing(workdir: Path) -> None:
-    """A plan's minTasks is at most its maxTasks."""
+    """A plan's minTasks is at most its maxTasks; cpu and memory are a size Fargate runs."""
     assert errors(workdir, "resolve/plan-sizing") == expect(
         "spec/more-plans.yaml:11:51: Plan/upside-down spec.resources.compute.minTasks: minTasks (5) is larger than maxTasks (2)",
+        "spec/more-plans.yaml:23:35: Plan/lopsided spec.resources.compute.memoryMb: a Fargate task with cpu 256 takes memoryMb from 512 to 2048 in steps of 512, not 4096",
     )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from compiler.emit.acl import cedar
 from compiler.emit.acl.document import acl_document
 from compiler.emit.acl.inputs import Catalog
-from compiler.emit.artifact import Artifact, Family, Reuse, canonical_json
+from compiler.emit.artifact import Artifact, Family, Prepared, Reuse, canonical_json
 from compiler.graph import PlatformGraph, acl_node
 from compiler.resolve import ResolvedSpec
 
@@ -24,29 +24,32 @@ def acl_path(tenant: str) -> str:
     return f"acl/{tenant}.json"
 
 
-def input_digests(spec: ResolvedSpec, graph: PlatformGraph) -> dict[str, str]:
+def prepare(spec: ResolvedSpec, graph: PlatformGraph) -> Prepared:
     catalog = Catalog(spec)
-    return {acl_node(t.name): catalog.digest(t) for t in spec.live_tenants}
+    digests = {acl_node(t.name): catalog.digest(t) for t in spec.live_tenants}
+
+    def build(reuse: Reuse) -> list[Artifact]:
+        out = [
+            Artifact(cedar.SCHEMA_PATH, cedar.SCHEMA.encode(), ""),
+            Artifact(cedar.POLICIES_PATH, cedar.policies(spec).encode(), ""),
+            Artifact(
+                cedar.PLATFORM_ENTITIES_PATH, canonical_json(cedar.platform_entities(spec)), ""
+            ),
+        ]
+        for tenant in spec.live_tenants:
+            node = acl_node(tenant.name)
+            previous = reuse.get(node)
+            if previous:
+                out.extend(previous)
+                continue
+            inputs = catalog.inputs(tenant)
+            document = canonical_json(acl_document(inputs))
+            out.append(Artifact(acl_path(tenant.name), document, node))
+            entities = canonical_json(cedar.tenant_entities(inputs))
+            out.append(Artifact(cedar.tenant_entities_path(tenant.name), entities, node))
+        return out
+
+    return Prepared(digests, build)
 
 
-def emit(spec: ResolvedSpec, graph: PlatformGraph, reuse: Reuse) -> list[Artifact]:
-    catalog = Catalog(spec)
-    out = [
-        Artifact(cedar.SCHEMA_PATH, cedar.SCHEMA.encode(), ""),
-        Artifact(cedar.POLICIES_PATH, cedar.policies(spec).encode(), ""),
-        Artifact(cedar.PLATFORM_ENTITIES_PATH, canonical_json(cedar.platform_entities(spec)), ""),
-    ]
-    for tenant in spec.live_tenants:
-        node = acl_node(tenant.name)
-        previous = reuse.get(node)
-        if previous:
-            out.extend(previous)
-            continue
-        inputs = catalog.inputs(tenant)
-        out.append(Artifact(acl_path(tenant.name), canonical_json(acl_document(inputs)), node))
-        entities = canonical_json(cedar.tenant_entities(inputs))
-        out.append(Artifact(cedar.tenant_entities_path(tenant.name), entities, node))
-    return out
-
-
-FAMILY = Family("acl", input_digests, emit)
+FAMILY = Family("acl", prepare)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from compiler.emit.artifact import fingerprint
+from compiler.emit.artifact import code_digest, fingerprint
 from compiler.resolve import ResolvedSpec, model
 
 
@@ -53,4 +53,4 @@ class Catalog:
     def digest(self, tenant: model.Tenant) -> str:
         """Changes whenever anything in `inputs(tenant)` changes."""
         names = sorted({w for access in tenant.agents for w in access.workflows})
-        return fingerprint("acl", tenant, [(n, self._digests[n]) for n in names])
+        return fingerprint(code_digest("acl"), tenant, [(n, self._digests[n]) for n in names])

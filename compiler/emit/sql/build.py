@@ -56,12 +56,23 @@ def tenants_of(spec: ResolvedSpec, target: str) -> tuple[Tenant, ...]:
     return tuple(t for t in spec.live_tenants if t.sql_target == target)
 
 
-def build_target(spec: ResolvedSpec, target: str) -> TargetState:
+def build_targets(spec: ResolvedSpec, targets: Iterable[str]) -> dict[str, TargetState]:
+    """The desired state of each target, grouping tenants by target in one pass."""
+    members: dict[str, list[Tenant]] = {target: [] for target in targets}
+    for tenant in spec.live_tenants:
+        if tenant.sql_target in members:
+            members[tenant.sql_target].append(tenant)
+    return {target: build_target(spec, target, tuple(ts)) for target, ts in members.items()}
+
+
+def build_target(
+    spec: ResolvedSpec, target: str, tenants: tuple[Tenant, ...] | None = None
+) -> TargetState:
     tables = tuple(sorted((_table_state(t) for t in spec.tables), key=lambda t: (t.schema, t.name)))
     schema_of = {t.name: t.schema for t in spec.tables}
     profiles: dict[str, RoleState] = {}
     members: list[RoleState] = []
-    for tenant in tenants_of(spec, target):
+    for tenant in tenants_of(spec, target) if tenants is None else tenants:
         app = _app_profile(spec, target, tenant)
         profiles.setdefault(app.name, app)
         members.append(RoleState(tenant.app_role, "app", tenant.name, None, (), (app.name,), ()))

@@ -9,12 +9,17 @@ tenant re-synthesizes that tenant's stack only.
 
 from __future__ import annotations
 
-import hashlib
 from functools import cache
 from importlib.metadata import version
-from pathlib import Path
 
-from compiler.emit.artifact import Artifact, Family, Reuse, fingerprint
+from compiler.emit.artifact import (
+    Artifact,
+    Family,
+    Prepared,
+    Reuse,
+    code_digest,
+    fingerprint,
+)
 from compiler.emit.stacks.inputs import all_stacks
 from compiler.graph import PlatformGraph, stack_node
 from compiler.resolve import ResolvedSpec
@@ -28,43 +33,38 @@ def stack_path(stack: str) -> str:
 
 @cache
 def builder_digest() -> str:
-    """The stack builders' own source and the cdktn version: a change to either may change
-    every stack, so it is part of every stack's input digest. Line endings are normalised,
-    so a checkout with CRLF files records the same digests."""
-    digest = hashlib.sha256(f"cdktn {version('cdktn')}".encode())
-    root = Path(__file__).parent
-    for source in sorted(root.rglob("*.py")):
-        digest.update(source.relative_to(root).as_posix().encode())
-        digest.update(source.read_bytes().replace(b"\r\n", b"\n"))
-    return digest.hexdigest()
+    """The stack builders' code and the cdktn version: a change to either may change every
+    stack, so it is part of every stack's input digest."""
+    return code_digest("stacks", f"cdktn {version('cdktn')}")
 
 
-def input_digests(spec: ResolvedSpec, graph: PlatformGraph) -> dict[str, str]:
-    return {
-        stack_node(name): fingerprint(builder_digest(), inputs)
-        for name, inputs in all_stacks(spec).items()
-    }
-
-
-def emit(spec: ResolvedSpec, graph: PlatformGraph, reuse: Reuse) -> list[Artifact]:
-    from compiler.emit.stacks.synth import build_all  # noqa: PLC0415  (jsii only when needed)
-
+def prepare(spec: ResolvedSpec, graph: PlatformGraph) -> Prepared:
     stacks = all_stacks(spec)
     missing = sorted(set(graph.nodes("stack")) ^ {stack_node(name) for name in stacks})
     if missing:
         raise AssertionError(f"stack nodes and stack inputs disagree: {missing}")
-    artifacts: list[Artifact] = []
-    todo = []
-    for name in sorted(stacks):
-        node = stack_node(name)
-        if node in reuse:
-            artifacts.extend(reuse[node])
-        else:
-            todo.append(name)
-    built = build_all([stacks[name] for name in todo])
-    for name, content in zip(todo, built, strict=True):
-        artifacts.append(Artifact(stack_path(name), content, stack_node(name)))
-    return artifacts
+    digests = {
+        stack_node(name): fingerprint(builder_digest(), inputs) for name, inputs in stacks.items()
+    }
+
+    def build(reuse: Reuse) -> list[Artifact]:
+        from compiler.emit.stacks.synth import build_all  # noqa: PLC0415  (jsii when needed)
+
+        artifacts: list[Artifact] = []
+        todo = []
+        for name in sorted(stacks):
+            node = stack_node(name)
+            if node in reuse:
+                artifacts.extend(reuse[node])
+            else:
+                todo.append(name)
+        if todo:
+            built = build_all([stacks[name] for name in todo])
+            for name, content in zip(todo, built, strict=True):
+                artifacts.append(Artifact(stack_path(name), content, stack_node(name)))
+        return artifacts
+
+    return Prepared(digests, build)
 
 
-FAMILY = Family("stacks", input_digests, emit)
+FAMILY = Family("stacks", prepare)

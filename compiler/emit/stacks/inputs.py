@@ -64,7 +64,8 @@ class TenantStack:
     database: DatabaseSize | None  # dedicated (silo, bridge)
     compute: ComputeSize | None  # dedicated cluster (silo) or a service on the pool's (bridge)
     network_cidr: str | None  # dedicated network (silo)
-    app_role: str  # the tenant's database role, for IAM database authentication
+    app_role: str  # the tenant's NOLOGIN database role, which the login role is granted
+    login_role: str  # the database user the tenant's IAM role may connect as (IAM auth)
 
     @property
     def stack(self) -> str:
@@ -122,6 +123,7 @@ def tenant_stack(spec: ResolvedSpec, tenant: Tenant) -> TenantStack:
         compute=tenant.compute if tenant.isolation != "pooled" else None,
         network_cidr=tenant.network_cidr if tenant.isolation == "silo" else None,
         app_role=tenant.app_role,
+        login_role=tenant.login_role,
     )
 
 

@@ -20,8 +20,6 @@ RDS_IDENTIFIER_MAX = 63
 BUCKET_FIXED_MAX = 63 - 13
 GENERAL_MAX = 255
 
-_RDS_DB_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
-
 
 def fit(name: str, limit: int) -> str:
     """`name` itself when it fits in `limit` characters, else a cut name with a hash suffix."""
@@ -48,12 +46,3 @@ def rds_identifier(*parts: str) -> str:
     digest = hashlib.sha256(name.encode()).hexdigest()[:_SUFFIX_HEX]
     readable = re.sub("-+", "-", name)[: RDS_IDENTIFIER_MAX - _SUFFIX_HEX - 1].rstrip("-")
     return f"{readable}-{digest}"
-
-
-def rds_database_name(name: str) -> str | None:
-    """The initial database RDS creates, when the platform's name is one RDS accepts.
-
-    RDS wants a letter first and then letters, digits or `_`; a spec name outside that is
-    left to the SQL migrations to create (None here).
-    """
-    return name if _RDS_DB_NAME.match(name) else None

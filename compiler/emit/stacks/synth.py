@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from compiler.emit.stacks.inputs import PoolStack, StackInputs
+from compiler.emit.stacks.runtime import prepare_environment
 from compiler.errors import EnvironmentProblem
 
 JOBS_VARIABLE = "PAYBILL_JOBS"
@@ -65,6 +66,7 @@ def jobs(count: int) -> int:
 
 def build_all(stacks: Sequence[StackInputs]) -> list[bytes]:
     """Every stack's bytes, in the order given."""
+    prepare_environment()  # a missing `node` is reported here, not from inside a worker
     workers = min(jobs(len(stacks)), len(stacks))
     if workers <= 1:
         return [build(inputs) for inputs in stacks]

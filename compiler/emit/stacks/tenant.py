@@ -45,7 +45,7 @@ def _silo(b: StackBuilder, tenant: TenantStack) -> Resource:
     subnets = database.subnet_group(b, net.subnet_ids)
     db = database.database(b, tenant.database, subnets, [net.database_security_group_id])
     data = storage.bucket(b, bucket_key=True)
-    statements = access.dedicated_access(b, data, key, db.ref("resource_id"), tenant.app_role)
+    statements = access.dedicated_access(b, data, key, db.ref("resource_id"), tenant.login_role)
     role = access.tenant_role(b, tenant.name, compute.tasks_trust(b), statements)
     logs = compute.log_group(b)
     if tenant.compute_mode != "none":
@@ -81,7 +81,7 @@ def _bridge(b: StackBuilder, tenant: TenantStack) -> Resource:
         [pool.get(pool_outputs.DATABASE_SECURITY_GROUP_ID)],
     )
     data = storage.bucket(b, bucket_key=True)
-    statements = access.dedicated_access(b, data, key, db.ref("resource_id"), tenant.app_role)
+    statements = access.dedicated_access(b, data, key, db.ref("resource_id"), tenant.login_role)
     if tenant.compute is None:
         # Served by the pool's shared services, which take on this role per request.
         trust = access.trusted_by_role(b, pool.get(pool_outputs.WORKLOAD_ROLE_ARN))
@@ -116,7 +116,7 @@ def _pooled(b: StackBuilder, tenant: TenantStack) -> Resource:
         pool.get(pool_outputs.BUCKET_ARN),
         pool.get(pool_outputs.KEY_ARN),
         pool.get(pool_outputs.DATABASE_RESOURCE_ID),
-        tenant.app_role,
+        tenant.login_role,
     )
     trust = access.trusted_by_role(b, pool.get(pool_outputs.WORKLOAD_ROLE_ARN))
     role = access.tenant_role(b, tenant.name, trust, statements)
@@ -134,7 +134,8 @@ def _environment(tenant: TenantStack, database_host: str, bucket: str) -> dict[s
         "PAYBILL_TENANT": tenant.name,
         "PAYBILL_DATABASE_HOST": database_host,
         "PAYBILL_DATABASE_NAME": tenant.platform.database_name,
-        "PAYBILL_DATABASE_USER": tenant.app_role,
+        "PAYBILL_DATABASE_USER": tenant.login_role,
+        "PAYBILL_DATABASE_ROLE": tenant.app_role,
         "PAYBILL_BUCKET": bucket,
     }
 

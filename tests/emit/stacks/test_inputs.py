@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from compiler.emit import stacks
-from compiler.emit.stacks import input_digests
+from compiler.emit.stacks import FAMILY
 from compiler.graph import build_graph
 from compiler.pipeline import validate
 from tests.emit.stacks.conftest import write_files
@@ -19,7 +19,7 @@ Digests = dict[str, str]
 
 def digests_of(root: Path, files: dict[str, str]) -> Digests:
     spec = validate(write_files(root, files))
-    return input_digests(spec, build_graph(spec))
+    return FAMILY.input_digests(spec, build_graph(spec))
 
 
 def changed(before: Digests, after: Digests) -> list[str]:

@@ -256,7 +256,7 @@ def test_pooled_tenant_has_only_tenant_scoped_resources(behaviour: Stacks) -> No
             "resources": [
                 "arn:${data.aws_partition.partition.partition}:rds-db:eu-west-1:"
                 "${data.aws_caller_identity.account.account_id}:dbuser:"
-                "${data.terraform_remote_state.pool.outputs.database_resource_id}/app_pooled"
+                "${data.terraform_remote_state.pool.outputs.database_resource_id}/login_pooled"
             ],
             "sid": "TenantDatabaseRole",
         },

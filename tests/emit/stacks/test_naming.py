@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from compiler.dsl.common import NAME_PATTERN
-from compiler.emit.stacks.naming import fit, rds_database_name, rds_identifier
+from compiler.emit.stacks.naming import fit, rds_identifier
 
 names = st.from_regex(NAME_PATTERN, fullmatch=True)
 
@@ -56,10 +56,3 @@ def test_rds_identifier_with_double_hyphens_is_made_valid_and_distinct() -> None
         rds_identifier("acme", "tenant-a--b") == f"acme-tenant-a-b-{short_hash('acme-tenant-a--b')}"
     )
     assert rds_identifier("acme", "tenant-a-b") == "acme-tenant-a-b"
-
-
-def test_rds_database_name_only_when_rds_accepts_it() -> None:
-    assert rds_database_name("ledgerline") == "ledgerline"
-    assert rds_database_name("app_db") == "app_db"
-    assert rds_database_name("app-db") is None
-    assert rds_database_name("_app") is None

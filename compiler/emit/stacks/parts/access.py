@@ -79,13 +79,13 @@ def trusted_by_role(b: StackBuilder, role_arn: str) -> str:
 
 
 def dedicated_access(
-    b: StackBuilder, bucket: Resource, key: Resource, database_resource_id: str, app_role: str
+    b: StackBuilder, bucket: Resource, key: Resource, database_resource_id: str, login_role: str
 ) -> list[Statement]:
     return [
         Statement("TenantObjects", OBJECT_USE, [f"{bucket.ref('arn')}/*"]),
         Statement("TenantBucket", ["s3:ListBucket"], [bucket.ref("arn")]),
         Statement("TenantKey", KEY_USE, [key.ref("arn")]),
-        _database_connect(b, database_resource_id, app_role),
+        _database_connect(b, database_resource_id, login_role),
     ]
 
 
@@ -95,7 +95,7 @@ def pooled_access(
     bucket_arn: str,
     key_arn: str,
     database_resource_id: str,
-    app_role: str,
+    login_role: str,
 ) -> list[Statement]:
     prefix = tenant_prefix(tenant)
     return [
@@ -121,12 +121,12 @@ def pooled_access(
                 ("StringLike", "kms:EncryptionContext:aws:s3:arn", [f"{bucket_arn}/{prefix}*"]),
             ],
         ),
-        _database_connect(b, database_resource_id, app_role),
+        _database_connect(b, database_resource_id, login_role),
     ]
 
 
-def _database_connect(b: StackBuilder, database_resource_id: str, app_role: str) -> Statement:
-    user = b.arn("rds-db", f"dbuser:{database_resource_id}/{app_role}")
+def _database_connect(b: StackBuilder, database_resource_id: str, login_role: str) -> Statement:
+    user = b.arn("rds-db", f"dbuser:{database_resource_id}/{login_role}")
     return Statement("TenantDatabaseRole", ["rds-db:connect"], [user])
 
 

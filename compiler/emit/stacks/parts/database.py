@@ -45,7 +45,7 @@ def database(
         "instance_class": size.instance_class,
         "allocated_storage": size.storage_gb,
         "storage_type": "gp3",
-        "db_name": naming.rds_database_name(b.platform.database_name),
+        "db_name": b.platform.database_name,  # the DSL admits only names RDS accepts
         "username": MASTER_USER,
         "manage_master_user_password": True,
         "iam_database_authentication_enabled": True,
