@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import random
-import shutil
 import sys
 import tempfile
 import time
@@ -24,13 +23,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+import fleet  # noqa: E402  (benchmarks/fleet.py, next to this script)
+
 from compiler.acl import Acl, AclSet, Action, Query, ToolCall, authorize  # noqa: E402
 from compiler.emit import Artifact  # noqa: E402
 from compiler.emit.acl import FAMILY  # noqa: E402
 from compiler.graph import build_graph  # noqa: E402
 from compiler.pipeline import validate  # noqa: E402
 
-SHARED = ("platform.yaml", "plans", "schema", "tools", "agents", "workflows")
 DECISIONS = 1_000_000
 TARGET = 100_000
 
@@ -45,32 +45,16 @@ MIX = (
     ("free", "pending", "trialing", 7),
     ("pro", "offboarding", "canceled", 5),
 )
-POOLS = {"eu-central-1": "eu-shared", "us-east-1": "us-shared"}
+
+
+def _overrides(index: int, plan: str) -> str:
+    if plan == "pro" and index % 7 == 0:
+        return "  overrides: {features: [refunds], limits: {agentRunsPerDay: 150}}\n"
+    return ""
 
 
 def write_fleet(root: Path, tenants: int) -> None:
-    for name in SHARED:
-        source = REPO / "spec" / name
-        if source.is_dir():
-            shutil.copytree(source, root / name)
-        else:
-            shutil.copy(source, root / name)
-    rng = random.Random(7)
-    kinds = [row[:3] for row in MIX for _ in range(row[3])]
-    docs = []
-    for index in range(tenants):
-        plan, state, subscription = rng.choice(kinds)
-        region = rng.choice(sorted(POOLS))
-        pool = "" if plan == "enterprise" else f"  pool: {POOLS[region]}\n"
-        extra = ""
-        if plan == "pro" and index % 7 == 0:
-            extra = "  overrides: {features: [refunds], limits: {agentRunsPerDay: 150}}\n"
-        docs.append(
-            f"apiVersion: paybill.dev/v1\nkind: Tenant\nmetadata:\n  name: t{index:05d}\n"
-            f"spec:\n  displayName: Tenant {index}\n  plan: {plan}\n  region: {region}\n"
-            f"{pool}  state: {state}\n  subscription: {{status: {subscription}}}\n{extra}"
-        )
-    (root / "tenants.yaml").write_text("---\n".join(docs))
+    fleet.write_fleet(root, tenants, MIX, _overrides)
 
 
 def timed(label: str, seconds: float, extra: str = "") -> None:

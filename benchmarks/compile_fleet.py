@@ -24,8 +24,6 @@ number of synthesis processes (1 compares against synthesizing in this process).
 from __future__ import annotations
 
 import os
-import random
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,11 +36,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+import fleet  # noqa: E402  (benchmarks/fleet.py, next to this script)
+
 from compiler import pipeline  # noqa: E402
 from compiler.emit.stacks import synth  # noqa: E402
 from compiler.pipeline import compile_spec  # noqa: E402
 
-SHARED = ("platform.yaml", "plans", "schema", "tools", "agents", "workflows")
 TARGET_SECONDS = 30.0
 TARGET_RSS_MB = 1536
 TARGET_SHARE = 0.10
@@ -61,37 +60,15 @@ MIX = (
     ("enterprise", "suspended", "past_due", 1),
     ("enterprise", "offboarding", "canceled", 1),
 )
-POOLS = {"eu-central-1": "eu-shared", "us-east-1": "us-shared"}
 CHANGED = "t00042"
 
 
-def tenant_document(index: int, plan: str, state: str, status: str, region: str, rps: int) -> str:
-    pool = "" if plan == "enterprise" else f"  pool: {POOLS[region]}\n"
-    return (
-        f"apiVersion: paybill.dev/v1\nkind: Tenant\nmetadata:\n  name: t{index:05d}\n"
-        f"spec:\n  displayName: Tenant {index}\n  plan: {plan}\n  region: {region}\n"
-        f"{pool}  state: {state}\n  subscription: {{status: {status}}}\n"
-        f"  overrides: {{limits: {{apiRequestsPerSecond: {rps}}}}}\n"
-    )
-
-
 def write_fleet(root: Path, tenants: int, changed_rps: int = 25) -> None:
-    root.mkdir(parents=True, exist_ok=True)
-    for name in SHARED:
-        source = REPO / "spec" / name
-        if source.is_dir():
-            shutil.copytree(source, root / name, dirs_exist_ok=True)
-        else:
-            shutil.copy(source, root / name)
-    rng = random.Random(7)
-    kinds = [row[:3] for row in MIX for _ in range(row[3])]
-    docs = []
-    for index in range(tenants):
-        plan, state, status = rng.choice(kinds)
-        region = rng.choice(sorted(POOLS))
-        rps = changed_rps if f"t{index:05d}" == CHANGED else 25
-        docs.append(tenant_document(index, plan, state, status, region, rps))
-    (root / "tenants.yaml").write_text("---\n".join(docs))
+    def rate(index: int, plan: str) -> str:
+        rps = changed_rps if fleet.tenant_name(index) == CHANGED else 25
+        return f"  overrides: {{limits: {{apiRequestsPerSecond: {rps}}}}}\n"
+
+    fleet.write_fleet(root, tenants, MIX, rate)
 
 
 def _tree(root: int) -> list[int]:

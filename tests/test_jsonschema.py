@@ -8,7 +8,6 @@ accepts it". A property test then does the same for documents changed at random.
 
 from __future__ import annotations
 
-import copy
 import re
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from compiler.dsl.jsonschema import DRAFT, SCHEMA_BASE, document_schemas, render
 from compiler.load.yaml_reader import read_yaml
 from tests.conftest import ALL_SPECS
 from tests.fixtures.specs import FIXTURES
+from tests.support.mutate import mutate
 from tests.support.tools import REPO
 
 SCHEMAS = REPO / "schemas"
@@ -184,33 +184,11 @@ VALUES = st.one_of(
 VALID = [data for _, data in _documents(ALL_SPECS)]
 
 
-def _paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [prefix]
-    if isinstance(data, dict):
-        for key, value in data.items():
-            out += _paths(value, (*prefix, key))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            out += _paths(value, (*prefix, index))
-    return out
-
-
 @st.composite
 def changed(draw: st.DrawFn) -> Any:
-    data = copy.deepcopy(draw(st.sampled_from(VALID)))
-    for _ in range(draw(st.integers(1, 3))):
-        paths = _paths(data)[1:]
-        if not paths:
-            break
-        path = draw(st.sampled_from(paths))
-        parent = data
-        for part in path[:-1]:
-            parent = parent[part]
-        if isinstance(parent, dict) and draw(st.integers(0, 4)) == 0:
-            del parent[path[-1]]
-        else:
-            parent[path[-1]] = draw(VALUES)
-    return data
+    return mutate(
+        draw, draw(st.sampled_from(VALID)), VALUES, st.integers(0, 4).map(lambda n: n == 0)
+    )
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -8,7 +8,6 @@ which reaches the deeper checks of the models and of resolve.
 
 from __future__ import annotations
 
-import copy
 import os
 import shutil
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from compiler.load import load_files
 from compiler.load.yaml_reader import read_yaml
 from compiler.pipeline import validate
 from tests.fixtures.specs import BASE
+from tests.support.mutate import mutate
 
 PROFILE = settings(
     max_examples=int(os.environ.get("PAYBILL_PROPERTY_EXAMPLES", "300")),
@@ -108,33 +108,11 @@ def _documents() -> list[tuple[str, int, Any]]:
 DOCUMENTS = _documents()
 
 
-def _paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [prefix]
-    if isinstance(data, dict):
-        for key, value in data.items():
-            out += _paths(value, (*prefix, key))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            out += _paths(value, (*prefix, index))
-    return out
-
-
 @st.composite
 def mutated_spec(draw: st.DrawFn) -> dict[str, str]:
     """The base spec with one document changed at up to three places."""
     file, index, data = draw(st.sampled_from(DOCUMENTS))
-    data = copy.deepcopy(data)
-    for _ in range(draw(st.integers(1, 3))):
-        path = draw(st.sampled_from(_paths(data)[1:]))
-        parent = data
-        for part in path[:-1]:
-            parent = parent[part]
-        if isinstance(parent, dict) and draw(st.booleans()):
-            del parent[path[-1]]
-        else:
-            parent[path[-1]] = draw(nested)
-        if not _paths(data)[1:]:
-            break
+    data = mutate(draw, data, nested, st.booleans())
     documents = [d for f, i, d in DOCUMENTS if f == file]
     documents[index] = data
     return {file: yaml.safe_dump_all(documents, allow_unicode=True)}

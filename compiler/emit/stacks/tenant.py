@@ -17,6 +17,7 @@ from compiler.emit.stacks.builder import StackBuilder
 from compiler.emit.stacks.cdk import Resource, output
 from compiler.emit.stacks.inputs import TenantStack
 from compiler.emit.stacks.parts import access, api, compute, database, keys, network, storage
+from compiler.resolve.model import ComputeSize
 
 
 def build_tenant(tenant: TenantStack) -> bytes:
@@ -56,15 +57,7 @@ def _silo(b: StackBuilder, tenant: TenantStack) -> Resource:
             net.subnet_ids,
             net.workload_security_group_id,
         )
-        compute.service(
-            b,
-            tenant.compute,
-            tenant.compute_mode,
-            placement,
-            role.ref("arn"),
-            logs,
-            _environment(tenant, db.token("address"), data.token("id")),
-        )
+        _service(b, tenant, tenant.compute, placement, role, logs, db, data)
     _dedicated_outputs(b, key, db, data)
     return role
 
@@ -95,17 +88,31 @@ def _bridge(b: StackBuilder, tenant: TenantStack) -> Resource:
             pool.get(pool_outputs.PRIVATE_SUBNET_IDS),
             pool.get(pool_outputs.WORKLOAD_SECURITY_GROUP_ID),
         )
-        compute.service(
-            b,
-            tenant.compute,
-            tenant.compute_mode,
-            placement,
-            role.ref("arn"),
-            logs,
-            _environment(tenant, db.token("address"), data.token("id")),
-        )
+        _service(b, tenant, tenant.compute, placement, role, logs, db, data)
     _dedicated_outputs(b, key, db, data)
     return role
+
+
+def _service(
+    b: StackBuilder,
+    tenant: TenantStack,
+    size: ComputeSize,
+    placement: compute.Placement,
+    role: Resource,
+    logs: Resource,
+    db: Resource,
+    data: Resource,
+) -> None:
+    """The tenant's Fargate service (silo: on its own cluster; bridge: on the pool's)."""
+    compute.service(
+        b,
+        size,
+        tenant.compute_mode,
+        placement,
+        role.ref("arn"),
+        logs,
+        _environment(tenant, db.token("address"), data.token("id")),
+    )
 
 
 def _pooled(b: StackBuilder, tenant: TenantStack) -> Resource:

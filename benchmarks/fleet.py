@@ -1,0 +1,52 @@
+"""A fleet spec for the benchmarks: the platform, plans, schema, tools, agents and workflows
+of spec/, and as many generated tenants as asked for, in one file."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = ("platform.yaml", "plans", "schema", "tools", "agents", "workflows")
+POOLS = {"eu-central-1": "eu-shared", "us-east-1": "us-shared"}
+
+# (plan, state, subscription, share of the fleet)
+Mix = Sequence[tuple[str, str, str, int]]
+# index, plan -> extra YAML lines under `spec:` (e.g. overrides), or ""
+Extra = Callable[[int, str], str]
+
+
+def tenant_name(index: int) -> str:
+    return f"t{index:05d}"
+
+
+def tenant_document(
+    index: int, plan: str, state: str, status: str, region: str, extra: str = ""
+) -> str:
+    pool = "" if plan == "enterprise" else f"  pool: {POOLS[region]}\n"
+    return (
+        f"apiVersion: paybill.dev/v1\nkind: Tenant\nmetadata:\n  name: {tenant_name(index)}\n"
+        f"spec:\n  displayName: Tenant {index}\n  plan: {plan}\n  region: {region}\n"
+        f"{pool}  state: {state}\n  subscription: {{status: {status}}}\n{extra}"
+    )
+
+
+def write_fleet(root: Path, tenants: int, mix: Mix, extra: Extra = lambda i, p: "") -> None:
+    """Write (or rewrite) the fleet into `root`; the same arguments give the same files."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name in SHARED:
+        source = REPO / "spec" / name
+        if source.is_dir():
+            shutil.copytree(source, root / name, dirs_exist_ok=True)
+        else:
+            shutil.copy(source, root / name)
+    rng = random.Random(7)
+    kinds = [row[:3] for row in mix for _ in range(row[3])]
+    docs = []
+    for index in range(tenants):
+        plan, state, status = rng.choice(kinds)
+        region = rng.choice(sorted(POOLS))
+        docs.append(tenant_document(index, plan, state, status, region, extra(index, plan)))
+    (root / "tenants.yaml").write_text("---\n".join(docs))
