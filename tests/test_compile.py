@@ -359,3 +359,15 @@ def test_the_committed_generated_folder_is_current(capsys: pytest.CaptureFixture
     assert main(["compile", str(SPEC), "--out", str(REPO / "generated"), "--check"]) == 0, (
         capsys.readouterr().out + "\nrun `make generated` and commit the result"
     )
+
+
+def test_compile_writes_nothing_outside_the_output_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.setenv(synth.JOBS_VARIABLE, "1")
+    assert main(["compile", str(SPEC), "--out", str(tmp_path / "out")]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cwd", "out"]
+    assert list(elsewhere.iterdir()) == []

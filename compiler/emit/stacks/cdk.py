@@ -13,7 +13,9 @@ cdktn through this one, so the runtime always starts with `prepare_environment` 
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 
 from compiler.emit.stacks.runtime import prepare_environment
@@ -142,11 +144,24 @@ class DataSource(cdktn.TerraformDataSource):
         return self.attributes
 
 
+@cache
+def _scratch_folder() -> str:
+    """Where cdktn may create its output folder. An `App` creates it when constructed,
+    although nothing is synthesized to disk here; without this it would appear as
+    `cdktf.out/` in the user's working directory. Removed when the process exits."""
+    folder = tempfile.TemporaryDirectory(prefix="paybill-cdktn-")
+    _SCRATCH.append(folder)
+    return folder.name
+
+
+_SCRATCH: list[tempfile.TemporaryDirectory[str]] = []
+
+
 def new_stack(name: str) -> cdktn.TerraformStack:
     """A stack in an app of its own: stacks never reach into each other through cdktn's
     implicit cross-stack references (that would add outputs to the pool stack per tenant);
     they read each other's declared outputs through remote state instead."""
-    app = cdktn.App(skip_validation=True)
+    app = cdktn.App(outdir=_scratch_folder(), skip_validation=True)
     stack = cdktn.TerraformStack(app, name)
     stack.add_override("terraform.required_version", TERRAFORM_VERSION)
     return stack
