@@ -21,15 +21,6 @@ from compiler.resolve.entitlements import privileges, workflow_denial
 
 KINDS = ("Platform", "Pool", "Plan", "Tenant", "Table", "Tool", "Agent", "Workflow")
 
-_LIMIT_NAMES = {
-    "seats": "seats",
-    "storage_gb": "storageGb",
-    "api_requests_per_second": "apiRequestsPerSecond",
-    "agent_runs_per_day": "agentRunsPerDay",
-    "agent_steps_per_workflow": "agentStepsPerWorkflow",
-    "agent_rows_per_step": "agentRowsPerStep",
-}
-
 
 def describe(spec: ResolvedSpec, subject: str, fmt: str = "yaml") -> str:
     kind, _, name = subject.partition("/")
@@ -78,7 +69,7 @@ def _fields(item: Any) -> dict[str, Any]:
 
 def _limits(limits: model.Limits) -> dict[str, Any]:
     return {
-        _LIMIT_NAMES[key]: ("unlimited" if value is None else value)
+        to_camel(key): ("unlimited" if value is None else value)
         for key, value in asdict(limits).items()
     }
 
@@ -108,25 +99,21 @@ def _tenant(spec: ResolvedSpec, tenant: model.Tenant) -> dict[str, Any]:
         "appRole": tenant.app_role,
         "loginRole": tenant.login_role,
         "agents": [_access(a) for a in tenant.agents],
-        "agentsNotPresent": _agents_not_present(spec, tenant),
+        "agentsNotPresent": _agents_not_present(tenant),
         "workflowsNotRun": _workflows_not_run(spec, tenant),
     }
     return view
 
 
-def _agents_not_present(spec: ResolvedSpec, tenant: model.Tenant) -> dict[str, str]:
+def _agents_not_present(tenant: model.Tenant) -> dict[str, str]:
     """Every agent of the spec that does not act in this tenant, and why."""
-    reasons = {d.subject.split("/", 1)[1]: d.reason for d in tenant.denied}
-    present = {a.agent for a in tenant.agents}
-    # Deleted tenants are not granted anything, so nothing was recorded for them.
-    gone = f"tenant is {tenant.state}; agents act only in active tenants"
-    return {a.name: reasons.get(a.name, gone) for a in spec.agents if a.name not in present}
+    return {d.subject.split("/", 1)[1]: d.reason for d in tenant.denied}
 
 
 def _workflows_not_run(spec: ResolvedSpec, tenant: model.Tenant) -> dict[str, str]:
     """Every workflow of the spec that no agent runs in this tenant, and why."""
     running = {w for access in tenant.agents for w in access.workflows}
-    absent = _agents_not_present(spec, tenant)
+    absent = _agents_not_present(tenant)
     out = {}
     for workflow in spec.workflows:
         if workflow.name in running:

@@ -59,11 +59,10 @@ def resolve(
     check_plan_limits(ctx, tenants, agents, workflows)
     ctx.problems.raise_if_any()
     memo: dict[tuple[str, ...], tuple[model.TablePrivileges, ...]] = {}
+    # Deleted tenants too: they get no agents, and `denied` says why, like any inactive one.
     granted = sorted(
         (
             grant_tenant_access(t, agents.values(), workflows, plans[t.plan].limits, memo)
-            if t.state != "deleted"
-            else t
             for t in tenants
         ),
         key=lambda t: t.name,
