@@ -1,8 +1,9 @@
 """A networkx DiGraph behind domain verbs. Nodes are ids, edges mean "must exist first".
 
 Ids are stable strings — `stack:pool-eu-shared`, `stack:tenant-acme`, `sql:pool-eu-shared`,
-`sql:tenant-acme`, `acl:acme` — so manifests, logs and CI output can name a node across runs.
-The graph never holds model objects: emitters look things up in the resolved model.
+`sql:tenant-acme`, `tenant:acme`, `acl:acme`, `cedar:platform` — so records, logs and CI
+output can name a node across runs. The graph never holds model objects: emitters look
+things up in the resolved model.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import networkx as nx
 
 from compiler.errors import PaybillError
 
-NodeKind = str  # "stack" | "sql" | "acl"
+NodeKind = str  # "stack" | "sql" | "tenant" | "acl" | "cedar"
+NODE_KINDS = ("stack", "sql", "tenant", "acl", "cedar")
+CEDAR_NODE = "cedar:platform"
 
 
 def stack_node(stack: str) -> str:
@@ -24,8 +27,18 @@ def sql_node(target: str) -> str:
     return f"sql:{target}"
 
 
+def tenant_node(tenant: str) -> str:
+    return f"tenant:{tenant}"
+
+
 def acl_node(tenant: str) -> str:
     return f"acl:{tenant}"
+
+
+def split_node(node: str) -> tuple[NodeKind, str]:
+    """`stack:tenant-acme` -> ("stack", "tenant-acme")."""
+    kind, _, name = node.partition(":")
+    return kind, name
 
 
 class CycleError(PaybillError):
@@ -94,6 +107,10 @@ class PlatformGraph:
             out.add(node)
             out |= nx.descendants(self._g, node)
         return sorted(out)
+
+    def wave_of(self) -> dict[str, int]:
+        """Each node's wave (see `waves`)."""
+        return {node: index for index, wave in enumerate(self.waves()) for node in wave}
 
     def waves(self) -> list[list[str]]:
         """Apply order: every node in wave N depends only on nodes of earlier waves."""

@@ -15,6 +15,7 @@ from importlib.metadata import version
 from compiler.emit.artifact import (
     Artifact,
     Family,
+    Output,
     Prepared,
     Reuse,
     code_digest,
@@ -47,10 +48,10 @@ def prepare(spec: ResolvedSpec, graph: PlatformGraph) -> Prepared:
         stack_node(name): fingerprint(builder_digest(), inputs) for name, inputs in stacks.items()
     }
 
-    def build(reuse: Reuse) -> list[Artifact]:
+    def build(reuse: Reuse) -> list[Output]:
         from compiler.emit.stacks.synth import build_all  # noqa: PLC0415  (jsii when needed)
 
-        artifacts: list[Artifact] = []
+        artifacts: list[Output] = []
         todo = []
         for name in sorted(stacks):
             node = stack_node(name)
