@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path
 from typing import Any, Final
 
 import orjson
@@ -67,11 +67,10 @@ def safe_path(path: object) -> str | None:
         return None
     if path == MANIFEST_PATH:
         return path
-    pure = PurePosixPath(path)
-    parts = pure.parts
-    if pure.is_absolute() or len(parts) < 2 or parts[0] not in OUTPUT_FOLDERS:
+    parts = path.split("/")  # an absolute path starts with an empty part
+    if len(parts) < 2 or parts[0] not in OUTPUT_FOLDERS:
         return None
-    if any(p in ("", ".", "..") for p in parts) or pure.as_posix() != path:
+    if any(part in ("", ".", "..") for part in parts):
         return None
     return path
 
@@ -302,3 +301,28 @@ def _roles(path: str, value: object) -> tuple[RoleEntry, ...]:
             raise RecordError(path, "a role lacks its name, kind, tenant or target")
         out.append(RoleEntry(names[0], names[1], names[2], agent, names[3]))
     return tuple(out)
+
+
+def read_records(folder: Path) -> dict[str, NodeRecord]:
+    """Every node's record under an output folder, strictly: for the commands that operate
+    what was compiled, a damaged record or manifest is an error (exit 3), not a rebuild."""
+    manifest = folder / MANIFEST_PATH
+    shown = manifest.as_posix()
+    try:
+        data = parse_manifest(shown, manifest.read_bytes())
+    except FileNotFoundError:
+        raise RecordError(shown, "there is no manifest: run paybill compile first") from None
+    except OSError as exc:
+        raise RecordError(shown, f"cannot be read ({exc.strerror})") from None
+    if data.get("schemaVersion") != MANIFEST_VERSION:
+        raise RecordError(shown, f"written by an older paybill: compile again ({MANIFEST_VERSION})")
+    out = {}
+    for path in sorted((folder / RECORDS_FOLDER).glob("*/*.json")):
+        relative = path.relative_to(folder).as_posix()
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise RecordError(path.as_posix(), f"cannot be read ({exc.strerror})") from None
+        record = parse_record(relative, content)
+        out[record.node] = record
+    return out

@@ -157,7 +157,8 @@ def test_a_full_disk_while_writing_leaves_the_output_untouched(
     edit(workdir / "spec/platform.yaml", "10.11.0.0/16", "10.12.0.0/16")
 
     def disk_full(staging: Path, count: int) -> None:
-        assert count > 0 and any(staging.iterdir())  # some bytes were staged already
+        assert count > 0  # some bytes were staged already
+        assert any(staging.iterdir())
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(journal, "_sync", disk_full)

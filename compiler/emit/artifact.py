@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -118,27 +116,13 @@ def code_digest(package: str, *extra: str) -> str:
     return digest.hexdigest()
 
 
-@cache
-def _field_names(kind: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(kind))
-
-
-def _fields(value: Any) -> dict[str, Any]:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {name: getattr(value, name) for name in _field_names(type(value))}
-    raise TypeError(f"cannot fingerprint {type(value).__name__}")
-
-
-_FINGERPRINT = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=_fields
-)
-
-
 def fingerprint(*parts: Any) -> str:
     """SHA-256 of dataclasses / plain data, plus the generator version (a new compiler
     version may build different output from the same inputs).
 
-    Canonical JSON (sorted keys, tuples as lists) rather than `repr` or pickle: digests are
-    recorded in the committed node records and must be equal on every machine and Python."""
-    payload = _FINGERPRINT.encode([GENERATOR, list(parts)])
-    return hashlib.sha256(payload.encode()).hexdigest()
+    Canonical JSON (sorted keys, dataclasses as objects of their fields, tuples as lists)
+    rather than `repr` or pickle: digests are recorded in the committed node records and
+    must be equal on every machine and Python. orjson writes it about ten times faster than
+    the standard library, which matters when a fleet has tens of thousands of nodes."""
+    payload = orjson.dumps([GENERATOR, list(parts)], option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(payload).hexdigest()

@@ -1,6 +1,6 @@
 """Stage 4: one dependency graph of everything that gets applied, by stable string ids."""
 
-from compiler.graph.build import build_graph
+from compiler.graph.build import build_graph, graph_from_records
 from compiler.graph.core import (
     CEDAR_NODE,
     NODE_KINDS,
@@ -20,6 +20,7 @@ __all__ = [
     "PlatformGraph",
     "acl_node",
     "build_graph",
+    "graph_from_records",
     "split_node",
     "sql_node",
     "stack_node",

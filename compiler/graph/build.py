@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from compiler.graph.core import (
     CEDAR_NODE,
     PlatformGraph,
@@ -10,6 +12,7 @@ from compiler.graph.core import (
     stack_node,
     tenant_node,
 )
+from compiler.records import NodeRecord, RecordError
 from compiler.resolve import ResolvedSpec
 
 
@@ -45,5 +48,20 @@ def build_graph(spec: ResolvedSpec) -> PlatformGraph:
         graph.add(acl, "acl", tenant.name)
         graph.require(roles, acl)
         graph.require(stack, acl)
+    graph.check_acyclic()
+    return graph
+
+
+def graph_from_records(records: Mapping[str, NodeRecord]) -> PlatformGraph:
+    """The graph as an output folder's records describe it (no spec needed): what the
+    operate commands and `paybill graph --generated` use."""
+    graph = PlatformGraph()
+    for node, record in sorted(records.items()):
+        graph.add(node, record.kind, record.name)
+    for node, record in sorted(records.items()):
+        for first in record.depends_on:
+            if first not in records:
+                raise RecordError(record.path, f"depends on {first}, which has no record")
+            graph.require(first, node)
     graph.check_acyclic()
     return graph

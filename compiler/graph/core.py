@@ -52,10 +52,12 @@ class CycleError(PaybillError):
 class PlatformGraph:
     def __init__(self) -> None:
         self._g: nx.DiGraph[str] = nx.DiGraph()
+        self._waves: list[list[str]] | None = None
 
     # -- building -----------------------------------------------------------------------
     def add(self, node: str, kind: NodeKind, name: str) -> None:
         self._g.add_node(node, kind=kind, name=name)
+        self._waves = None
 
     def require(self, first: str, then: str) -> None:
         """`first` must exist before `then` (both must already be nodes)."""
@@ -63,13 +65,10 @@ class PlatformGraph:
             if node not in self._g:
                 raise KeyError(f"unknown graph node {node!r}")
         self._g.add_edge(first, then)
+        self._waves = None
 
     def check_acyclic(self) -> None:
-        try:
-            edges = nx.find_cycle(self._g)
-        except nx.NetworkXNoCycle:
-            return
-        raise CycleError([edge[0] for edge in edges] + [edges[0][0]])
+        self.waves()
 
     # -- reading ------------------------------------------------------------------------
     def __contains__(self, node: object) -> bool:
@@ -113,6 +112,13 @@ class PlatformGraph:
         return {node: index for index, wave in enumerate(self.waves()) for node in wave}
 
     def waves(self) -> list[list[str]]:
-        """Apply order: every node in wave N depends only on nodes of earlier waves."""
-        self.check_acyclic()
-        return [sorted(generation) for generation in nx.topological_generations(self._g)]
+        """Apply order: every node in wave N depends only on nodes of earlier waves. A cycle
+        is a CycleError naming every node on it."""
+        if self._waves is None:
+            try:
+                generations = list(nx.topological_generations(self._g))
+            except nx.NetworkXUnfeasible:
+                edges = nx.find_cycle(self._g)
+                raise CycleError([edge[0] for edge in edges] + [edges[0][0]]) from None
+            self._waves = [sorted(generation) for generation in generations]
+        return [list(wave) for wave in self._waves]

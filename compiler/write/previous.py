@@ -41,17 +41,10 @@ class Previous:
     notes: list[str] = field(default_factory=list)  # what people should know, e.g. conflicts
     legacy: dict[str, Any] | None = None  # a v1 manifest's data
 
-    @property
-    def exists(self) -> bool:
-        return bool(self.records or self.written)
-
     def baseline(self) -> dict[str, Baseline] | None:
-        """Tenants as last compiled, for the lifecycle and data-deletion checks (None when
-        there is no previous output)."""
-        if self.legacy is not None:
-            return self._legacy_baseline(self.legacy)
-        if not self.exists:
-            return None
+        """Tenants as last compiled, for the lifecycle and data-deletion checks: from the
+        tenant records, else from an older layout's manifest; None when there is nothing
+        to compare with."""
         out = {}
         for record in self.records.values():
             facts = record.tenant
@@ -64,13 +57,16 @@ class Previous:
                 plan=facts.plan,
                 location=Location((self.folder / record.path).as_posix()),
             )
-        return out
+        if out:
+            return out
+        tenants = self.legacy.get("tenants") if self.legacy is not None else None
+        legacy = self._legacy_baseline(tenants) if isinstance(tenants, dict) else {}
+        return legacy or None
 
-    def _legacy_baseline(self, manifest: Mapping[str, Any]) -> dict[str, Baseline]:
+    def _legacy_baseline(self, tenants: Mapping[str, Any]) -> dict[str, Baseline]:
         where = Location((self.folder / MANIFEST_PATH).as_posix())
-        tenants = manifest.get("tenants")
         out = {}
-        for name, t in (tenants if isinstance(tenants, dict) else {}).items():
+        for name, t in tenants.items():
             if not isinstance(t, dict):
                 continue
             dedicated = t.get("dedicatedDatabase", True)

@@ -77,8 +77,8 @@ pool-fleet-eu: 14 differences from the compiled state
   PUBLIC has SELECT on "order"."work-items", which the spec does not grant
   "app_foxtrot" has SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on \
 "order"."work-items", which the spec does not grant
-  "paybill_pool_fleet_eu_workflow_stale_items" has UPDATE ("select") on "order"."work-items", which \
-the spec does not grant
+  "paybill_pool_fleet_eu_workflow_stale_items" has UPDATE ("select") on \
+"order"."work-items", which the spec does not grant
   "paybill_pool_fleet_eu_workflow_stale_items" may grant SELECT ("id") on "order"."work-items" to \
 others (WITH GRANT OPTION)
   row-level security on "order"."user-accounts" is not forced; the spec says forced
@@ -137,8 +137,8 @@ def test_removing_a_step_revokes_exactly_its_privileges(
     state = compile_to(fleet, generated)[TARGET]
     drift = sql_cmd("drift", db, generated, TARGET)
     assert drift.out.splitlines()[1:-1] == [
-        '  "paybill_pool_fleet_eu_workflow_stale_items" has UPDATE ("nudged") on "order"."work-items", '
-        "which the spec does not grant",
+        '  "paybill_pool_fleet_eu_workflow_stale_items" has UPDATE ("nudged") on '
+        '"order"."work-items", which the spec does not grant',
     ]
     assert sql_cmd("apply", db, generated, TARGET).code == 0
     with db.connect() as conn:

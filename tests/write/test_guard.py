@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import stat
@@ -96,14 +97,36 @@ def test_an_out_under_a_file_is_an_environment_problem(
     )
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into read-only folders")
+@pytest.mark.parametrize(
+    ("error", "advice"),
+    [
+        (
+            errno.EACCES,
+            "you may not write there: fix the folder's permissions or choose another --out",
+        ),
+        (errno.EROFS, "the file system is read-only: choose an --out on a writable one"),
+        (errno.ENOSPC, "free some space on that file system and compile again"),
+    ],
+)
 def test_an_unwritable_out_is_an_environment_problem(
-    repo: Path, capsys: pytest.CaptureFixture[str]
+    repo: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    error: int,
+    advice: str,
 ) -> None:
-    locked = repo / "locked"
-    locked.mkdir(mode=0o555)
-    assert main(["compile", "spec", "--out", "locked/generated"]) == 3
-    assert "Permission denied" in capsys.readouterr().err
+    """Whatever the file system refuses (this runs as root too, so the refusal is made)."""
+
+    def refuse(self: Path, *args: object, **kwargs: object) -> None:
+        raise OSError(error, os.strerror(error), str(self))
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    assert main(["compile", "spec", "--out", "generated"]) == 3
+    assert capsys.readouterr().err == (
+        f"paybill: cannot write the output into 'generated': {os.strerror(error)} "
+        f"(generated); {advice}. The output was left as it was.\n"
+    )
+    assert not (repo / "generated").exists()
 
 
 @pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])

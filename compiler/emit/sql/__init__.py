@@ -48,13 +48,12 @@ def prepare(spec: ResolvedSpec, graph: PlatformGraph) -> Prepared:
     def build(reuse: Reuse) -> list[Output]:
         # What is reused was linted when it was built, by this same code (its digest covers
         # the code and the state); only what is built now needs the checks again.
-        lints.check(
-            spec,
-            [
-                TargetState.of(shared, (p for t, p in parts.items() if tenant_node(t) not in reuse))
-                for shared, parts in targets.values()
-            ],
-        )
+        checked = []
+        for target, (shared, parts) in targets.items():
+            fresh = [p for t, p in parts.items() if tenant_node(t) not in reuse]
+            if fresh or sql_node(target) not in reuse:
+                checked.append(TargetState.of(shared, fresh))
+        lints.check(spec, checked)
         out: list[Output] = []
         for target, (shared, parts) in targets.items():
             folder = f"sql/{target}"

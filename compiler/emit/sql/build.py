@@ -31,7 +31,7 @@ rows of another tenant id too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from compiler.emit.sql.state import (
     OWNER_ROLE,
@@ -50,6 +50,8 @@ from compiler.resolve import ResolvedSpec
 from compiler.resolve.entitlements import privileges
 from compiler.resolve.model import Table, Tenant, Workflow
 from compiler.resolve.roles import role_name
+
+TableKey = tuple[str, str]
 
 # What the application role of a live tenant may do, by tenant state (see the table above).
 APP_ACCESS = {
@@ -77,27 +79,46 @@ def workflow_profile(target: str, workflow: str) -> str:
     return role_name("paybill", target, "workflow", workflow)
 
 
+class Profiles:
+    """What every target of a spec holds but for names — its tables and each profile's
+    grants — worked out once per compile rather than once per target."""
+
+    def __init__(self, spec: ResolvedSpec) -> None:
+        self.tenant_column = spec.platform.tenant_column
+        self.tables = tuple(sorted((_table_state(t) for t in spec.tables), key=lambda t: t.key))
+        self.app = {access: _app_grants(spec, access) for access in ("read-write", "read-only")}
+        self.workflows = {w.name: _workflow_grants(spec, w) for w in spec.workflows}
+
+    def shared(self, target: str) -> SharedState:
+        profiles = [
+            RoleState(app_profile(target, access), "grants", None, None, (), (), grants)
+            for access, grants in self.app.items()
+        ]
+        profiles.extend(
+            RoleState(workflow_profile(target, w), "grants", None, None, (w,), (), grants)
+            for w, grants in self.workflows.items()
+        )
+        return SharedState(
+            schema_version=SCHEMA_VERSION,
+            target=target,
+            tenant_column=self.tenant_column,
+            owner=OWNER_ROLE,
+            tables=self.tables,
+            profiles=tuple(sorted(profiles, key=lambda r: r.name)),
+        )
+
+
 def build_shared(spec: ResolvedSpec, target: str) -> SharedState:
     """The owner, the tables and every profile of `target`; the same for every target of a
     spec but for the names."""
-    tables = tuple(sorted((_table_state(t) for t in spec.tables), key=lambda t: t.key))
-    profiles = [
-        _app_profile(spec, target, "read-write"),
-        _app_profile(spec, target, "read-only"),
-        *(_workflow_profile(spec, target, w) for w in spec.workflows),
-    ]
-    return SharedState(
-        schema_version=SCHEMA_VERSION,
-        target=target,
-        tenant_column=spec.platform.tenant_column,
-        owner=OWNER_ROLE,
-        tables=tables,
-        profiles=tuple(sorted(profiles, key=lambda r: r.name)),
-    )
+    return Profiles(spec).shared(target)
 
 
-def build_tenant(shared: SharedState, tenant: Tenant) -> TenantPart:
-    """`tenant`'s roles in `shared.target`, their memberships and its policies."""
+def build_tenant(
+    shared: SharedState, tenant: Tenant, reach: Mapping[str, frozenset[TableKey]] | None = None
+) -> TenantPart:
+    """`tenant`'s roles in `shared.target`, their memberships and its policies. `reach` is
+    `tables_reached(shared)`, when the caller has it already."""
     target = shared.target
     roles = [
         RoleState(
@@ -128,7 +149,7 @@ def build_tenant(shared: SharedState, tenant: Tenant) -> TenantPart:
         target=target,
         tenant=tenant.name,
         roles=tuple(roles),
-        policies=_policies(shared, tenant.name, roles),
+        policies=_policies(shared, tenant.name, roles, reach or tables_reached(shared)),
     )
 
 
@@ -136,13 +157,15 @@ def build_targets(
     spec: ResolvedSpec, targets: Iterable[str]
 ) -> dict[str, tuple[SharedState, dict[str, TenantPart]]]:
     """Every target's shared state and tenant parts, grouping tenants in one pass."""
+    profiles = Profiles(spec)
     out: dict[str, tuple[SharedState, dict[str, TenantPart]]] = {
-        target: (build_shared(spec, target), {}) for target in targets
+        target: (profiles.shared(target), {}) for target in targets
     }
+    reach = {target: tables_reached(shared) for target, (shared, _) in out.items()}
     for tenant in spec.live_tenants:
         if tenant.sql_target in out:
             shared, parts = out[tenant.sql_target]
-            parts[tenant.name] = build_tenant(shared, tenant)
+            parts[tenant.name] = build_tenant(shared, tenant, reach[tenant.sql_target])
     return out
 
 
@@ -150,6 +173,11 @@ def build_target(spec: ResolvedSpec, target: str) -> TargetState:
     """A whole target, put together (what `paybill sql` converges a database to)."""
     shared = build_shared(spec, target)
     return TargetState.of(shared, (build_tenant(shared, t) for t in tenants_of(spec, target)))
+
+
+def tables_reached(shared: SharedState) -> dict[str, frozenset[TableKey]]:
+    """The tables each profile has any privilege on."""
+    return {p.name: frozenset(g.key for g in p.grants) for p in shared.profiles}
 
 
 def _table_state(table: Table) -> TableState:
@@ -164,7 +192,7 @@ def _table_state(table: Table) -> TableState:
     )
 
 
-def _app_profile(spec: ResolvedSpec, target: str, access: str) -> RoleState:
+def _app_grants(spec: ResolvedSpec, access: str) -> tuple[TableGrant, ...]:
     if access == "read-write":
         grants = [
             TableGrant(
@@ -176,13 +204,12 @@ def _app_profile(spec: ResolvedSpec, target: str, access: str) -> RoleState:
         ]
     else:
         grants = [TableGrant(t.schema, t.name, ("SELECT",)) for t in spec.tables]
-    name = app_profile(target, access)
-    return RoleState(name, "grants", None, None, (), (), _sorted_grants(grants))
+    return _sorted_grants(grants)
 
 
-def _workflow_profile(spec: ResolvedSpec, target: str, workflow: Workflow) -> RoleState:
+def _workflow_grants(spec: ResolvedSpec, workflow: Workflow) -> tuple[TableGrant, ...]:
     """What the steps of `workflow` need, for every agent that may run it."""
-    grants = tuple(
+    return _sorted_grants(
         TableGrant(
             schema=spec.table(p.table).schema,
             table=p.table,
@@ -193,31 +220,27 @@ def _workflow_profile(spec: ResolvedSpec, target: str, workflow: Workflow) -> Ro
         )
         for p in privileges([workflow])
     )
-    name = workflow_profile(target, workflow.name)
-    return RoleState(name, "grants", None, None, (workflow.name,), (), _sorted_grants(grants))
 
 
 def _sorted_grants(grants: Iterable[TableGrant]) -> tuple[TableGrant, ...]:
     return tuple(sorted(grants, key=lambda g: g.key))
 
 
-def _policies(shared: SharedState, tenant: str, roles: list[RoleState]) -> tuple[PolicyState, ...]:
+def _policies(
+    shared: SharedState,
+    tenant: str,
+    roles: list[RoleState],
+    reach: Mapping[str, frozenset[TableKey]],
+) -> tuple[PolicyState, ...]:
     """Per tenant-scoped table: one policy naming the tenant's roles that have any privilege
     on it (through their profiles), bound to the tenant's own id."""
-    profiles = {p.name: p for p in shared.profiles}
+    reached = {role.name: frozenset().union(*(reach[g] for g in role.member_of)) for role in roles}
+    policy = role_name("tenant", tenant)
     out = []
     for table in shared.tables:
         if not table.row_security:
             continue
-        names = sorted(
-            role.name
-            for role in roles
-            if any(g.key == table.key for group in role.member_of for g in profiles[group].grants)
-        )
+        names = tuple(sorted(role.name for role in roles if table.key in reached[role.name]))
         if names:
-            out.append(
-                PolicyState(
-                    table.schema, table.name, role_name("tenant", tenant), tenant, tuple(names)
-                )
-            )
+            out.append(PolicyState(table.schema, table.name, policy, tenant, names))
     return tuple(out)
