@@ -72,7 +72,10 @@ def test_compile_writes_every_stack_and_records_it_in_the_manifest(workdir: Path
     ]
     manifest = json.loads((workdir / "generated/manifest.json").read_bytes())
     node = manifest["nodes"]["stack:tenant-wayne"]
-    assert node["artifacts"] == ["stacks/tenant-wayne/cdk.tf.json"]
+    assert node["artifacts"] == [
+        "stacks/tenant-wayne/.terraform.lock.hcl",
+        "stacks/tenant-wayne/cdk.tf.json",
+    ]
     assert node["dependsOn"] == ["stack:pool-eu-shared"]
     assert (node["kind"], node["wave"], len(node["inputDigest"])) == ("stack", 1, 64)
     recorded = {a["path"] for a in manifest["artifacts"]}
