@@ -175,3 +175,11 @@ def test_only_silo_tenants_have_a_network(workdir: Path) -> None:
 def test_deleted_tenants_hold_no_network(workdir: Path) -> None:
     gone = silo("sigma", "  confirmDataDeletion: sigma", state="deleted", status="canceled")
     assert networks(workdir, {"tenants/sigma.yaml": gone})["alpha"] == "10.20.0.0/16"
+
+
+def test_pools_need_networks_of_their_own(workdir: Path) -> None:
+    text = (BASE / "platform.yaml").read_text().replace("10.11.0.0/16", "10.10.16.0/20")
+    assert errors(workdir, files={"platform.yaml": text}) == expect(
+        "spec/platform.yaml:14:23: Platform/fixture spec.pools[0].network.cidr: network 10.10.0.0/16 of pool 'eu-pool' overlaps 10.10.16.0/20 of pool 'us-pool' (pools need networks of their own)",
+        "spec/platform.yaml:18:23: Platform/fixture spec.pools[1].network.cidr: network 10.10.16.0/20 of pool 'us-pool' overlaps 10.10.0.0/16 of pool 'eu-pool' (pools need networks of their own)",
+    )
