@@ -79,14 +79,15 @@ def test_compile_writes_every_stack_and_a_record_of_each_node(workdir: Path) -> 
         "records": {"path": "nodes/<kind>/<name>.json", "schemaVersion": "paybill.dev/node/v1"},
         "schemaVersion": "paybill.dev/manifest/v2",
     }
-    stack = workdir / "generated/stacks/tenant-wayne/cdk.tf.json"
+    folder = workdir / "generated/stacks/tenant-wayne"
     node = json.loads((workdir / "generated/nodes/stack/tenant-wayne.json").read_bytes())
     assert node["artifacts"] == [
         {
-            "bytes": stack.stat().st_size,
-            "path": "stacks/tenant-wayne/cdk.tf.json",
-            "sha256": hashlib.sha256(stack.read_bytes()).hexdigest(),
+            "bytes": (folder / name).stat().st_size,
+            "path": f"stacks/tenant-wayne/{name}",
+            "sha256": hashlib.sha256((folder / name).read_bytes()).hexdigest(),
         }
+        for name in (".terraform.lock.hcl", "cdk.tf.json")
     ]
     assert node["dependsOn"] == ["stack:pool-eu-shared"]
     assert (node["id"], node["kind"], node["wave"]) == ("stack:tenant-wayne", "stack", 1)

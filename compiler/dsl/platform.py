@@ -66,12 +66,20 @@ class Pool(Model):
     database: PoolDatabase
 
 
+class SiloNetworks(Model):
+    """The range silo tenants' networks are allocated from, and the size of each."""
+
+    cidr: Cidr
+    prefix_length: Annotated[int, Field(ge=16, le=24), WHOLE] = 20
+
+
 class PlatformSpec(Model):
     cloud: Literal["aws"]
     regions: Annotated[list[Region], UNIQUE, Field(min_length=1, json_schema_extra=UNIQUE_ITEMS)]
     state_backend: StateBackend = Field(default_factory=lambda: LocalBackend(type="local"))
     database: PlatformDatabase
     pools: list[Pool] = Field(default_factory=list)
+    silo_networks: SiloNetworks | None = None
 
 
 class Platform(Document):

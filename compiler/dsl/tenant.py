@@ -18,6 +18,7 @@ from compiler.dsl.common import (
     Text,
 )
 from compiler.dsl.plan import LimitOverrides
+from compiler.dsl.platform import Network
 
 TenantState = Literal["pending", "active", "suspended", "offboarding", "deleted"]
 SubscriptionStatus = Literal["trialing", "active", "past_due", "canceled"]
@@ -48,6 +49,8 @@ class TenantSpec(Model):
     subscription: Subscription
     overrides: Overrides = Field(default_factory=Overrides)
     contacts: list[Contact] = Field(default_factory=list)
+    # Silo only: the tenant's own network range instead of the one allocated to it.
+    network: Network | None = None
     # Deleting data must be confirmed in review: write the tenant's own name here.
     confirm_data_deletion: Name | None = None
 

@@ -15,6 +15,7 @@ from compiler.resolve import model
 from compiler.resolve.context import Context
 from compiler.resolve.entitlements import grant_tenant_access
 from compiler.resolve.lifecycle import Baseline, check_transitions
+from compiler.resolve.networks import check_networks
 from compiler.resolve.plan_limits import check_plan_limits
 from compiler.resolve.plans import resolve_plans
 from compiler.resolve.platform import resolve_platform
@@ -56,6 +57,7 @@ def resolve(
         isolation = {t.name: t.isolation for t in tenants}
         check_transitions(ctx, spec.tenants, isolation, baseline, base_name)
     _check_role_names(ctx, [t.name for t in tenants if t.state != "deleted"], agents)
+    check_networks(ctx, tenants)
     check_plan_limits(ctx, tenants, agents, workflows)
     ctx.problems.raise_if_any()
     memo: dict[tuple[str, ...], tuple[model.TablePrivileges, ...]] = {}

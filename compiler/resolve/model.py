@@ -42,6 +42,7 @@ class DatabaseSize:
     storage_gb: int
     engine: str = "postgres"
     version: str = "15"
+    multi_az: bool = True  # a standby in a second availability zone
 
 
 @dataclass(frozen=True, slots=True)

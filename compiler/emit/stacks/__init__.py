@@ -1,5 +1,6 @@
 """Output family 'stacks': one CDK for Terraform stack per pool and per tenant not deleted,
-written to `stacks/<stack>/cdk.tf.json`.
+written to `stacks/<stack>/cdk.tf.json`, with the provider's lock file beside it
+(`stacks/<stack>/.terraform.lock.hcl`, see `compiler.emit.stacks.provider`).
 
 A stack's input digest is the fingerprint of the record it is built from
 (`compiler.emit.stacks.inputs`) and of the code that builds it, so an unchanged stack is
@@ -22,6 +23,7 @@ from compiler.emit.artifact import (
     fingerprint,
 )
 from compiler.emit.stacks.inputs import all_stacks
+from compiler.emit.stacks.provider import LOCK_FILE, lock_file
 from compiler.graph import PlatformGraph, stack_node
 from compiler.resolve import ResolvedSpec
 
@@ -30,6 +32,10 @@ STACK_FILE = "cdk.tf.json"
 
 def stack_path(stack: str) -> str:
     return f"stacks/{stack}/{STACK_FILE}"
+
+
+def lock_path(stack: str) -> str:
+    return f"stacks/{stack}/{LOCK_FILE}"
 
 
 @cache
@@ -61,8 +67,10 @@ def prepare(spec: ResolvedSpec, graph: PlatformGraph) -> Prepared:
                 todo.append(name)
         if todo:
             built = build_all([stacks[name] for name in todo])
+            lock = lock_file()
             for name, content in zip(todo, built, strict=True):
                 artifacts.append(Artifact(stack_path(name), content, stack_node(name)))
+                artifacts.append(Artifact(lock_path(name), lock, stack_node(name)))
         return artifacts
 
     return Prepared(digests, build)

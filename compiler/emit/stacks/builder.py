@@ -92,11 +92,18 @@ class StackBuilder:
         *,
         ignore_changes: Sequence[str] = (),
         depends_on: Sequence[Resource] = (),
+        create_before_destroy: bool = False,
     ) -> Resource:
         if type not in RESOURCE_TYPES:
             raise ValueError(f"resource type {type} is not in aspects.RESOURCE_TYPES")
         return Resource(
-            self.stack, id, type, attributes, ignore_changes=ignore_changes, depends_on=depends_on
+            self.stack,
+            id,
+            type,
+            attributes,
+            ignore_changes=ignore_changes,
+            depends_on=depends_on,
+            create_before_destroy=create_before_destroy,
         )
 
     def data(self, id: str, type: str, attributes: Mapping[str, Any] | None = None) -> DataSource:

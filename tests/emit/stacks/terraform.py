@@ -15,7 +15,7 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from compiler.emit.stacks.cdk import AWS_PROVIDER_VERSION
+from compiler.emit.stacks.provider import AWS_PROVIDER_VERSION
 from tests.support.tools import REPO, require_binary
 
 PROVIDER = "registry.terraform.io/hashicorp/aws"
