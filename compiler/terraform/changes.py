@@ -1,0 +1,151 @@
+"""A saved plan, typed: what terraform will do to each resource of a stack.
+
+Read from `terraform show -json PLANFILE` (format 1.x). `resources` holds the managed
+resources terraform would change; `drift` what it found changed outside terraform while
+refreshing (the plan's `resource_drift`). A resource type is data-bearing when deleting or
+replacing it loses data: the destructive-change guard asks about exactly these.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+# Deleting or replacing one of these loses data (or, for a key, makes it unreadable).
+DATA_BEARING_TYPES = frozenset(
+    {
+        "aws_db_instance",
+        "aws_rds_cluster",
+        "aws_s3_bucket",
+        "aws_kms_key",
+        "aws_dynamodb_table",
+        "aws_efs_file_system",
+        "aws_ebs_volume",
+        "aws_elasticache_replication_group",
+        "aws_secretsmanager_secret",
+    }
+)
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    REPLACE = "replace"
+    DELETE = "delete"
+    FORGET = "forget"  # removed from state, left in the cloud (`removed` blocks)
+
+
+_ACTIONS: Mapping[tuple[str, ...], Action | None] = {
+    ("no-op",): None,
+    ("read",): None,
+    ("create",): Action.CREATE,
+    ("update",): Action.UPDATE,
+    ("delete",): Action.DELETE,
+    ("delete", "create"): Action.REPLACE,
+    ("create", "delete"): Action.REPLACE,
+    ("forget",): Action.FORGET,
+}
+
+
+class UnknownPlanFormat(ValueError):
+    """`show -json` said something this reader does not know: never guess."""
+
+
+@dataclass(frozen=True)
+class ResourceChange:
+    """One resource and what the plan does to it."""
+
+    address: str
+    type: str
+    action: Action
+    reason: str = ""  # terraform's action_reason, e.g. replace_because_cannot_update
+    replace_paths: tuple[str, ...] = ()  # the attributes that force a replacement
+
+    @property
+    def data_bearing(self) -> bool:
+        return self.type in DATA_BEARING_TYPES
+
+    @property
+    def destructive(self) -> bool:
+        """Deletes or replaces a data-bearing resource."""
+        return self.data_bearing and self.action in (Action.DELETE, Action.REPLACE)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A stack's saved plan: `changed` is terraform's `-detailed-exitcode` 2."""
+
+    stack: str
+    file: Path
+    changed: bool
+    resources: tuple[ResourceChange, ...] = ()
+    drift: tuple[ResourceChange, ...] = ()
+    outputs: tuple[str, ...] = ()  # names of outputs whose value changes
+    counts: Mapping[Action, int] = field(default_factory=dict)
+
+    @property
+    def destructive(self) -> tuple[ResourceChange, ...]:
+        return tuple(r for r in self.resources if r.destructive)
+
+
+def read_plan(stack: str, file: Path, changed: bool, document: Mapping[str, Any]) -> Plan:
+    """The typed plan of a `show -json` document."""
+    version = str(document.get("format_version", ""))
+    if not version.startswith("1."):
+        raise UnknownPlanFormat(f"plan format {version or '(none)'} (expected 1.x)")
+    resources = _changes(document.get("resource_changes", []))
+    return Plan(
+        stack=stack,
+        file=file,
+        changed=changed,
+        resources=resources,
+        drift=_changes(document.get("resource_drift", [])),
+        outputs=tuple(
+            sorted(
+                name
+                for name, change in document.get("output_changes", {}).items()
+                if _action(change.get("actions", [])) is not None
+            )
+        ),
+        counts=dict(Counter(r.action for r in resources)),
+    )
+
+
+def _changes(entries: Sequence[Mapping[str, Any]]) -> tuple[ResourceChange, ...]:
+    found = []
+    for entry in entries:
+        if entry.get("mode") != "managed":
+            continue
+        change = entry.get("change", {})
+        action = _action(change.get("actions", []))
+        if action is None:
+            continue
+        found.append(
+            ResourceChange(
+                address=str(entry["address"]),
+                type=str(entry["type"]),
+                action=action,
+                reason=str(entry.get("action_reason", "")),
+                replace_paths=tuple(_path(p) for p in change.get("replace_paths", [])),
+            )
+        )
+    return tuple(sorted(found, key=lambda r: r.address))
+
+
+def _action(actions: Sequence[str]) -> Action | None:
+    key = tuple(actions)
+    if key not in _ACTIONS:
+        raise UnknownPlanFormat(f"unknown resource actions {list(actions)}")
+    return _ACTIONS[key]
+
+
+def _path(steps: Sequence[object]) -> str:
+    """`["tags", "plan"]` -> `tags.plan`; list positions as `[0]`."""
+    text = ""
+    for step in steps:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
+    return text

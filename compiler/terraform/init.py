@@ -1,0 +1,42 @@
+"""`terraform init`: providers from the mirror or the shared cache, the backend as written.
+
+Terraform's plugin cache is not safe for concurrent writers, so inits that use it take a
+file lock on the cache folder one at a time (inits from a mirror run in parallel).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+from collections.abc import Iterator
+from pathlib import Path
+
+from compiler.terraform import step
+from compiler.terraform.executor import Executor
+from compiler.terraform.workspace import WorkingCopy
+
+
+def init(
+    executor: Executor,
+    copy: WorkingCopy,
+    *,
+    lock_timeout: float = 60,
+    timeout: float | None = None,
+) -> None:
+    args = ["-input=false", *step.lock_args(lock_timeout)]
+    with _cache_lock(copy.plugin_cache):
+        step.run(executor, copy, "init", args, timeout=timeout)
+
+
+@contextlib.contextmanager
+def _cache_lock(cache: Path | None) -> Iterator[None]:
+    if cache is None:
+        yield
+        return
+    cache.mkdir(parents=True, exist_ok=True)
+    with open(cache / ".paybill-init.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
