@@ -7,6 +7,7 @@ non-zero exit (steps decide what an exit code means). `Subprocess` is the real o
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -96,9 +97,18 @@ class Subprocess:
 
 
 def _interrupt(process: subprocess.Popen[str]) -> tuple[str, str]:
+    """SIGINT (terraform stops cleanly and releases its lock), then end what it left in its
+    process group: plugins and provisioner commands do not always stop with it."""
     process.send_signal(signal.SIGINT)
     try:
-        return process.communicate(timeout=GRACE_SECONDS)
+        output = process.communicate(timeout=GRACE_SECONDS)
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+        _kill_group(process.pid)
         return process.communicate()
+    _kill_group(process.pid)
+    return output
+
+
+def _kill_group(group: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(group, signal.SIGKILL)
