@@ -1,9 +1,14 @@
 """A saved plan, typed: what terraform will do to each resource of a stack.
 
 Read from `terraform show -json PLANFILE` (format 1.x). `resources` holds the managed
-resources terraform would change; `drift` what it found changed outside terraform while
-refreshing (the plan's `resource_drift`). A resource type is data-bearing when deleting or
-replacing it loses data: the destructive-change guard asks about exactly these.
+resources terraform would change. `drift` holds what terraform reports as changed outside
+terraform, by terraform's own rule: in a normal plan, only changes to attributes the plan
+depends on (`relevant_attributes`; a drifted resource that the plan itself corrects shows as
+its planned change instead), in a refresh-only plan every change. The rest of the plan's
+`resource_drift` is noise such as a role's `inline_policy` managed by a separate resource.
+
+A resource type is data-bearing when deleting or replacing it loses data: the
+destructive-change guard asks about exactly these.
 """
 
 from __future__ import annotations
@@ -92,18 +97,27 @@ class Plan:
         return tuple(r for r in self.resources if r.destructive)
 
 
-def read_plan(stack: str, file: Path, changed: bool, document: Mapping[str, Any]) -> Plan:
+def read_plan(
+    stack: str,
+    file: Path,
+    changed: bool,
+    document: Mapping[str, Any],
+    refresh_only: bool = False,
+) -> Plan:
     """The typed plan of a `show -json` document."""
     version = str(document.get("format_version", ""))
     if not version.startswith("1."):
         raise UnknownPlanFormat(f"plan format {version or '(none)'} (expected 1.x)")
     resources = _changes(document.get("resource_changes", []))
+    drift = document.get("resource_drift", [])
+    if not refresh_only:
+        drift = _relevant(drift, document.get("relevant_attributes") or [])
     return Plan(
         stack=stack,
         file=file,
         changed=changed,
         resources=resources,
-        drift=_changes(document.get("resource_drift", [])),
+        drift=_changes(drift),
         outputs=tuple(
             sorted(
                 name
@@ -134,6 +148,34 @@ def _changes(entries: Sequence[Mapping[str, Any]]) -> tuple[ResourceChange, ...]
             )
         )
     return tuple(sorted(found, key=lambda r: r.address))
+
+
+def _relevant(
+    drift: Sequence[Mapping[str, Any]], relevant: Sequence[Mapping[str, Any]]
+) -> list[Mapping[str, Any]]:
+    """The drift entries that changed an attribute the plan depends on."""
+    paths: dict[str, list[Sequence[object]]] = {}
+    for entry in relevant:
+        paths.setdefault(str(entry["resource"]), []).append(entry.get("attribute", []))
+    kept = []
+    for entry in drift:
+        change = entry.get("change", {})
+        before, after = change.get("before"), change.get("after")
+        if any(_at(before, p) != _at(after, p) for p in paths.get(entry["address"], [])):
+            kept.append(entry)
+    return kept
+
+
+def _at(value: object, path: Sequence[object]) -> object:
+    """The value at an attribute path (`["tags", "plan"]`, `["ingress", 0]`), or None."""
+    for step in path:
+        if isinstance(value, Mapping) and isinstance(step, str):
+            value = value.get(step)
+        elif isinstance(value, list) and isinstance(step, int) and 0 <= step < len(value):
+            value = value[step]
+        else:
+            return None
+    return value
 
 
 def _action(actions: Sequence[str]) -> Action | None:

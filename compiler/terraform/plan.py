@@ -25,6 +25,7 @@ class Planned:
 
     file: Path
     changed: bool
+    refresh_only: bool = False
 
 
 def plan(
@@ -51,4 +52,4 @@ def plan(
     done = step.run(
         executor, copy, "plan", args, ok=(NO_CHANGES, CHANGES), env=env, timeout=timeout
     )
-    return Planned(file, done.exit_code == CHANGES)
+    return Planned(file, done.exit_code == CHANGES, refresh_only)

@@ -17,7 +17,8 @@ def show(
 ) -> Plan:
     done = step.run(executor, copy, "show", ["-json", str(planned.file)], timeout=timeout)
     try:
-        return read_plan(copy.stack, planned.file, planned.changed, json.loads(done.stdout))
+        document = json.loads(done.stdout)
+        return read_plan(copy.stack, planned.file, planned.changed, document, planned.refresh_only)
     except (ValueError, KeyError, TypeError) as unreadable:
         detail = f"unreadable plan {planned.file}: {unreadable}"
         if isinstance(unreadable, UnknownPlanFormat):

@@ -82,17 +82,57 @@ def test_destructive_means_deleting_or_replacing_a_data_bearing_resource() -> No
     assert [r.data_bearing for r in plan.resources] == [True, False, True, True, True]
 
 
-def test_drift_and_changed_outputs_are_kept_apart_from_the_changes() -> None:
+def drifted(address: str, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    entry = change(address, ["update"])
+    entry["change"].update(before=before, after=after)
+    return entry
+
+
+DRIFT = [
+    # The plan reads the role's id, not its inline policies (a separate resource's).
+    drifted(
+        "aws_iam_role.role", {"id": "r", "inline_policy": []}, {"id": "r", "inline_policy": [1]}
+    ),
+    # The plan depends on this tag: the drift explains a planned change elsewhere.
+    drifted("aws_s3_bucket.bucket", {"tags": {"plan": "pro"}}, {"tags": {"plan": "free"}}),
+    # Drift on a resource the plan corrects shows as its planned change, not as drift.
+    drifted("aws_iam_role_policy.policy", {"policy": "a"}, {"policy": "b"}),
+    drifted(
+        "aws_db_instance.database", {"latest_restorable_time": "1"}, {"latest_restorable_time": "2"}
+    ),
+]
+RELEVANT = [
+    {"resource": "aws_iam_role.role", "attribute": ["id"]},
+    {"resource": "aws_s3_bucket.bucket", "attribute": ["tags", "plan"]},
+    {"resource": "aws_security_group.group", "attribute": ["ingress", 0]},
+]
+
+
+def test_drift_is_what_terraform_reports_and_outputs_are_kept_apart() -> None:
     plan = plan_of(
         resource_changes=[change("aws_iam_role_policy.policy", ["update"])],
-        resource_drift=[change("aws_iam_role_policy.policy", ["update"])],
+        resource_drift=DRIFT,
+        relevant_attributes=RELEVANT,
         output_changes={
             "role_arn": {"actions": ["no-op"]},
             "bucket_name": {"actions": ["create"]},
         },
     )
-    assert [r.address for r in plan.drift] == ["aws_iam_role_policy.policy"]
+    assert [r.address for r in plan.drift] == ["aws_s3_bucket.bucket"]
+    assert [r.address for r in plan.resources] == ["aws_iam_role_policy.policy"]
     assert plan.outputs == ("bucket_name",)
+
+
+def test_a_refresh_only_plan_reports_every_drift() -> None:
+    document = {"format_version": "1.2", "resource_drift": DRIFT, "relevant_attributes": None}
+    plan = read_plan("pool-eu", Path("p"), True, document, refresh_only=True)
+    assert [r.address for r in plan.drift] == [
+        "aws_db_instance.database",
+        "aws_iam_role.role",
+        "aws_iam_role_policy.policy",
+        "aws_s3_bucket.bucket",
+    ]
+    assert read_plan("pool-eu", Path("p"), True, document).drift == ()
 
 
 def test_path_of_a_replacement_names_list_positions() -> None:
