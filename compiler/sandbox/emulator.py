@@ -102,6 +102,12 @@ class Emulator:
         path.write_text(json.dumps(self.provider_override(), indent=2, sort_keys=True) + "\n")
         return path
 
+    def write_backend_config(self, path: Path) -> Path:
+        """Write the `s3` backend settings (a `*.tfbackend` file for `init`) that keep state
+        and its DynamoDB lock in this emulator; the bucket and table must exist there."""
+        path.write_text(backend_config(self.endpoint))
+        return path
+
 
 def provider_override(endpoint: str) -> dict[str, Any]:
     """The AWS provider settings that send every call of these stacks to `endpoint`.
@@ -119,6 +125,22 @@ def provider_override(endpoint: str) -> dict[str, Any]:
         "skip_requesting_account_id": False,
     }
     return {"provider": {"aws": [settings]}}
+
+
+def backend_config(endpoint: str) -> str:
+    """HCL settings merged into a stack's `s3` backend block by `init -backend-config`."""
+    endpoints = "".join(
+        f"  {service} = {json.dumps(endpoint)}\n" for service in ("dynamodb", "iam", "s3", "sts")
+    )
+    return (
+        f"endpoints = {{\n{endpoints}}}\n"
+        f'access_key = "{ACCESS_KEY}"\n'
+        f'secret_key = "{SECRET_KEY}"\n'
+        "skip_credentials_validation = true\n"
+        "skip_metadata_api_check = true\n"
+        "skip_requesting_account_id = true\n"
+        "use_path_style = true\n"
+    )
 
 
 def require_moto() -> None:

@@ -100,11 +100,12 @@ class Plan:
 def read_plan(
     stack: str,
     file: Path,
-    changed: bool,
+    changed: bool | None,
     document: Mapping[str, Any],
     refresh_only: bool = False,
 ) -> Plan:
-    """The typed plan of a `show -json` document."""
+    """The typed plan of a `show -json` document. `changed` is the plan's exit code when it
+    was just made; for a plan read back later, terraform's own `applyable` says it."""
     version = str(document.get("format_version", ""))
     if not version.startswith("1."):
         raise UnknownPlanFormat(f"plan format {version or '(none)'} (expected 1.x)")
@@ -112,6 +113,8 @@ def read_plan(
     drift = document.get("resource_drift", [])
     if not refresh_only:
         drift = _relevant(drift, document.get("relevant_attributes") or [])
+    if changed is None:
+        changed = bool(document.get("applyable", False))
     return Plan(
         stack=stack,
         file=file,

@@ -2,7 +2,8 @@
 
 Every class is an `EnvironmentProblem` (exit 3): terraform missing, a provider that cannot be
 installed, a cloud or emulator that does not answer, a state lock held by someone else.
-The message is terraform's own (its `Error:` blocks), led by the stack and the step.
+The message is terraform's own (what it wrote to stderr: `-no-color` `Error:` blocks), led
+by the stack and the step.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ class TerraformError(EnvironmentProblem):
     def __init__(self, stack: str, step: str, exit_code: int, detail: str) -> None:
         self.stack = stack
         self.step = step
-        self.exit_code_of_terraform = exit_code
+        self.terraform_exit_code = exit_code
         self.detail = detail
         super().__init__(f"terraform {step} failed for stack {stack} (exit {exit_code}):\n{detail}")
 
@@ -48,16 +49,9 @@ class TimedOut(TerraformError):
 
 def classify(stack: str, step: str, exit_code: int, stderr: str, stdout: str) -> TerraformError:
     """The most specific error for a failed command, with terraform's message."""
-    detail = _errors_only(stderr) or stderr.strip() or stdout.strip()[-4000:]
+    detail = stderr.strip() or stdout.strip()[-4000:]
     if "Error acquiring the state lock" in detail:
         return StateLocked(stack, step, exit_code, detail)
     if "Saved plan is stale" in detail:
         return StalePlan(stack, step, exit_code, detail)
     return TerraformError(stack, step, exit_code, detail)
-
-
-def _errors_only(stderr: str) -> str:
-    """Terraform's `Error:` blocks, without the box-drawing frame around them."""
-    lines = [line[2:] if line[:2] in ("│ ", "╷\n") else line for line in stderr.splitlines()]
-    kept = [line for line in lines if line.strip() not in ("╷", "╵", "│")]
-    return "\n".join(kept).strip()

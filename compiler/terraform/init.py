@@ -1,4 +1,5 @@
-"""`terraform init`: providers from the mirror or the shared cache, the backend as written.
+"""`terraform init`: providers from the mirror or the shared cache, the backend as written
+(plus a backend settings file when given).
 
 Terraform's plugin cache is not safe for concurrent writers, so inits that use it take a
 file lock on the cache folder one at a time (inits from a mirror run in parallel).
@@ -20,10 +21,15 @@ def init(
     executor: Executor,
     copy: WorkingCopy,
     *,
+    backend_config: Path | None = None,
     lock_timeout: float = 60,
     timeout: float | None = None,
 ) -> None:
     args = ["-input=false", *step.lock_args(lock_timeout)]
+    if backend_config is not None:
+        # Settings merged into the stack's own backend block; -reconfigure so that a copy
+        # initialised before with other settings takes these without migrating state.
+        args += [f"-backend-config={backend_config.resolve()}", "-reconfigure"]
     with _cache_lock(copy.plugin_cache):
         step.run(executor, copy, "init", args, timeout=timeout)
 

@@ -32,8 +32,16 @@ class Terraform:
     lock_timeout: float = 60.0
     timeout: float | None = None
 
-    def init(self, copy: WorkingCopy) -> None:
-        init.init(self.executor, copy, lock_timeout=self.lock_timeout, timeout=self.timeout)
+    def init(self, copy: WorkingCopy, backend_config: Path | None = None) -> None:
+        """Install providers and set up the backend (`backend_config`: a `*.tfbackend`
+        file of settings merged into the stack's backend block, e.g. the emulator's)."""
+        init.init(
+            self.executor,
+            copy,
+            backend_config=backend_config,
+            lock_timeout=self.lock_timeout,
+            timeout=self.timeout,
+        )
 
     def plan(
         self,
@@ -55,7 +63,18 @@ class Terraform:
             lock_timeout=self.lock_timeout,
             timeout=self.timeout,
         )
-        return show.show(self.executor, copy, planned, timeout=self.timeout)
+        return show.show(
+            self.executor,
+            copy,
+            planned.file,
+            changed=planned.changed,
+            refresh_only=planned.refresh_only,
+            timeout=self.timeout,
+        )
+
+    def show(self, copy: WorkingCopy, file: Path) -> Plan:
+        """A plan saved earlier (by `plan`, maybe in another run), read back."""
+        return show.show(self.executor, copy, file, timeout=self.timeout)
 
     def apply(self, copy: WorkingCopy, saved: Plan | Path) -> None:
         """Apply a saved plan exactly as planned."""

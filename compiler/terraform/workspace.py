@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from compiler.terraform.providers import (
@@ -50,8 +50,8 @@ class WorkingCopy:
 
     stack: str
     path: Path
-    env: Mapping[str, str]
-    plugin_cache: Path | None
+    env: Mapping[str, str] = field(repr=False)  # the caller's environment: may hold secrets
+    plugin_cache: Path | None = None
 
     @property
     def plan_file(self) -> Path:

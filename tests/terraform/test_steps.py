@@ -170,3 +170,23 @@ def test_a_missing_binary_says_how_to_get_one(
     assert raised.value.exit_code == 3
     with pytest.raises(TerraformMissing):
         Terraform(Subprocess("/nowhere/terraform")).init(copy)
+
+
+def test_init_merges_a_backend_settings_file(copy: WorkingCopy, tmp_path: Path) -> None:
+    fake = Scripted([answer()])
+    Terraform(fake).init(copy, backend_config=tmp_path / "emulator.tfbackend")
+    assert fake.calls[0][0][-2:] == [
+        f"-backend-config={tmp_path / 'emulator.tfbackend'}",
+        "-reconfigure",
+    ]
+
+
+def test_a_plan_saved_earlier_is_read_back_with_terraforms_applyable(
+    copy: WorkingCopy, tmp_path: Path
+) -> None:
+    saved = json.dumps({"format_version": "1.2", "applyable": True, "resource_changes": []})
+    fake = Scripted([answer(stdout=saved), answer(stdout=EMPTY_PLAN)])
+    tf = Terraform(fake)
+    assert tf.show(copy, tmp_path / "a.tfplan").changed
+    assert not tf.show(copy, tmp_path / "b.tfplan").changed
+    assert fake.calls[0][0] == ["show", "-no-color", "-json", str(tmp_path / "a.tfplan")]
