@@ -43,9 +43,13 @@ def test_the_override_points_every_service_at_the_emulator(
     assert used | {"sts", "dynamodb", "secretsmanager"} <= set(endpoints)
 
 
-def test_start_and_stop_leave_nothing_running(tmp_path: Path) -> None:
+def test_start_reset_and_stop_leave_nothing_behind(tmp_path: Path) -> None:
     started = start_emulator(tmp_path)
     assert is_running(started.pid)
+    s3 = client(started, "s3", "us-east-1")
+    s3.create_bucket(Bucket="forgotten")
+    started.reset()
+    assert s3.list_buckets()["Buckets"] == []
     with pytest.raises(EnvironmentProblem, match=r"an emulator already runs for .*stop it first"):
         start_emulator(tmp_path)
     started.stop()
