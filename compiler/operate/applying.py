@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
+from psycopg.conninfo import conninfo_to_dict
 
 from compiler.errors import EnvironmentProblem, PaybillError
 from compiler.graph import PlatformGraph, graph_from_records
@@ -228,14 +229,27 @@ class Applier:
             return True
 
         with ThreadPoolExecutor(max(1, self.options.jobs)) as pool:
-            for target, result in zip(
-                targets,
-                pool.map(self._converge_target, targets),
-                strict=True,
-            ):
-                converged[target] = result
+            for group in pool.map(self._converge_serially, self._by_server(targets)):
+                converged.update(group)
             results = list(pool.map(one, nodes))
         return all(results)
+
+    def _by_server(self, targets: list[str]) -> list[list[str]]:
+        """Targets grouped by the database server they are on. Roles are per server (a
+        cluster), and several targets on one server (a sandbox, a shared instance) share
+        the owner role: their converges run one after the other."""
+        groups: dict[str, list[str]] = {}
+        for target in targets:
+            dsn = self.options.dsns.for_target(target)
+            key = target
+            if dsn is not None:
+                params = conninfo_to_dict(dsn.dsn)
+                key = f"{params.get('host')}:{params.get('port')}:{params.get('hostaddr')}"
+            groups.setdefault(key, []).append(target)
+        return list(groups.values())
+
+    def _converge_serially(self, targets: list[str]) -> dict[str, tuple[str, str]]:
+        return {target: self._converge_target(target) for target in targets}
 
     def _converge_target(self, target: str) -> tuple[str, str]:
         """("applied" | "skipped" | "failed", what happened); recorded on the target's nodes."""

@@ -41,7 +41,7 @@ def plan_json(result: PlanResult) -> dict[str, Any]:
 
 def headline(result: PlanResult) -> str:
     changes = result.changes
-    if not changes:
+    if not result.changed:
         return "Paybill plan: no changes"
     counts = {
         "tenant": len(result.tenants),

@@ -115,6 +115,24 @@ def run_plans(
         terraform.init(copy)
         item.plan = terraform.plan(copy, out=out, destroy=removed)
 
-    todo = [p for p in plans.values() if p.deferred_after is None]
     with ThreadPoolExecutor(max(1, jobs)) as pool:
-        list(pool.map(one, todo))
+        todo = [p for p in plans.values() if p.deferred_after is None]
+        while todo:
+            list(pool.map(one, todo))
+            todo = _now_plannable(plans)
+
+
+def _now_plannable(plans: Mapping[str, StackPlan]) -> list[StackPlan]:
+    """Deferred stacks whose changed upstream stacks are planned and change none of their
+    outputs: what they read will be the same after the upstream is applied, so they can be
+    planned now (a configuration that changed only in form, a tag, a sizing)."""
+    out = []
+    for item in plans.values():
+        if item.deferred_after is None or item.plan is not None:
+            continue
+        upstream = [plans.get(name) for name in item.because]
+        if all(u is not None and u.plan is not None and not u.plan.outputs for u in upstream):
+            item.deferred_after = None
+            item.because = []
+            out.append(item)
+    return out

@@ -32,6 +32,26 @@ def test_every_rds_instance_gets_its_own_resource_id(emulator: Emulator) -> None
     assert [i["DBInstanceIdentifier"] for i in found["DBInstances"]] == ["gap-db-two"]
 
 
+def test_parameters_set_through_the_api_read_back_as_the_users(emulator: Emulator) -> None:
+    """The provider reads back a parameter group's parameters whose source is `user`."""
+    rds = client(emulator, "rds")
+    rds.create_db_parameter_group(
+        DBParameterGroupName="gap-params",
+        DBParameterGroupFamily="postgres15",
+        Description="gap",
+    )
+    rds.modify_db_parameter_group(
+        DBParameterGroupName="gap-params",
+        Parameters=[
+            {"ParameterName": "rds.force_ssl", "ParameterValue": "1", "ApplyMethod": "immediate"}
+        ],
+    )
+    found = rds.describe_db_parameters(DBParameterGroupName="gap-params", Source="user")
+    assert [
+        (p["ParameterName"], p["ParameterValue"], p.get("Source")) for p in found["Parameters"]
+    ] == [("rds.force_ssl", "1", "user")]
+
+
 def test_aws_managed_iam_policies_exist(emulator: Emulator) -> None:
     arn = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
     policy = client(emulator, "iam").get_policy(PolicyArn=arn)["Policy"]
