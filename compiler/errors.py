@@ -49,12 +49,41 @@ class Diagnostic:
         )
 
     def render(self) -> str:
+        """One line; anything a terminal or CI log would interpret is shown escaped."""
         head = f"{self.location}:"
         subject = " ".join(part for part in (self.doc, self.path) if part)
         text = f"{head} {subject}: {self.message}" if subject else f"{head} {self.message}"
         if self.hint:
             text += f" ({self.hint})"
+        return escape(text)
+
+
+def escape(text: str) -> str:
+    r"""`text` with every character that is not printable shown as a Python escape.
+
+    Control characters (newlines, ESC sequences), bidirectional overrides and other format
+    characters (U+202E, U+2066, zero-width ones), line separators and non-ASCII spaces come
+    from the spec's names and values into messages; printed raw, they could forge lines in a
+    CI log or make text read differently than it is. `\n` -> `\\n`, U+202E -> `\\u202e`.
+    """
+    if text.isprintable():
         return text
+    return "".join(char if char.isprintable() else _escaped(char) for char in text)
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    named = _NAMED.get(char)
+    if named is not None:
+        return named
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 class PaybillError(Exception):
