@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 
 from compiler.acl import AclError, authorize, load_tenant
-from compiler.errors import EnvironmentProblem, UsageError
+from compiler.errors import EnvironmentProblem, UsageError, escape
 
 DEFAULT_GENERATED = "generated"
 
@@ -67,8 +67,8 @@ def run_check(args: argparse.Namespace) -> int:
         ) from error
     decision = authorize(acl, args.agent, args.workflow, args.step, approved=args.approved)
     if decision.allowed:
-        print(f"allow: {decision.reason}")
+        print(f"allow: {escape(decision.reason)}")
         return 0
     hint = " (once a person has approved, check again with --approved)"
-    print(f"deny: {decision.reason}{hint if decision.needs_approval else ''}")
+    print(f"deny: {escape(decision.reason)}{hint if decision.needs_approval else ''}")
     return 1
