@@ -38,6 +38,9 @@ class Diagnostic:
     doc: str = ""
     path: str = ""
     hint: str = ""
+    # True when the cause is the machine rather than the spec (a folder that cannot be
+    # read, a named pipe among the spec files): the run then ends with exit code 3.
+    environment: bool = False
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (
@@ -94,12 +97,18 @@ class PaybillError(Exception):
 
 @dataclass
 class SpecError(PaybillError):
-    """The spec has problems; carries all of them, sorted by file and position."""
+    """The spec has problems; carries all of them, sorted by file and position.
+
+    Exit code 1, or 3 when some of them are the environment's (files that could not be
+    read): what was checked is reported either way, but the spec was not seen whole.
+    """
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.diagnostics = sorted(self.diagnostics, key=Diagnostic.sort_key)
+        if any(d.environment for d in self.diagnostics):
+            self.exit_code = EnvironmentProblem.exit_code
         super().__init__(self.render())
 
     def render(self) -> str:

@@ -5,31 +5,74 @@ plain data ourselves instead of using a constructor, which lets us:
 
 * reject every tag that would construct an object (`!!python/object`, custom `!tags`);
 * report duplicate keys (PyYAML silently keeps the last one);
-* bound alias expansion, so `&a [*a, *a, ...]` bombs stop after a fixed number of nodes;
+* bound the work of every document, so alias and merge-key bombs stop after a fixed number
+  of values, and the work of a whole run (see `compiler.load.limits`);
 * remember the line and column of every key and value for diagnostics.
+
+Most documents are plain data: no anchors, merge keys, tags or duplicates. They are built by
+a lean walk that records no positions; a document the lean walk cannot take as it is goes to
+the careful builder, which records every position and reports each problem where it is
+written. Positions of a plain document are recorded only when a message needs one, by
+composing its file again (`SourceDocument.locate`).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import yaml
 
 from compiler.errors import Diagnostic, Location
+from compiler.load.limits import (
+    MAX_DEPTH,
+    MAX_DOCUMENT_CHARACTERS,
+    MAX_DOCUMENTS_PER_FILE,
+    MAX_FILE_BYTES,
+    MAX_VALUES_PER_DOCUMENT,
+    Budget,
+    MiB,
+)
 from compiler.load.source import Path, Position, SourceDocument, format_path
 
-MAX_FILE_BYTES = 8 * 1024 * 1024
-MAX_NODES_PER_DOCUMENT = 100_000
-MAX_DEPTH = 64
+__all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "FileRead", "Unread", "read_file", "read_yaml"]
 
-_LOADER: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _T = "tag:yaml.org,2002:"
+_STR = _T + "str"
+_BASE_LOADER: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Tags of plain scalars already resolved, by their text (a fleet repeats the same few
+# values); at most this many are kept.
+_TAGS: dict[str, str] = {}
+_TAGS_KEPT = 10_000
+
+
+class _Loader(_BASE_LOADER):  # type: ignore[misc]
+    """The C composer with cheaper tag resolution: the composer asks for the tag of every
+    value, and resolving a plain scalar's tag runs regular expressions on its text."""
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode and implicit[0]:
+            tag = _TAGS.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(_TAGS) < _TAGS_KEPT:
+                    _TAGS[value] = tag
+            return tag
+        return str(super().resolve(kind, value, implicit))
+
+    # Path resolvers are never registered, so these do nothing; the composer calls them for
+    # every node, and a C function that ignores its arguments is far cheaper than a Python one.
+    descend_resolver: Callable[..., object] = {}.get
+    ascend_resolver: Callable[..., object] = {}.clear
+
+
+_LOADER: type[Any] = _Loader
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _SCALARS: dict[str, Callable[[yaml.ScalarNode], Any]] = {
-    _T + "str": lambda node: node.value,
+    _STR: lambda node: node.value,
     _T + "null": lambda node: None,
     _T + "bool": _CONSTRUCTOR.construct_yaml_bool,
     _T + "int": _CONSTRUCTOR.construct_yaml_int,
@@ -40,6 +83,44 @@ _SCALARS: dict[str, Callable[[yaml.ScalarNode], Any]] = {
 _MAP = _T + "map"
 _SEQ = _T + "seq"
 _MERGE = _T + "merge"
+_SCALAR_NODE = yaml.ScalarNode
+_MAPPING_NODE = yaml.MappingNode
+_SEQUENCE_NODE = yaml.SequenceNode
+
+
+@dataclass(frozen=True, slots=True)
+class Unread:
+    """A spec file whose documents could not all be read, and so may define documents that
+    other documents refer to. `words` are the names written in what could be decoded of it
+    (None: nothing could be), so a reference to a name it does not even mention is still
+    checked."""
+
+    file: str
+    reason: str
+    words: frozenset[str] | None = None
+
+    def may_define(self, name: str) -> bool:
+        return self.words is None or name in self.words
+
+
+def words_of(text: str) -> frozenset[str]:
+    """Everything in `text` that could be a name of the spec language."""
+    return frozenset(_WORD.findall(text))
+
+
+_WORD = re.compile(r"[a-z][a-z0-9-]*")
+
+
+@dataclass
+class FileRead:
+    """What reading one file gave: its documents, its problems, and, when some of it could
+    not be read, what that means for the checks of other files."""
+
+    documents: list[SourceDocument] = field(default_factory=list)
+    problems: list[Diagnostic] = field(default_factory=list)
+    unread: Unread | None = None
+    # (kind, name) of documents refused whole (over a limit): written, but not readable.
+    refused: set[tuple[str, str]] = field(default_factory=set)
 
 
 class _Limit(Exception):
@@ -50,6 +131,53 @@ class _Limit(Exception):
         self.hint = hint
 
 
+class _NotPlain(Exception):
+    """The lean walk met something only the careful builder handles."""
+
+
+class _Plain:
+    """The lean walk: plain data only, no positions. Counts what it builds."""
+
+    __slots__ = ("left",)
+
+    def __init__(self) -> None:
+        self.left = MAX_VALUES_PER_DOCUMENT
+
+    def value(self, node: yaml.Node, depth: int) -> Any:
+        self.left -= 1
+        if self.left < 0 or depth > MAX_DEPTH:
+            raise _NotPlain
+        kind = node.__class__
+        if kind is _SCALAR_NODE:
+            tag = node.tag
+            if tag == _STR:
+                return node.value
+            construct = _SCALARS.get(tag)
+            if construct is None:
+                raise _NotPlain
+            try:
+                return construct(node)  # type: ignore[arg-type]
+            except (ArithmeticError, LookupError, ValueError, yaml.YAMLError) as exc:
+                raise _NotPlain from exc
+        if kind is _MAPPING_NODE:
+            if node.tag != _MAP:
+                raise _NotPlain
+            out = {}
+            pairs = node.value
+            for key, item in pairs:
+                if key.__class__ is not _SCALAR_NODE or key.tag != _STR:
+                    raise _NotPlain  # a merge key (`<<`), or a key that is not text
+                out[key.value] = self.value(item, depth + 1)
+            if len(out) != len(pairs):
+                raise _NotPlain  # a duplicate key
+            return out
+        if kind is _SEQUENCE_NODE:
+            if node.tag != _SEQ:
+                raise _NotPlain
+            return [self.value(item, depth + 1) for item in node.value]
+        raise _NotPlain
+
+
 class _Builder:
     """Turns one composed document into plain data, recording positions as it goes."""
 
@@ -58,7 +186,7 @@ class _Builder:
         self.values: dict[Path, Position] = {}
         self.keys: dict[Path, Position] = {}
         self.problems: list[Diagnostic] = []
-        self.budget = MAX_NODES_PER_DOCUMENT
+        self.budget = MAX_VALUES_PER_DOCUMENT
         self.active: set[int] = set()
 
     def loc(self, node: yaml.Node) -> Location:
@@ -73,8 +201,9 @@ class _Builder:
         if self.budget < 0:
             raise _Limit(
                 self.loc(node),
-                f"document expands to more than {MAX_NODES_PER_DOCUMENT:,} values",
-                "aliases (*name) that repeat large anchors multiply; write the values out",
+                f"document expands to more than {MAX_VALUES_PER_DOCUMENT:,} values",
+                "aliases (*name) and merge keys (<<) that repeat large anchors multiply; "
+                "write the values out",
             )
         if id(node) in self.active:
             raise _Limit(
@@ -120,7 +249,10 @@ class _Builder:
         """The mapping's own keys first, then what `<<` merges in under keys not yet set.
 
         Merged values are built straight at the path where they end up, so positions need
-        no copying and every merged value counts against the budget like any other.
+        no copying and every merged value counts against the budget like any other. A key
+        a merge visits but does not take (one written nearer already won) is counted too:
+        visiting it is work, and merging the same large anchor many times over would
+        otherwise be free.
         """
         out: dict[str, Any] = {} if into is None else into
         own: dict[str, Position] = {}
@@ -130,6 +262,8 @@ class _Builder:
                 merges.append(value_node)
                 continue
             key = self.key(key_node, path)
+            if key is None or key in own or key in out:
+                self.spend(key_node)  # visited, though nothing is built for it
             if key is None:
                 continue
             child = (*path, key)
@@ -151,7 +285,7 @@ class _Builder:
         return out
 
     def key(self, node: yaml.Node, path: Path) -> str | None:
-        if isinstance(node, yaml.ScalarNode) and node.tag == _T + "str":
+        if isinstance(node, yaml.ScalarNode) and node.tag == _STR:
             return str(node.value)
         if isinstance(node, yaml.ScalarNode):
             self.problem(node, path, f"mapping key '{node.value}' is not text", "quote the key")
@@ -193,35 +327,247 @@ def too_large(file: str, size: int) -> Diagnostic:
     return Diagnostic(
         Location(file),
         f"file is {size:,} bytes, over the limit of {MAX_FILE_BYTES:,} bytes "
-        f"({MAX_FILE_BYTES // (1024 * 1024)} MiB) for one spec file",
+        f"({MAX_FILE_BYTES // MiB} MiB) for one spec file",
         hint="split it into several files; every *.yaml under the spec folder is read",
     )
 
 
 def read_yaml(file: str, raw: bytes) -> tuple[list[SourceDocument], list[Diagnostic]]:
     """All documents of one file, or the problems that stop it from being read."""
+    found = read_file(file, raw, Budget())
+    return found.documents, found.problems
+
+
+def read_file(file: str, raw: bytes, budget: Budget) -> FileRead:
+    """All documents of one file and its problems, drawing on the run's `budget`."""
+    found = FileRead()
     if len(raw) > MAX_FILE_BYTES:
-        return [], [too_large(file, len(raw))]
+        found.problems.append(too_large(file, len(raw)))
+        found.unread = Unread(file, "the file is over the size limit")
+        return found
     text = _decode(file, raw)
     if isinstance(text, Diagnostic):
-        return [], [text]
-    documents: list[SourceDocument] = []
-    problems: list[Diagnostic] = []
+        found.problems.append(text)
+        found.unread = Unread(
+            file, "the file is not UTF-8 text", words_of(raw.decode(errors="replace"))
+        )
+        return found
+    refused = _over_limits(file, text)
+    if refused is not None:
+        return refused
+    located = _Locator(file, text)
     try:
         for index, node in enumerate(yaml.compose_all(text, Loader=_LOADER)):
+            if not budget.take_document():
+                _stop(found, file, text, node, budget)
+                break
             if node is None or _empty(node):
                 continue
-            document, found = _document(file, index, node)
-            problems.extend(found)
-            if document is not None:
-                documents.append(document)
+            if not _read_document(found, located, index, node, budget):
+                _stop(found, file, text, node, budget)
+                break
     except yaml.MarkedYAMLError as exc:
-        problems.append(_syntax_problem(file, text, exc))
+        found.problems.append(_syntax_problem(file, text, exc))
+        found.unread = Unread(file, "the file has a syntax error", words_of(text))
     except yaml.YAMLError as exc:  # errors without a mark: rare, but never a traceback
-        problems.append(Diagnostic(Location(file), f"invalid YAML: {exc}"))
+        found.problems.append(Diagnostic(Location(file), f"invalid YAML: {exc}"))
+        found.unread = Unread(file, "the file is not valid YAML", words_of(text))
     except RecursionError:
-        problems.append(Diagnostic(Location(file), "YAML is nested too deeply to read"))
-    return documents, problems
+        found.problems.append(Diagnostic(Location(file), "YAML is nested too deeply to read"))
+        found.unread = Unread(file, "the file is nested too deeply to read", words_of(text))
+    return found
+
+
+# A line that starts a document. It cannot occur inside a value: YAML reserves `---` at the
+# start of a line for this.
+_DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
+
+
+def _over_limits(file: str, text: str) -> FileRead | None:
+    """The file refused whole, before YAML reads it, when it has too many documents or one
+    that is too long (YAML builds a document's every node at once, whatever its budget)."""
+    starts = [match.start() for match in _DOCUMENT_START.finditer(text)]
+    message = ""
+    if len(starts) > MAX_DOCUMENTS_PER_FILE:
+        at = starts[MAX_DOCUMENTS_PER_FILE]
+        message = (
+            f"file holds more than {MAX_DOCUMENTS_PER_FILE:,} documents, over the limit for "
+            "one spec file; none of them was read"
+        )
+    else:
+        bounds = [0, *starts, len(text)]
+        longest = max(itertools.pairwise(bounds), key=lambda span: span[1] - span[0])
+        at = longest[0]
+        length = longest[1] - longest[0]
+        if length > MAX_DOCUMENT_CHARACTERS:
+            message = (
+                f"document is {length:,} characters long, over the limit of "
+                f"{MAX_DOCUMENT_CHARACTERS:,} for one document; the file was not read"
+            )
+    if not message:
+        return None
+    line = text.count("\n", 0, at) + 1
+    problem = Diagnostic(
+        Location(file, line, 1),
+        message,
+        hint="split it into several files; every *.yaml under the spec folder is read",
+    )
+    return FileRead(
+        problems=[problem], unread=Unread(file, "the file is over the limits", words_of(text))
+    )
+
+
+def _stop(found: FileRead, file: str, text: str, node: yaml.Node | None, budget: Budget) -> None:
+    """The run's budget ran out inside this file: the rest of it is not read."""
+    where = Location(file, *_position(node)) if node is not None else Location(file)
+    found.problems.append(
+        Diagnostic(
+            where,
+            f"{budget.spent}, over the limit for one run; this document and what follows "
+            "were not read",
+            hint="see 'Limits on input' in the README; split the platform into several specs",
+        )
+    )
+    found.unread = Unread(file, "the run's limits were reached in it", words_of(text))
+
+
+def _read_document(
+    found: FileRead, located: _Locator, index: int, node: yaml.Node, budget: Budget
+) -> bool:
+    """Add one document to `found`; False when the run's budget of values ran out."""
+    file = located.file
+    plain = _Plain()
+    try:
+        data = plain.value(node, 0)
+    except _NotPlain:
+        pass
+    except RecursionError:
+        found.problems.append(
+            Diagnostic(Location(file, *_position(node)), "document is nested too deeply")
+        )
+        found.refused.add(_kind_and_name(node))
+        return True
+    else:
+        if not budget.take_values(MAX_VALUES_PER_DOCUMENT - plain.left):
+            return False
+        document = _plain_document(located, index, node, data)
+        found.documents.append(document)
+        return True
+    builder = _Builder(file)
+    try:
+        data = builder.build(node, ())
+    except _Limit as limit:
+        found.problems.append(Diagnostic(limit.location, limit.message, hint=limit.hint))
+        found.refused.add(_kind_and_name(node))
+        # Charged with all that YAML built for it, which the builder did not walk to the end.
+        return budget.take_values(max(_node_count(node), MAX_VALUES_PER_DOCUMENT - builder.budget))
+    except RecursionError:
+        found.problems.append(Diagnostic(builder.loc(node), "document is nested too deeply"))
+        found.refused.add(_kind_and_name(node))
+        return True
+    if not budget.take_values(MAX_VALUES_PER_DOCUMENT - builder.budget):
+        return False
+    document = SourceDocument(
+        file,
+        index,
+        data,
+        builder.loc(node),
+        builder.values,
+        builder.keys,
+        broken=frozenset(p.path for p in builder.problems),
+    )
+    found.documents.append(document)
+    found.problems.extend(replace(p, doc=document.label) for p in builder.problems)
+    return True
+
+
+def _plain_document(located: _Locator, index: int, node: yaml.Node, data: Any) -> SourceDocument:
+    """A document the lean walk read: the position of `metadata.name` now (lifecycle checks
+    against a base name every tenant by it), every other one when first asked for."""
+    values: dict[Path, Position] = {(): _position(node)}
+    keys: dict[Path, Position] = {}
+    if node.__class__ is _MAPPING_NODE:
+        for key, value in node.value:
+            if key.value == "metadata" and value.__class__ is _MAPPING_NODE:
+                for inner_key, inner in value.value:
+                    if inner_key.value == "name":
+                        values["metadata", "name"] = _position(inner)
+                        keys["metadata", "name"] = _position(inner_key)
+    document = SourceDocument(
+        located.file,
+        index,
+        data,
+        Location(located.file, *_position(node)),
+        values,
+        keys,
+        locate=located.locate,
+    )
+    located.documents[index] = document
+    return document
+
+
+class _Locator:
+    """Records the positions of a file's plain documents, all at once, when one of them is
+    first asked for one: compose the file again and let the careful builder walk each."""
+
+    def __init__(self, file: str, text: str) -> None:
+        self.file = file
+        self.text = text
+        self.documents: dict[int, SourceDocument] = {}
+
+    def locate(self) -> None:
+        documents, self.documents = self.documents, {}
+        last = max(documents, default=-1)
+        try:
+            for index, node in enumerate(yaml.compose_all(self.text, Loader=_LOADER)):
+                document = documents.get(index)
+                if document is not None:
+                    builder = _Builder(self.file)
+                    builder.build(node, ())
+                    document.values.update(builder.values)
+                    document.keys.update(builder.keys)
+                if index >= last:
+                    break
+        except (yaml.YAMLError, _Limit, RecursionError):  # read once already: cannot happen
+            pass
+        finally:
+            for document in documents.values():
+                object.__setattr__(document, "locate", None)
+
+
+def _node_count(root: yaml.Node) -> int:
+    """How many nodes YAML built for a document (each once, however many aliases name it)."""
+    seen = {id(root)}
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, yaml.ScalarNode):
+            continue
+        children = (
+            [part for pair in node.value for part in pair]
+            if isinstance(node, yaml.MappingNode)
+            else node.value
+        )
+        for child in children:
+            if id(child) not in seen:
+                seen.add(id(child))
+                pending.append(child)
+    return len(seen)
+
+
+def _kind_and_name(node: yaml.Node) -> tuple[str, str]:
+    """`kind` and `metadata.name` of a document refused whole, read from its top level only,
+    so that references to it are not called unknown."""
+    kind = name = ""
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if key.value == "kind" and isinstance(value, yaml.ScalarNode):
+                kind = str(value.value)
+            elif key.value == "metadata" and isinstance(value, yaml.MappingNode):
+                for inner_key, inner in value.value:
+                    if inner_key.value == "name" and isinstance(inner, yaml.ScalarNode):
+                        name = str(inner.value)
+    return kind, name
 
 
 def _decode(file: str, raw: bytes) -> str | Diagnostic:
@@ -244,33 +590,6 @@ def _decode(file: str, raw: bytes) -> str | Diagnostic:
             Location(file, line, column), "contains a NUL byte; is this a binary file?"
         )
     return text
-
-
-def _document(
-    file: str, index: int, node: yaml.Node
-) -> tuple[SourceDocument | None, list[Diagnostic]]:
-    """One composed document as data, with the problems found in it.
-
-    Problems inside a document carry its `Kind/name`, and their paths are remembered so that
-    the parser does not report the same spot again (a rejected tag leaves a null behind).
-    """
-    builder = _Builder(file)
-    try:
-        data = builder.build(node, ())
-    except _Limit as limit:
-        return None, [Diagnostic(limit.location, limit.message, hint=limit.hint)]
-    except RecursionError:
-        return None, [Diagnostic(builder.loc(node), "document is nested too deeply")]
-    document = SourceDocument(
-        file,
-        index,
-        data,
-        builder.loc(node),
-        builder.values,
-        builder.keys,
-        broken=frozenset(p.path for p in builder.problems),
-    )
-    return document, [replace(p, doc=document.label) for p in builder.problems]
 
 
 def _empty(node: yaml.Node) -> bool:
