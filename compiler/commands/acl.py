@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from compiler.acl import AclError, authorize, load_tenant
 from compiler.errors import EnvironmentProblem, UsageError, escape
 
 DEFAULT_GENERATED = "generated"
@@ -52,6 +51,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    # Imported here, as it loads the JSON Schema validator that other commands do not need.
+    from compiler.acl import AclError, authorize, load_tenant  # noqa: PLC0415
+
     folder: Path = args.generated / "acl"
     if not folder.is_dir():
         raise UsageError(
