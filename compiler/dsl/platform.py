@@ -14,8 +14,8 @@ from compiler.dsl.common import (
     STATE_PATH_PATTERN,
     UNIQUE,
     UNIQUE_ITEMS,
-    WHOLE,
     Cidr,
+    DatabaseStorage,
     Document,
     InstanceClass,
     Model,
@@ -56,7 +56,7 @@ class PoolDatabase(Model):
     engine: Literal["postgres"]
     version: PostgresVersion
     instance_class: InstanceClass
-    storage_gb: Annotated[int, Field(ge=20, le=65536), WHOLE]
+    storage_gb: DatabaseStorage
 
 
 class Pool(Model):
