@@ -1,19 +1,13 @@
-"""Safe YAML reading with positions.
+"""Reading one spec file: text, documents, and what could not be read.
 
-PyYAML's composer (the C one when libyaml is present) gives us nodes with marks; we build the
-plain data ourselves instead of using a constructor, which lets us:
+PyYAML's composer (the C one when libyaml is present) gives nodes with marks; we build the
+plain data ourselves (`compiler.load.build`) instead of using a constructor. Before YAML
+reads a file, its documents are counted and measured (YAML builds a document's every node
+at once), and each document draws on the run's budget (`compiler.load.limits`).
 
-* reject every tag that would construct an object (`!!python/object`, custom `!tags`);
-* report duplicate keys (PyYAML silently keeps the last one);
-* bound the work of every document, so alias and merge-key bombs stop after a fixed number
-  of values, and the work of a whole run (see `compiler.load.limits`);
-* remember the line and column of every key and value for diagnostics.
-
-Most documents are plain data: no anchors, merge keys, tags or duplicates. They are built by
-a lean walk that records no positions; a document the lean walk cannot take as it is goes to
-the careful builder, which records every position and reports each problem where it is
-written. Positions of a plain document are recorded only when a message needs one, by
-composing its file again (`SourceDocument.locate`).
+Most documents are plain data, read by the lean walk without positions; their positions
+are recorded only when a message first needs one, by composing the file again
+(`SourceDocument.locate`).
 """
 
 from __future__ import annotations
@@ -27,6 +21,15 @@ from typing import Any
 import yaml
 
 from compiler.errors import Diagnostic, Location
+from compiler.load.build import (
+    Builder,
+    Limit,
+    NotPlain,
+    Plain,
+    kind_and_name,
+    node_count,
+    position,
+)
 from compiler.load.limits import (
     MAX_DEPTH,
     MAX_DOCUMENT_CHARACTERS,
@@ -36,12 +39,11 @@ from compiler.load.limits import (
     Budget,
     MiB,
 )
-from compiler.load.source import Path, Position, SourceDocument, format_path
+from compiler.load.source import Path, Position, SourceDocument
 
 __all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "FileRead", "Unread", "read_file", "read_yaml"]
 
 _T = "tag:yaml.org,2002:"
-_STR = _T + "str"
 _BASE_LOADER: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Tags of plain scalars already resolved, by their text (a fleet repeats the same few
 # values); at most this many are kept.
@@ -70,22 +72,6 @@ class _Loader(_BASE_LOADER):  # type: ignore[misc]
 
 
 _LOADER: type[Any] = _Loader
-_CONSTRUCTOR = yaml.constructor.SafeConstructor()
-_SCALARS: dict[str, Callable[[yaml.ScalarNode], Any]] = {
-    _STR: lambda node: node.value,
-    _T + "null": lambda node: None,
-    _T + "bool": _CONSTRUCTOR.construct_yaml_bool,
-    _T + "int": _CONSTRUCTOR.construct_yaml_int,
-    _T + "float": _CONSTRUCTOR.construct_yaml_float,
-    # Dates stay text: nothing in the DSL is a date, and text round-trips exactly.
-    _T + "timestamp": lambda node: node.value,
-}
-_MAP = _T + "map"
-_SEQ = _T + "seq"
-_MERGE = _T + "merge"
-_SCALAR_NODE = yaml.ScalarNode
-_MAPPING_NODE = yaml.MappingNode
-_SEQUENCE_NODE = yaml.SequenceNode
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,205 +107,6 @@ class FileRead:
     unread: Unread | None = None
     # (kind, name) of documents refused whole (over a limit): written, but not readable.
     refused: set[tuple[str, str]] = field(default_factory=set)
-
-
-class _Limit(Exception):
-    def __init__(self, location: Location, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.location = location
-        self.message = message
-        self.hint = hint
-
-
-class _NotPlain(Exception):
-    """The lean walk met something only the careful builder handles."""
-
-
-class _Plain:
-    """The lean walk: plain data only, no positions. Counts what it builds."""
-
-    __slots__ = ("left",)
-
-    def __init__(self) -> None:
-        self.left = MAX_VALUES_PER_DOCUMENT
-
-    def value(self, node: yaml.Node, depth: int) -> Any:
-        self.left -= 1
-        if self.left < 0 or depth > MAX_DEPTH:
-            raise _NotPlain
-        kind = node.__class__
-        if kind is _SCALAR_NODE:
-            tag = node.tag
-            if tag == _STR:
-                return node.value
-            construct = _SCALARS.get(tag)
-            if construct is None:
-                raise _NotPlain
-            try:
-                return construct(node)  # type: ignore[arg-type]
-            except (ArithmeticError, LookupError, ValueError, yaml.YAMLError) as exc:
-                raise _NotPlain from exc
-        if kind is _MAPPING_NODE:
-            if node.tag != _MAP:
-                raise _NotPlain
-            out = {}
-            pairs = node.value
-            for key, item in pairs:
-                if key.__class__ is not _SCALAR_NODE or key.tag != _STR:
-                    raise _NotPlain  # a merge key (`<<`), or a key that is not text
-                out[key.value] = self.value(item, depth + 1)
-            if len(out) != len(pairs):
-                raise _NotPlain  # a duplicate key
-            return out
-        if kind is _SEQUENCE_NODE:
-            if node.tag != _SEQ:
-                raise _NotPlain
-            return [self.value(item, depth + 1) for item in node.value]
-        raise _NotPlain
-
-
-class _Builder:
-    """Turns one composed document into plain data, recording positions as it goes."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.values: dict[Path, Position] = {}
-        self.keys: dict[Path, Position] = {}
-        self.problems: list[Diagnostic] = []
-        self.budget = MAX_VALUES_PER_DOCUMENT
-        self.active: set[int] = set()
-
-    def loc(self, node: yaml.Node) -> Location:
-        return Location(self.file, *_position(node))
-
-    def problem(self, node: yaml.Node, path: Path, message: str, hint: str = "") -> None:
-        self.problems.append(Diagnostic(self.loc(node), message, path=format_path(path), hint=hint))
-
-    def spend(self, node: yaml.Node) -> None:
-        """Count one more value; stop the document when aliases blow it up, or loop."""
-        self.budget -= 1
-        if self.budget < 0:
-            raise _Limit(
-                self.loc(node),
-                f"document expands to more than {MAX_VALUES_PER_DOCUMENT:,} values",
-                "aliases (*name) and merge keys (<<) that repeat large anchors multiply; "
-                "write the values out",
-            )
-        if id(node) in self.active:
-            raise _Limit(
-                self.loc(node),
-                "an alias refers to a node that contains it",
-                "YAML allows such loops, but a spec must be a finite tree",
-            )
-
-    def build(self, node: yaml.Node, path: Path) -> Any:
-        self.spend(node)
-        if len(path) > MAX_DEPTH:
-            raise _Limit(self.loc(node), f"nesting deeper than {MAX_DEPTH} levels")
-        if path not in self.values:
-            self.values[path] = _position(node)
-        if isinstance(node, yaml.ScalarNode):
-            return self.scalar(node, path)
-        self.active.add(id(node))
-        try:
-            if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
-                return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-            if isinstance(node, yaml.MappingNode) and node.tag == _MAP:
-                return self.mapping(node, path)
-            self.problem(node, path, f"YAML tag '{_shown_tag(node.tag)}' is not allowed", _TAG_HINT)
-            return None
-        finally:
-            self.active.discard(id(node))
-
-    def scalar(self, node: yaml.ScalarNode, path: Path) -> Any:
-        construct = _SCALARS.get(node.tag)
-        if construct is None:
-            self.problem(node, path, f"YAML tag '{_shown_tag(node.tag)}' is not allowed", _TAG_HINT)
-            return None
-        try:
-            return construct(node)
-        except (ArithmeticError, LookupError, ValueError, yaml.YAMLError):
-            # e.g. `!!int ten`, `!!bool maybe`: an explicit tag on text it cannot read
-            self.problem(node, path, f"'{node.value}' is not a valid {node.tag[len(_T) :]}")
-            return None
-
-    def mapping(
-        self, node: yaml.MappingNode, path: Path, into: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
-        """The mapping's own keys first, then what `<<` merges in under keys not yet set.
-
-        Merged values are built straight at the path where they end up, so positions need
-        no copying and every merged value counts against the budget like any other. A key
-        a merge visits but does not take (one written nearer already won) is counted too:
-        visiting it is work, and merging the same large anchor many times over would
-        otherwise be free.
-        """
-        out: dict[str, Any] = {} if into is None else into
-        own: dict[str, Position] = {}
-        merges: list[yaml.Node] = []
-        for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
-                merges.append(value_node)
-                continue
-            key = self.key(key_node, path)
-            if key is None or key in own or key in out:
-                self.spend(key_node)  # visited, though nothing is built for it
-            if key is None:
-                continue
-            child = (*path, key)
-            if key in own:
-                self.problem(
-                    key_node,
-                    child,
-                    f"duplicate key '{key}' (first written at line {own[key][0]})",
-                    "YAML would silently keep only the last one; remove one of them",
-                )
-                continue
-            own[key] = _position(key_node)
-            if key in out:  # merging: a key written nearer already won
-                continue
-            self.keys.setdefault(child, own[key])
-            out[key] = self.build(value_node, child)
-        for merge in merges:
-            self.merge(merge, path, out)
-        return out
-
-    def key(self, node: yaml.Node, path: Path) -> str | None:
-        if isinstance(node, yaml.ScalarNode) and node.tag == _STR:
-            return str(node.value)
-        if isinstance(node, yaml.ScalarNode):
-            self.problem(node, path, f"mapping key '{node.value}' is not text", "quote the key")
-        else:
-            shown = "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
-            self.problem(node, path, f"{shown} cannot be a mapping key")
-        return None
-
-    def merge(self, node: yaml.Node, path: Path, out: dict[str, Any]) -> None:
-        """`<<: *defaults` — explicit keys win, earlier merges win over later ones."""
-        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
-        for source in sources:
-            if not isinstance(source, yaml.MappingNode) or source.tag != _MAP:
-                self.problem(source, path, "'<<' must merge a mapping or a list of mappings")
-                continue
-            self.spend(source)
-            self.active.add(id(source))
-            try:
-                self.mapping(source, path, into=out)
-            finally:
-                self.active.discard(id(source))
-
-
-def _position(node: yaml.Node) -> Position:
-    mark = node.start_mark
-    return (mark.line + 1, mark.column + 1)
-
-
-_TAG_HINT = "spec files hold plain data: strings, numbers, booleans, lists and mappings"
-
-
-def _shown_tag(tag: str) -> str:
-    """`tag:yaml.org,2002:python/object` -> `!!python/object`, as it is written."""
-    return "!!" + tag[len(_T) :] if tag.startswith(_T) else tag
 
 
 def too_large(file: str, size: int) -> Diagnostic:
@@ -419,7 +206,7 @@ def _over_limits(file: str, text: str) -> FileRead | None:
 
 def _stop(found: FileRead, file: str, text: str, node: yaml.Node | None, budget: Budget) -> None:
     """The run's budget ran out inside this file: the rest of it is not read."""
-    where = Location(file, *_position(node)) if node is not None else Location(file)
+    where = Location(file, *position(node)) if node is not None else Location(file)
     found.problems.append(
         Diagnostic(
             where,
@@ -436,16 +223,16 @@ def _read_document(
 ) -> bool:
     """Add one document to `found`; False when the run's budget of values ran out."""
     file = located.file
-    plain = _Plain()
+    plain = Plain()
     try:
         data = plain.value(node, 0)
-    except _NotPlain:
+    except NotPlain:
         pass
     except RecursionError:
         found.problems.append(
-            Diagnostic(Location(file, *_position(node)), "document is nested too deeply")
+            Diagnostic(Location(file, *position(node)), "document is nested too deeply")
         )
-        found.refused.add(_kind_and_name(node))
+        found.refused.add(kind_and_name(node))
         return True
     else:
         if not budget.take_values(MAX_VALUES_PER_DOCUMENT - plain.left):
@@ -453,17 +240,17 @@ def _read_document(
         document = _plain_document(located, index, node, data)
         found.documents.append(document)
         return True
-    builder = _Builder(file)
+    builder = Builder(file)
     try:
         data = builder.build(node, ())
-    except _Limit as limit:
+    except Limit as limit:
         found.problems.append(Diagnostic(limit.location, limit.message, hint=limit.hint))
-        found.refused.add(_kind_and_name(node))
+        found.refused.add(kind_and_name(node))
         # Charged with all that YAML built for it, which the builder did not walk to the end.
-        return budget.take_values(max(_node_count(node), MAX_VALUES_PER_DOCUMENT - builder.budget))
+        return budget.take_values(max(node_count(node), MAX_VALUES_PER_DOCUMENT - builder.budget))
     except RecursionError:
         found.problems.append(Diagnostic(builder.loc(node), "document is nested too deeply"))
-        found.refused.add(_kind_and_name(node))
+        found.refused.add(kind_and_name(node))
         return True
     if not budget.take_values(MAX_VALUES_PER_DOCUMENT - builder.budget):
         return False
@@ -484,20 +271,20 @@ def _read_document(
 def _plain_document(located: _Locator, index: int, node: yaml.Node, data: Any) -> SourceDocument:
     """A document the lean walk read: the position of `metadata.name` now (lifecycle checks
     against a base name every tenant by it), every other one when first asked for."""
-    values: dict[Path, Position] = {(): _position(node)}
+    values: dict[Path, Position] = {(): position(node)}
     keys: dict[Path, Position] = {}
-    if node.__class__ is _MAPPING_NODE:
+    if node.__class__ is yaml.MappingNode:
         for key, value in node.value:
-            if key.value == "metadata" and value.__class__ is _MAPPING_NODE:
+            if key.value == "metadata" and value.__class__ is yaml.MappingNode:
                 for inner_key, inner in value.value:
                     if inner_key.value == "name":
-                        values["metadata", "name"] = _position(inner)
-                        keys["metadata", "name"] = _position(inner_key)
+                        values["metadata", "name"] = position(inner)
+                        keys["metadata", "name"] = position(inner_key)
     document = SourceDocument(
         located.file,
         index,
         data,
-        Location(located.file, *_position(node)),
+        Location(located.file, *position(node)),
         values,
         keys,
         locate=located.locate,
@@ -522,52 +309,17 @@ class _Locator:
             for index, node in enumerate(yaml.compose_all(self.text, Loader=_LOADER)):
                 document = documents.get(index)
                 if document is not None:
-                    builder = _Builder(self.file)
+                    builder = Builder(self.file)
                     builder.build(node, ())
                     document.values.update(builder.values)
                     document.keys.update(builder.keys)
                 if index >= last:
                     break
-        except (yaml.YAMLError, _Limit, RecursionError):  # read once already: cannot happen
+        except (yaml.YAMLError, Limit, RecursionError):  # read once already: cannot happen
             pass
         finally:
             for document in documents.values():
                 object.__setattr__(document, "locate", None)
-
-
-def _node_count(root: yaml.Node) -> int:
-    """How many nodes YAML built for a document (each once, however many aliases name it)."""
-    seen = {id(root)}
-    pending = [root]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, yaml.ScalarNode):
-            continue
-        children = (
-            [part for pair in node.value for part in pair]
-            if isinstance(node, yaml.MappingNode)
-            else node.value
-        )
-        for child in children:
-            if id(child) not in seen:
-                seen.add(id(child))
-                pending.append(child)
-    return len(seen)
-
-
-def _kind_and_name(node: yaml.Node) -> tuple[str, str]:
-    """`kind` and `metadata.name` of a document refused whole, read from its top level only,
-    so that references to it are not called unknown."""
-    kind = name = ""
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if key.value == "kind" and isinstance(value, yaml.ScalarNode):
-                kind = str(value.value)
-            elif key.value == "metadata" and isinstance(value, yaml.MappingNode):
-                for inner_key, inner in value.value:
-                    if inner_key.value == "name" and isinstance(inner, yaml.ScalarNode):
-                        name = str(inner.value)
-    return kind, name
 
 
 def _decode(file: str, raw: bytes) -> str | Diagnostic:
