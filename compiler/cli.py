@@ -65,7 +65,9 @@ def _run(args: argparse.Namespace) -> int:
         print(error.render(), file=sys.stderr)
         return error.exit_code
     except PaybillError as error:
-        print(f"paybill: {escape(str(error))}", file=sys.stderr)
+        # Line by line: some messages have lines of their own (the statement that failed).
+        shown = "\n".join(escape(line) for line in str(error).split("\n"))
+        print(f"paybill: {shown}", file=sys.stderr)
         return error.exit_code
     except OSError as error:
         # File-system trouble the command did not expect (a folder that vanished, a full
