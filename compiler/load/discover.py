@@ -206,7 +206,12 @@ def _read(found: SpecFile) -> Content:
             if status.st_size > MAX_FILE_BYTES:
                 big = too_large("", status.st_size)
                 return Failure(big.message, big.hint, False, "the file is over the size limit")
-            return handle.read(MAX_FILE_BYTES + 1)
+            # As many bytes as the file has (asking for the limit would allocate it for every
+            # file); when it has grown since, the rest up to one byte over the limit.
+            data = handle.read(status.st_size + 1)
+            if len(data) > status.st_size:
+                data += handle.read(MAX_FILE_BYTES + 1 - len(data))
+            return data
         except OSError as exc:
             return _cannot(exc)
 
