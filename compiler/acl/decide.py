@@ -91,9 +91,9 @@ def _request_problem(
 
 
 def _action(action: object) -> Action | str:
-    """The action as it will be compared, or why it cannot be. Column collections are read
-    once into tuples, so that what is checked is what is compared (an iterator would be
-    empty the second time)."""
+    """The action as it will be compared, or why it cannot be. Column collections other
+    than lists, tuples and sets are read once into tuples, so that what is checked is what
+    is compared (another collection could yield something else the second time)."""
     if isinstance(action, ToolCall):
         return action if type(action.tool) is str else "ToolCall.tool must be text"
     if not isinstance(action, Query):
@@ -114,17 +114,17 @@ def _action(action: object) -> Action | str:
     return Query(action.table, action.operation, columns, where, rows)
 
 
-_COLLECTIONS = (tuple, list, frozenset, set)
+# Collections that yield the same items every time they are iterated.
+_STABLE = frozenset({tuple, list, frozenset, set})
 
 
-def _names(value: object) -> tuple[str, ...] | str:
-    """`value` as a tuple of names, or what is wrong with it."""
-    if type(value) is tuple:
-        read: tuple[object, ...] = value
-    elif type(value) in _COLLECTIONS or (
-        isinstance(value, Collection) and not isinstance(value, str | bytes)
-    ):
-        read = tuple(value)  # type: ignore[arg-type]
+def _names(value: object) -> Collection[str] | str:
+    """`value` if it is a collection of names (read into a tuple unless it is a list, tuple
+    or set), or what is wrong with it."""
+    if type(value) in _STABLE:
+        read: Collection[object] = value  # type: ignore[assignment]
+    elif isinstance(value, Collection) and not isinstance(value, str | bytes):
+        read = tuple(value)
     else:
         return f"must be a collection of names, not {type(value).__name__}"
     for name in read:
