@@ -15,6 +15,7 @@ import difflib
 import json
 import os
 import re
+import stat
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -59,10 +60,22 @@ def load(path: str | os.PathLike[str], *, validate: bool = True) -> Acl:
     with _fail_closed(path):
         where = Path(path)
         try:
-            data = json.loads(where.read_bytes())
+            data = json.loads(_read_regular(where))
         except (OSError, ValueError) as exc:
             raise AclError(f"{where}: cannot be read as JSON ({exc})") from exc
         return parse(data, str(where), validate=validate)
+
+
+# Opening a named pipe for reading would wait for a writer: never block, then refuse it.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _read_regular(path: Path) -> bytes:
+    """The bytes of `path` if it is a regular file (a pipe or device is refused)."""
+    with open(os.open(path, _OPEN_FLAGS), "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise AclError(f"{path}: not a regular file, so not an ACL")
+        return handle.read()
 
 
 def parse(data: Any, source: str = "<acl>", *, validate: bool = True) -> Acl:

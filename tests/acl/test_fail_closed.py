@@ -318,3 +318,12 @@ def test_a_damaged_acl_built_by_hand_denies() -> None:
         False,
         "request denied: it could not be checked (AttributeError)",
     )
+
+
+def test_a_named_pipe_in_the_folder_is_an_acl_error_not_a_hang(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "acme.json")
+    for read in (lambda: load(tmp_path / "acme.json"), lambda: AclSet(tmp_path).load_all()):
+        with pytest.raises(AclError) as caught:
+            read()
+        assert str(caught.value) == f"{tmp_path / 'acme.json'}: not a regular file, so not an ACL"
+    assert not authorize(load_tenant(tmp_path, "acme"), "helper", "report", "read").allowed
