@@ -28,7 +28,11 @@ KINDS = {
     "pooled": "tenant-initech",
     "bridge": "tenant-wayne",
 }
-VARIABLES = {"app_image": "registry.example/app@sha256:" + "0" * 64}
+# The stacks' inputs (TF_VAR_*: a stack that does not declare one ignores it).
+VARIABLES = {
+    "api_backend_url": "https://api.internal.example",
+    "app_image": "registry.example/app@sha256:" + "0" * 64,
+}
 
 
 @dataclass
