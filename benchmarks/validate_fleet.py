@@ -233,6 +233,8 @@ def _tenant(rng: random.Random, index: int) -> tuple[str, str, str]:
     pool = ""
     if PLANS[plan][0] != "silo":
         pool = f"  pool: {region}-{rng.choice('ab')}\n"
+    else:  # a network of its own: silo networks may not overlap
+        pool = f"  network: {{cidr: 10.{128 + index // 256}.{index % 256}.0/24}}\n"
     extra = ""
     if state == "deleted":
         extra = f"  confirmDataDeletion: {name}\n"

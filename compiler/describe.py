@@ -16,6 +16,8 @@ import yaml
 from pydantic.alias_generators import to_camel
 
 from compiler.errors import UsageError, did_you_mean
+from compiler.graph import acl_node, sql_node, stack_node, tenant_node
+from compiler.records import record_path
 from compiler.resolve import ResolvedSpec, model
 from compiler.resolve.entitlements import privileges, workflow_denial
 
@@ -96,6 +98,7 @@ def _tenant(spec: ResolvedSpec, tenant: model.Tenant) -> dict[str, Any]:
         "dedicated": _dedicated(tenant),
         "stack": None if tenant.state == "deleted" else tenant.stack,
         "sqlTarget": None if tenant.state == "deleted" else tenant.sql_target,
+        "records": _records(tenant),
         "appRole": tenant.app_role,
         "loginRole": tenant.login_role,
         "agents": [_access(a) for a in tenant.agents],
@@ -103,6 +106,16 @@ def _tenant(spec: ResolvedSpec, tenant: model.Tenant) -> dict[str, Any]:
         "workflowsNotRun": _workflows_not_run(spec, tenant),
     }
     return view
+
+
+def _records(tenant: model.Tenant) -> dict[str, str]:
+    """The tenant's graph nodes and where, under generated/, each one's record is."""
+    nodes = [tenant_node(tenant.name)]
+    if tenant.state != "deleted":
+        nodes += [stack_node(tenant.stack), acl_node(tenant.name)]
+        if tenant.dedicated_database:
+            nodes.append(sql_node(tenant.sql_target))
+    return {node: record_path(node) for node in sorted(nodes)}
 
 
 def _agents_not_present(tenant: model.Tenant) -> dict[str, str]:

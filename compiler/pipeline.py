@@ -6,12 +6,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compiler.dsl import ParsedSpec, parse
-from compiler.emit import Artifact, emit_all, input_digests, prepare_all
+from compiler.emit import Output, emit_all, input_digests, prepare_all
 from compiler.graph import PlatformGraph, build_graph
 from compiler.load import load_spec
 from compiler.load.git import load_revision
 from compiler.resolve import Baseline, ResolvedSpec, baseline_of, resolve
-from compiler.write import Difference, compare, read_previous, write_tree
+from compiler.write import (
+    Difference,
+    Disk,
+    differences,
+    output_folder,
+    read_previous,
+    timeout_from_environment,
+    write,
+)
 
 
 def parse_folder(spec_dir: Path) -> ParsedSpec:
@@ -43,34 +51,46 @@ def base_baseline(spec_dir: Path, base: str) -> dict[str, Baseline]:
 class Compiled:
     spec: ResolvedSpec
     graph: PlatformGraph
-    artifacts: list[Artifact]
+    outputs: list[Output]  # every file of the output, records and manifest included
     reused: frozenset[str]  # nodes whose previous artifacts were taken as they were
     changes: list[Difference]  # written, or (with check) what would be
+    notes: list[str]  # what people should know: recovered writes, conflicts, old layouts
 
 
 def compile_spec(
-    spec_dir: Path, out_dir: Path, *, check: bool = False, base: str | None = None
+    spec_dir: Path,
+    out_dir: Path,
+    *,
+    check: bool = False,
+    base: str | None = None,
+    lock_timeout: float | None = None,
 ) -> Compiled:
-    """Validate, build the graph, emit every artifact in memory, then write (or compare).
+    """Validate, build the graph, emit what changed in memory, then write (or compare).
 
-    Nothing is written unless every stage succeeded, and then all at once. The previous
-    output is the baseline for lifecycle and data-deletion checks, and the source of
-    artifacts whose inputs did not change.
+    One compile at a time writes into `out_dir` (it is locked for the whole run, so what
+    the previous output says is still true when the new one is written). Nothing is written
+    unless every stage succeeded, and then only the files that differ, all or nothing. The
+    previous output is the baseline for lifecycle and data-deletion checks, and the source
+    of the files of every node whose inputs did not change (`--check` verifies those files'
+    bytes against their records instead of trusting file times).
     """
-    previous = read_previous(out_dir)
-    parsed = parse_folder(spec_dir)
-    if base is not None:
-        resolve(parsed, base_baseline(spec_dir, base), base_name=base)
-    spec = resolve(parsed, previous.baseline(), base_name=f"{out_dir.as_posix()}/manifest.json")
-    graph = build_graph(spec)
-    prepared = prepare_all(spec, graph)
-    digests = input_digests(prepared)
-    # --check builds everything: it must also catch output that an older compiler wrote.
-    reuse = {} if check else previous.reusable(digests)
-    artifacts = emit_all(spec, graph, prepared, digests, reuse)
-    offered = {id(a) for old in reuse.values() for a in old}
-    taken = [a for a in artifacts if id(a) in offered]  # read from out_dir just now, intact
-    reused = frozenset(a.node for a in taken)
-    verified = frozenset(a.path for a in taken)
-    changes = compare(out_dir, artifacts) if check else write_tree(out_dir, artifacts, verified)
-    return Compiled(spec, graph, artifacts, reused, changes)
+    timeout = timeout_from_environment() if lock_timeout is None else lock_timeout
+    with output_folder(out_dir, spec_dir, check=check, timeout=timeout) as notes:
+        previous = read_previous(out_dir)
+        notes.extend(previous.notes)
+        parsed = parse_folder(spec_dir)
+        if base is not None:
+            resolve(parsed, base_baseline(spec_dir, base), base_name=base)
+        spec = resolve(parsed, previous.baseline(), base_name=f"{out_dir.as_posix()}/")
+        graph = build_graph(spec)
+        prepared = prepare_all(spec, graph)
+        digests = input_digests(prepared)
+        disk = Disk(out_dir, trust=not check)
+        reuse = previous.reusable(digests, disk)
+        outputs = emit_all(spec, graph, prepared, digests, reuse)
+        if check:
+            changes = differences(outputs, previous, disk, everything=True)
+        else:
+            changes = write(outputs, previous, disk)
+            disk.save()
+    return Compiled(spec, graph, outputs, frozenset(reuse), changes, notes)

@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPO))
 from compiler.emit.artifact import canonical_json  # noqa: E402
 from compiler.emit.stacks.aspects import RESOURCE_TYPES  # noqa: E402
 from compiler.emit.stacks.builder import DATA_SOURCE_TYPES  # noqa: E402
-from compiler.emit.stacks.cdk import AWS_PROVIDER_SOURCE, AWS_PROVIDER_VERSION  # noqa: E402
+from compiler.emit.stacks.provider import AWS_PROVIDER_SOURCE, AWS_PROVIDER_VERSION  # noqa: E402
 from tests.emit.stacks.terraform import PROVIDER, run, terraform_env  # noqa: E402
 
 OUT = REPO / "tests" / "data" / "aws-provider-schema.json"

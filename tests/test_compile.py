@@ -1,28 +1,30 @@
-"""`paybill compile` as a whole: stacks in the output tree, determinism, atomicity, `--check`,
-pruning, incremental reuse and the data-deletion guard."""
+"""`paybill compile` as a whole: stacks in the output tree and their records, determinism,
+all-or-nothing writes, `--check`, pruning, incremental reuse and the data-deletion guard.
+(The writer's own guarantees — locking, crashes, refusals, merges — are in tests/write/.)"""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from compiler import write
+from compiler import __version__
 from compiler.cli import main
-from compiler.emit import Artifact, artifact
+from compiler.emit import artifact
 from compiler.emit import sql as sql_family
 from compiler.emit import stacks as stacks_family
 from compiler.emit.acl import inputs as acl_inputs
 from compiler.emit.stacks import runtime, synth
 from compiler.emit.stacks.inputs import StackInputs
 from compiler.pipeline import compile_spec
+from compiler.write import journal
 from tests.conftest import SPEC
 from tests.support.tools import REPO
 
@@ -41,11 +43,12 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def tree(folder: Path) -> Tree:
-    """Every file under `folder` with its bytes and modification time."""
+    """Every output file under `folder` with its bytes and modification time (the writer's
+    own `.paybill` folder is not output)."""
     return {
         p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
         for p in sorted(folder.rglob("*"))
-        if p.is_file()
+        if p.is_file() and ".paybill" not in p.relative_to(folder).parts
     }
 
 
@@ -55,7 +58,7 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new))
 
 
-def test_compile_writes_every_stack_and_records_it_in_the_manifest(workdir: Path) -> None:
+def test_compile_writes_every_stack_and_a_record_of_each_node(workdir: Path) -> None:
     stacks = sorted(p.parent.name for p in (workdir / "generated/stacks").glob("*/cdk.tf.json"))
     assert stacks == [
         "pool-eu-shared",
@@ -71,12 +74,29 @@ def test_compile_writes_every_stack_and_records_it_in_the_manifest(workdir: Path
         "tenant-wayne",
     ]
     manifest = json.loads((workdir / "generated/manifest.json").read_bytes())
-    node = manifest["nodes"]["stack:tenant-wayne"]
-    assert node["artifacts"] == ["stacks/tenant-wayne/cdk.tf.json"]
+    assert manifest == {
+        "generator": f"paybill {__version__}",
+        "records": {"path": "nodes/<kind>/<name>.json", "schemaVersion": "paybill.dev/node/v1"},
+        "schemaVersion": "paybill.dev/manifest/v2",
+    }
+    folder = workdir / "generated/stacks/tenant-wayne"
+    node = json.loads((workdir / "generated/nodes/stack/tenant-wayne.json").read_bytes())
+    assert node["artifacts"] == [
+        {
+            "bytes": (folder / name).stat().st_size,
+            "path": f"stacks/tenant-wayne/{name}",
+            "sha256": hashlib.sha256((folder / name).read_bytes()).hexdigest(),
+        }
+        for name in (".terraform.lock.hcl", "cdk.tf.json")
+    ]
     assert node["dependsOn"] == ["stack:pool-eu-shared"]
-    assert (node["kind"], node["wave"], len(node["inputDigest"])) == ("stack", 1, 64)
-    recorded = {a["path"] for a in manifest["artifacts"]}
-    assert {f"stacks/{s}/cdk.tf.json" for s in stacks} <= recorded
+    assert (node["id"], node["kind"], node["wave"]) == ("stack:tenant-wayne", "stack", 1)
+    assert len(node["inputDigest"]) == 64
+    # Every file belongs to exactly one node's record (the records and the manifest aside).
+    records = list((workdir / "generated/nodes").glob("*/*.json"))
+    owned = [a["path"] for r in records for a in json.loads(r.read_bytes())["artifacts"]]
+    files = [p for p in tree(workdir / "generated") if not p.startswith("nodes/")]
+    assert sorted(owned) == sorted(p for p in files if p != "manifest.json")
 
 
 def run_compile(out: Path, seed: str) -> None:
@@ -131,21 +151,29 @@ def test_a_failure_while_synthesizing_leaves_the_output_untouched(
     assert tree(workdir / "generated") == before
 
 
-def test_a_failure_while_writing_leaves_the_output_untouched(
-    workdir: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_full_disk_while_writing_leaves_the_output_untouched(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = tree(workdir / "generated")
     edit(workdir / "spec/platform.yaml", "10.11.0.0/16", "10.12.0.0/16")
-    original: Callable[..., None] = write._write_all
 
-    def disk_full(root: Path, artifacts: list[object], *rest: object) -> None:
-        original(root, artifacts[:5], *rest)
-        raise OSError(28, "No space left on device")
+    def disk_full(staging: Path, count: int) -> None:
+        assert count > 0  # some bytes were staged already
+        assert any(staging.iterdir())
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(write, "_write_all", disk_full)
-    with pytest.raises(OSError, match="No space left on device"):
-        compile_spec(Path("spec"), Path("generated"))
+    monkeypatch.setattr(journal, "_sync", disk_full)
+    capsys.readouterr()
+    assert main(["compile", "spec", "--out", "generated"]) == 3
+    assert capsys.readouterr().err == (
+        "paybill: cannot write the output into 'generated': No space left on device; free "
+        "some space on that file system and compile again. The output was left as it was.\n"
+    )
     assert tree(workdir / "generated") == before
+    assert sorted(p.name for p in (workdir / "generated/.paybill").iterdir()) == [
+        ".gitignore",
+        "disk.json",
+    ]
     assert sorted(p.name for p in workdir.iterdir()) == ["generated", "spec"]
 
 
@@ -173,10 +201,12 @@ def test_check_lists_what_differs_and_writes_nothing(
     assert tree(out) == before
 
 
-def test_stale_files_are_pruned(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_files_no_longer_produced_are_pruned_and_only_those(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = workdir / "generated"
-    (out / "stacks/tenant-gone").mkdir()
-    (out / "stacks/tenant-gone/cdk.tf.json").write_text("{}\n")
+    (out / "stacks/notes").mkdir()
+    (out / "stacks/notes/README.md").write_text("hand-written\n")
     edit(
         workdir / "spec/tenants/stark.yaml",
         "state: offboarding",
@@ -184,10 +214,20 @@ def test_stale_files_are_pruned(workdir: Path, capsys: pytest.CaptureFixture[str
     )
     capsys.readouterr()
     assert main(["compile", "spec", "--out", "generated"]) == 0
-    assert not (out / "stacks/tenant-gone").exists()
+    assert capsys.readouterr().out == (
+        "compiled spec -> generated: 115 files (0 added, 1 changed, 14 removed); "
+        "33 of 34 nodes reused unchanged\n"
+    )
     assert not (out / "stacks/tenant-stark").exists()
-    assert (out / "stacks/tenant-acme/cdk.tf.json").is_file()
-    assert "removed" in capsys.readouterr().out
+    assert not (out / "sql/tenant-stark").exists()
+    assert not (out / "acl/stark.json").exists()
+    assert not (out / "nodes/stack/tenant-stark.json").exists()
+    stark = json.loads((out / "nodes/tenant/stark.json").read_bytes())
+    assert (stark["tenant"]["state"], stark["artifacts"]) == ("deleted", [])
+    # No record says the compiler wrote this file: it stays, and --check points at it.
+    assert (out / "stacks/notes/README.md").read_text() == "hand-written\n"
+    assert main(["compile", "spec", "--out", "generated", "--check"]) == 1
+    assert "  removed  stacks/notes/README.md\n" in capsys.readouterr().out
 
 
 def test_a_hand_edited_stack_is_rebuilt(workdir: Path) -> None:
@@ -234,36 +274,67 @@ def test_nothing_changed_reuses_every_stack(workdir: Path, monkeypatch: pytest.M
     assert result.changes == []
 
 
-def _forge(folder: Path, path: str, old: str, new: str) -> None:
-    """Change an output file and record its new digest in the manifest: what an older
-    compiler's output looks like (consistent with its manifest, but not what this one
+def _forge(folder: Path, node: str, path: str, old: str, new: str) -> None:
+    """Change an output file and record its new digest in its node's record: what an older
+    compiler's output looks like (consistent with its records, but not what this one
     builds)."""
     target = folder / path
     edit(target, old, new)
-    manifest_path = folder / "manifest.json"
-    manifest = json.loads(manifest_path.read_bytes())
-    for entry in manifest["artifacts"]:
+    kind, name = node.split(":")
+    record_path = folder / "nodes" / kind / f"{name}.json"
+    record = json.loads(record_path.read_bytes())
+    for entry in record["artifacts"]:
         if entry["path"] == path:
             entry["sha256"] = hashlib.sha256(target.read_bytes()).hexdigest()
             entry["bytes"] = target.stat().st_size
-    manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    record_path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
 
 
-def test_check_builds_everything_instead_of_trusting_the_previous_output(
+def test_check_hashes_files_instead_of_trusting_file_times(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _forge(workdir / "generated", "acl/acme.json", '"default": "deny"', '"default": "allow"')
+    acl = workdir / "generated/acl/acme.json"
+    times = acl.stat()
+    edit(acl, '"default": "deny"', '"default": "allow"')
+    os.utime(acl, ns=(times.st_atime_ns, times.st_mtime_ns))  # a size-keeping edit, old mtime
     capsys.readouterr()
     assert main(["compile", "spec", "--out", "generated", "--check"]) == 1
-    out = capsys.readouterr().out
-    assert "  changed  acl/acme.json\n" in out
-    assert "  changed  manifest.json\n" in out
+    assert "  changed  acl/acme.json\n" in capsys.readouterr().out
+
+
+def test_check_rebuilds_only_what_changed(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    built: list[str] = []
+    original = synth.build
+
+    def counting(inputs: StackInputs) -> bytes:
+        built.append(inputs.stack)
+        return original(inputs)
+
+    monkeypatch.setattr(synth, "build", counting)
+    monkeypatch.setenv(synth.JOBS_VARIABLE, "1")
+    edit(
+        workdir / "spec/tenants/vandelay.yaml",
+        "apiRequestsPerSecond: null",
+        "apiRequestsPerSecond: 30",
+    )
+    capsys.readouterr()
+    assert main(["compile", "spec", "--out", "generated", "--check"]) == 1
+    assert built == ["tenant-vandelay"]
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        "  changed  nodes/acl/vandelay.json",  # its inputs changed, its file did not
+        "  changed  nodes/stack/tenant-vandelay.json",
+        "  changed  stacks/tenant-vandelay/cdk.tf.json",
+        "run: paybill compile spec --out generated",
+    ]
 
 
 @pytest.mark.parametrize(
     ("family", "node", "path", "old", "new"),
     [
         ("sql", "sql:tenant-acme", "sql/tenant-acme/state.json", '"target"', '"target" '),
+        ("sql", "tenant:acme", "sql/tenant-acme/tenants/acme.json", '"tenant"', '"tenant" '),
         ("acl", "acl:acme", "acl/acme.json", '"default": "deny"', '"default": "allow"'),
         ("stacks", "stack:tenant-acme", STACK_ACME, '"db.r6g.large"', '"db.r6g.4xlarge"'),
     ],
@@ -280,7 +351,7 @@ def test_a_change_to_a_familys_code_rebuilds_its_output(
 ) -> None:
     """Output an older build of the code wrote is not reused: the code is in every digest."""
     original = (workdir / "generated" / path).read_bytes()
-    _forge(workdir / "generated", path, old, new)
+    _forge(workdir / "generated", node, path, old, new)
     unchanged = compile_spec(Path("spec"), Path("generated"), check=False)
     assert node in unchanged.reused  # same code, same inputs: the forged file is trusted
     real = artifact.code_digest
@@ -297,7 +368,7 @@ def test_a_change_to_a_familys_code_rebuilds_its_output(
     assert (workdir / "generated" / path).read_bytes() == original
 
 
-def test_dropping_a_dedicated_database_needs_confirmation(
+def test_moving_a_tenants_rows_needs_confirmation(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = tree(workdir / "generated")
@@ -306,40 +377,54 @@ def test_dropping_a_dedicated_database_needs_confirmation(
     assert main(["compile", "spec", "--out", "generated"]) == 1
     assert capsys.readouterr().err == (
         "spec/tenants/wayne.yaml:9:9: Tenant/wayne spec.plan: moving from bridge plan 'pro' "
-        "(in generated/manifest.json) to pooled plan 'starter' removes the tenant's dedicated "
-        "database (add 'confirmDataDeletion: wayne' once the data is migrated or may go)\n"
+        "(in generated/) to pooled plan 'starter' moves the tenant's rows from database "
+        "tenant-wayne to pool-eu-shared, which needs a reviewed confirmation (plan the move "
+        "(README: Moving a tenant between databases), then add 'confirmDataMove: "
+        "{from: tenant-wayne, to: pool-eu-shared}')\n"
         "1 error found\n"
     )
     assert tree(workdir / "generated") == before
+    # pooled -> silo moves rows too (into a new, empty database): the same rule.
+    edit(workdir / "spec/tenants/wayne.yaml", "plan: starter", "plan: pro")
+    edit(workdir / "spec/tenants/initech.yaml", "plan: starter\n", "plan: enterprise\n")
+    edit(workdir / "spec/tenants/initech.yaml", "  pool: eu-shared\n", "")
+    assert main(["compile", "spec", "--out", "generated"]) == 1
+    assert "from database pool-eu-shared to tenant-initech" in capsys.readouterr().err
+    edit(
+        workdir / "spec/tenants/initech.yaml",
+        "state: active",
+        "state: active\n  confirmDataMove: {from: pool-eu-shared, to: tenant-initech}",
+    )
+    assert main(["compile", "spec", "--out", "generated"]) == 0
+    record = json.loads((workdir / "generated/nodes/tenant/initech.json").read_bytes())
+    assert record["confirm"] == {
+        "dataDeletion": False,
+        "dataMove": {"from": "pool-eu-shared", "to": "tenant-initech"},
+        "destroy": [],
+    }
 
 
-def test_unchanged_files_are_linked_from_the_previous_output(tmp_path: Path) -> None:
-    previous = tmp_path / "previous"
-    (previous / "stacks/a").mkdir(parents=True)
-    (previous / "stacks/a/cdk.tf.json").write_bytes(b"{}\n")
-    artifacts = [Artifact("stacks/a/cdk.tf.json", b"{}\n", ""), Artifact("b.json", b"[]\n", "")]
-    staging = tmp_path / "staging"
-    write._write_all(staging, artifacts, previous, {"stacks/a/cdk.tf.json"})
-    linked = staging / "stacks/a/cdk.tf.json"
-    assert linked.stat().st_ino == (previous / "stacks/a/cdk.tf.json").stat().st_ino
-    assert (linked.read_bytes(), (staging / "b.json").read_bytes()) == (b"{}\n", b"[]\n")
+def test_a_confirmed_destroy_lifts_prevent_destroy_from_that_resource_only(workdir: Path) -> None:
+    def lifecycle(stack: str) -> dict[str, object]:
+        data = json.loads((workdir / f"generated/stacks/{stack}/cdk.tf.json").read_bytes())
+        return {
+            f"{kind}.{name}": body.get("lifecycle", {}).get("prevent_destroy", False)
+            for kind, items in data["resource"].items()
+            for name, body in items.items()
+            if kind in ("aws_db_instance", "aws_s3_bucket", "aws_kms_key")
+        }
 
-
-def test_files_are_written_where_links_are_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    previous = tmp_path / "previous"
-    previous.mkdir()
-    (previous / "a.json").write_bytes(b"{}\n")
-
-    def refuse(source: Path, target: Path) -> None:
-        raise OSError(1, "Operation not permitted")
-
-    monkeypatch.setattr(os, "link", refuse)
-    write._write_all(tmp_path / "staging", [Artifact("a.json", b"{}\n", "")], previous, {"a.json"})
-    written = tmp_path / "staging/a.json"
-    assert written.read_bytes() == b"{}\n"
-    assert written.stat().st_ino != (previous / "a.json").stat().st_ino
+    before = lifecycle("tenant-wayne")
+    assert before["aws_db_instance.database"] is True
+    edit(
+        workdir / "spec/tenants/wayne.yaml",
+        "state: active",
+        "state: active\n  confirmDestroy: [aws_db_instance.database]",
+    )
+    assert main(["compile", "spec", "--out", "generated"]) == 0
+    assert lifecycle("tenant-wayne") == {**before, "aws_db_instance.database": False}
+    record = json.loads((workdir / "generated/nodes/tenant/wayne.json").read_bytes())
+    assert record["confirm"]["destroy"] == ["aws_db_instance.database"]
 
 
 def test_a_missing_node_is_an_environment_problem(

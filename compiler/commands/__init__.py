@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from compiler.commands import acl, compile, describe, graph, schema, sql, validate
+from compiler.commands import acl, compile, describe, graph, plan, schema, sql, validate
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
@@ -13,6 +13,7 @@ COMMANDS: tuple[Register, ...] = (
     validate.register,
     compile.register,
     graph.register,
+    plan.register,
     describe.register,
     schema.register,
     acl.register,

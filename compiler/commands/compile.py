@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from compiler.commands.common import add_base, add_spec_dir
+from compiler.errors import UsageError
 from compiler.pipeline import compile_spec
+from compiler.write.lock import DEFAULT_TIMEOUT_SECONDS, TIMEOUT_VARIABLE
 
 DEFAULT_OUT = "generated"
 
@@ -16,9 +19,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "compile",
         help="write stacks, SQL, ACLs and the manifest (or --check that they are current)",
         description=(
-            "Compile a spec into DIR atomically: a failed compile leaves DIR as it was, and "
-            "files no longer produced are removed. With --check nothing is written; exit 1 "
-            "lists what differs (the CI gate that keeps committed output current)."
+            "Compile a spec into DIR: only files that changed are written, all or nothing (a "
+            "failed or killed compile leaves DIR as it was, or is finished by the next run), "
+            "and files no longer produced are removed. One compile writes into DIR at a time. "
+            "With --check nothing is written; exit 1 lists what differs (the CI gate that "
+            "keeps committed output current)."
         ),
     )
     add_spec_dir(parser)
@@ -31,12 +36,25 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument("--check", action="store_true", help="compare instead of writing")
     add_base(parser)
+    parser.add_argument(
+        "--lock-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="how long to wait for another compile writing into DIR (default: "
+        f"${TIMEOUT_VARIABLE}, else {DEFAULT_TIMEOUT_SECONDS:g})",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    result = compile_spec(args.spec_dir, args.out, check=args.check, base=args.base)
-    total = len(result.artifacts)
+    if args.lock_timeout is not None and not args.lock_timeout >= 0:
+        raise UsageError("--lock-timeout must be 0 or more seconds")
+    result = compile_spec(
+        args.spec_dir, args.out, check=args.check, base=args.base, lock_timeout=args.lock_timeout
+    )
+    for note in result.notes:
+        print(f"paybill: {note}", file=sys.stderr)
+    total = len(result.outputs)
     if args.check:
         if result.changes:
             print(f"{args.out} is not current: {len(result.changes)} of {total} files differ")

@@ -55,6 +55,7 @@ class DatabaseSize(Model):
     instance_class: InstanceClass
     storage_gb: Annotated[int, Field(ge=20, le=65536), WHOLE]
     version: PostgresVersion = "15"
+    multi_az: bool = True
 
 
 class ComputeSize(Model):

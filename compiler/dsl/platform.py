@@ -24,6 +24,7 @@ from compiler.dsl.common import (
     Region,
     SqlIdentifier,
 )
+from compiler.dsl.confirm import Addresses
 
 
 class LocalBackend(Model):
@@ -64,6 +65,15 @@ class Pool(Model):
     region: Region
     network: Network
     database: PoolDatabase
+    # Resources of the pool's stack that may be deleted or replaced, confirmed in review.
+    confirm_destroy: Addresses = Field(default_factory=list)
+
+
+class SiloNetworks(Model):
+    """The range silo tenants' networks are allocated from, and the size of each."""
+
+    cidr: Cidr
+    prefix_length: Annotated[int, Field(ge=16, le=24), WHOLE] = 20
 
 
 class PlatformSpec(Model):
@@ -72,6 +82,7 @@ class PlatformSpec(Model):
     state_backend: StateBackend = Field(default_factory=lambda: LocalBackend(type="local"))
     database: PlatformDatabase
     pools: list[Pool] = Field(default_factory=list)
+    silo_networks: SiloNetworks | None = None
 
 
 class Platform(Document):

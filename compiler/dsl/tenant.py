@@ -17,7 +17,9 @@ from compiler.dsl.common import (
     Region,
     Text,
 )
+from compiler.dsl.confirm import Addresses, DataMove
 from compiler.dsl.plan import LimitOverrides
+from compiler.dsl.platform import Network
 
 TenantState = Literal["pending", "active", "suspended", "offboarding", "deleted"]
 SubscriptionStatus = Literal["trialing", "active", "past_due", "canceled"]
@@ -48,8 +50,14 @@ class TenantSpec(Model):
     subscription: Subscription
     overrides: Overrides = Field(default_factory=Overrides)
     contacts: list[Contact] = Field(default_factory=list)
+    # Silo only: the tenant's own network range instead of the one allocated to it.
+    network: Network | None = None
     # Deleting data must be confirmed in review: write the tenant's own name here.
     confirm_data_deletion: Name | None = None
+    # Moving the tenant's rows to another database, confirmed in review.
+    confirm_data_move: DataMove | None = None
+    # Resources of the tenant's stack that may be deleted or replaced, confirmed in review.
+    confirm_destroy: Addresses = Field(default_factory=list)
 
 
 class Tenant(Document):

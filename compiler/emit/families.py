@@ -1,17 +1,17 @@
-"""Every output family, in one list, and the two calls the pipeline makes over all of them."""
+"""Every output family, in one list, and the calls the pipeline makes over all of them."""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 
-from compiler.emit import acl, sql, stacks
-from compiler.emit.artifact import Artifact, Family, Prepared, Reuse
-from compiler.emit.manifest import build_manifest
+from compiler.emit import acl, records, sql, stacks
+from compiler.emit.artifact import Family, Output, Prepared, Reuse, fingerprint
+from compiler.emit.records import build_records
 from compiler.graph import PlatformGraph
 from compiler.resolve import ResolvedSpec
 
-FAMILIES: tuple[Family, ...] = (stacks.FAMILY, sql.FAMILY, acl.FAMILY)
+FAMILIES: tuple[Family, ...] = (stacks.FAMILY, sql.FAMILY, acl.FAMILY, records.FAMILY)
 
 
 def prepare_all(spec: ResolvedSpec, graph: PlatformGraph) -> list[Prepared]:
@@ -19,10 +19,15 @@ def prepare_all(spec: ResolvedSpec, graph: PlatformGraph) -> list[Prepared]:
 
 
 def input_digests(prepared: Sequence[Prepared]) -> dict[str, str]:
-    digests: dict[str, str] = {}
+    """One digest per node: a family's own, or, where several families contribute to a node
+    (a tenant's SQL and its lifecycle facts), the digest of theirs."""
+    parts: dict[str, list[str]] = defaultdict(list)
     for family in prepared:
-        digests.update(family.digests)
-    return digests
+        for node, digest in family.digests.items():
+            parts[node].append(digest)
+    return {
+        node: found[0] if len(found) == 1 else fingerprint(found) for node, found in parts.items()
+    }
 
 
 def emit_all(
@@ -31,15 +36,18 @@ def emit_all(
     prepared: Sequence[Prepared],
     digests: dict[str, str],
     reuse: Reuse,
-) -> list[Artifact]:
-    """All artifacts, sorted by path, the manifest last."""
-    artifacts: list[Artifact] = []
+) -> list[Output]:
+    """All artifacts sorted by path, then every node's record and the manifest."""
+    missing = sorted(set(graph.nodes()) - digests.keys())
+    if missing:
+        raise AssertionError(f"graph nodes without an input digest: {missing}")
+    outputs: list[Output] = []
     for family in prepared:
-        artifacts.extend(family.build(reuse))
-    counts = Counter(a.path for a in artifacts)
+        outputs.extend(family.build(reuse))
+    counts = Counter(o.path for o in outputs)
     duplicates = sorted(p for p, n in counts.items() if n > 1)
     if duplicates:
         raise AssertionError(f"two emitters wrote the same path: {duplicates}")
-    artifacts.sort(key=lambda a: a.path)
-    artifacts.append(build_manifest(spec, graph, artifacts, digests))
-    return artifacts
+    outputs.sort(key=lambda o: o.path)
+    outputs.extend(build_records(spec, graph, outputs, digests))
+    return outputs

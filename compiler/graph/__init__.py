@@ -1,6 +1,28 @@
 """Stage 4: one dependency graph of everything that gets applied, by stable string ids."""
 
-from compiler.graph.build import build_graph
-from compiler.graph.core import CycleError, PlatformGraph, acl_node, sql_node, stack_node
+from compiler.graph.build import build_graph, graph_from_records
+from compiler.graph.core import (
+    CEDAR_NODE,
+    NODE_KINDS,
+    CycleError,
+    PlatformGraph,
+    acl_node,
+    split_node,
+    sql_node,
+    stack_node,
+    tenant_node,
+)
 
-__all__ = ["CycleError", "PlatformGraph", "acl_node", "build_graph", "sql_node", "stack_node"]
+__all__ = [
+    "CEDAR_NODE",
+    "NODE_KINDS",
+    "CycleError",
+    "PlatformGraph",
+    "acl_node",
+    "build_graph",
+    "graph_from_records",
+    "split_node",
+    "sql_node",
+    "stack_node",
+    "tenant_node",
+]

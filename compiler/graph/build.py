@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
-from compiler.graph.core import PlatformGraph, acl_node, sql_node, stack_node
+from collections.abc import Mapping
+
+from compiler.graph.core import (
+    CEDAR_NODE,
+    PlatformGraph,
+    acl_node,
+    sql_node,
+    stack_node,
+    tenant_node,
+)
+from compiler.records import NodeRecord, RecordError
 from compiler.resolve import ResolvedSpec
 
 
 def build_graph(spec: ResolvedSpec) -> PlatformGraph:
-    """Pools first; then tenant stacks and databases; ACLs once their roles exist.
+    """Pools first; then tenant stacks and databases, each tenant's roles in its database;
+    ACLs once their roles exist.
 
-    Deleted tenants have no nodes: nothing of theirs is applied any more.
+    Every tenant of the spec has a `tenant:` node (its record: plan, state, subscription;
+    for a live tenant also its roles in its database), deleted ones too, so the next change
+    is checked against what the tenant was. Otherwise deleted tenants have no nodes: nothing
+    of theirs is applied any more. The Cedar schema and policies, shared by every tenant,
+    are one node.
     """
     graph = PlatformGraph()
+    graph.add(CEDAR_NODE, "cedar", "platform")
     for pool in spec.pools:
         graph.add(stack_node(pool.target), "stack", pool.target)
         graph.add(sql_node(pool.target), "sql", pool.target)
         graph.require(stack_node(pool.target), sql_node(pool.target))
+    for tenant in spec.tenants:
+        graph.add(tenant_node(tenant.name), "tenant", tenant.name)
     for tenant in spec.live_tenants:
         stack = stack_node(tenant.stack)
         graph.add(stack, "stack", tenant.stack)
@@ -24,9 +42,26 @@ def build_graph(spec: ResolvedSpec) -> PlatformGraph:
         if tenant.dedicated_database:
             graph.add(sql_node(tenant.sql_target), "sql", tenant.sql_target)
             graph.require(stack, sql_node(tenant.sql_target))
+        roles = tenant_node(tenant.name)
+        graph.require(sql_node(tenant.sql_target), roles)
         acl = acl_node(tenant.name)
         graph.add(acl, "acl", tenant.name)
-        graph.require(sql_node(tenant.sql_target), acl)
+        graph.require(roles, acl)
         graph.require(stack, acl)
+    graph.check_acyclic()
+    return graph
+
+
+def graph_from_records(records: Mapping[str, NodeRecord]) -> PlatformGraph:
+    """The graph as an output folder's records describe it (no spec needed): what the
+    operate commands and `paybill graph --generated` use."""
+    graph = PlatformGraph()
+    for node, record in sorted(records.items()):
+        graph.add(node, record.kind, record.name)
+    for node, record in sorted(records.items()):
+        for first in record.depends_on:
+            if first not in records:
+                raise RecordError(record.path, f"depends on {first}, which has no record")
+            graph.require(first, node)
     graph.check_acyclic()
     return graph

@@ -1,8 +1,9 @@
 """A networkx DiGraph behind domain verbs. Nodes are ids, edges mean "must exist first".
 
 Ids are stable strings — `stack:pool-eu-shared`, `stack:tenant-acme`, `sql:pool-eu-shared`,
-`sql:tenant-acme`, `acl:acme` — so manifests, logs and CI output can name a node across runs.
-The graph never holds model objects: emitters look things up in the resolved model.
+`sql:tenant-acme`, `tenant:acme`, `acl:acme`, `cedar:platform` — so records, logs and CI
+output can name a node across runs. The graph never holds model objects: emitters look
+things up in the resolved model.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import networkx as nx
 
 from compiler.errors import PaybillError
 
-NodeKind = str  # "stack" | "sql" | "acl"
+NodeKind = str  # "stack" | "sql" | "tenant" | "acl" | "cedar"
+NODE_KINDS = ("stack", "sql", "tenant", "acl", "cedar")
+CEDAR_NODE = "cedar:platform"
 
 
 def stack_node(stack: str) -> str:
@@ -24,8 +27,18 @@ def sql_node(target: str) -> str:
     return f"sql:{target}"
 
 
+def tenant_node(tenant: str) -> str:
+    return f"tenant:{tenant}"
+
+
 def acl_node(tenant: str) -> str:
     return f"acl:{tenant}"
+
+
+def split_node(node: str) -> tuple[NodeKind, str]:
+    """`stack:tenant-acme` -> ("stack", "tenant-acme")."""
+    kind, _, name = node.partition(":")
+    return kind, name
 
 
 class CycleError(PaybillError):
@@ -39,10 +52,12 @@ class CycleError(PaybillError):
 class PlatformGraph:
     def __init__(self) -> None:
         self._g: nx.DiGraph[str] = nx.DiGraph()
+        self._waves: list[list[str]] | None = None
 
     # -- building -----------------------------------------------------------------------
     def add(self, node: str, kind: NodeKind, name: str) -> None:
         self._g.add_node(node, kind=kind, name=name)
+        self._waves = None
 
     def require(self, first: str, then: str) -> None:
         """`first` must exist before `then` (both must already be nodes)."""
@@ -50,13 +65,10 @@ class PlatformGraph:
             if node not in self._g:
                 raise KeyError(f"unknown graph node {node!r}")
         self._g.add_edge(first, then)
+        self._waves = None
 
     def check_acyclic(self) -> None:
-        try:
-            edges = nx.find_cycle(self._g)
-        except nx.NetworkXNoCycle:
-            return
-        raise CycleError([edge[0] for edge in edges] + [edges[0][0]])
+        self.waves()
 
     # -- reading ------------------------------------------------------------------------
     def __contains__(self, node: object) -> bool:
@@ -95,7 +107,18 @@ class PlatformGraph:
             out |= nx.descendants(self._g, node)
         return sorted(out)
 
+    def wave_of(self) -> dict[str, int]:
+        """Each node's wave (see `waves`)."""
+        return {node: index for index, wave in enumerate(self.waves()) for node in wave}
+
     def waves(self) -> list[list[str]]:
-        """Apply order: every node in wave N depends only on nodes of earlier waves."""
-        self.check_acyclic()
-        return [sorted(generation) for generation in nx.topological_generations(self._g)]
+        """Apply order: every node in wave N depends only on nodes of earlier waves. A cycle
+        is a CycleError naming every node on it."""
+        if self._waves is None:
+            try:
+                generations = list(nx.topological_generations(self._g))
+            except nx.NetworkXUnfeasible:
+                edges = nx.find_cycle(self._g)
+                raise CycleError([edge[0] for edge in edges] + [edges[0][0]]) from None
+            self._waves = [sorted(generation) for generation in generations]
+        return [list(wave) for wave in self._waves]

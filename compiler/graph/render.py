@@ -14,9 +14,22 @@ from compiler.graph.core import PlatformGraph
 
 FORMATS = ("mermaid", "dot", "json")
 
-# Mermaid shapes per node kind: stacks are boxes, databases cylinders, ACL files hexagons.
-_MERMAID_SHAPES = {"stack": ('["', '"]'), "sql": ('[("', '")]'), "acl": ('{{"', '"}}')}
-_DOT_SHAPES = {"stack": "box", "sql": "cylinder", "acl": "hexagon"}
+# Mermaid shapes per node kind: stacks are boxes, databases cylinders, a tenant's record and
+# roles rounded boxes, ACL files hexagons.
+_MERMAID_SHAPES = {
+    "stack": ('["', '"]'),
+    "sql": ('[("', '")]'),
+    "tenant": ('("', '")'),
+    "acl": ('{{"', '"}}'),
+    "cedar": ('{{"', '"}}'),
+}
+_DOT_SHAPES = {
+    "stack": "box",
+    "sql": "cylinder",
+    "tenant": "ellipse",
+    "acl": "hexagon",
+    "cedar": "hexagon",
+}
 
 
 def render(graph: PlatformGraph, fmt: str) -> str:

@@ -43,7 +43,7 @@ def resolve_plans(ctx: Context) -> tuple[model.Plan, ...]:
             if resources.database is not None:
                 db = resources.database
                 database = model.DatabaseSize(
-                    db.instance_class, db.storage_gb, "postgres", db.version
+                    db.instance_class, db.storage_gb, "postgres", db.version, db.multi_az
                 )
             if resources.compute is not None:
                 c = resources.compute

@@ -8,6 +8,7 @@ from compiler.dsl import Parsed, Tenant
 from compiler.resolve import model
 from compiler.resolve.context import Context
 from compiler.resolve.lifecycle import check_static
+from compiler.resolve.networks import tenant_network
 from compiler.resolve.roles import app_role
 
 _LIMIT_FIELDS = tuple(f.name for f in fields(model.Limits))
@@ -53,12 +54,18 @@ def resolve_tenant(
         features=tuple(sorted(set(plan.features) | set(spec.overrides.features))),
         database=plan.database if plan.isolation != "pooled" else None,
         compute=plan.compute,
-        network_cidr=plan.network_cidr if plan.isolation == "silo" else None,
+        network_cidr=tenant_network(ctx, doc, plan),
         contacts=tuple(c.email for c in spec.contacts),
         app_role=app_role(doc.name),
         agents=(),
         denied=(),
         confirm_data_deletion=spec.confirm_data_deletion == doc.name,
+        confirm_data_move=(
+            None
+            if spec.confirm_data_move is None
+            else (spec.confirm_data_move.from_, spec.confirm_data_move.to)
+        ),
+        confirm_destroy=tuple(sorted(spec.confirm_destroy)),
     )
 
 

@@ -5,7 +5,8 @@ attributes and marker comments, memberships, schema and table owners, row-level 
 flags, columns, table, column and schema privileges (via `aclexplode`), and policies.
 
 Only managed grantees are read: the target's roles (those the spec lists, plus those whose
-comment marks them as this target's, which the spec no longer lists) and PUBLIC. Privileges
+comment marks them as this target's or as one of its tenants', which the spec no longer
+lists) and PUBLIC. Privileges
 of any other role are not ours and are never read or changed.
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 
 import psycopg
 
-from compiler.emit.sql.state import TargetState
+from compiler.emit.sql.state import TENANT_MARK, TargetState
 
 Connection = psycopg.Connection[Any]
 
@@ -93,6 +94,7 @@ FROM pg_catalog.pg_roles r
 LEFT JOIN pg_catalog.pg_shdescription d
        ON d.objoid = r.oid AND d.classoid = 'pg_catalog.pg_authid'::pg_catalog.regclass
 WHERE r.rolname = ANY(%(names)s) OR d.description = %(marker)s
+   OR pg_catalog.starts_with(d.description, %(tenant_marker)s)
 """
 
 _MEMBERSHIPS = """
@@ -169,11 +171,16 @@ WHERE n.nspname = ANY(%(schemas)s)
 def read(conn: Connection, state: TargetState) -> LiveState:
     """Everything `plan.diff` compares, for `state`'s objects and roles."""
     desired = [state.owner, *(r.name for r in state.roles)]
-    roles = {
-        row[0]: LiveRole(*row)
-        for row in conn.execute(_ROLES, {"names": desired, "marker": state.comment})
+    tenant_marker = state.comment + TENANT_MARK
+    marks = {"names": desired, "marker": state.comment, "tenant_marker": tenant_marker}
+    roles = {row[0]: LiveRole(*row) for row in conn.execute(_ROLES, marks)}
+    ours = {
+        r.name
+        for r in roles.values()
+        if r.comment is not None
+        and (r.comment == state.comment or r.comment.startswith(tenant_marker))
     }
-    retired = frozenset(r.name for r in roles.values() if r.comment == state.comment) - set(desired)
+    retired = frozenset(ours - set(desired))
     scope = {
         "schemas": list(state.schemas),
         "kinds": _RELATION_KINDS,

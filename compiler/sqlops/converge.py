@@ -8,19 +8,31 @@ exactly the difference it computed; any error rolls everything back.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import psycopg
 import pydantic
 
 from compiler.emit.sql.quote import Sql
-from compiler.emit.sql.state import SCHEMA_VERSION, STATE_FILE, TargetState, from_json
+from compiler.emit.sql.state import (
+    SCHEMA_VERSION,
+    STATE_FILE,
+    TENANT_SCHEMA_VERSION,
+    TENANTS_FOLDER,
+    TargetState,
+    TenantPart,
+    shared_from_json,
+    tenant_from_json,
+)
 from compiler.errors import EnvironmentProblem, UsageError
 from compiler.sqlops import catalog
 from compiler.sqlops.connect import connect, scrub
 from compiler.sqlops.plan import Change, diff, statements
 
+T = TypeVar("T")
 _TARGET = re.compile(r"^(pool|tenant)-[a-z0-9][a-z0-9-]*$")
 LOCK_PREFIX = "paybill sql apply "
 
@@ -42,7 +54,8 @@ class Outcome:
 
 
 def load_state(generated: Path, target: str) -> TargetState:
-    """The compiled desired state of `target` under `generated`."""
+    """The compiled desired state of `target` under `generated`: its shared `state.json`
+    and the part of every tenant in `tenants/`."""
     if not _TARGET.match(target):
         raise UsageError(
             f"--target '{target}' is not a target name (pool-<pool> or tenant-<tenant>)"
@@ -53,17 +66,30 @@ def load_state(generated: Path, target: str) -> TargetState:
         known = sorted(p.parent.name for p in folder.glob(f"*/{STATE_FILE}"))
         listed = ", ".join(known) if known else "none; run: paybill compile"
         raise UsageError(f"no compiled SQL target '{target}' in {folder} (targets: {listed})")
+    shared = _read(path, shared_from_json, SCHEMA_VERSION)
+    if shared.target != target:
+        raise EnvironmentProblem(f"{path} describes target '{shared.target}', not '{target}'")
+    parts: list[TenantPart] = []
+    for part_path in sorted((folder / target / TENANTS_FOLDER).glob("*.json")):
+        part = _read(part_path, tenant_from_json, TENANT_SCHEMA_VERSION)
+        if part.target != target or part_path.stem != part.tenant:
+            raise EnvironmentProblem(
+                f"{part_path} describes tenant '{part.tenant}' of target '{part.target}', not "
+                f"'{part_path.stem}' of '{target}': compile again"
+            )
+        parts.append(part)
+    return TargetState.of(shared, parts)
+
+
+def _read(path: Path, parse: Callable[[bytes], T], version: str) -> T:
     try:
-        state = from_json(path.read_bytes())
+        return parse(path.read_bytes())
     except (OSError, pydantic.ValidationError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not a valid state file"
         raise EnvironmentProblem(
-            f"{path} cannot be used ({reason}); it must be a {SCHEMA_VERSION} file written by "
+            f"{path} cannot be used ({reason}); it must be a {version} file written by "
             "paybill compile: compile again"
         ) from None
-    if state.target != target:
-        raise EnvironmentProblem(f"{path} describes target '{state.target}', not '{target}'")
-    return state
 
 
 def drift(dsn: str, state: TargetState) -> Outcome:

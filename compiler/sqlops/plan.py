@@ -81,7 +81,7 @@ def _word(attribute: str, value: bool) -> str:
 
 
 def _roles(state: TargetState, live: LiveState) -> Iterator[Change]:
-    wanted = [(state.owner, OWNER_COMMENT), *((r.name, state.comment) for r in state.roles)]
+    wanted = [(state.owner, OWNER_COMMENT), *((r.name, state.comment_of(r)) for r in state.roles)]
     for name, comment in wanted:
         role = live.roles.get(name)
         who = ident(name)

@@ -17,7 +17,7 @@ from compiler.pipeline import validate
 
 def acl_artifacts(spec_dir: Path) -> list[Artifact]:
     spec = validate(spec_dir)
-    return FAMILY.emit(spec, build_graph(spec), {})
+    return [a for a in FAMILY.emit(spec, build_graph(spec), {}) if isinstance(a, Artifact)]
 
 
 def write_artifacts(artifacts: list[Artifact], out: Path) -> Path:

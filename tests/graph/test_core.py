@@ -53,12 +53,15 @@ def test_spec_graph_nodes_and_waves() -> None:
         "stack:tenant-wayne",
     ]
     assert "stack:tenant-soylent" not in graph  # deleted: nothing of it is applied any more
+    assert graph.dependencies("tenant:soylent") == []  # only its record is left
     waves = graph.waves()
     assert waves[0] == [
+        "cedar:platform",
         "stack:pool-eu-shared",
         "stack:pool-us-shared",
         "stack:tenant-acme",
         "stack:tenant-stark",
+        "tenant:soylent",
     ]
     position = {node: i for i, wave in enumerate(waves) for node in wave}
     for first, then in graph.edges():
@@ -73,7 +76,11 @@ def test_a_tenant_stack_waits_for_its_pool_only() -> None:
         "sql:tenant-wayne",
         "stack:pool-eu-shared",
         "stack:tenant-wayne",
+        "tenant:wayne",
     ]
+    # A pooled tenant's roles wait for its pool's database, not for its own stack.
+    assert graph.dependencies("tenant:initech") == ["sql:pool-eu-shared"]
+    assert graph.dependencies("acl:initech") == ["stack:tenant-initech", "tenant:initech"]
 
 
 def test_a_pool_change_affects_its_tenants_not_the_others() -> None:

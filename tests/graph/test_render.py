@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from pathlib import Path
 
 import pytest
 from syrupy.assertion import SnapshotAssertion
@@ -14,6 +15,7 @@ from compiler.graph import PlatformGraph, build_graph
 from compiler.graph.render import FORMATS, mermaid_id, render
 from compiler.pipeline import validate
 from tests.conftest import EXAMPLES, SPEC, WriteSpec
+from tests.support.tools import REPO
 
 
 class GraphFile(SingleFileSnapshotExtension):
@@ -61,7 +63,7 @@ def test_json_lists_waves_and_dependencies() -> None:
         "name": "tenant-alpha-co",
         "wave": 1,
     }
-    assert data["waves"][0] == ["stack:pool-fleet-eu"]
+    assert data["waves"][0] == ["cedar:platform", "stack:pool-fleet-eu"]
     assert ["stack:pool-fleet-eu", "stack:tenant-alpha-co"] in data["edges"]
 
 
@@ -118,4 +120,23 @@ def test_the_command_reports_spec_errors_with_positions(
         f"{root}/platform.yaml:12:15: Platform/plat spec.pools[0].network.cidr: '10.0.0.0/8' "
         "has a /8 prefix; it must be between /16 and /24 (the network is split into one "
         "private subnet per availability zone)\n1 error found\n"
+    )
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_the_graph_of_the_committed_records_is_the_graph_of_the_spec(
+    fmt: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["graph", str(SPEC), "--format", fmt]) == 0
+    from_spec = capsys.readouterr().out
+    assert main(["graph", "--generated", str(REPO / "generated"), "--format", fmt]) == 0
+    assert capsys.readouterr().out == from_spec
+
+
+def test_a_folder_without_records_is_an_environment_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["graph", "--generated", str(tmp_path)]) == 3
+    assert capsys.readouterr().err == (
+        f"paybill: {tmp_path}/manifest.json: there is no manifest: run paybill compile first\n"
     )

@@ -44,10 +44,16 @@ def compile_to(spec_dir: Path, generated: Path) -> dict[str, TargetState]:
     return write_sql(spec_dir, generated)
 
 
+def sql_files(folder: Path) -> list[Path]:
+    """Every `.sql` file under a target's folder, in lexical order of its relative path."""
+    return sorted(folder.rglob("*.sql"), key=lambda p: p.relative_to(folder).as_posix())
+
+
 def apply_files(db: Database, folder: Path) -> None:
-    """What a deployment pipeline does with psql: every NN-*.sql, in lexical order."""
+    """What a deployment pipeline does with psql: every `.sql` file of the target's folder,
+    in lexical order of its path relative to the folder."""
     with db.connect() as conn:
-        for path in sorted(folder.glob("[0-9][0-9]-*.sql")):
+        for path in sql_files(folder):
             conn.execute(path.read_bytes())
 
 

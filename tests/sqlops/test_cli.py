@@ -96,12 +96,12 @@ def test_usage_errors_are_exit_2(generated: Path, tmp_path: Path) -> None:
 
 def test_a_damaged_state_file_is_exit_3(generated: Path) -> None:
     state = generated / "sql" / TARGET / "state.json"
-    state.write_text(state.read_text().replace('"policies"', '"policy"'))
+    state.write_text(state.read_text().replace('"profiles"', '"profile"'))
     run = cli("sql", "drift", "--target", TARGET, "--dsn", "host=x", "--generated", str(generated))
     assert (run.code, run.err) == (
         3,
         f"paybill: {state} cannot be used (not a valid state file); it must be a "
-        "paybill.dev/sql-state/v1 file written by paybill compile: compile again\n",
+        "paybill.dev/sql-state/v2 file written by paybill compile: compile again\n",
     )
 
 
@@ -117,7 +117,7 @@ def test_dry_run_prints_the_sql_and_changes_nothing(generated: Path, pg: Databas
         "NOLOGIN NOREPLICATION NOBYPASSRLS;"
     )
     assert (
-        'CREATE POLICY "tenant_bolt_co" ON "select"."from-items" AS PERMISSIVE FOR ALL TO '
+        'CREATE POLICY "tenant_bolt_co" ON "select"."from-items" AS PERMISSIVE FOR ALL TO\n'
         in dry.out
     )
     drift = sql_cmd("drift", db, generated, TARGET)
@@ -129,30 +129,33 @@ def test_dry_run_prints_the_sql_and_changes_nothing(generated: Path, pg: Databas
     again = sql_cmd("apply", db, generated, TARGET, "--dry-run")
     assert (again.code, again.out) == (
         0,
-        "-- pool-shared: nothing to apply (6 roles, 1 table, 2 policies checked)\n",
+        "-- pool-shared: nothing to apply (7 roles, 1 table, 2 policies checked)\n",
     )
 
 
 FIRST_DRIFT = """\
-pool-shared: 21 differences from the compiled state
+pool-shared: 24 differences from the compiled state
   role "agent_acme_syncer" does not exist
   role "agent_bolt_co_syncer" does not exist
   role "app_acme" does not exist
   role "app_bolt_co" does not exist
   role "paybill_owner" does not exist
-  role "paybill_pool_shared_agent_syncer" does not exist
   role "paybill_pool_shared_app" does not exist
-  role "agent_acme_syncer" is not a member of "paybill_pool_shared_agent_syncer"
-  role "agent_bolt_co_syncer" is not a member of "paybill_pool_shared_agent_syncer"
+  role "paybill_pool_shared_app_readonly" does not exist
+  role "paybill_pool_shared_workflow_file_items" does not exist
+  role "agent_acme_syncer" is not a member of "paybill_pool_shared_workflow_file_items"
+  role "agent_bolt_co_syncer" is not a member of "paybill_pool_shared_workflow_file_items"
   role "app_acme" is not a member of "paybill_pool_shared_app"
   role "app_bolt_co" is not a member of "paybill_pool_shared_app"
   schema "select" does not exist
   table "select"."from-items" does not exist
-  "paybill_pool_shared_agent_syncer" lacks USAGE on schema "select"
   "paybill_pool_shared_app" lacks USAGE on schema "select"
-  "paybill_pool_shared_agent_syncer" lacks SELECT ("group-by", "order", "where"), \
-INSERT ("group-by", "order", "user"), UPDATE ("group-by") on "select"."from-items"
+  "paybill_pool_shared_app_readonly" lacks USAGE on schema "select"
+  "paybill_pool_shared_workflow_file_items" lacks USAGE on schema "select"
   "paybill_pool_shared_app" lacks SELECT, INSERT, UPDATE, DELETE on "select"."from-items"
+  "paybill_pool_shared_app_readonly" lacks SELECT on "select"."from-items"
+  "paybill_pool_shared_workflow_file_items" lacks SELECT ("group-by", "order", "where"), \
+INSERT ("group-by", "order", "user"), UPDATE ("group-by") on "select"."from-items"
   row-level security on "select"."from-items" is off; the spec says on
   row-level security on "select"."from-items" is not forced; the spec says forced
   policy "tenant_acme" on "select"."from-items" does not exist

@@ -81,7 +81,8 @@ def test_apply_creates_missing_columns_and_never_drops_data(
     drift = sql_cmd("drift", db, generated, "pool-shared")
     assert drift.out.splitlines()[1:-1] == [
         '  column "where" of "select"."from-items" does not exist',
-        '  "paybill_pool_shared_agent_syncer" lacks SELECT ("where") on "select"."from-items"',
+        '  "paybill_pool_shared_workflow_file_items" lacks SELECT ("where") on '
+        '"select"."from-items"',
     ]
     assert sql_cmd("apply", db, generated, "pool-shared").code == 0
     with db.connect() as conn:

@@ -49,9 +49,9 @@ def suspend_alpha_co(spec: Path) -> None:
 
 HAND_MADE = [
     'GRANT SELECT ON TABLE "order"."user-accounts" TO agent_alpha_co_nudger',
-    'GRANT UPDATE ("select") ON "order"."work-items" TO paybill_pool_fleet_eu_agent_nudger'
+    'GRANT UPDATE ("select") ON "order"."work-items" TO paybill_pool_fleet_eu_workflow_stale_items'
     " WITH GRANT OPTION",
-    'GRANT SELECT ("id") ON "order"."work-items" TO paybill_pool_fleet_eu_agent_nudger'
+    'GRANT SELECT ("id") ON "order"."work-items" TO paybill_pool_fleet_eu_workflow_stale_items'
     " WITH GRANT OPTION",
     'GRANT SELECT ON "order"."work-items" TO PUBLIC',
     'GRANT USAGE, CREATE ON SCHEMA "order" TO PUBLIC',
@@ -77,9 +77,9 @@ pool-fleet-eu: 14 differences from the compiled state
   PUBLIC has SELECT on "order"."work-items", which the spec does not grant
   "app_foxtrot" has SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on \
 "order"."work-items", which the spec does not grant
-  "paybill_pool_fleet_eu_agent_nudger" has UPDATE ("select") on "order"."work-items", which \
-the spec does not grant
-  "paybill_pool_fleet_eu_agent_nudger" may grant SELECT ("id") on "order"."work-items" to \
+  "paybill_pool_fleet_eu_workflow_stale_items" has UPDATE ("select") on \
+"order"."work-items", which the spec does not grant
+  "paybill_pool_fleet_eu_workflow_stale_items" may grant SELECT ("id") on "order"."work-items" to \
 others (WITH GRANT OPTION)
   row-level security on "order"."user-accounts" is not forced; the spec says forced
   policy "open" on "order"."work-items" is not in the spec
@@ -137,15 +137,15 @@ def test_removing_a_step_revokes_exactly_its_privileges(
     state = compile_to(fleet, generated)[TARGET]
     drift = sql_cmd("drift", db, generated, TARGET)
     assert drift.out.splitlines()[1:-1] == [
-        '  "paybill_pool_fleet_eu_agent_nudger" has UPDATE ("nudged") on "order"."work-items", '
-        "which the spec does not grant",
+        '  "paybill_pool_fleet_eu_workflow_stale_items" has UPDATE ("nudged") on '
+        '"order"."work-items", which the spec does not grant',
     ]
     assert sql_cmd("apply", db, generated, TARGET).code == 0
     with db.connect() as conn:
         after = effective(conn, [r.name for r in state.roles], state)
     assert before - after == {
         (role, "work-items", "UPDATE", "nudged")
-        for role in (*NUDGERS, "paybill_pool_fleet_eu_agent_nudger")
+        for role in (*NUDGERS, "paybill_pool_fleet_eu_workflow_stale_items")
     }
     assert after - before == set()
     assert sql_cmd("drift", db, generated, TARGET).code == 0
@@ -246,6 +246,6 @@ def test_type_and_nullability_changes_are_reported_but_left_to_a_migration(
     applied = sql_cmd("apply", db, generated, TARGET)
     assert applied.code == 0
     assert applied.out.splitlines() == [
-        f"{TARGET}: nothing to apply (12 roles, 2 tables, 12 policies checked)",
+        f"{TARGET}: nothing to apply (13 roles, 2 tables, 12 policies checked)",
         *(f"  not changed: {line.strip()}" for line in left),
     ]

@@ -253,12 +253,18 @@ def session_tricks(
     assert tenant is not None
     other = next(t for t in tenants if t != tenant)
     other_app = next(r.name for r in state.roles if r.tenant == other and r.kind == "app")
-    profile = role.member_of[0]
     checks = 0
     for table in scoped(state):
         column = readable(role, table, allowed)
         if column is None:
             continue
+        # The profile the role reads this column through (an agent has one per workflow).
+        profile = next(
+            group
+            for group in role.member_of
+            for g in state.role(group).grants
+            if g.key == table.key and ("SELECT" in g.table_privileges or column in g.select)
+        )
         mine = own_values(rows, table, tenant, column)
         for trick in (
             f"SET app.tenant_id = '{other}'",

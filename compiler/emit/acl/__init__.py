@@ -3,7 +3,7 @@
 Per live tenant (graph node `acl:<tenant>`):
     acl/<tenant>.json                          the ACL (compiler/schemas/acl-v1.schema.json)
     acl/cedar/tenants/<tenant>.entities.json   its Cedar principals
-Platform-wide (node ""):
+Shared by every tenant (graph node `cedar:platform`):
     acl/cedar/schema.cedarschema, acl/cedar/policies.cedar, acl/cedar/platform.entities.json
 
 Deleted tenants get no files. A tenant whose inputs did not change gets its previous files
@@ -15,8 +15,17 @@ from __future__ import annotations
 from compiler.emit.acl import cedar
 from compiler.emit.acl.document import acl_document
 from compiler.emit.acl.inputs import Catalog
-from compiler.emit.artifact import Artifact, Family, Prepared, Reuse, canonical_json
-from compiler.graph import PlatformGraph, acl_node
+from compiler.emit.artifact import (
+    Artifact,
+    Family,
+    Output,
+    Prepared,
+    Reuse,
+    canonical_json,
+    code_digest,
+    fingerprint,
+)
+from compiler.graph import CEDAR_NODE, PlatformGraph, acl_node
 from compiler.resolve import ResolvedSpec
 
 
@@ -27,15 +36,21 @@ def acl_path(tenant: str) -> str:
 def prepare(spec: ResolvedSpec, graph: PlatformGraph) -> Prepared:
     catalog = Catalog(spec)
     digests = {acl_node(t.name): catalog.digest(t) for t in spec.live_tenants}
+    # The shared files depend on workflows, tables and tools only; built here, they are
+    # their own digest (a few dozen KB, whatever the number of tenants).
+    shared = [
+        Artifact(cedar.SCHEMA_PATH, cedar.SCHEMA.encode(), CEDAR_NODE),
+        Artifact(cedar.POLICIES_PATH, cedar.policies(spec).encode(), CEDAR_NODE),
+        Artifact(
+            cedar.PLATFORM_ENTITIES_PATH,
+            canonical_json(cedar.platform_entities(spec)),
+            CEDAR_NODE,
+        ),
+    ]
+    digests[CEDAR_NODE] = fingerprint(code_digest("acl"), [a.sha256 for a in shared])
 
-    def build(reuse: Reuse) -> list[Artifact]:
-        out = [
-            Artifact(cedar.SCHEMA_PATH, cedar.SCHEMA.encode(), ""),
-            Artifact(cedar.POLICIES_PATH, cedar.policies(spec).encode(), ""),
-            Artifact(
-                cedar.PLATFORM_ENTITIES_PATH, canonical_json(cedar.platform_entities(spec)), ""
-            ),
-        ]
+    def build(reuse: Reuse) -> list[Output]:
+        out: list[Output] = [*reuse[CEDAR_NODE]] if CEDAR_NODE in reuse else [*shared]
         for tenant in spec.live_tenants:
             node = acl_node(tenant.name)
             previous = reuse.get(node)

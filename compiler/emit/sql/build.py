@@ -19,6 +19,11 @@ deleted        no roles; rows stay until deleted by a reviewed     none
 are not tenant-scoped hold reference data shared by every tenant: every role may only read
 them.
 
+The privileges sit on profiles that every target has, whichever tenants it holds: the
+application read-write and read-only, and one per workflow. A tenant's roles are members of
+the profiles their state and entitlements call for, so adding, changing or removing a tenant
+changes that tenant's part of the target and nothing shared.
+
 Every tenant-scoped table has row-level security enabled and forced in every target, pooled
 or dedicated, so that the model is the same everywhere and a dedicated database refuses
 rows of another tenant id too.
@@ -26,21 +31,27 @@ rows of another tenant id too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from compiler.emit.sql.state import (
     OWNER_ROLE,
     SCHEMA_VERSION,
+    TENANT_SCHEMA_VERSION,
     ColumnState,
     PolicyState,
     RoleState,
+    SharedState,
     TableGrant,
     TableState,
     TargetState,
+    TenantPart,
 )
 from compiler.resolve import ResolvedSpec
-from compiler.resolve.model import AgentAccess, Table, Tenant
+from compiler.resolve.entitlements import privileges
+from compiler.resolve.model import Table, Tenant, Workflow
 from compiler.resolve.roles import role_name
+
+TableKey = tuple[str, str]
 
 # What the application role of a live tenant may do, by tenant state (see the table above).
 APP_ACCESS = {
@@ -56,53 +67,117 @@ def tenants_of(spec: ResolvedSpec, target: str) -> tuple[Tenant, ...]:
     return tuple(t for t in spec.live_tenants if t.sql_target == target)
 
 
-def build_targets(spec: ResolvedSpec, targets: Iterable[str]) -> dict[str, TargetState]:
-    """The desired state of each target, grouping tenants by target in one pass."""
-    members: dict[str, list[Tenant]] = {target: [] for target in targets}
-    for tenant in spec.live_tenants:
-        if tenant.sql_target in members:
-            members[tenant.sql_target].append(tenant)
-    return {target: build_target(spec, target, tuple(ts)) for target, ts in members.items()}
-
-
-def build_target(
-    spec: ResolvedSpec, target: str, tenants: tuple[Tenant, ...] | None = None
-) -> TargetState:
-    tables = tuple(sorted((_table_state(t) for t in spec.tables), key=lambda t: (t.schema, t.name)))
-    schema_of = {t.name: t.schema for t in spec.tables}
-    profiles: dict[str, RoleState] = {}
-    members: list[RoleState] = []
-    for tenant in tenants_of(spec, target) if tenants is None else tenants:
-        app = _app_profile(spec, target, tenant)
-        profiles.setdefault(app.name, app)
-        members.append(RoleState(tenant.app_role, "app", tenant.name, None, (), (app.name,), ()))
-        for access in tenant.agents:
-            agent = _agent_profile(spec, target, access, schema_of)
-            profiles.setdefault(agent.name, agent)
-            members.append(
-                RoleState(
-                    access.role,
-                    "agent",
-                    tenant.name,
-                    access.agent,
-                    access.workflows,
-                    (agent.name,),
-                    (),
-                )
-            )
-    roles = (
-        *sorted(profiles.values(), key=lambda r: r.name),
-        *sorted(members, key=lambda r: r.name),
+def app_profile(target: str, access: str) -> str:
+    return (
+        role_name("paybill", target, "app")
+        if access == "read-write"
+        else role_name("paybill", target, "app", "readonly")
     )
-    return TargetState(
-        schema_version=SCHEMA_VERSION,
+
+
+def workflow_profile(target: str, workflow: str) -> str:
+    return role_name("paybill", target, "workflow", workflow)
+
+
+class Profiles:
+    """What every target of a spec holds but for names — its tables and each profile's
+    grants — worked out once per compile rather than once per target."""
+
+    def __init__(self, spec: ResolvedSpec) -> None:
+        self.tenant_column = spec.platform.tenant_column
+        self.tables = tuple(sorted((_table_state(t) for t in spec.tables), key=lambda t: t.key))
+        self.app = {access: _app_grants(spec, access) for access in ("read-write", "read-only")}
+        self.workflows = {w.name: _workflow_grants(spec, w) for w in spec.workflows}
+
+    def shared(self, target: str) -> SharedState:
+        profiles = [
+            RoleState(app_profile(target, access), "grants", None, None, (), (), grants)
+            for access, grants in self.app.items()
+        ]
+        profiles.extend(
+            RoleState(workflow_profile(target, w), "grants", None, None, (w,), (), grants)
+            for w, grants in self.workflows.items()
+        )
+        return SharedState(
+            schema_version=SCHEMA_VERSION,
+            target=target,
+            tenant_column=self.tenant_column,
+            owner=OWNER_ROLE,
+            tables=self.tables,
+            profiles=tuple(sorted(profiles, key=lambda r: r.name)),
+        )
+
+
+def build_shared(spec: ResolvedSpec, target: str) -> SharedState:
+    """The owner, the tables and every profile of `target`; the same for every target of a
+    spec but for the names."""
+    return Profiles(spec).shared(target)
+
+
+def build_tenant(
+    shared: SharedState, tenant: Tenant, reach: Mapping[str, frozenset[TableKey]] | None = None
+) -> TenantPart:
+    """`tenant`'s roles in `shared.target`, their memberships and its policies. `reach` is
+    `tables_reached(shared)`, when the caller has it already."""
+    target = shared.target
+    roles = [
+        RoleState(
+            tenant.app_role,
+            "app",
+            tenant.name,
+            None,
+            (),
+            (app_profile(target, APP_ACCESS[tenant.state]),),
+            (),
+        )
+    ]
+    roles.extend(
+        RoleState(
+            access.role,
+            "agent",
+            tenant.name,
+            access.agent,
+            access.workflows,
+            tuple(sorted(workflow_profile(target, w) for w in access.workflows)),
+            (),
+        )
+        for access in tenant.agents
+    )
+    roles.sort(key=lambda r: r.name)
+    return TenantPart(
+        schema_version=TENANT_SCHEMA_VERSION,
         target=target,
-        tenant_column=spec.platform.tenant_column,
-        owner=OWNER_ROLE,
-        tables=tables,
-        roles=roles,
-        policies=_policies(tables, roles, profiles),
+        tenant=tenant.name,
+        roles=tuple(roles),
+        policies=_policies(shared, tenant.name, roles, reach or tables_reached(shared)),
     )
+
+
+def build_targets(
+    spec: ResolvedSpec, targets: Iterable[str]
+) -> dict[str, tuple[SharedState, dict[str, TenantPart]]]:
+    """Every target's shared state and tenant parts, grouping tenants in one pass."""
+    profiles = Profiles(spec)
+    out: dict[str, tuple[SharedState, dict[str, TenantPart]]] = {
+        target: (profiles.shared(target), {}) for target in targets
+    }
+    reach = {target: tables_reached(shared) for target, (shared, _) in out.items()}
+    for tenant in spec.live_tenants:
+        if tenant.sql_target in out:
+            shared, parts = out[tenant.sql_target]
+            parts[tenant.name] = build_tenant(shared, tenant, reach[tenant.sql_target])
+    return out
+
+
+def build_target(spec: ResolvedSpec, target: str) -> TargetState:
+    """A whole target, put together (what `paybill sql` converges a database to)."""
+    shared = build_shared(spec, target)
+    return TargetState.of(shared, (build_tenant(shared, t) for t in tenants_of(spec, target)))
+
+
+def tables_reached(shared: SharedState) -> dict[str, frozenset[TableKey]]:
+    """The tables each profile has any privilege on."""
+    return {p.name: frozenset(g.key for g in p.grants) for p in shared.profiles}
 
 
 def _table_state(table: Table) -> TableState:
@@ -117,9 +192,8 @@ def _table_state(table: Table) -> TableState:
     )
 
 
-def _app_profile(spec: ResolvedSpec, target: str, tenant: Tenant) -> RoleState:
-    if APP_ACCESS[tenant.state] == "read-write":
-        name = role_name("paybill", target, "app")
+def _app_grants(spec: ResolvedSpec, access: str) -> tuple[TableGrant, ...]:
+    if access == "read-write":
         grants = [
             TableGrant(
                 t.schema,
@@ -129,32 +203,22 @@ def _app_profile(spec: ResolvedSpec, target: str, tenant: Tenant) -> RoleState:
             for t in spec.tables
         ]
     else:
-        name = role_name("paybill", target, "app", "readonly")
         grants = [TableGrant(t.schema, t.name, ("SELECT",)) for t in spec.tables]
-    return RoleState(name, "grants", None, None, (), (), _sorted_grants(grants))
+    return _sorted_grants(grants)
 
 
-def _agent_profile(
-    spec: ResolvedSpec, target: str, access: AgentAccess, schema_of: dict[str, str]
-) -> RoleState:
-    """One profile per agent and set of workflows it may run; named after the agent alone
-    when it may run all of its workflows, which is the usual case."""
-    full = tuple(sorted(spec.agent(access.agent).workflows))
-    parts = ("paybill", target, "agent", access.agent)
-    name = role_name(*parts) if access.workflows == full else role_name(*parts, *access.workflows)
-    grants = tuple(
+def _workflow_grants(spec: ResolvedSpec, workflow: Workflow) -> tuple[TableGrant, ...]:
+    """What the steps of `workflow` need, for every agent that may run it."""
+    return _sorted_grants(
         TableGrant(
-            schema=schema_of[p.table],
+            schema=spec.table(p.table).schema,
             table=p.table,
             table_privileges=("DELETE",) if p.delete else (),
             select=p.select,
             insert=p.insert,
             update=p.update,
         )
-        for p in access.privileges
-    )
-    return RoleState(
-        name, "grants", None, access.agent, access.workflows, (), _sorted_grants(grants)
+        for p in privileges([workflow])
     )
 
 
@@ -163,29 +227,20 @@ def _sorted_grants(grants: Iterable[TableGrant]) -> tuple[TableGrant, ...]:
 
 
 def _policies(
-    tables: tuple[TableState, ...],
-    roles: tuple[RoleState, ...],
-    profiles: dict[str, RoleState],
+    shared: SharedState,
+    tenant: str,
+    roles: list[RoleState],
+    reach: Mapping[str, frozenset[TableKey]],
 ) -> tuple[PolicyState, ...]:
-    """Per tenant-scoped table and tenant: one policy naming that tenant's roles that have
-    any privilege on the table, bound to the tenant's own id."""
-    out: list[PolicyState] = []
-    for table in tables:
+    """Per tenant-scoped table: one policy naming the tenant's roles that have any privilege
+    on it (through their profiles), bound to the tenant's own id."""
+    reached = {role.name: frozenset().union(*(reach[g] for g in role.member_of)) for role in roles}
+    policy = role_name("tenant", tenant)
+    out = []
+    for table in shared.tables:
         if not table.row_security:
             continue
-        by_tenant: dict[str, list[str]] = {}
-        for role in roles:
-            if role.tenant is None:
-                continue
-            touches = any(
-                g.key == table.key for group in role.member_of for g in profiles[group].grants
-            )
-            if touches:
-                by_tenant.setdefault(role.tenant, []).append(role.name)
-        out.extend(
-            PolicyState(
-                table.schema, table.name, role_name("tenant", tenant), tenant, tuple(sorted(names))
-            )
-            for tenant, names in sorted(by_tenant.items())
-        )
+        names = tuple(sorted(role.name for role in roles if table.key in reached[role.name]))
+        if names:
+            out.append(PolicyState(table.schema, table.name, policy, tenant, names))
     return tuple(out)

@@ -98,7 +98,11 @@ def _shared_writes(
 ) -> Iterator[Diagnostic]:
     pool = state.target.removeprefix("pool-")
     reported: set[tuple[str, str, str]] = set()
+    # Tenant roles only: a workflow's profile exists in every pool, but only matters where
+    # a tenant's agent is a member of it.
     for role in state.roles:
+        if role.tenant is None:
+            continue
         for atom in sorted(effective[role.name]):
             if atom.privilege not in _WRITES or spec.table(atom.table).tenant_scoped:
                 continue

@@ -56,6 +56,41 @@ def idents(names: Iterable[str]) -> Sql:
     return join(ident(n) for n in names)
 
 
+# Lists in statements are laid out so that a diff of two versions reads item by item.
+INDENT = "  "
+WRAP_AT = 96  # a column list longer than this continues on the next line
+
+
+def spread(items: Iterable[Sql], *, more: bool = False, indent: str = INDENT) -> Sql:
+    """A list that ends a clause: ` a` for one item, else one item per line.
+
+    The result starts with its own separator (a space, or a line break), so a template
+    writes `FROM{{ list }}`. With `more`, text follows the list (`FROM{{ list }}CASCADE`): on
+    the same line after one item, on the next line after several."""
+    parts = list(items)
+    join(parts)  # checks that every item is SQL text
+    if len(parts) <= 1:
+        return Sql(" " + "".join(parts) + (" " if more else ""))
+    tail = "\n" + indent if more else ""
+    return Sql("\n" + indent + (",\n" + indent).join(parts) + tail)
+
+
+def wrapped(names: Iterable[str], indent: str = INDENT * 2) -> Sql:
+    """Quoted names joined with `, `, continued on a new line before one would pass
+    `WRAP_AT` characters (a long column list stays reviewable)."""
+    lines: list[str] = []
+    line = ""
+    for name in names:
+        quoted = ident(name)
+        if line and len(line) + len(quoted) + 2 > WRAP_AT:
+            lines.append(line + ",")
+            line = quoted
+        else:
+            line = f"{line}, {quoted}" if line else quoted
+    lines.append(line)
+    return Sql(("\n" + indent).join(lines))
+
+
 _COLUMN_TYPE = re.compile(COLUMN_TYPE_PATTERN)
 
 

@@ -1,21 +1,39 @@
-"""A target's desired state -> its ordered SQL files, rendered with templates/file.sql.j2.
+"""A target's parts -> its SQL files, rendered with templates/file.sql.j2.
 
-`00-roles.sql`, `10-schema.sql`, `20-grants.sql`, `30-row-security.sql`: applied in lexical
-order, each one transaction, each safe to apply again (roles and tables are created only
-when missing, privileges are revoked from every managed role and granted again, policies
-are dropped and created). They create and grant; removing what the spec no longer lists
-(retired roles, hand-made policies, privileges of roles the files do not name) is what
-`paybill sql apply` adds.
+Shared by every tenant of the target (node `sql:<target>`), applied first:
+    00-roles.sql          the owner and the privilege profiles
+    10-schema.sql         schemas and tables
+    20-grants.sql         the profiles' privileges; PUBLIC has none
+    30-row-security.sql   row-level security enabled and forced
+One per tenant (node `tenant:<tenant>`), applied after them:
+    tenants/<tenant>.sql  the tenant's roles, their profiles, its policies, and the removal
+                          of roles it no longer has
+
+Every `.sql` file of a target's folder, applied in lexical order of its path relative to the
+folder, builds the target: each file is one transaction and may be applied again (roles and
+tables are created only when missing, privileges and memberships are set to exactly what the
+spec says, policies are dropped and created). What they cannot know is what belonged to
+tenants that left the target: `paybill sql apply` removes their roles too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from compiler.emit.sql import statements as st
 from compiler.emit.sql.quote import Sql, comment
-from compiler.emit.sql.state import OWNER_COMMENT, RoleState, TableGrant, TargetState
+from compiler.emit.sql.state import (
+    OWNER_COMMENT,
+    RoleState,
+    SharedState,
+    TableGrant,
+    TenantPart,
+    role_comment,
+    tenant_file,
+)
+
+TENANT_SQL = ".sql"
 
 
 @dataclass(frozen=True)
@@ -29,25 +47,28 @@ def section(title: str, statements: Sequence[Sql]) -> list[Section]:
     return [Section(comment(title), tuple(statements))] if statements else []
 
 
-def render_files(state: TargetState) -> dict[str, bytes]:
-    files = {
-        "00-roles.sql": ("Roles: the table owner, privilege profiles, tenant roles.", _roles),
-        "10-schema.sql": ("Schemas and tables, owned by the owner role.", _schema),
-        "20-grants.sql": ("Privileges: only profiles hold them; PUBLIC has none.", _grants),
-        "30-row-security.sql": ("Row-level security: forced, one policy per tenant.", _rls),
-    }
+def _render(title: str, target: str, sections: list[Section]) -> bytes:
     template = st.environment().get_template("file.sql.j2")
+    return template.render(title=comment(title), target=comment(target), sections=sections).encode()
+
+
+def render_shared(state: SharedState) -> dict[str, bytes]:
+    """The shared files of a target, by name."""
     return {
-        name: template.render(
-            title=comment(title), target=comment(state.target), sections=build(state)
-        ).encode()
-        for name, (title, build) in files.items()
+        name: _render(title, state.target, build(state))
+        for name, (title, build) in _SHARED_FILES.items()
     }
 
 
-def _roles(state: TargetState) -> list[Section]:
-    profiles = [r for r in state.roles if r.kind == "grants"]
-    members = [r for r in state.roles if r.kind != "grants"]
+def render_tenant(shared: SharedState, part: TenantPart) -> dict[str, bytes]:
+    """A tenant's file, by its path relative to the target's folder."""
+    title = f"Tenant {part.tenant}: its roles, their profiles and its row-level policies."
+    return {
+        tenant_file(part.tenant, TENANT_SQL): _render(title, part.target, _tenant(shared, part))
+    }
+
+
+def _roles(state: SharedState) -> list[Section]:
     return [
         *section(
             "Owner of every schema and table: NOLOGIN, and no tenant or agent role is a member.",
@@ -59,22 +80,16 @@ def _roles(state: TargetState) -> list[Section]:
         ),
         *section(
             "Privilege profiles: they hold the privileges; no policy names them (no rows).",
-            [s for role in profiles for s in _create(state, role)],
-        ),
-        *section(
-            "Tenant roles: NOLOGIN, each inheriting from one profile; grant to a login role.",
-            [s for role in members for s in _create(state, role)],
+            [s for role in state.profiles for s in _create(role, role_comment(state.target))],
         ),
     ]
 
 
-def _create(state: TargetState, role: RoleState) -> list[Sql]:
-    out = [st.create_role_if_missing(role.name), st.comment_on_role(role.name, state.comment)]
-    out.extend(st.grant_membership(group, [role.name]) for group in role.member_of)
-    return out
+def _create(role: RoleState, marker: str) -> list[Sql]:
+    return [st.create_role_if_missing(role.name), st.comment_on_role(role.name, marker)]
 
 
-def _schema(state: TargetState) -> list[Section]:
+def _schema(state: SharedState) -> list[Section]:
     out = section(
         "Schemas",
         [
@@ -94,12 +109,12 @@ def _schema(state: TargetState) -> list[Section]:
     return out
 
 
-def _grants(state: TargetState) -> list[Section]:
-    everyone: list[str | None] = [None, *(r.name for r in state.roles)]
+def _grants(state: SharedState) -> list[Section]:
+    everyone: list[str | None] = [None, *(r.name for r in state.profiles)]
     all_privileges = Sql("ALL")
     out = []
     for schema in state.schemas:
-        users = sorted(role for role, s in state.usage() if s == schema)
+        users = sorted({r.name for r in state.profiles for g in r.grants if g.schema == schema})
         statements = [st.revoke(all_privileges, st.on_schema(schema), everyone)]
         if users:
             statements.append(st.grant(Sql("USAGE"), st.on_schema(schema), users))
@@ -107,7 +122,7 @@ def _grants(state: TargetState) -> list[Section]:
     for table in state.tables:
         target = st.on_table(table.schema, table.name)
         statements = [st.revoke(all_privileges, target, everyone)]
-        for role in state.roles:
+        for role in state.profiles:
             for grant in role.grants:
                 if grant.key == table.key:
                     statements.append(st.grant(privilege_list(grant), target, [role.name]))
@@ -115,20 +130,22 @@ def _grants(state: TargetState) -> list[Section]:
     return out
 
 
-def privilege_list(grant: TableGrant) -> Sql:
-    """All of one role's privileges on one table, as one GRANT's privilege list."""
-    clauses = [st.privilege_clause(p) for p in grant.table_privileges]
+def privilege_list(grant: TableGrant) -> list[Sql]:
+    """All of one role's privileges on one table: the whole-table ones together, then one
+    column list per privilege (a GRANT of several puts each on its own line)."""
+    whole = [st.privilege_clause(p) for p in grant.table_privileges]
+    clauses = [st.privileges_clause(whole)] if whole else []
     for privilege, columns in (
         ("SELECT", grant.select),
         ("INSERT", grant.insert),
         ("UPDATE", grant.update),
     ):
         if columns:
-            clauses.append(st.privilege_clause(privilege, columns))
-    return st.privileges_clause(clauses)
+            clauses.append(st.privilege_clause(privilege, columns, wrap=True))
+    return clauses
 
 
-def _rls(state: TargetState) -> list[Section]:
+def _rls(state: SharedState) -> list[Section]:
     out = []
     for table in state.tables:
         if table.row_security:
@@ -141,12 +158,53 @@ def _rls(state: TargetState) -> list[Section]:
                 st.row_security(table.schema, table.name, "NO FORCE"),
                 st.row_security(table.schema, table.name, "DISABLE"),
             ]
-        for policy in state.policies:
-            if (policy.schema, policy.table) == table.key:
-                statements.append(
-                    st.drop_policy(table.schema, table.name, policy.name, if_exists=True)
-                )
-                statements.append(st.create_policy(policy, state.tenant_column))
         shared = "" if table.row_security else " (shared reference data: read-only for all)"
         out.extend(section(f"Table {table.schema}.{table.name}{shared}", statements))
     return out
+
+
+_SHARED_FILES: dict[str, tuple[str, Callable[[SharedState], list[Section]]]] = {
+    "00-roles.sql": ("Roles: the table owner and the privilege profiles.", _roles),
+    "10-schema.sql": ("Schemas and tables, owned by the owner role.", _schema),
+    "20-grants.sql": ("Privileges: only profiles hold them; PUBLIC has none.", _grants),
+    "30-row-security.sql": ("Row-level security: enabled and forced.", _rls),
+}
+
+
+def _tenant(shared: SharedState, part: TenantPart) -> list[Section]:
+    names = [r.name for r in part.roles]
+    marker = role_comment(part.target, part.tenant)
+    memberships = [(group, role.name) for role in part.roles for group in role.member_of]
+    everything = Sql("ALL")
+    direct = [
+        st.revoke(everything, on, names)
+        for schema in shared.schemas
+        for on in (st.on_schema(schema), st.on_all_tables(schema))
+    ]
+    policies = [
+        s
+        for policy in part.policies
+        for s in (
+            st.drop_policy(policy.schema, policy.table, policy.name, if_exists=True),
+            st.create_policy(policy, shared.tenant_column),
+        )
+    ]
+    return [
+        *section(
+            "Roles: NOLOGIN; a deployment grants them to its login roles.",
+            [s for role in part.roles for s in _create(role, marker)],
+        ),
+        *section(
+            "Profiles: each role inherits its privileges from exactly these.",
+            [
+                *(st.grant_membership(group, [member]) for group, member in memberships),
+                st.keep_memberships(memberships),
+            ],
+        ),
+        *section("No privileges of their own: everything comes from the profiles.", direct),
+        *section(f"Row-level security: bound to tenant id '{part.tenant}'.", policies),
+        *section(
+            "Roles this tenant no longer has (an agent removed, the tenant suspended).",
+            [st.retire_roles(marker, names, shared.schemas)],
+        ),
+    ]

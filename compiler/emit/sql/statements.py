@@ -13,7 +13,17 @@ from typing import Any
 
 import jinja2
 
-from compiler.emit.sql.quote import Sql, column_type, ident, idents, join, keyword, literal
+from compiler.emit.sql.quote import (
+    Sql,
+    column_type,
+    ident,
+    idents,
+    join,
+    keyword,
+    literal,
+    spread,
+    wrapped,
+)
 from compiler.emit.sql.state import ColumnState, PolicyState, TableState
 
 # Every managed role: NOLOGIN (a deployment grants it to a login role), no attribute that
@@ -61,22 +71,39 @@ def _call(name: str, **kwargs: Sql) -> Sql:
     return Sql(getattr(_macros(), name)(**kwargs))
 
 
-def grantees(names: Sequence[Grantee]) -> Sql:
-    return join(Sql("PUBLIC") if n is None else ident(n) for n in names)
+def grantees(names: Sequence[Grantee], *, more: bool = False) -> Sql:
+    """PUBLIC or quoted role names, laid out by `spread` (one per line when several)."""
+    return spread((Sql("PUBLIC") if n is None else ident(n) for n in names), more=more)
 
 
 def table_name(schema: str, table: str) -> Sql:
     return Sql(f"{ident(schema)}.{ident(table)}")
 
 
-def privilege_clause(privilege: str, columns: Sequence[str] | None = None) -> Sql:
-    """`SELECT ("a", "b")` for columns, `DELETE` for the whole table."""
+def privilege_clause(
+    privilege: str, columns: Sequence[str] | None = None, *, wrap: bool = False
+) -> Sql:
+    """`SELECT ("a", "b")` for columns, `DELETE` for the whole table. With `wrap`, a long
+    column list continues on further lines (for files people review)."""
     word = keyword(privilege)
-    return word if columns is None else Sql(f"{word} ({idents(columns)})")
+    if columns is None:
+        return word
+    return Sql(f"{word} ({wrapped(columns) if wrap else idents(columns)})")
 
 
 def privileges_clause(clauses: Sequence[Sql]) -> Sql:
+    """Several privileges on one line, as messages show them."""
     return join(clauses)
+
+
+Privileges = Sql | Sequence[Sql]  # one clause, or several laid out one per line
+
+
+def _privileges(privileges: Privileges) -> Sql:
+    """The privilege list of GRANT/REVOKE, with its surrounding separators."""
+    if isinstance(privileges, Sql):
+        return Sql(f" {privileges} ")
+    return spread(privileges, more=True) if len(privileges) > 1 else Sql(f" {privileges[0]} ")
 
 
 # -- roles ------------------------------------------------------------------------------
@@ -110,7 +137,7 @@ def drop_role(role: str) -> Sql:
 
 
 def grant_membership(group: str, members: Sequence[str]) -> Sql:
-    return _call("grant_membership", group=ident(group), members=idents(members))
+    return _call("grant_membership", group=ident(group), members=grantees(members))
 
 
 def revoke_membership(group: str, member: str) -> Sql:
@@ -172,17 +199,30 @@ def on_schema(schema: str) -> Sql:
     return Sql(f"SCHEMA {ident(schema)}")
 
 
-def grant(privileges: Sql, target: Sql, to: Sequence[Grantee]) -> Sql:
-    return _call("grant", privileges=privileges, object=target, grantees=grantees(to))
+def on_all_tables(schema: str) -> Sql:
+    """Every table, view and foreign table of a schema, whoever made it."""
+    return Sql(f"ALL TABLES IN SCHEMA {ident(schema)}")
 
 
-def revoke(privileges: Sql, target: Sql, frm: Sequence[Grantee]) -> Sql:
-    return _call("revoke", privileges=privileges, object=target, grantees=grantees(frm))
+def grant(privileges: Privileges, target: Sql, to: Sequence[Grantee]) -> Sql:
+    return _call("grant", privileges=_privileges(privileges), object=target, grantees=grantees(to))
 
 
-def revoke_grant_option(privileges: Sql, target: Sql, frm: Sequence[Grantee]) -> Sql:
+def revoke(privileges: Privileges, target: Sql, frm: Sequence[Grantee]) -> Sql:
     return _call(
-        "revoke_grant_option", privileges=privileges, object=target, grantees=grantees(frm)
+        "revoke",
+        privileges=_privileges(privileges),
+        object=target,
+        grantees=grantees(frm, more=True),
+    )
+
+
+def revoke_grant_option(privileges: Privileges, target: Sql, frm: Sequence[Grantee]) -> Sql:
+    return _call(
+        "revoke_grant_option",
+        privileges=_privileges(privileges),
+        object=target,
+        grantees=grantees(frm, more=True),
     )
 
 
@@ -203,7 +243,7 @@ def create_policy(policy: PolicyState, tenant_column: str) -> Sql:
         "create_policy",
         policy=ident(policy.name),
         table=table_name(policy.schema, policy.table),
-        roles=idents(policy.roles),
+        roles=grantees(policy.roles),
         predicate=tenant_predicate(tenant_column, policy.tenant),
     )
 
@@ -214,4 +254,34 @@ def drop_policy(schema: str, table: str, policy: str, *, if_exists: bool = False
         policy=ident(policy),
         table=table_name(schema, table),
         if_exists=Sql("IF EXISTS " if if_exists else ""),
+    )
+
+
+# -- a tenant's part of a target ---------------------------------------------------------
+_BLOCK = " " * 8  # lists inside the DO blocks below
+
+
+def _literals(texts: Sequence[str]) -> Sql:
+    return spread((literal(t) for t in texts), indent=_BLOCK)
+
+
+def keep_memberships(memberships: Sequence[tuple[str, str]]) -> Sql:
+    """Revoke every membership of the members named in `memberships` ((group, member)
+    pairs) that is not one of them, and any ADMIN OPTION on those that are: the files
+    converge memberships as `paybill sql apply` does."""
+    members = sorted({member for _, member in memberships})
+    pairs = spread(
+        (Sql(f"({literal(g)}, {literal(m)})") for g, m in sorted(memberships)), indent=_BLOCK
+    )
+    return _call("keep_memberships", members=_literals(members), desired=pairs)
+
+
+def retire_roles(marker: str, keep: Sequence[str], schemas: Sequence[str]) -> Sql:
+    """Drop the roles marked with `marker` that are not in `keep`, after revoking what they
+    hold in `schemas`: a tenant's file retires the roles the tenant no longer has."""
+    return _call(
+        "retire_roles",
+        marker=literal(marker),
+        keep=_literals(sorted(keep)),
+        schemas=_literals(sorted(schemas)),
     )

@@ -1,5 +1,6 @@
 """Output family 'stacks': one CDK for Terraform stack per pool and per tenant not deleted,
-written to `stacks/<stack>/cdk.tf.json`.
+written to `stacks/<stack>/cdk.tf.json`, with the provider's lock file beside it
+(`stacks/<stack>/.terraform.lock.hcl`, see `compiler.emit.stacks.provider`).
 
 A stack's input digest is the fingerprint of the record it is built from
 (`compiler.emit.stacks.inputs`) and of the code that builds it, so an unchanged stack is
@@ -15,12 +16,14 @@ from importlib.metadata import version
 from compiler.emit.artifact import (
     Artifact,
     Family,
+    Output,
     Prepared,
     Reuse,
     code_digest,
     fingerprint,
 )
 from compiler.emit.stacks.inputs import all_stacks
+from compiler.emit.stacks.provider import LOCK_FILE, lock_file
 from compiler.graph import PlatformGraph, stack_node
 from compiler.resolve import ResolvedSpec
 
@@ -29,6 +32,10 @@ STACK_FILE = "cdk.tf.json"
 
 def stack_path(stack: str) -> str:
     return f"stacks/{stack}/{STACK_FILE}"
+
+
+def lock_path(stack: str) -> str:
+    return f"stacks/{stack}/{LOCK_FILE}"
 
 
 @cache
@@ -47,10 +54,10 @@ def prepare(spec: ResolvedSpec, graph: PlatformGraph) -> Prepared:
         stack_node(name): fingerprint(builder_digest(), inputs) for name, inputs in stacks.items()
     }
 
-    def build(reuse: Reuse) -> list[Artifact]:
+    def build(reuse: Reuse) -> list[Output]:
         from compiler.emit.stacks.synth import build_all  # noqa: PLC0415  (jsii when needed)
 
-        artifacts: list[Artifact] = []
+        artifacts: list[Output] = []
         todo = []
         for name in sorted(stacks):
             node = stack_node(name)
@@ -60,8 +67,10 @@ def prepare(spec: ResolvedSpec, graph: PlatformGraph) -> Prepared:
                 todo.append(name)
         if todo:
             built = build_all([stacks[name] for name in todo])
+            lock = lock_file()
             for name, content in zip(todo, built, strict=True):
                 artifacts.append(Artifact(stack_path(name), content, stack_node(name)))
+                artifacts.append(Artifact(lock_path(name), lock, stack_node(name)))
         return artifacts
 
     return Prepared(digests, build)

@@ -23,14 +23,19 @@ from compiler.emit.stacks.cdk import IAspect, IConstruct, Resource, implements
 TAGGABLE: frozenset[str] = frozenset(
     {
         "aws_api_gateway_api_key",
+        "aws_api_gateway_rest_api",
+        "aws_api_gateway_stage",
         "aws_api_gateway_usage_plan",
         "aws_appautoscaling_target",
         "aws_cloudwatch_log_group",
         "aws_db_instance",
+        "aws_db_parameter_group",
         "aws_db_subnet_group",
+        "aws_default_security_group",
         "aws_ecs_cluster",
         "aws_ecs_service",
         "aws_ecs_task_definition",
+        "aws_flow_log",
         "aws_iam_role",
         "aws_kms_key",
         "aws_s3_bucket",
@@ -62,6 +67,16 @@ def _encrypt_bucket(attributes: dict[str, Any], key_arn: str) -> None:
         ]
 
 
+# Buckets encrypted with S3-managed keys instead of the stack's key, by construct id: S3
+# delivers server access logs only to buckets encrypted that way.
+S3_MANAGED_KEYS: frozenset[str] = frozenset({"log_bucket_encryption"})
+
+
+def _encrypt_with_s3_keys(attributes: dict[str, Any]) -> None:
+    for rule in attributes["rule"]:
+        rule["apply_server_side_encryption_by_default"] = [{"sse_algorithm": "AES256"}]
+
+
 # Stores of data at rest, and how each is pointed at the stack's key. A bucket is encrypted
 # through its `aws_s3_bucket_server_side_encryption_configuration`.
 ENCRYPTED: Mapping[str, Callable[[dict[str, Any], str], None]] = {
@@ -76,19 +91,30 @@ ENCRYPTED_BY_COMPANION: Mapping[str, str] = {
 NO_DATA_AT_REST: frozenset[str] = frozenset(
     {
         "aws_api_gateway_api_key",
+        "aws_api_gateway_deployment",
+        "aws_api_gateway_integration",
+        "aws_api_gateway_method",
+        "aws_api_gateway_resource",
+        "aws_api_gateway_rest_api",
+        "aws_api_gateway_stage",  # no cache: nothing stored
         "aws_api_gateway_usage_plan",
         "aws_api_gateway_usage_plan_key",
         "aws_appautoscaling_policy",
         "aws_appautoscaling_target",
+        "aws_db_parameter_group",
         "aws_db_subnet_group",
+        "aws_default_security_group",
         "aws_ecs_cluster",
         "aws_ecs_service",
         "aws_ecs_task_definition",
+        "aws_flow_log",  # writes into the log bucket, which is encrypted
         "aws_iam_role",
         "aws_iam_role_policy",
         "aws_iam_role_policy_attachment",
         "aws_kms_alias",
         "aws_kms_key",
+        "aws_s3_bucket_lifecycle_configuration",
+        "aws_s3_bucket_logging",
         "aws_s3_bucket_ownership_controls",
         "aws_s3_bucket_policy",
         "aws_s3_bucket_public_access_block",
@@ -127,7 +153,9 @@ class Encryption:
         if not isinstance(node, Resource):
             return
         encrypt = ENCRYPTED.get(node.type)
-        if encrypt is not None:
+        if node.node.id in S3_MANAGED_KEYS and encrypt is _encrypt_bucket:
+            _encrypt_with_s3_keys(node.attributes)
+        elif encrypt is not None:
             if self.key_arn is None:
                 raise ValueError(
                     f"{node.type} '{node.node.id}' stores data, but its stack has no key"
@@ -142,6 +170,13 @@ class Encryption:
 
 @implements(IAspect)
 class DataProtection:
+    """Protect every data store, but for the resources the spec confirms may be destroyed
+    (`confirmDestroy`): those keep their settings but lose `prevent_destroy`, so that
+    Terraform can plan the replacement or deletion reviewers agreed to."""
+
+    def __init__(self, confirmed: tuple[str, ...] = ()) -> None:
+        self.confirmed = frozenset(confirmed)
+
     def visit(self, node: IConstruct) -> None:
         if not isinstance(node, Resource) or node.type not in PROTECTED:
             return
@@ -155,4 +190,5 @@ class DataProtection:
             attributes["force_destroy"] = False
         elif node.type == "aws_kms_key":
             attributes["deletion_window_in_days"] = 30
-        node.protect()
+        if node.address not in self.confirmed:
+            node.protect()

@@ -71,8 +71,14 @@ class StackBuilder:
     """One stack under construction; `finish()` returns its `cdk.tf.json` bytes."""
 
     def __init__(
-        self, name: str, region: str, platform: PlatformFacts, tags: Mapping[str, str]
+        self,
+        name: str,
+        region: str,
+        platform: PlatformFacts,
+        tags: Mapping[str, str],
+        confirm_destroy: tuple[str, ...] = (),
     ) -> None:
+        self.confirm_destroy = confirm_destroy
         self.name = name
         self.region = region
         self.platform = platform
@@ -92,11 +98,18 @@ class StackBuilder:
         *,
         ignore_changes: Sequence[str] = (),
         depends_on: Sequence[Resource] = (),
+        create_before_destroy: bool = False,
     ) -> Resource:
         if type not in RESOURCE_TYPES:
             raise ValueError(f"resource type {type} is not in aspects.RESOURCE_TYPES")
         return Resource(
-            self.stack, id, type, attributes, ignore_changes=ignore_changes, depends_on=depends_on
+            self.stack,
+            id,
+            type,
+            attributes,
+            ignore_changes=ignore_changes,
+            depends_on=depends_on,
+            create_before_destroy=create_before_destroy,
         )
 
     def data(self, id: str, type: str, attributes: Mapping[str, Any] | None = None) -> DataSource:
@@ -154,5 +167,5 @@ class StackBuilder:
         aspects = Aspects.of(self.stack)
         aspects.add(Tagging(self.tags))
         aspects.add(Encryption(self.key_arn))
-        aspects.add(DataProtection())
+        aspects.add(DataProtection(self.confirm_destroy))
         return canonical_json(synthesize(self.stack))

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
+from compiler.emit.stacks.provider import AWS_PROVIDER_SOURCE, AWS_PROVIDER_VERSION
 from compiler.emit.stacks.runtime import prepare_environment
 
 prepare_environment()
@@ -30,10 +31,17 @@ Aspects = cdktn.Aspects
 IAspect = cdktn.IAspect
 implements = jsii.implements
 
-__all__ = ["Aspects", "Construct", "IAspect", "IConstruct", "cdktn", "implements"]
+__all__ = [
+    "AWS_PROVIDER_SOURCE",
+    "AWS_PROVIDER_VERSION",
+    "Aspects",
+    "Construct",
+    "IAspect",
+    "IConstruct",
+    "cdktn",
+    "implements",
+]
 
-AWS_PROVIDER_SOURCE = "hashicorp/aws"
-AWS_PROVIDER_VERSION = "5.100.0"
 TERRAFORM_VERSION = ">= 1.5.0"
 
 # Construct ids that cdktn keeps as they are for the Terraform address of an element placed
@@ -88,10 +96,14 @@ class Resource(cdktn.TerraformResource):
         *,
         ignore_changes: Sequence[str] = (),
         depends_on: Sequence[Resource] = (),
+        create_before_destroy: bool = False,
     ) -> None:
         lifecycle = (
-            cdktn.TerraformResourceLifecycle(ignore_changes=list(ignore_changes))
-            if ignore_changes
+            cdktn.TerraformResourceLifecycle(
+                ignore_changes=list(ignore_changes) or None,
+                create_before_destroy=create_before_destroy or None,
+            )
+            if ignore_changes or create_before_destroy
             else None
         )
         super().__init__(
@@ -105,6 +117,7 @@ class Resource(cdktn.TerraformResource):
         self.address = f"{type}.{id}"
         self.attributes: dict[str, Any] = dict(attributes)
         self.ignore_changes = tuple(ignore_changes)
+        self.create_before_destroy = create_before_destroy
 
     def ref(self, attribute: str) -> str:
         """A reference to one of this resource's attributes, e.g. `arn`."""
@@ -117,7 +130,9 @@ class Resource(cdktn.TerraformResource):
     def protect(self) -> None:
         """`lifecycle.prevent_destroy`: Terraform refuses any plan that would destroy this."""
         self.lifecycle = cdktn.TerraformResourceLifecycle(
-            prevent_destroy=True, ignore_changes=list(self.ignore_changes) or None
+            prevent_destroy=True,
+            ignore_changes=list(self.ignore_changes) or None,
+            create_before_destroy=self.create_before_destroy or None,
         )
 
     def _synthesize_attributes(self) -> Mapping[str, Any]:

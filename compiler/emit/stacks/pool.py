@@ -1,9 +1,10 @@
 """`pool-<pool>`: the infrastructure pooled and bridge tenants share.
 
 Network, the shared PostgreSQL, the shared bucket (tenants under `tenants/<tenant>/`), the
-KMS key, the compute cluster and the role its shared services run as. Nothing here names a
-tenant: adding or changing a tenant never changes this stack. Tenants read what they need
-from the outputs below, through remote state.
+log bucket, the KMS key, the compute cluster, the role its shared services run as, and the
+platform API whose stage the tenants' usage plans limit. Nothing here names a tenant: adding
+or changing a tenant never changes this stack. Tenants read what they need from the outputs
+below, through remote state.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from compiler.emit.stacks.builder import StackBuilder
 from compiler.emit.stacks.cdk import output
 from compiler.emit.stacks.inputs import PoolStack
-from compiler.emit.stacks.parts import access, compute, database, keys, network, storage
+from compiler.emit.stacks.parts import access, api, compute, database, keys, network, storage
 
 # The outputs tenant stacks may rely on; renaming one is a breaking change for every tenant.
 VPC_ID = "vpc_id"
@@ -29,6 +30,9 @@ BUCKET_ARN = "bucket_arn"
 KEY_ARN = "key_arn"
 WORKLOAD_ROLE_ARN = "workload_role_arn"
 LOG_GROUP = "log_group_name"
+LOG_BUCKET_NAME = "log_bucket_name"
+API_ID = "api_id"
+API_STAGE_NAME = "api_stage_name"
 
 
 def build_pool(pool: PoolStack) -> bytes:
@@ -37,15 +41,18 @@ def build_pool(pool: PoolStack) -> bytes:
         pool.region,
         pool.platform,
         {"pool": pool.name, "tenant": "shared", "plan": "shared", "isolation": "shared"},
+        pool.confirm_destroy,
     )
     key = keys.kms_key(b)
-    net = network.network(b, pool.cidr)
+    log_bucket, log_policy = storage.log_bucket(b)
+    net = network.network(b, pool.cidr, log_bucket, log_policy)
     subnets = database.subnet_group(b, net.subnet_ids)
     db = database.database(b, pool.database, subnets, [net.database_security_group_id])
-    data = storage.bucket(b, bucket_key=False)
+    data = storage.bucket(b, bucket_key=False, log_bucket=log_bucket.ref("id"), after=log_policy)
     cluster = compute.cluster(b)
     logs = compute.log_group(b)
     workload = access.workload_role(b)
+    stage = api.rest_api(b)
     for name, value, description in (
         (VPC_ID, net.vpc_id, "The pool's VPC"),
         (PRIVATE_SUBNET_IDS, net.subnet_ids, "Private subnets, one per availability zone"),
@@ -62,6 +69,9 @@ def build_pool(pool: PoolStack) -> bytes:
         (KEY_ARN, key.ref("arn"), "The pool's KMS key"),
         (WORKLOAD_ROLE_ARN, workload.ref("arn"), "Role the shared services run as"),
         (LOG_GROUP, logs.ref("name"), "Log group of the shared services"),
+        (LOG_BUCKET_NAME, log_bucket.ref("id"), "Bucket for access and flow logs"),
+        (API_ID, stage.api_id, "The platform API that tenants' usage plans limit"),
+        (API_STAGE_NAME, stage.name, "Its stage"),
     ):
         output(b.stack, name, value, description)
     return b.finish()

@@ -1,12 +1,15 @@
 """`tenant-<tenant>`: one builder per isolation model.
 
-* silo: everything dedicated: key, network, database, bucket, cluster and service.
-* bridge: dedicated key, database and bucket; the pool's network and cluster, read from
-  the pool's outputs.
+* silo: everything dedicated: key, network, database, buckets, cluster, service and API.
+* bridge: dedicated key, database and bucket; the pool's network, cluster and API, read from
+  the pool's outputs. The database has a security group of its own in the pool's network
+  that admits the tenant's service only (its own group too), or, for a plan without
+  compute, the pool's shared services that serve the tenant; no other pool workload.
 * pooled: only what is the tenant's own inside the pool: its role (limited to its prefix
   and encryption context) and its API limits.
 
-Every model ends with the tenant's API limits and the outputs later steps use.
+Every model ends with the tenant's API limits, attached to the stage it is served on, and
+the outputs later steps use.
 """
 
 from __future__ import annotations
@@ -24,32 +27,35 @@ def build_tenant(tenant: TenantStack) -> bytes:
     tags = {"tenant": tenant.name, "plan": tenant.plan, "isolation": tenant.isolation}
     if tenant.pool is not None:
         tags["pool"] = tenant.pool
-    b = StackBuilder(tenant.stack, tenant.region, tenant.platform, tags)
+    b = StackBuilder(tenant.stack, tenant.region, tenant.platform, tags, tenant.confirm_destroy)
     if tenant.isolation == "silo":
-        role = _silo(b, tenant)
+        role, stage = _silo(b, tenant)
     elif tenant.isolation == "bridge":
-        role = _bridge(b, tenant)
+        role, stage = _bridge(b, tenant)
     else:
-        role = _pooled(b, tenant)
-    limits = api.api_limits(b, tenant)
+        role, stage = _pooled(b, tenant)
+    limits = api.api_limits(b, tenant, stage)
     output(b.stack, "tenant_role_arn", role.ref("arn"), "Role the tenant's code acts as")
     output(b.stack, "api_key_id", limits.key_id, "The tenant's API key (its value is in AWS)")
     output(b.stack, "usage_plan_id", limits.usage_plan_id, "The tenant's API limits")
     return b.finish()
 
 
-def _silo(b: StackBuilder, tenant: TenantStack) -> Resource:
+def _silo(b: StackBuilder, tenant: TenantStack) -> tuple[Resource, api.Stage | None]:
     if tenant.network_cidr is None or tenant.database is None or tenant.compute is None:
         raise ValueError(f"silo tenant '{tenant.name}' lacks network, database or compute")
     key = keys.kms_key(b)
-    net = network.network(b, tenant.network_cidr)
+    log_bucket, log_policy = storage.log_bucket(b)
+    net = network.network(b, tenant.network_cidr, log_bucket, log_policy)
     subnets = database.subnet_group(b, net.subnet_ids)
     db = database.database(b, tenant.database, subnets, [net.database_security_group_id])
-    data = storage.bucket(b, bucket_key=True)
+    data = storage.bucket(b, bucket_key=True, log_bucket=log_bucket.ref("id"), after=log_policy)
     statements = access.dedicated_access(b, data, key, db.ref("resource_id"), tenant.login_role)
     role = access.tenant_role(b, tenant.name, compute.tasks_trust(b), statements)
     logs = compute.log_group(b)
+    stage = None
     if tenant.compute_mode != "none":
+        stage = api.rest_api(b)
         cluster = compute.cluster(b)
         placement = compute.Placement(
             cluster.ref("arn"),
@@ -59,21 +65,33 @@ def _silo(b: StackBuilder, tenant: TenantStack) -> Resource:
         )
         _service(b, tenant, tenant.compute, placement, role, logs, db, data)
     _dedicated_outputs(b, key, db, data)
-    return role
+    return role, stage
 
 
-def _bridge(b: StackBuilder, tenant: TenantStack) -> Resource:
+def _bridge(b: StackBuilder, tenant: TenantStack) -> tuple[Resource, api.Stage]:
     if tenant.database is None:
         raise ValueError(f"bridge tenant '{tenant.name}' lacks a database size")
     pool = PoolState(b.stack, tenant.platform.backend, tenant.pool_stack)
     key = keys.kms_key(b)
+    vpc = pool.get(pool_outputs.VPC_ID)
+    if tenant.compute is None:
+        # Served by the pool's shared services: they reach this database, nothing else does.
+        workload_group = pool.get(pool_outputs.WORKLOAD_SECURITY_GROUP_ID)
+        database_group = network.database_security_group(b, vpc)
+        network.admit_to_database(b, database_group, workload_group)
+        network.allow_database_out(
+            b, workload_group, database_group, f"PostgreSQL to the database of {b.name}"
+        )
+    else:
+        groups = network.security_groups(b, vpc)
+        workload_group, database_group = groups.workload.ref("id"), groups.database
     db = database.database(
         b,
         tenant.database,
         pool.get(pool_outputs.DATABASE_SUBNET_GROUP),
-        [pool.get(pool_outputs.DATABASE_SECURITY_GROUP_ID)],
+        [database_group.ref("id")],
     )
-    data = storage.bucket(b, bucket_key=True)
+    data = storage.bucket(b, bucket_key=True, log_bucket=pool.get(pool_outputs.LOG_BUCKET_NAME))
     statements = access.dedicated_access(b, data, key, db.ref("resource_id"), tenant.login_role)
     if tenant.compute is None:
         # Served by the pool's shared services, which take on this role per request.
@@ -86,11 +104,15 @@ def _bridge(b: StackBuilder, tenant: TenantStack) -> Resource:
             pool.get(pool_outputs.CLUSTER_ARN),
             pool.get(pool_outputs.CLUSTER_NAME),
             pool.get(pool_outputs.PRIVATE_SUBNET_IDS),
-            pool.get(pool_outputs.WORKLOAD_SECURITY_GROUP_ID),
+            workload_group,
         )
         _service(b, tenant, tenant.compute, placement, role, logs, db, data)
     _dedicated_outputs(b, key, db, data)
-    return role
+    return role, _pool_stage(pool)
+
+
+def _pool_stage(pool: PoolState) -> api.Stage:
+    return api.Stage(pool.get(pool_outputs.API_ID), pool.get(pool_outputs.API_STAGE_NAME))
 
 
 def _service(
@@ -115,7 +137,7 @@ def _service(
     )
 
 
-def _pooled(b: StackBuilder, tenant: TenantStack) -> Resource:
+def _pooled(b: StackBuilder, tenant: TenantStack) -> tuple[Resource, api.Stage]:
     pool = PoolState(b.stack, tenant.platform.backend, tenant.pool_stack)
     statements = access.pooled_access(
         b,
@@ -133,7 +155,7 @@ def _pooled(b: StackBuilder, tenant: TenantStack) -> Resource:
         access.tenant_prefix(tenant.name),
         "The tenant's prefix in the pool's bucket",
     )
-    return role
+    return role, _pool_stage(pool)
 
 
 def _environment(tenant: TenantStack, database_host: str, bucket: str) -> dict[str, str]:

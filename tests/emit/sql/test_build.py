@@ -1,12 +1,20 @@
-"""What each role gets, by tenant state; profiles, memberships and policies per target."""
+"""What each role gets, by tenant state; profiles, memberships and policies per target;
+the target's shared state names no tenant."""
 
 from __future__ import annotations
 
 import pytest
 
 from compiler.emit.artifact import canonical_json
-from compiler.emit.sql.build import build_target
-from compiler.emit.sql.state import Atom, Privilege, TableGrant, from_json, to_json
+from compiler.emit.sql.build import build_shared, build_target, build_tenant
+from compiler.emit.sql.state import (
+    Atom,
+    Privilege,
+    TableGrant,
+    shared_from_json,
+    tenant_from_json,
+    to_json,
+)
 from compiler.pipeline import validate
 from compiler.resolve import ResolvedSpec
 from tests.conftest import EXAMPLES, SPEC
@@ -76,15 +84,22 @@ def test_agents_only_where_entitled_and_privileges_exactly_from_steps(
     state = build_target(fleet, "pool-fleet-eu")
     agents = {r.name: r.member_of for r in state.roles if r.kind == "agent"}
     # charlie-works' plan allows 0 agent runs; delta-ltd and foxtrot are not active.
+    both = (
+        "paybill_pool_fleet_eu_workflow_dormant_accounts",
+        "paybill_pool_fleet_eu_workflow_stale_items",
+    )
     assert agents == {
-        "agent_alpha_co_nudger": ("paybill_pool_fleet_eu_agent_nudger",),
-        "agent_bravo_labs_nudger": ("paybill_pool_fleet_eu_agent_nudger",),
-        "agent_echo_inc_nudger": ("paybill_pool_fleet_eu_agent_nudger",),
+        "agent_alpha_co_nudger": both,
+        "agent_bravo_labs_nudger": both,
+        "agent_echo_inc_nudger": both,
     }
-    profile = state.role("paybill_pool_fleet_eu_agent_nudger")
-    assert profile.workflows == ("dormant-accounts", "stale-items")
-    assert profile.grants == (
+    dormant = state.role("paybill_pool_fleet_eu_workflow_dormant_accounts")
+    assert dormant.workflows == ("dormant-accounts",)
+    assert dormant.grants == (
         TableGrant("order", "user-accounts", ("DELETE",), select=("group", "id", "last-seen")),
+    )
+    stale = state.role("paybill_pool_fleet_eu_workflow_stale_items")
+    assert stale.grants == (
         TableGrant(
             "order",
             "work-items",
@@ -92,18 +107,18 @@ def test_agents_only_where_entitled_and_privileges_exactly_from_steps(
             update=("nudged",),
         ),
     )
-    # Tenant roles hold nothing themselves: everything comes through the profile.
+    # Tenant roles hold nothing themselves: everything comes through the profiles.
     assert all(not r.grants for r in state.roles if r.kind != "grants")
 
 
-def test_an_agent_with_fewer_workflows_gets_its_own_narrower_profile(
+def test_an_agent_with_fewer_workflows_is_a_member_of_fewer_profiles(
     ledger: ResolvedSpec,
 ) -> None:
     # initech's plan has invoice-reminders but not dunning: collections runs one workflow.
     state = build_target(ledger, "pool-eu-shared")
     role = state.role("agent_initech_collections")
     assert role.workflows == ("invoice-reminders",)
-    assert role.member_of == ("paybill_pool_eu_shared_agent_collections_invoice_reminders",)
+    assert role.member_of == ("paybill_pool_eu_shared_workflow_invoice_reminders",)
     assert state.role(role.member_of[0]).grants == (
         TableGrant(
             "billing",
@@ -161,11 +176,39 @@ def test_one_policy_per_tenant_and_tenant_scoped_table(fleet: ResolvedSpec) -> N
     }
 
 
-def test_the_state_file_round_trips_and_rejects_unknown_fields(fleet: ResolvedSpec) -> None:
-    state = build_target(fleet, "pool-fleet-eu")
-    text = canonical_json(to_json(state))
-    assert from_json(text) == state
-    assert b'"schemaVersion": "paybill.dev/sql-state/v1"' in text
+def test_the_shared_state_is_the_same_whichever_tenants_a_target_holds(
+    ledger: ResolvedSpec, fleet: ResolvedSpec
+) -> None:
+    pool = build_shared(ledger, "pool-eu-shared")
+    text = canonical_json(to_json(pool))
+    assert b"initech" not in text
+    assert b"piedpiper" not in text
+    # Every target of a spec has the same profiles, whatever its tenants are entitled to.
+    profiles = [r.name.removeprefix("paybill_pool_eu_shared_") for r in pool.profiles]
+    silo = build_shared(ledger, "tenant-stark")
+    assert [r.name.removeprefix("paybill_tenant_stark_") for r in silo.profiles] == profiles
+    assert profiles == [
+        "app",
+        "app_readonly",
+        "workflow_dunning_escalation",
+        "workflow_invoice_reminders",
+        "workflow_payment_reconciliation",
+        "workflow_refund_approval",
+        "workflow_ticket_triage",
+    ]
+
+
+def test_the_state_files_round_trip_and_reject_unknown_fields(fleet: ResolvedSpec) -> None:
+    shared = build_shared(fleet, "pool-fleet-eu")
+    text = canonical_json(to_json(shared))
+    assert shared_from_json(text) == shared
+    assert b'"schemaVersion": "paybill.dev/sql-state/v2"' in text
     broken = text.replace(b'"tenantScoped"', b'"tenantScope"', 1)
     with pytest.raises(ValueError, match="tenantScope"):
-        from_json(broken)
+        shared_from_json(broken)
+    part = build_tenant(shared, fleet.tenant("alpha-co"))
+    text = canonical_json(to_json(part))
+    assert tenant_from_json(text) == part
+    assert b'"schemaVersion": "paybill.dev/sql-tenant/v1"' in text
+    with pytest.raises(ValueError, match="schemaVersion"):
+        tenant_from_json(text.replace(b"sql-tenant/v1", b"sql-tenant/v0"))

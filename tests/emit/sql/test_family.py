@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
+from compiler.emit import Recorded
 from compiler.emit.sql import FAMILY
 from compiler.graph import build_graph
 from compiler.pipeline import validate
@@ -29,10 +30,10 @@ def test_sql_of_each_spec(spec_dir: Path, snapshot: SnapshotAssertion) -> None:
     assert sql == snapshot
 
 
-def test_every_target_gets_four_ordered_files_and_its_state() -> None:
+def test_every_target_gets_four_shared_files_and_a_part_per_tenant() -> None:
     spec = validate(FLEET)
     artifacts = emit_sql(spec)
-    assert [(a.path, a.node) for a in artifacts] == [
+    shared = [
         (f"sql/pool-fleet-eu/{name}", "sql:pool-fleet-eu")
         for name in (
             "00-roles.sql",
@@ -42,11 +43,33 @@ def test_every_target_gets_four_ordered_files_and_its_state() -> None:
             "state.json",
         )
     ]
+    tenants = ["alpha-co", "bravo-labs", "charlie-works", "delta-ltd", "echo-inc", "foxtrot"]
+    parts = [
+        (f"sql/pool-fleet-eu/tenants/{t}.{suffix}", f"tenant:{t}")
+        for t in tenants
+        for suffix in ("json", "sql")
+    ]
+    assert [(a.path, a.node) for a in artifacts] == shared + parts
     for artifact in artifacts:
         text = artifact.content.decode()
         assert text.endswith("\n")
         assert not text.endswith("\n\n")
         assert "\r" not in text
+
+
+@pytest.mark.parametrize("spec_dir", ALL_SPECS, ids=lambda p: p.name)
+def test_shared_files_never_name_a_tenant_and_lines_stay_short(spec_dir: Path) -> None:
+    spec = validate(spec_dir)
+    names = {t.name for t in spec.tenants} | {t.app_role for t in spec.tenants}
+    for artifact in emit_sql(spec):
+        text = artifact.content.decode()
+        if artifact.node.startswith("sql:"):
+            named = {n for n in names if re.search(rf"\b{re.escape(n)}\b", text)}
+            # A silo's own database is named after its tenant, nothing else names one.
+            assert named <= {artifact.node.removeprefix("sql:tenant-")}, artifact.path
+        # Identifiers are at most 63 bytes: no statement line needs more than about 230.
+        longest = max(len(line) for line in text.splitlines())
+        assert longest <= 240, (artifact.path, longest)
 
 
 def test_keywords_and_dashes_are_quoted_everywhere(write_spec: WriteSpec) -> None:
@@ -56,8 +79,11 @@ def test_keywords_and_dashes_are_quoted_everywhere(write_spec: WriteSpec) -> Non
     assert 'CREATE TABLE IF NOT EXISTS "select"."from-items" (' in text
     assert '  "where" numeric(7, 2),\n' in text
     assert (
-        'GRANT SELECT ("group-by", "order", "where"), INSERT ("group-by", "order", "user"), '
-        'UPDATE ("group-by") ON TABLE "select"."from-items" TO "paybill_pool_shared_agent_syncer";'
+        "GRANT\n"
+        '  SELECT ("group-by", "order", "where"),\n'
+        '  INSERT ("group-by", "order", "user"),\n'
+        '  UPDATE ("group-by")\n'
+        '  ON TABLE "select"."from-items" TO "paybill_pool_shared_workflow_file_items";'
     ) in text
     assert "USING (\"user\" = 'bolt-co') WITH CHECK (\"user\" = 'bolt-co');" in text
 
@@ -65,6 +91,7 @@ def test_keywords_and_dashes_are_quoted_everywhere(write_spec: WriteSpec) -> Non
 _DIGEST = """
 import hashlib, sys
 from pathlib import Path
+from compiler.emit import Recorded
 from compiler.emit.sql import FAMILY
 from compiler.graph import build_graph
 from compiler.pipeline import validate
@@ -94,7 +121,7 @@ def test_output_does_not_depend_on_hash_seeds(spec_dir: Path) -> None:
     assert runs[0].count("sql/") >= 5
 
 
-def test_digests_change_only_for_targets_whose_state_changes(write_spec: WriteSpec) -> None:
+def test_digests_change_only_for_the_parts_whose_state_changes(write_spec: WriteSpec) -> None:
     root = write_spec({})
     for source in (REPO / "spec").rglob("*.yaml"):
         target = root / source.relative_to(REPO / "spec")
@@ -106,6 +133,7 @@ def test_digests_change_only_for_targets_whose_state_changes(write_spec: WriteSp
     wayne.write_text(wayne.read_text().replace("features: [refunds]", "features: []"))
     changed = validate(root)
     after = FAMILY.input_digests(changed, build_graph(changed))
+    live = ["acme", "globex", "hooli", "initech", "piedpiper", "stark", "umbrella", "vandelay"]
     assert (
         sorted(before)
         == sorted(after)
@@ -116,17 +144,23 @@ def test_digests_change_only_for_targets_whose_state_changes(write_spec: WriteSp
             "sql:tenant-globex",
             "sql:tenant-stark",
             "sql:tenant-wayne",
+            *(f"tenant:{t}" for t in [*live, "wayne"]),
         ]
     )
-    assert [n for n in before if before[n] != after[n]] == ["sql:tenant-wayne"]
+    # wayne's roles change; the shared part of its database does not.
+    assert [n for n in before if before[n] != after[n]] == ["tenant:wayne"]
 
 
 def test_reused_artifacts_are_returned_as_they_are() -> None:
     spec = validate(FLEET)
     graph = build_graph(spec)
     first = FAMILY.emit(spec, graph, {})
-    again = FAMILY.emit(spec, graph, {"sql:pool-fleet-eu": first})
-    assert all(a is b for a, b in zip(first, again, strict=True))
+    offered = [
+        Recorded(a.path, a.sha256, a.size, a.node) for a in first if a.node == "sql:pool-fleet-eu"
+    ]
+    again = FAMILY.emit(spec, graph, {"sql:pool-fleet-eu": offered})
+    assert again[: len(offered)] == offered
+    assert again[len(offered) :] == first[len(offered) :]
 
 
 def test_artifacts_hold_no_absolute_paths_or_timestamps() -> None:

@@ -7,14 +7,20 @@ from pathlib import Path
 from typing import Any
 
 from compiler.emit import Artifact
-from compiler.emit.stacks import FAMILY
+from compiler.emit.stacks import FAMILY, STACK_FILE
 from compiler.graph import build_graph
 from compiler.pipeline import validate
 
 
-def stack_artifacts(spec_dir: Path) -> list[Artifact]:
+def family_artifacts(spec_dir: Path) -> list[Artifact]:
+    """Everything the stacks family writes: `cdk.tf.json` and `.terraform.lock.hcl` of each."""
     spec = validate(spec_dir)
     return FAMILY.emit(spec, build_graph(spec), {})
+
+
+def stack_artifacts(spec_dir: Path) -> list[Artifact]:
+    """The `cdk.tf.json` of each stack."""
+    return [a for a in family_artifacts(spec_dir) if a.path.endswith(f"/{STACK_FILE}")]
 
 
 def stacks_of(spec_dir: Path) -> dict[str, dict[str, Any]]:

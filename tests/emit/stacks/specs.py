@@ -17,6 +17,7 @@ spec:
       region: eu-west-1
       network: {{cidr: 10.1.0.0/16}}
       database: {{engine: postgres, version: "15", instanceClass: db.r6g.large, storageGb: 200}}
+  siloNetworks: {{cidr: 10.64.0.0/12, prefixLength: 20}}
 """
 
 PLANS = """
@@ -55,7 +56,7 @@ spec:
   isolation: bridge
   limits: {seats: 20, storageGb: 20, apiRequestsPerSecond: 20, agentRunsPerDay: 50}
   resources:
-    database: {instanceClass: db.t4g.small, storageGb: 20}
+    database: {instanceClass: db.t4g.small, storageGb: 20, multiAz: false}
 ---
 apiVersion: paybill.dev/v1
 kind: Plan
@@ -67,11 +68,16 @@ spec:
   resources:
     database: {instanceClass: db.r6g.xlarge, storageGb: 400, version: "16"}
     compute: {cpu: 2048, memoryMb: 4096, minTasks: 2, maxTasks: 6}
-    network: {cidr: 10.50.0.0/16}
 """
 
 
-def tenant(name: str, plan: str, state: str = "active", pool: str | None = "shared") -> str:
+def tenant(
+    name: str,
+    plan: str,
+    state: str = "active",
+    pool: str | None = "shared",
+    network: str | None = None,
+) -> str:
     status = {"offboarding": "canceled", "deleted": "canceled", "suspended": "past_due"}
     lines = [
         "apiVersion: paybill.dev/v1",
@@ -88,6 +94,8 @@ def tenant(name: str, plan: str, state: str = "active", pool: str | None = "shar
         lines.append(f"  pool: {pool}")
     if state == "deleted":
         lines.append(f"  confirmDataDeletion: {name}")
+    if network is not None:
+        lines.append(f"  network: {{cidr: {network}}}")
     return "\n".join(lines) + "\n"
 
 
@@ -96,7 +104,7 @@ TENANTS = {
     "tenants/pooled-free.yaml": tenant("pooled-free", "unlimited"),
     "tenants/bridged.yaml": tenant("bridged", "business"),
     "tenants/bridged-lite.yaml": tenant("bridged-lite", "business-lite"),
-    "tenants/siloed.yaml": tenant("siloed", "dedicated", pool=None),
+    "tenants/siloed.yaml": tenant("siloed", "dedicated", pool=None, network="10.50.0.0/16"),
     "tenants/paused.yaml": tenant("paused", "dedicated", "suspended", pool=None),
     "tenants/leaving.yaml": tenant("leaving", "dedicated", "offboarding", pool=None),
     "tenants/paused-pooled.yaml": tenant("paused-pooled", "basic", "suspended"),

@@ -9,7 +9,7 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from compiler.emit.stacks.cdk import AWS_PROVIDER_SOURCE, AWS_PROVIDER_VERSION
+from compiler.emit.stacks.provider import AWS_PROVIDER_SOURCE, AWS_PROVIDER_VERSION
 from compiler.terraform import Provider, Subprocess, TerraformMissing, find_terraform
 from compiler.terraform import find_mirror as find_mirror_of
 from compiler.terraform.errors import HOW_TO_INSTALL

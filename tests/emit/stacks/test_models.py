@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from compiler.emit import Artifact
-from compiler.emit.stacks.aspects import TAGGABLE
+from compiler.emit.stacks.aspects import S3_MANAGED_KEYS, TAGGABLE
 from tests.emit.stacks.compiled import all_resources, resources
 from tests.emit.stacks.conftest import SET_NAMES
 
@@ -96,9 +96,11 @@ def test_pool_provisions_the_shared_infrastructure(behaviour: Stacks) -> None:
     assert db["manage_master_user_password"] is True
     assert db["publicly_accessible"] is False
     # Objects are encrypted per object, so the tenant prefix is part of the KMS context.
-    rule = one(pool, "aws_s3_bucket_server_side_encryption_configuration")["rule"]
-    assert rule[0]["bucket_key_enabled"] is False
+    encryption = resources(pool, "aws_s3_bucket_server_side_encryption_configuration")
+    assert encryption["bucket_encryption"]["rule"][0]["bucket_key_enabled"] is False
     assert sorted(pool["output"]) == [
+        "api_id",
+        "api_stage_name",
         "bucket_arn",
         "bucket_name",
         "cluster_arn",
@@ -109,6 +111,7 @@ def test_pool_provisions_the_shared_infrastructure(behaviour: Stacks) -> None:
         "database_security_group_id",
         "database_subnet_group_name",
         "key_arn",
+        "log_bucket_name",
         "log_group_name",
         "private_subnet_ids",
         "vpc_id",
@@ -146,7 +149,7 @@ def test_silo_dedicates_everything_sized_from_its_plan(behaviour: Stacks) -> Non
     scaling = one(silo, "aws_appautoscaling_target")
     assert (scaling["min_capacity"], scaling["max_capacity"]) == (2, 6)
     assert len(resources(silo, "aws_kms_key")) == 1
-    assert len(resources(silo, "aws_s3_bucket")) == 1
+    assert sorted(resources(silo, "aws_s3_bucket")) == ["bucket", "log_bucket"]
 
 
 def test_bridge_uses_the_pools_network_and_compute_through_remote_state(
@@ -160,7 +163,7 @@ def test_bridge_uses_the_pools_network_and_compute_through_remote_state(
     assert types(bridge).isdisjoint({"aws_vpc", "aws_subnet", "aws_ecs_cluster"})
     db = one(bridge, "aws_db_instance")
     assert db["db_subnet_group_name"] == POOL % "database_subnet_group_name"
-    assert db["vpc_security_group_ids"] == [POOL % "database_security_group_id"]
+    assert db["vpc_security_group_ids"] == ["${aws_security_group.database_sg.id}"]
     assert (db["instance_class"], db["allocated_storage"]) == ("db.t4g.medium", 50)
     assert db["kms_key_id"] == "${aws_kms_key.key.arn}"
     service = one(bridge, "aws_ecs_service")
@@ -168,7 +171,7 @@ def test_bridge_uses_the_pools_network_and_compute_through_remote_state(
     assert service["network_configuration"] == [
         {
             "assign_public_ip": False,
-            "security_groups": [POOL % "workload_security_group_id"],
+            "security_groups": ["${aws_security_group.workload_sg.id}"],
             "subnets": POOL % "private_subnet_ids",
         }
     ]
@@ -367,9 +370,12 @@ def test_data_stores_are_protected_and_encrypted(
         encryption = resources(stack, "aws_s3_bucket_server_side_encryption_configuration")
         public = resources(stack, "aws_s3_bucket_public_access_block")
         assert len(buckets) == len(encryption) == len(public)
-        for config in encryption.values():
+        for config_name, config in encryption.items():
             default = config["rule"][0]["apply_server_side_encryption_by_default"]
-            assert default == [{"kms_master_key_id": key, "sse_algorithm": "aws:kms"}]
+            if config_name in S3_MANAGED_KEYS:  # S3 delivers access logs to S3-managed keys only
+                assert default == [{"sse_algorithm": "AES256"}]
+            else:
+                assert default == [{"kms_master_key_id": key, "sse_algorithm": "aws:kms"}]
         for block in public.values():
             assert all(
                 block[flag] is True

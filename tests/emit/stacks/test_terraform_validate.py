@@ -21,6 +21,11 @@ from tests.support.tools import missing
 pytestmark = [pytest.mark.terraform, pytest.mark.slow]
 
 IGNORED_BACKEND = "Backend configuration ignored"
+# A value for each input a stack may declare (they are set when applying).
+INPUTS = {
+    "app_image": "registry.example/app@sha256:" + "0" * 64,
+    "api_backend_url": "https://api.internal.example",
+}
 
 
 def write_root(root: Path, compiled: dict[str, list[Artifact]]) -> dict[str, dict[str, str]]:
@@ -31,8 +36,8 @@ def write_root(root: Path, compiled: dict[str, list[Artifact]]) -> dict[str, dic
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(artifact.content)
             module = {"source": f"./{target.parent.relative_to(root).as_posix()}"}
-            if "app_image" in json.loads(artifact.content).get("variable", {}):
-                module["app_image"] = "registry.example/app@sha256:" + "0" * 64
+            for name in json.loads(artifact.content).get("variable", {}):
+                module[name] = INPUTS[name]
             modules[f"{set_name}__{target.parent.name}"] = module
     (root / "main.tf.json").write_text(json.dumps({"module": modules}, indent=2))
     return modules

@@ -17,7 +17,7 @@ from compiler.emit.stacks.inputs import ComputeMode
 from compiler.emit.stacks.parts.keys import log_group_name
 from compiler.resolve.model import ComputeSize
 
-LOG_RETENTION_DAYS = 90
+LOG_RETENTION_DAYS = 365  # a year of service logs, as audits ask
 CPU_TARGET_PERCENT = 60
 EXECUTION_POLICY = "service-role/AmazonECSTaskExecutionRolePolicy"
 

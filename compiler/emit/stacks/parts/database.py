@@ -4,6 +4,11 @@ The master password is created and rotated by AWS in Secrets Manager
 (`manage_master_user_password`), so no credential ever appears in the JSON or in Terraform's
 state. Encryption and deletion protection come from the `Encryption` and `DataProtection`
 aspects; applications connect with IAM database authentication as their own role.
+
+Every database has a parameter group of its own (`PARAMETERS`): the server refuses
+connections without TLS, and logs schema changes and slow statements, without the values
+bound to them (they may be personal data). A standby in a second zone (`multi_az`) is the
+plan's choice; a pool's shared database always has one.
 """
 
 from __future__ import annotations
@@ -17,6 +22,13 @@ from compiler.resolve.model import DatabaseSize
 
 MASTER_USER = "paybill_admin"
 BACKUP_RETENTION_DAYS = 14
+SLOW_STATEMENT_MS = 1000
+PARAMETERS = {
+    "rds.force_ssl": "1",  # no connection without TLS
+    "log_statement": "ddl",  # schema changes; never every statement (rows hold personal data)
+    "log_min_duration_statement": str(SLOW_STATEMENT_MS),  # slow statements, as written
+    "log_parameter_max_length": "0",  # ... without the values bound to them
+}
 
 
 def subnet_group(b: StackBuilder, subnet_ids: Sequence[str]) -> str:
@@ -32,12 +44,30 @@ def subnet_group(b: StackBuilder, subnet_ids: Sequence[str]) -> str:
     return group.ref("name")
 
 
+def parameter_group(b: StackBuilder, size: DatabaseSize) -> Resource:
+    """The database's parameters; named after the major version, whose family it is, so a
+    major upgrade brings a new group that is in place before the old one goes."""
+    family = f"{size.engine}{size.version.split('.')[0]}"
+    return b.add(
+        "database_parameters",
+        "aws_db_parameter_group",
+        {
+            "name": naming.rds_identifier(b.platform.name, b.name, family),
+            "family": family,
+            "description": f"{b.name}: TLS only, schema changes and slow statements logged",
+            "parameter": [{"name": k, "value": v} for k, v in sorted(PARAMETERS.items())],
+        },
+        create_before_destroy=True,
+    )
+
+
 def database(
     b: StackBuilder,
     size: DatabaseSize,
     subnet_group_name: str,
     security_group_ids: Sequence[str],
 ) -> Resource:
+    parameters = parameter_group(b, size)
     attributes = {
         "identifier": naming.rds_identifier(b.platform.name, b.name),
         "engine": size.engine,
@@ -52,7 +82,8 @@ def database(
         "db_subnet_group_name": subnet_group_name,
         "vpc_security_group_ids": list(security_group_ids),
         "publicly_accessible": False,
-        "multi_az": True,
+        "parameter_group_name": parameters.ref("name"),
+        "multi_az": size.multi_az,
         "backup_retention_period": BACKUP_RETENTION_DAYS,
         "copy_tags_to_snapshot": True,
         "auto_minor_version_upgrade": True,

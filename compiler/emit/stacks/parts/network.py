@@ -5,7 +5,9 @@ reachable from workload only).
 Nothing here is reachable from the internet: there is no internet gateway, no public subnet
 and no public address. S3 is reached through the VPC's own endpoint; other AWS APIs (image
 registry, logs, KMS) through the egress the account provides (NAT or interface endpoints),
-which is outside these stacks.
+which is outside these stacks. The VPC's default security group is taken over with no rules
+at all, so nothing placed in it by mistake can talk to anything, and every flow in and out
+of the network is logged to the stack's log bucket.
 """
 
 from __future__ import annotations
@@ -30,6 +32,12 @@ class Network:
     database_security_group_id: str
 
 
+@dataclass(frozen=True)
+class SecurityGroups:
+    workload: Resource
+    database: Resource
+
+
 def subnet_cidrs(cidr: str) -> list[str]:
     """The first three /(prefix+4) blocks of the network, one per zone."""
     network = ipaddress.IPv4Network(cidr)
@@ -37,7 +45,9 @@ def subnet_cidrs(cidr: str) -> list[str]:
     return [str(next(blocks)) for _ in range(ZONES)]
 
 
-def network(b: StackBuilder, cidr: str) -> Network:
+def network(b: StackBuilder, cidr: str, log_bucket: Resource, log_policy: Resource) -> Network:
+    """The network; its flow logs go to `log_bucket` once its policy (`log_policy`) is in
+    place."""
     zones = b.data(
         "zones",
         "aws_availability_zones",
@@ -81,34 +91,46 @@ def network(b: StackBuilder, cidr: str) -> Network:
             "tags": {"Name": b.aws_name("s3")},
         },
     )
-    workload, database = _security_groups(b, vpc)
+    b.add(
+        "default_sg",
+        "aws_default_security_group",
+        {"vpc_id": vpc.ref("id"), "tags": {"Name": b.aws_name("default-unused")}},
+    )
+    b.add(
+        "flow_logs",
+        "aws_flow_log",
+        {
+            "vpc_id": vpc.ref("id"),
+            "traffic_type": "ALL",
+            "log_destination_type": "s3",
+            "log_destination": log_bucket.ref("arn"),  # objects under AWSLogs/<account>/
+            "max_aggregation_interval": 600,
+            "tags": {"Name": b.aws_name("flow-logs")},
+        },
+        depends_on=[log_policy],
+    )
+    groups = security_groups(b, vpc.ref("id"))
     return Network(
         vpc.ref("id"),
         [s.ref("id") for s in subnets],
-        workload.ref("id"),
-        database.ref("id"),
+        groups.workload.ref("id"),
+        groups.database.ref("id"),
     )
 
 
-def _security_groups(b: StackBuilder, vpc: Resource) -> tuple[Resource, Resource]:
+def security_groups(b: StackBuilder, vpc_id: str) -> SecurityGroups:
+    """`workload` (the stack's services) and `database` (its PostgreSQL, reachable from
+    `workload` only), in the stack's own network or, for a bridge tenant, its pool's."""
     workload = b.add(
         "workload_sg",
         "aws_security_group",
         {
             "name": b.aws_name("workload"),
             "description": "Services: HTTPS out to AWS APIs, PostgreSQL to the database",
-            "vpc_id": vpc.ref("id"),
+            "vpc_id": vpc_id,
         },
     )
-    database = b.add(
-        "database_sg",
-        "aws_security_group",
-        {
-            "name": b.aws_name("database"),
-            "description": "PostgreSQL, reachable from the workload security group only",
-            "vpc_id": vpc.ref("id"),
-        },
-    )
+    database = database_security_group(b, vpc_id)
     b.add(
         "workload_https_out",
         "aws_vpc_security_group_egress_rule",
@@ -121,18 +143,43 @@ def _security_groups(b: StackBuilder, vpc: Resource) -> tuple[Resource, Resource
             "cidr_ipv4": "0.0.0.0/0",
         },
     )
+    allow_database_out(b, workload.ref("id"), database)
+    admit_to_database(b, database, workload.ref("id"))
+    return SecurityGroups(workload, database)
+
+
+def allow_database_out(
+    b: StackBuilder, workload_group_id: str, database: Resource, description: str = "PostgreSQL"
+) -> None:
+    """PostgreSQL out of one security group, to `database` only."""
     b.add(
         "workload_database_out",
         "aws_vpc_security_group_egress_rule",
         {
-            "security_group_id": workload.ref("id"),
-            "description": "PostgreSQL",
+            "security_group_id": workload_group_id,
+            "description": description,
             "ip_protocol": "tcp",
             "from_port": POSTGRES_PORT,
             "to_port": POSTGRES_PORT,
             "referenced_security_group_id": database.ref("id"),
         },
     )
+
+
+def database_security_group(b: StackBuilder, vpc_id: str) -> Resource:
+    return b.add(
+        "database_sg",
+        "aws_security_group",
+        {
+            "name": b.aws_name("database"),
+            "description": "PostgreSQL, reachable from the workload security group only",
+            "vpc_id": vpc_id,
+        },
+    )
+
+
+def admit_to_database(b: StackBuilder, database: Resource, workload_group_id: str) -> None:
+    """PostgreSQL into `database` from the services of one security group, and no other."""
     b.add(
         "database_from_workload",
         "aws_vpc_security_group_ingress_rule",
@@ -142,7 +189,6 @@ def _security_groups(b: StackBuilder, vpc: Resource) -> tuple[Resource, Resource
             "ip_protocol": "tcp",
             "from_port": POSTGRES_PORT,
             "to_port": POSTGRES_PORT,
-            "referenced_security_group_id": workload.ref("id"),
+            "referenced_security_group_id": workload_group_id,
         },
     )
-    return workload, database

@@ -1,0 +1,116 @@
+"""What is on disk, cheaply: the digest of each output file, from a cache of file stats.
+
+A recompile must not read ten thousand unchanged files to learn that they are unchanged.
+Like git's index, `disk.json` keeps each file's size, modification and change times and
+inode next to its SHA-256; when a file's stat still matches, its digest is taken from the
+cache, otherwise the file is read and hashed again. An edit changes the change time even
+when it keeps the modification time, so a hand edit is always seen.
+
+`--check` does not trust the cache (`trust=False`): it hashes every file it compares, and
+never writes the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from compiler.write.layout import DISK_CACHE, internal
+
+Stat = list[int]  # size, mtime_ns, ctime_ns, inode (a list: as the cache stores it)
+
+
+def _stat(path: str) -> tuple[Stat | None, bool]:
+    """The stat key of a regular file (None when missing), and whether something that is
+    not a regular file (a link, a folder) stands there instead."""
+    try:
+        found = os.lstat(path)
+    except FileNotFoundError:
+        return None, False
+    except NotADirectoryError:
+        return None, True
+    if not stat.S_ISREG(found.st_mode):
+        return None, True
+    return [found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino], False
+
+
+def sha256_of(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class Disk:
+    """Digests of the files under one output folder (paths relative to it, POSIX)."""
+
+    def __init__(self, out: Path, *, trust: bool) -> None:
+        self.out = out
+        self.root = str(out)
+        self.trust = trust
+        self._cache: dict[str, list[Any]] = self._load() if trust else {}
+        self._changed = False
+
+    def _load(self) -> dict[str, list[Any]]:
+        """The cache: path -> [size, mtime_ns, ctime_ns, inode, sha256]."""
+        try:
+            data = orjson.loads((internal(self.out) / DISK_CACHE).read_bytes())
+        except (OSError, ValueError):
+            return {}  # no cache, or a damaged one: every file is hashed once
+        if not isinstance(data, dict):
+            return {}
+        return {p: e for p, e in data.items() if isinstance(e, list) and len(e) == 5}
+
+    def _path(self, path: str) -> str:
+        return os.path.join(self.root, path)
+
+    def sha256(self, path: str) -> str | None:
+        """The file's SHA-256, or None when there is no regular file at `path`."""
+        key, _ = _stat(self._path(path))
+        if key is None:
+            return None
+        cached = self._cache.get(path)
+        if cached is not None and cached[:4] == key and isinstance(cached[4], str):
+            return cached[4]
+        try:
+            digest = sha256_of(self._path(path))
+        except OSError:
+            return None
+        if self.trust:
+            self._cache[path] = [*key, digest]
+            self._changed = True
+        return digest
+
+    def is_blocked(self, path: str) -> bool:
+        """Whether something other than a regular file (a link, a folder) is at `path`."""
+        return _stat(self._path(path))[1]
+
+    def wrote(self, path: str, digest: str) -> None:
+        key, _ = _stat(self._path(path))
+        if key is not None and self.trust:
+            self._cache[path] = [*key, digest]
+            self._changed = True
+
+    def removed(self, path: str) -> None:
+        if self._cache.pop(path, None) is not None:
+            self._changed = True
+
+    def save(self) -> None:
+        """Write the cache (only when it learned something, and never for `--check`)."""
+        if not (self.trust and self._changed):
+            return
+        folder = internal(self.out)
+        if not folder.is_dir():
+            return
+        scratch = folder / f"{DISK_CACHE}.{os.getpid()}"
+        try:
+            scratch.write_bytes(orjson.dumps(self._cache))
+            os.replace(scratch, folder / DISK_CACHE)
+        except OSError:
+            scratch.unlink(missing_ok=True)  # a cache is a convenience: never fail for it
