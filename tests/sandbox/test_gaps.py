@@ -32,26 +32,6 @@ def test_every_rds_instance_gets_its_own_resource_id(emulator: Emulator) -> None
     assert [i["DBInstanceIdentifier"] for i in found["DBInstances"]] == ["gap-db-two"]
 
 
-def test_parameters_set_through_the_api_read_back_as_the_users(emulator: Emulator) -> None:
-    """The provider reads back a parameter group's parameters whose source is `user`."""
-    rds = client(emulator, "rds")
-    rds.create_db_parameter_group(
-        DBParameterGroupName="gap-params",
-        DBParameterGroupFamily="postgres15",
-        Description="gap",
-    )
-    rds.modify_db_parameter_group(
-        DBParameterGroupName="gap-params",
-        Parameters=[
-            {"ParameterName": "rds.force_ssl", "ParameterValue": "1", "ApplyMethod": "immediate"}
-        ],
-    )
-    found = rds.describe_db_parameters(DBParameterGroupName="gap-params", Source="user")
-    assert [
-        (p["ParameterName"], p["ParameterValue"], p.get("Source")) for p in found["Parameters"]
-    ] == [("rds.force_ssl", "1", "user")]
-
-
 def test_aws_managed_iam_policies_exist(emulator: Emulator) -> None:
     arn = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
     policy = client(emulator, "iam").get_policy(PolicyArn=arn)["Policy"]
@@ -126,3 +106,22 @@ def test_ecs_services_report_rebalancing_and_managed_tags(emulator: Emulator) ->
     ecs.update_service(cluster="gap-cluster", service="defaults", enableECSManagedTags=True)
     (updated,) = ecs.describe_services(cluster="gap-cluster", services=["defaults"])["services"]
     assert updated["enableECSManagedTags"] is True
+
+
+def test_parameters_set_on_a_group_report_their_source(emulator: Emulator) -> None:
+    rds = client(emulator, "rds")
+    rds.create_db_parameter_group(
+        DBParameterGroupName="gap-params", DBParameterGroupFamily="postgres15", Description="x"
+    )
+    rds.modify_db_parameter_group(
+        DBParameterGroupName="gap-params",
+        Parameters=[
+            {"ParameterName": "rds.force_ssl", "ParameterValue": "1", "ApplyMethod": "immediate"}
+        ],
+    )
+    (parameter,) = rds.describe_db_parameters(DBParameterGroupName="gap-params")["Parameters"]
+    assert (parameter["ParameterName"], parameter["ParameterValue"], parameter["Source"]) == (
+        "rds.force_ssl",
+        "1",
+        "user",
+    )

@@ -1,13 +1,8 @@
-"""RDS: two gaps.
+"""RDS: moto gives every DB instance the same `DbiResourceId`.
 
-* moto gives every DB instance the same `DbiResourceId`. The AWS provider reads an instance
-  back through that id (a `dbi-resource-id` filter), so with two instances in one region the
-  second "cannot be found" and its apply fails. Each instance gets its own id here, shaped
-  as AWS makes them (`db-` and 26 base32 characters).
-* moto keeps a parameter group's parameters without their `Source`. The provider reads back
-  only the parameters whose source is `user`, finds none, and plans to set them again on
-  every plan (a permanent diff, seen as drift). Parameters set through the API are marked
-  `user` here, as AWS does.
+The AWS provider reads an instance back through that id (a `dbi-resource-id` filter), so
+with two instances in one region the second "cannot be found" and its apply fails. Each
+instance gets its own id here, shaped as AWS makes them (`db-` and 26 base32 characters).
 """
 
 from __future__ import annotations
@@ -18,7 +13,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from moto.rds.models import DBInstance, DBParameterGroup
+from moto.rds.models import DBInstance
 
 _MARK = "_paybill_unique_resource_id"
 
@@ -29,26 +24,6 @@ def new_resource_id() -> str:
 
 
 def apply() -> None:
-    _unique_resource_ids()
-    _parameter_sources()
-
-
-def _parameter_sources() -> None:
-    original: Callable[..., None] = DBParameterGroup.update_parameters
-    if getattr(original, _MARK, False):
-        return
-
-    @functools.wraps(original)
-    def update(self: DBParameterGroup, new_parameters: Any) -> None:
-        original(self, new_parameters)
-        for parameter in self.parameters.values():
-            parameter.setdefault("Source", "user")
-
-    setattr(update, _MARK, True)
-    setattr(DBParameterGroup, "update_parameters", update)  # noqa: B010 - patching a method
-
-
-def _unique_resource_ids() -> None:
     original: Callable[..., None] = DBInstance.__init__
     if getattr(original, _MARK, False):
         return
