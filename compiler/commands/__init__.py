@@ -5,7 +5,19 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from compiler.commands import acl, compile, describe, graph, plan, schema, sql, validate
+from compiler.commands import (
+    acl,
+    apply,
+    compile,
+    describe,
+    drift,
+    graph,
+    plan,
+    sandbox,
+    schema,
+    sql,
+    validate,
+)
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
@@ -14,6 +26,9 @@ COMMANDS: tuple[Register, ...] = (
     compile.register,
     graph.register,
     plan.register,
+    apply.register,
+    drift.register,
+    sandbox.register,
     describe.register,
     schema.register,
     acl.register,

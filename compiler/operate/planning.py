@@ -60,10 +60,23 @@ class PlanResult:
         return [d for d in self.destructive if not d.confirmed]
 
     @property
+    def changed(self) -> bool:
+        """Whether applying would change anything: a node whose output differs, unless it is
+        a stack whose Terraform plan shows nothing to do (its file changed, the resources
+        would not, e.g. a new compiler writing the same configuration differently)."""
+        for node, change in self.changes.changes.items():
+            if change.kind != "stack":
+                return True
+            planned = self.stacks.get(node.partition(":")[2])
+            if planned is None or planned.plan is None or planned.plan.changed:
+                return True
+        return False
+
+    @property
     def exit_code(self) -> int:
         if self.refused:
             return EXIT_REFUSED
-        return EXIT_CHANGES if self.changes else EXIT_NONE
+        return EXIT_CHANGES if self.changed else EXIT_NONE
 
 
 class EmptySource:
@@ -161,6 +174,7 @@ def _sql_live(options: PlanOptions, sql: dict[str, sql_diff.TargetChange]) -> No
     """With a DSN, the statements a converge would run on each touched target."""
     if not options.dsns:
         return
+    from compiler.operate.sql_apply import database_missing  # noqa: PLC0415
     from compiler.sqlops.connect import mask  # noqa: PLC0415
     from compiler.sqlops.converge import drift, load_state  # noqa: PLC0415
 
@@ -172,8 +186,11 @@ def _sql_live(options: PlanOptions, sql: dict[str, sql_diff.TargetChange]) -> No
             change.live = mask(dsn.dsn)
             change.statements = ["-- the target leaves the spec: nothing is converged"]
             continue
-        outcome = drift(dsn.dsn, load_state(options.generated, target))
         change.live = mask(dsn.dsn)
+        if database_missing(dsn):
+            change.statements = [f"-- database {target} does not exist yet: apply creates it"]
+            continue
+        outcome = drift(dsn.dsn, load_state(options.generated, target))
         change.statements = [str(s) for s in outcome.sql]
 
 

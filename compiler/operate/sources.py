@@ -47,6 +47,11 @@ class FolderSource:
     def __post_init__(self) -> None:
         self.label = self.label or self.folder.as_posix()
 
+    @property
+    def where(self) -> dict[str, str]:
+        """How `reopen` finds this source again (an apply of a saved plan)."""
+        return {"folder": str(self.folder.resolve())}
+
     def records(self) -> dict[str, str]:
         out: dict[str, str] = {}
         base = self.folder / RECORDS_FOLDER
@@ -86,6 +91,7 @@ class GitSource:
         self.revision = revision
         self.prefix = prefix.strip("/")
         self.label = f"{revision}:{self.prefix}" if self.prefix else revision
+        self.where = {"repository": str(repository), "revision": revision, "prefix": self.prefix}
         self._ids: dict[str, str] | None = None
         self._batch: subprocess.Popen[bytes] | None = None
 
@@ -193,3 +199,17 @@ def _toplevel(folder: Path) -> Path:
             "give --base a folder holding the base's compiled output instead"
         )
     return Path(done.stdout.strip())
+
+
+def reopen(where: object) -> FolderSource | GitSource | None:
+    """The source a plan was made against, from its `baseSource` (None when there was none
+    or it is gone)."""
+    if not isinstance(where, dict):
+        return None
+    if "folder" in where and Path(str(where["folder"])).is_dir():
+        return FolderSource(Path(str(where["folder"])))
+    if {"repository", "revision"} <= where.keys():
+        return GitSource(
+            Path(str(where["repository"])), str(where["revision"]), str(where.get("prefix", ""))
+        )
+    return None
