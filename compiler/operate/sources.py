@@ -8,7 +8,6 @@ kinds compare without reading what did not change), and the bytes of one file.
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from compiler.errors import EnvironmentProblem, UsageError
-from compiler.records import MANIFEST_PATH, RECORDS_FOLDER
+from compiler.records import MANIFEST_PATH, RECORDS_FOLDER, record_files
 
 
 def blob_id(content: bytes) -> str:
@@ -54,19 +53,10 @@ class FolderSource:
 
     def records(self) -> dict[str, str]:
         out: dict[str, str] = {}
-        base = self.folder / RECORDS_FOLDER
-        if not base.is_dir():
-            return out
-        for kind in sorted(os.listdir(base)):
-            folder = base / kind
-            if not folder.is_dir():
-                continue
-            for name in sorted(os.listdir(folder)):
-                if name.endswith(".json"):
-                    path = f"{RECORDS_FOLDER}/{kind}/{name}"
-                    content = self.read(path)
-                    if content is not None:
-                        out[path] = blob_id(content)
+        for path in record_files(self.folder):
+            content = self.read(path)
+            if content is not None:
+                out[path] = blob_id(content)
         return out
 
     def read(self, path: str) -> bytes | None:

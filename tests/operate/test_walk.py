@@ -18,6 +18,8 @@ About twenty minutes, most of it the AWS provider waiting for database instances
 from __future__ import annotations
 
 import shlex
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -58,12 +60,19 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Repository]:
         missing("PostgreSQL server binaries", HOW)
     root = tmp_path_factory.mktemp("walk")
     repository = Repository.create(root / "platform")
-    up = repository.paybill("sandbox", "up", str(root / "sandbox"))
+    # As root, the sandbox's PostgreSQL runs as the `postgres` user, which must be able to
+    # reach its folder: pytest's own folders are private.
+    sandbox = Path(tempfile.mkdtemp(prefix="paybill-walk-"))
+    sandbox.chmod(0o755)
+    up = repository.paybill("sandbox", "up", str(sandbox))
     assert up.code == 0, up
-    repository.env = sandbox_env((root / "sandbox" / "sandbox.env").read_text())
-    yield repository
-    down = repository.paybill("sandbox", "down", str(root / "sandbox"))
-    assert down.code == 0, down
+    repository.env = sandbox_env((sandbox / "sandbox.env").read_text())
+    try:
+        yield repository
+    finally:
+        down = repository.paybill("sandbox", "down", str(sandbox))
+        shutil.rmtree(sandbox, ignore_errors=True)
+        assert down.code == 0, down
 
 
 def aws(repo: Repository, service: str) -> object:
