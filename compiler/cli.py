@@ -18,15 +18,27 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TextIO
+from typing import NoReturn, TextIO, cast
 
 from compiler import __version__
 from compiler.commands import COMMANDS
-from compiler.errors import PaybillError, SpecError, escape
+from compiler.errors import PaybillError, SpecError, UsageError, escape
+
+USAGE = 2
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, with the usage exit code of the command being parsed: commands
+    whose exit code 2 means "changes" or "drift" (`plan`, `drift`, `sql drift`) set
+    `usage_exit=1` in their defaults, so a mistyped flag never reads as a change in CI."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(self.get_default("usage_exit") or USAGE, f"{self.prog}: error: {message}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="paybill",
         description=(
             "Compile a multi-tenant platform's typed YAML into Terraform stacks, SQL grants "
@@ -35,7 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 ok, 1 spec errors or differences, 2 usage, 3 environment.",
     )
     parser.add_argument("--version", action="version", version=f"paybill {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # The commands register with argparse's own type; their parsers are `Parser`s.
+    sub = cast(
+        "argparse._SubParsersAction[argparse.ArgumentParser]",
+        parser.add_subparsers(dest="command", metavar="COMMAND"),
+    )
     sub.required = True
     for register in COMMANDS:
         register(sub)
@@ -45,7 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     with _reader_may_leave():
         parser = build_parser()
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:
+            parser.print_usage(sys.stderr)
+            parser.exit(
+                getattr(args, "usage_exit", USAGE),
+                f"paybill: error: unrecognized arguments: {' '.join(extra)}\n",
+            )
         return _run(args)
 
 
@@ -68,6 +90,8 @@ def _run(args: argparse.Namespace) -> int:
         # Line by line: some messages have lines of their own (the statement that failed).
         shown = "\n".join(escape(line) for line in str(error).split("\n"))
         print(f"paybill: {shown}", file=sys.stderr)
+        if isinstance(error, UsageError):
+            return int(getattr(args, "usage_exit", error.exit_code))
         return error.exit_code
     except OSError as error:
         # File-system trouble the command did not expect (a folder that vanished, a full

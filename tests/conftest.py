@@ -1,4 +1,5 @@
-"""Shared fixtures: a spec-folder builder and the repository's spec and examples."""
+"""Shared fixtures: a spec-folder builder, the repository's spec and examples, and the
+session's PostgreSQL server (`pg`, tests/support/postgres.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from tests.support.postgres import pg, postgres_server
 from tests.support.tools import REPO, in_ci
+
+# One PostgreSQL server for the whole session (started when a test first needs it).
+__all__ = ["pg", "postgres_server"]
 
 # In CI, property tests replay the same examples every run: a new random failure there would
 # block an unrelated change. Locally they explore new examples each run.

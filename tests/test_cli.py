@@ -104,6 +104,29 @@ def test_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["plan", "--no-such-option"],
+        ["plan", "--jobs", "0"],
+        ["drift", "--jobs", "many"],
+        ["sql", "drift", "--target", "pool-x"],
+    ],
+    ids=" ".join,
+)
+def test_usage_mistakes_of_commands_whose_2_means_changes_exit_1(
+    workdir: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    """Exit 2 of plan, drift and sql drift is "changes" (or drift): a CI job must not read a
+    mistyped flag as one."""
+    try:
+        code = main(argv)
+    except SystemExit as exited:
+        code = exited.code  # type: ignore[assignment]
+    assert code == 1
+    assert "paybill" in capsys.readouterr().err
+
+
 def test_console_script_exit_codes(workdir: Path) -> None:
     """The installed entry point, as CI and users run it."""
 

@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     operate.add_common(parser)
     parser.add_argument("--acl-dir", type=Path, metavar="DIR", help="where ACL files are published")
     parser.add_argument("--no-terraform", action="store_true", help="skip the stacks")
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, usage_exit=1)
 
 
 def run(args: argparse.Namespace) -> int:

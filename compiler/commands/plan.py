@@ -49,7 +49,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="no Terraform plans (no cloud needed): change set, databases, permissions only",
     )
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, usage_exit=1)
 
 
 def run(args: argparse.Namespace) -> int:

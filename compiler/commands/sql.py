@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="print the differences; exit 0 when there are none, 2 when there are some",
     )
     _common(drift_parser)
-    drift_parser.set_defaults(run=run_drift)
+    drift_parser.set_defaults(run=run_drift, usage_exit=1)
     apply_parser = actions.add_parser(
         "apply",
         help="converge the database in one transaction (grant, revoke, create, drop policies)",

@@ -107,24 +107,30 @@ def destructive_items(
 
 
 def unused_confirmations(
-    items: Iterable[Destructive], head: Mapping[str, NodeRecord], nodes: Iterable[str]
+    items: Iterable[Destructive], head: Mapping[str, NodeRecord], unjudged: Iterable[str] = ()
 ) -> list[str]:
-    """Confirmations in the records of `nodes` that match no planned item: harmless, but
-    they should go once what they confirmed has been applied."""
+    """Confirmations anywhere in the spec that allow nothing this plan does: harmless for
+    this plan, but a standing `confirmDestroy` keeps its resource without `prevent_destroy`,
+    so each should go once what it confirmed has been applied. A `confirmDestroy` of a stack
+    in `unjudged` (changed but not planned here: deferred, or no Terraform) is left out."""
     used = {(i.owner, i.confirmation) for i in items}
+    skip = set(unjudged)
     out = []
-    for node in sorted(nodes):
-        record = head.get(node)
-        if record is None or not record.confirm:
+    for node in sorted(head):
+        record = head[node]
+        if not record.confirm:
             continue
         kind, _, name = node.partition(":")
+        if kind not in {"tenant", "stack"}:
+            continue
+        stack = f"tenant-{name}" if kind == "tenant" else name
         owner = (
             f"Tenant/{name} spec"
             if kind == "tenant"
             else f"Platform spec.pools[{name.removeprefix('pool-')}]"
         )
         for address in record.confirm.destroy:
-            if (owner, f"confirmDestroy: [{address}]") not in used:
+            if stack not in skip and (owner, f"confirmDestroy: [{address}]") not in used:
                 out.append(f"{owner}: confirmDestroy {address} matches no planned change")
         move = record.confirm.data_move
         if (

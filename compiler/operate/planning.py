@@ -134,7 +134,8 @@ def make_plan(options: PlanOptions, terraform: object | None = None) -> PlanResu
             for r in p.plan.destructive
         ]
         destructive = guard.destructive_items(losses, tenants, head_records, base_records)
-        unused = guard.unused_confirmations(destructive, head_records, changes.changes)
+        unjudged = [s for s, p in stacks.items() if p.plan is None]
+        unused = guard.unused_confirmations(destructive, head_records, unjudged)
     finally:
         close = getattr(base, "close", None)
         if close is not None:

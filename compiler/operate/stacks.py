@@ -10,17 +10,22 @@ removed from the output is planned for destruction from its base configuration.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import orjson
+
+from compiler.errors import EnvironmentProblem
 from compiler.operate import protection
 from compiler.operate.changeset import ChangeSet
 from compiler.terraform import Plan, Terraform, Workspace
 
-STACK_FILES = ("cdk.tf.json", ".terraform.lock.hcl")
+CONFIG = "cdk.tf.json"
+STACK_FILES = (CONFIG, ".terraform.lock.hcl")
 
 
 @dataclass
@@ -78,6 +83,26 @@ def schedule(changes: ChangeSet) -> dict[str, StackPlan]:
     return dict(sorted(out.items()))
 
 
+def require_variables(stack: str, config: bytes) -> None:
+    """Terraform asks for a required variable it is not given, or fails when it cannot
+    ask: say which `TF_VAR_*` the stack needs, and what for, before it runs."""
+    try:
+        declared = orjson.loads(config).get("variable") or {}
+    except (orjson.JSONDecodeError, AttributeError):
+        return  # Terraform's own message is the better one
+    missing = [
+        f"TF_VAR_{name}" + (f" ({spec['description']})" if spec.get("description") else "")
+        for name, spec in sorted(declared.items())
+        if isinstance(spec, dict) and "default" not in spec and f"TF_VAR_{name}" not in os.environ
+    ]
+    if missing:
+        raise EnvironmentProblem(
+            f"stack {stack} needs variables that are not set: {'; '.join(missing)}. "
+            "Export them first (`paybill sandbox up` writes values for the local emulator "
+            "into its sandbox.env)"
+        )
+
+
 def checkout(
     workspace: Workspace,
     stack: str,
@@ -92,6 +117,8 @@ def checkout(
     for name in STACK_FILES:
         content = read(f"stacks/{stack}/{name}")
         if content is not None:
+            if name == CONFIG:
+                require_variables(stack, content)
             (folder / name).write_bytes(content)
     for name, content in (extra or {}).items():
         (folder / name).write_bytes(content)

@@ -22,7 +22,8 @@ def show(
     timeout: float | None = None,
 ) -> Plan:
     """The saved plan in `file`; `changed` as `plan` reported it (else read from the plan)."""
-    done = step.run(executor, copy, "show", ["-json", str(file)], timeout=timeout)
+    # Terraform runs in the working copy: a relative path would be read from there.
+    done = step.run(executor, copy, "show", ["-json", str(file.resolve())], timeout=timeout)
     try:
         document = json.loads(done.stdout)
         return read_plan(copy.stack, file, changed, document, refresh_only)

@@ -13,6 +13,7 @@ from jsonschema import Draft202012Validator
 
 from compiler.operate.summary import LIMIT, MARKER, Section, render
 from tests.operate.repo import TENANTS, Repository, tenant
+from tests.support.postgres import Databases
 from tests.support.tools import REPO, require_binary
 
 PLAN_SCHEMA = REPO / "compiler/schemas/plan-v1.schema.json"
@@ -119,6 +120,26 @@ def test_moving_a_pooled_tenant_to_silo_is_refused_as_a_data_move(repo: Reposito
     assert repo.plan_json()["destructive"][0]["confirmed"] is True
 
 
+def test_a_confirmation_left_in_the_spec_is_listed_by_every_later_plan(
+    repo: Repository,
+) -> None:
+    repo.write(
+        "tenants/charlie.yaml",
+        tenant(
+            "charlie", "enterprise", pool=None, extra="  confirmDestroy: [aws_s3_bucket.bucket]\n"
+        ),
+    )
+    repo.commit("charlie's bucket may go")
+    repo.write("tenants/delta.yaml", tenant("delta", "starter"))
+    repo.commit("delta")
+    run = repo.paybill("plan", "--base", "HEAD~1", "--no-terraform")
+    assert run.code == 2, run
+    assert repo.plan_json()["unusedConfirmations"] == [
+        "Tenant/charlie spec: confirmDestroy aws_s3_bucket.bucket matches no planned change"
+    ]
+    assert "### Confirmations no longer needed" in (repo.root / "plan/summary.md").read_text()
+
+
 def test_the_base_may_be_a_folder_holding_an_output(repo: Repository, tmp_path: Path) -> None:
     base = tmp_path / "base"
     shutil.copytree(repo.root / "generated", base / "generated")
@@ -130,6 +151,32 @@ def test_the_base_may_be_a_folder_holding_an_output(repo: Repository, tmp_path: 
     assert data["tenants"][0]["tenant"] == "delta"
     assert sorted(data["nodes"]) == ["acl:delta", "stack:tenant-delta", "tenant:delta"]
     assert data["stacks"]["tenant-delta"]["planned"] is False  # --no-terraform
+
+
+@pytest.mark.postgres
+def test_a_live_database_is_compared_and_its_password_is_never_written(
+    repo: Repository, pg: Databases
+) -> None:
+    database = pg.new("pool")
+    secret = "s3cret-not-for-logs"
+    repo.write("tenants/delta.yaml", tenant("delta", "starter"))
+    repo.commit("delta")
+    run = repo.paybill(
+        "plan",
+        "--base",
+        "HEAD~1",
+        "--no-terraform",
+        "--dsn",
+        f"pool-eu-shared={database.dsn} password={secret}",
+    )
+    assert run.code == 2, run
+    summary = (repo.root / "plan/summary.md").read_text()
+    compared = next(line for line in summary.splitlines() if line.startswith("**pool-eu-shared**"))
+    assert f"dbname={database.name}" in compared
+    assert "password=***" in compared
+    assert 'CREATE ROLE "app_delta"' in summary  # the statements a converge would run
+    written = [summary, (repo.root / "plan/plan.json").read_text(), run.out, run.err]
+    assert not [text for text in written if secret in text]
 
 
 def test_apply_refuses_a_plan_whose_output_changed_since(repo: Repository) -> None:

@@ -32,7 +32,7 @@ from compiler.sandbox.emulator import HOW_TO_INSTALL, require_moto
 from compiler.sandbox.postgres import HOW_TO_INSTALL as HOW
 from compiler.sandbox.postgres import find_bin_dir
 from tests.emit.stacks.terraform import terraform
-from tests.operate.repo import Repository, tenant
+from tests.operate.repo import Repository, Run, tenant
 from tests.support.tools import missing
 
 pytestmark = [pytest.mark.terraform, pytest.mark.postgres, pytest.mark.slow]
@@ -65,14 +65,20 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Repository]:
     sandbox = Path(tempfile.mkdtemp(prefix="paybill-walk-"))
     sandbox.chmod(0o755)
     up = repository.paybill("sandbox", "up", str(sandbox))
-    assert up.code == 0, up
+    assert up.code == 0, up.out + up.err
     repository.env = sandbox_env((sandbox / "sandbox.env").read_text())
     try:
         yield repository
     finally:
         down = repository.paybill("sandbox", "down", str(sandbox))
         shutil.rmtree(sandbox, ignore_errors=True)
-        assert down.code == 0, down
+        assert down.code == 0, down.out + down.err
+
+
+def expect(run: Run, code: int) -> Run:
+    """The run, having exited with `code`; otherwise everything it printed."""
+    assert run.code == code, f"exit {run.code}, expected {code}\n{run.out}{run.err}"
+    return run
 
 
 def aws(repo: Repository, service: str) -> object:
@@ -106,23 +112,23 @@ def test_the_platform_lives_through_plan_apply_and_drift(repo: Repository) -> No
 def first_deployment(repo: Repository) -> None:
     """Plan and apply everything; tenant-bravo's database is unreachable in wave 2."""
     first = repo.paybill("plan", "--jobs", JOBS)
-    assert first.code == 2, first
+    assert first.code == 2, first.out + first.err
     assert (
         "**charlie** added: plan enterprise (silo), active"
         in (repo.root / "plan/summary.md").read_text()
     )
     broken = "tenant-bravo=host=127.0.0.1 port=1 user=postgres dbname=nothing connect_timeout=2"
     partial = repo.paybill("apply", "--plan", "plan", "--jobs", JOBS, "--dsn", broken)
-    assert partial.code == 4, partial
+    assert partial.code == 4, partial.out + partial.err
     states = outcomes(partial.out)
-    assert states["sql:tenant-bravo"] == "failed"
+    assert states["sql:tenant-bravo"] == "failed", partial.out + partial.err
     assert {
         states[n] for n in ("stack:pool-eu-shared", "stack:tenant-bravo", "sql:pool-eu-shared")
     } == {"applied"}
     assert states["acl:alpha"] == "not started"
     assert "wave 2 failed: no further wave started" in partial.out
     resumed = repo.paybill("apply", "--plan", "plan", "--jobs", JOBS, "--resume")
-    assert resumed.code == 0, resumed
+    assert resumed.code == 0, resumed.out + resumed.err
     assert "apply: " in resumed.out
     journal = (Path(repo.env["PAYBILL_WORKDIR"]) / "journal.json").read_text()
     assert '"outcome": "failed"' not in journal
@@ -135,7 +141,7 @@ def pull_request(repo: Repository) -> None:
     repo.edit("tenants/alpha.yaml", "plan: starter", "plan: free")
     repo.commit("onboard delta; alpha moves to free")
     planned = repo.paybill("plan", "--base", "main", "--jobs", JOBS)
-    assert planned.code == 2, planned
+    assert planned.code == 2, planned.out + planned.err
     summary = (repo.root / "plan/summary.md").read_text()
     assert "- **alpha**: plan starter → free" in summary
     assert (
@@ -146,16 +152,16 @@ def pull_request(repo: Repository) -> None:
     repo.git("checkout", "-q", "main")
     repo.git("merge", "-q", "--no-edit", "onboard-delta")
     merged = repo.paybill("apply", "--plan", "plan", "--jobs", JOBS)
-    assert merged.code == 0, merged
+    assert merged.code == 0, merged.out + merged.err
     again = repo.paybill("plan", "--base", "HEAD", "--jobs", JOBS)
-    assert again.code == 0, again
+    assert again.code == 0, again.out + again.err
     assert (
         (repo.root / "plan/summary.md")
         .read_text()
         .startswith("<!-- paybill-plan -->\n## Paybill plan: no changes\n")
     )
     clean = repo.paybill("drift", "--jobs", JOBS)
-    assert clean.code == 0, clean
+    assert clean.code == 0, clean.out + clean.err
 
 
 def drift_by_hand(repo: Repository) -> None:
@@ -178,7 +184,7 @@ def drift_by_hand(repo: Repository) -> None:
         conn.execute("CREATE ROLE login_alpha LOGIN")
         conn.execute("GRANT paybill_owner TO login_alpha")
     drifted = repo.paybill("drift", "--jobs", JOBS)
-    assert drifted.code == 2, drifted
+    assert drifted.code == 2, drifted.out + drifted.err
     assert any(
         line.startswith("  stack tenant-charlie: ") and "aws_kms_key.key" in line
         for line in drifted.out.splitlines()
@@ -192,8 +198,8 @@ def drift_by_hand(repo: Repository) -> None:
         in drifted.out
     )
     repaired = repo.paybill("apply", "--jobs", JOBS)
-    assert repaired.code == 0, repaired
-    assert repo.paybill("drift", "--jobs", JOBS).code == 0
+    assert repaired.code == 0, repaired.out + repaired.err
+    expect(repo.paybill("drift", "--jobs", JOBS), 0)
 
 
 def destructive_changes(repo: Repository) -> None:
@@ -202,25 +208,33 @@ def destructive_changes(repo: Repository) -> None:
     repo.write("tenants/charlie.yaml", tenant("charlie", "pro"))
     repo.commit("charlie to the pro plan")
     refused = repo.paybill("plan", "--base", "main", "--jobs", JOBS)
-    assert refused.code == 1, refused
+    assert refused.code == 1, refused.out + refused.err
+    # A silo tenant has its own log bucket; a bridge tenant logs to the pool's.
     assert (
-        "refused: replace aws_db_instance.database in stack tenant-charlie; add to "
-        "Tenant/charlie spec: confirmDestroy: [aws_db_instance.database]"
+        "refused: delete aws_s3_bucket.log_bucket in stack tenant-charlie; add to "
+        "Tenant/charlie spec: confirmDestroy: [aws_s3_bucket.log_bucket]"
     ) in refused.out
+    items = repo.plan_json()["destructive"]
+    assert items, refused.out
+    assert all(i["confirmIn"] == "Tenant/charlie spec" for i in items), items
+    assert not any(i["confirmed"] for i in items), items
+    addresses = sorted(i["confirmation"].split("[")[1].rstrip("]") for i in items)
     repo.write(
         "tenants/charlie.yaml",
-        tenant("charlie", "pro", extra="  confirmDestroy: [aws_db_instance.database]\n"),
+        tenant("charlie", "pro", extra=f"  confirmDestroy: [{', '.join(addresses)}]\n"),
     )
-    repo.commit("confirmed: charlie's database is replaced")
+    repo.commit("confirmed: what charlie's move destroys")
     allowed = repo.paybill("plan", "--base", "main", "--jobs", JOBS)
-    assert allowed.code == 2, allowed
-    assert repo.plan_json()["destructive"][0]["confirmed"] is True
+    assert allowed.code == 2, allowed.out + allowed.err
+    confirmed = repo.plan_json()["destructive"]
+    assert [i["what"] for i in confirmed] == [i["what"] for i in items], confirmed
+    assert all(i["confirmed"] for i in confirmed), confirmed
     repo.git("checkout", "-q", "main")
     repo.git("checkout", "-q", "-b", "bigger-pool")
     repo.edit("platform.yaml", "storageGb: 20", "storageGb: 40")
     repo.commit("a bigger pool database")
     pool = repo.paybill("plan", "--base", "main", "--jobs", JOBS)
-    assert pool.code == 2, pool
+    assert pool.code == 2, pool.out + pool.err
     deferred = {d["stack"]: d["afterWave"] for d in repo.plan_json()["deferred"]}
     assert deferred == {"tenant-alpha": 0, "tenant-bravo": 0, "tenant-delta": 0}
     repo.git("checkout", "-q", "main")
@@ -232,7 +246,7 @@ def offboarding(repo: Repository) -> None:
         "tenants/bravo.yaml", tenant("bravo", "pro", state="offboarding", subscription="canceled")
     )
     repo.commit("offboard bravo")
-    assert repo.paybill("apply", "--base", "HEAD~1", "--jobs", JOBS).code == 0
+    expect(repo.paybill("apply", "--base", "HEAD~1", "--jobs", JOBS), 0)
     repo.write(
         "tenants/bravo.yaml",
         tenant(
@@ -245,18 +259,18 @@ def offboarding(repo: Repository) -> None:
     )
     repo.commit("delete bravo")
     deleted = repo.paybill("apply", "--base", "HEAD~1", "--jobs", JOBS)
-    assert deleted.code == 0, deleted
+    assert deleted.code == 0, deleted.out + deleted.err
     assert "stack:tenant-bravo: applied: torn down" in deleted.out
     rds = aws(repo, "rds")
     snapshots = [s["DBSnapshotIdentifier"] for s in rds.describe_db_snapshots()["DBSnapshots"]]  # type: ignore[attr-defined]
     assert any(s.startswith("walkthrough-tenant-bravo-final-") for s in snapshots), snapshots
     (repo.root / "spec/tenants/bravo.yaml").unlink()
     repo.commit("bravo's document goes")
-    assert repo.paybill("apply", "--base", "HEAD~1", "--jobs", JOBS).code == 0
+    expect(repo.paybill("apply", "--base", "HEAD~1", "--jobs", JOBS), 0)
     repo.write("tenants/bravo.yaml", tenant("bravo", "pro"))
     repo.commit("bravo is back")
     back = repo.paybill("apply", "--base", "HEAD~1", "--jobs", JOBS)
-    assert back.code == 0, back
+    assert back.code == 0, back.out + back.err
     instances = [i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]]  # type: ignore[attr-defined]
     assert "walkthrough-tenant-bravo" in instances
-    assert repo.paybill("drift", "--jobs", JOBS).code == 0
+    expect(repo.paybill("drift", "--jobs", JOBS), 0)

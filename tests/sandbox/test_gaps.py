@@ -125,3 +125,21 @@ def test_parameters_set_on_a_group_report_their_source(emulator: Emulator) -> No
         "1",
         "user",
     )
+
+
+def test_api_keys_usage_plans_and_apis_take_tags(emulator: Emulator) -> None:
+    api = client(emulator, "apigateway")
+    key = api.create_api_key(name="gap-key", tags={"plan": "starter"})
+    plan = api.create_usage_plan(name="gap-plan", tags={"plan": "starter"})
+    rest = api.create_rest_api(name="gap-api", tags={"plan": "starter"})
+    region = "eu-west-1"
+    arns = [
+        f"arn:aws:apigateway:{region}::/apikeys/{key['id']}",
+        f"arn:aws:apigateway:{region}::/usageplans/{plan['id']}",
+        f"arn:aws:apigateway:{region}::/restapis/{rest['id']}",
+    ]
+    for arn in arns:
+        api.tag_resource(resourceArn=arn, tags={"plan": "free", "tier": "low"})
+        api.untag_resource(resourceArn=arn, tagKeys=["tier"])
+        assert api.get_tags(resourceArn=arn)["tags"] == {"plan": "free"}, arn
+    assert api.get_api_key(apiKey=key["id"])["tags"] == {"plan": "free"}

@@ -190,3 +190,17 @@ def test_a_plan_saved_earlier_is_read_back_with_terraforms_applyable(
     assert tf.show(copy, tmp_path / "a.tfplan").changed
     assert not tf.show(copy, tmp_path / "b.tfplan").changed
     assert fake.calls[0][0] == ["show", "-no-color", "-json", str(tmp_path / "a.tfplan")]
+
+
+def test_a_saved_plan_named_relative_to_the_caller_is_found_from_the_working_copy(
+    copy: WorkingCopy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Terraform runs in the working copy, so `--plan plan` must reach it as an absolute path."""
+    monkeypatch.chdir(tmp_path)
+    fake = Scripted([answer(stdout=EMPTY_PLAN), answer()])
+    tf = Terraform(fake)
+    tf.show(copy, Path("plan/stacks/tenant-acme/plan.tfplan"))
+    tf.apply(copy, Path("plan/stacks/tenant-acme/plan.tfplan"))
+    absolute = str(tmp_path / "plan/stacks/tenant-acme/plan.tfplan")
+    assert fake.calls[0][0][-1] == absolute
+    assert fake.calls[1][0][-1] == absolute
