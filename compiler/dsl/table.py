@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, JsonValue
 
 from compiler.dsl.common import COLUMN_TYPE_PATTERN, Document, Model, SqlIdentifier
 
@@ -17,6 +17,9 @@ class Column(Model):
     primary_key: bool = False
     nullable: bool = False
     pii: bool = False
+    # A value of the column's type (checked against the type by resolve, which knows where
+    # it was written), or one of the few expressions resolve allows: now(), ...
+    default: JsonValue = None
 
 
 class TableSpec(Model):
