@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, JsonValue
+from pydantic import Field
 
 from compiler.dsl.common import COLUMN_TYPE_PATTERN, Document, Model, SqlIdentifier
 
@@ -18,8 +18,9 @@ class Column(Model):
     nullable: bool = False
     pii: bool = False
     # A value of the column's type (checked against the type by resolve, which knows where
-    # it was written), or one of the few expressions resolve allows: now(), ...
-    default: JsonValue = None
+    # it was written), or one of the few expressions resolve allows: now(), ... YAML gives
+    # only JSON values; `Any` keeps the JSON Schema free of a `$ref` editors would misread.
+    default: Any = None
 
 
 class TableSpec(Model):
