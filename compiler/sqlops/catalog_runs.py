@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from compiler.emit.sql import statements as st
-from compiler.emit.sql.quote import idents
+from compiler.emit.sql.quote import column_type, idents
 from compiler.emit.sql.runs import INTERNAL_SCHEMAS, INTERNAL_TABLES
 from compiler.emit.sql.state import INTERNAL_SCHEMA, TargetState
 from compiler.sqlops.catalog import Connection, Extra, LiveState
@@ -119,7 +119,7 @@ def _defaults(
             if have is None or (have.default is None and column.default is None):
                 continue
             want = st.default_expression(column, column.default) if column.default else None
-            spelling = st.column_type(column.type)
+            spelling = column_type(column.type)
             out[(*table.key, column.name)] = (
                 _explained(conn, have.default, spelling) if have.default is not None else None,
                 _explained(conn, want, spelling) if want is not None else None,
