@@ -74,6 +74,7 @@ bench: setup tools
 	$(BIN)/python benchmarks/compile_fleet.py 1000 10000
 	$(BIN)/python benchmarks/sql_pool.py 1000
 	$(BIN)/python benchmarks/acl_decisions.py 10000
+	$(BIN)/python benchmarks/emulator_apply.py 4
 
 clean:
 	rm -rf $(VENV) $(BUILD) .pytest_cache .mypy_cache .ruff_cache

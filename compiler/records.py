@@ -99,6 +99,28 @@ class TenantFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class Confirm:
+    """What the spec confirms may be destroyed or moved, for the destructive-change guard
+    (which reads only the records): a tenant's data deletion or data move, and resources of
+    the node's stack (a tenant's, or a pool's) that may be deleted or replaced."""
+
+    data_deletion: bool = False
+    data_move: tuple[str, str] | None = None  # (from, to) databases: SQL targets
+    destroy: tuple[str, ...] = ()  # Terraform resource addresses
+
+    def __bool__(self) -> bool:
+        return bool(self.data_deletion or self.data_move or self.destroy)
+
+    def to_json(self) -> dict[str, Any]:
+        move = self.data_move
+        return {
+            "dataDeletion": self.data_deletion,
+            "dataMove": None if move is None else {"from": move[0], "to": move[1]},
+            "destroy": list(self.destroy),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class RoleEntry:
     name: str
     kind: str  # "app" | "agent"
@@ -118,6 +140,7 @@ class NodeRecord:
     artifacts: tuple[Entry, ...]
     tenant: TenantFacts | None = None
     roles: tuple[RoleEntry, ...] = field(default=())
+    confirm: Confirm | None = None
 
     @property
     def path(self) -> str:
@@ -158,6 +181,8 @@ class NodeRecord:
                 }
                 for r in self.roles
             ]
+        if self.confirm:
+            data["confirm"] = self.confirm.to_json()
         return data
 
 
@@ -220,6 +245,7 @@ def parse_record(path: str, content: bytes) -> NodeRecord:
         artifacts=_entries(path, data.get("artifacts")),
         tenant=_facts(path, data["tenant"]) if "tenant" in data else None,
         roles=_roles(path, data.get("roles", [])),
+        confirm=_confirm(path, data["confirm"]) if "confirm" in data else None,
     )
 
 
@@ -285,6 +311,27 @@ def _facts(path: str, value: object) -> TenantFacts:
         subscription=_text(path, value, "subscription"),
         dedicated_database=dedicated,
         sql_target=_text(path, value, "sqlTarget", optional=True),
+    )
+
+
+def _confirm(path: str, value: object) -> Confirm:
+    if not isinstance(value, dict):
+        raise RecordError(path, "confirm is not an object")
+    deletion, move, destroy = value.get("dataDeletion"), value.get("dataMove"), value.get("destroy")
+    if not isinstance(deletion, bool):
+        raise RecordError(path, "confirm.dataDeletion is not true or false")
+    if move is not None and not (
+        isinstance(move, dict)
+        and isinstance(move.get("from"), str)
+        and isinstance(move.get("to"), str)
+    ):
+        raise RecordError(path, "confirm.dataMove has no from and to")
+    if not isinstance(destroy, list) or not all(isinstance(a, str) for a in destroy):
+        raise RecordError(path, "confirm.destroy is not a list of resource addresses")
+    return Confirm(
+        data_deletion=deletion,
+        data_move=None if move is None else (move["from"], move["to"]),
+        destroy=tuple(destroy),
     )
 
 

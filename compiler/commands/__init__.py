@@ -5,7 +5,19 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from compiler.commands import acl, compile, describe, graph, schema, sql, validate
+from compiler.commands import (
+    acl,
+    apply,
+    compile,
+    describe,
+    drift,
+    graph,
+    plan,
+    sandbox,
+    schema,
+    sql,
+    validate,
+)
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
@@ -13,6 +25,10 @@ COMMANDS: tuple[Register, ...] = (
     validate.register,
     compile.register,
     graph.register,
+    plan.register,
+    apply.register,
+    drift.register,
+    sandbox.register,
     describe.register,
     schema.register,
     acl.register,

@@ -19,6 +19,7 @@ import psycopg
 
 from compiler.emit.sql.runs import INTERNAL_SCHEMAS
 from compiler.emit.sql.state import TENANT_MARK, TargetState
+from compiler.sqlops import members
 
 Connection = psycopg.Connection[Any]
 
@@ -115,6 +116,8 @@ class LiveState:
     schema_privileges: set[SchemaPrivilege]
     policies: dict[tuple[str, str, str], LivePolicy]
     tenant_column: str  # the tenant column as PostgreSQL prints it in expressions
+    outside: set[members.Outside] = field(default_factory=set)  # see `members`
+    applier: str = ""  # the login reading (and applying)
     database: str = ""
     extra: Extra = field(default_factory=Extra)
 
@@ -251,6 +254,9 @@ def read(conn: Connection, state: TargetState) -> LiveState:
     quoted = conn.execute(
         "SELECT pg_catalog.quote_ident(%s), pg_catalog.current_database()", [state.tenant_column]
     ).fetchone()
+    tenant_roles = [r.name for r in state.roles if r.tenant is not None]
+    steps = state.role_of("steps")
+    held = [state.owner, *([steps.name] if steps else []), *tenant_roles]
     return LiveState(
         roles=roles,
         retired=retired,
@@ -265,5 +271,12 @@ def read(conn: Connection, state: TargetState) -> LiveState:
         },
         policies=policies,
         tenant_column=str(quoted[0]) if quoted else state.tenant_column,
+        outside={
+            members.Outside(g, m, bool(su))
+            for g, m, su in conn.execute(
+                members.query(), {"groups": held, "managed": scope["managed"]}
+            )
+        },
+        applier=str(conn.execute("SELECT current_user").fetchone()[0]),  # type: ignore[index]
         database=str(quoted[1]) if quoted else "",
     )

@@ -20,7 +20,7 @@ from compiler.emit.sql import statements as st
 from compiler.emit.sql.quote import Sql, ident, literal
 from compiler.emit.sql.runs import INTERNAL_SCHEMAS, INTERNAL_TABLES, schema_privileges
 from compiler.emit.sql.state import OWNER_COMMENT, PolicyState, TargetState
-from compiler.sqlops import plan_runs
+from compiler.sqlops import members, plan_runs
 from compiler.sqlops.catalog import LivePolicy, LiveState
 from compiler.sqlops.change import (
     FUNCTIONS,
@@ -47,6 +47,10 @@ def diff(state: TargetState, live: LiveState) -> list[Change]:
         [
             *_roles(state, live),
             *_memberships(state, live),
+            *(
+                Change(MEMBERS, key, text, sql)
+                for key, text, sql in members.findings(state, live.outside, live.applier)
+            ),
             *plan_runs.diff_settings(state, live),
             *_schemas(state, live),
             *diff_tables(state, live, tables),

@@ -1,0 +1,137 @@
+"""The destructive-change guard: nothing that destroys or moves data goes through unconfirmed.
+
+An item is destructive when a planned change would:
+* delete or replace a data-bearing resource (a database instance, a bucket, a key, a lock
+  table: what `compiler.terraform.changes.DATA_BEARING_TYPES` lists) — known only from a
+  Terraform plan;
+* move a tenant's rows to another database (a change of isolation model, or of pool) —
+  known from the tenant records.
+
+Each item names the exact confirmation that allows it, written in the spec where reviewers
+see it: `confirmDestroy: [<address>]` on the tenant (its own stack) or on the pool (the
+pool's stack), `confirmDataMove: {from: <database>, to: <database>}` on the tenant. A
+tenant being deleted with `confirmDataDeletion` confirms the deletion of its own stack's
+resources. The compiler writes the confirmations into the node records, so the guard reads
+only `generated/`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from compiler.operate.business import TenantChange
+from compiler.records import Confirm, NodeRecord
+
+
+@dataclass(frozen=True)
+class Destructive:
+    node: str  # the node the change is applied through
+    what: str  # for people
+    owner: str  # "Tenant/<name>" or "Platform pool <name>": where the confirmation goes
+    confirmation: str  # the exact spec line(s) that allow it
+    confirmed: bool
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "node": self.node,
+            "what": self.what,
+            "confirmIn": self.owner,
+            "confirmation": self.confirmation,
+            "confirmed": self.confirmed,
+        }
+
+
+@dataclass(frozen=True)
+class ResourceLoss:
+    """A planned delete or replacement of a data-bearing resource in a stack."""
+
+    stack: str
+    address: str
+    action: str  # "delete" | "replace"
+
+
+def _owner(stack: str) -> tuple[str, str, str]:
+    """(record node holding the confirmation, where it goes in the spec, its kind)."""
+    if stack.startswith("pool-"):
+        pool = stack.removeprefix("pool-")
+        return f"stack:{stack}", f"Platform spec.pools[{pool}]", "pool"
+    tenant = stack.removeprefix("tenant-")
+    return f"tenant:{tenant}", f"Tenant/{tenant} spec", "tenant"
+
+
+def _confirm(records: Mapping[str, NodeRecord], node: str) -> Confirm:
+    record = records.get(node)
+    return record.confirm if record is not None and record.confirm is not None else Confirm()
+
+
+def destructive_items(
+    losses: Iterable[ResourceLoss],
+    moves: Iterable[TenantChange],
+    head: Mapping[str, NodeRecord],
+    base: Mapping[str, NodeRecord],
+) -> list[Destructive]:
+    """Every destructive item, confirmed or not. `head` and `base` are the records that say
+    what is confirmed (a deleted tenant's confirmation is in the head; a removed stack's
+    tenant may only be in the base)."""
+    items = []
+    for loss in losses:
+        node, owner, _ = _owner(loss.stack)
+        confirm = _confirm(head, node) or _confirm(base, node)
+        deleted = confirm.data_deletion and loss.stack.startswith("tenant-")
+        items.append(
+            Destructive(
+                node=f"stack:{loss.stack}",
+                what=f"{loss.action} {loss.address} in stack {loss.stack}",
+                owner=owner,
+                confirmation=f"confirmDestroy: [{loss.address}]",
+                confirmed=deleted or loss.address in confirm.destroy,
+            )
+        )
+    for move in moves:
+        found = move.data_move
+        if found is None:
+            continue
+        source, target = found
+        confirm = _confirm(head, f"tenant:{move.tenant}")
+        items.append(
+            Destructive(
+                node=f"tenant:{move.tenant}",
+                what=f"tenant {move.tenant}'s rows move from database {source} to {target}",
+                owner=f"Tenant/{move.tenant} spec",
+                confirmation=f"confirmDataMove: {{from: {source}, to: {target}}}",
+                confirmed=confirm.data_move == (source, target),
+            )
+        )
+    return sorted(items, key=lambda i: (i.confirmed, i.node, i.what))
+
+
+def unused_confirmations(
+    items: Iterable[Destructive], head: Mapping[str, NodeRecord], nodes: Iterable[str]
+) -> list[str]:
+    """Confirmations in the records of `nodes` that match no planned item: harmless, but
+    they should go once what they confirmed has been applied."""
+    used = {(i.owner, i.confirmation) for i in items}
+    out = []
+    for node in sorted(nodes):
+        record = head.get(node)
+        if record is None or not record.confirm:
+            continue
+        kind, _, name = node.partition(":")
+        owner = (
+            f"Tenant/{name} spec"
+            if kind == "tenant"
+            else f"Platform spec.pools[{name.removeprefix('pool-')}]"
+        )
+        for address in record.confirm.destroy:
+            if (owner, f"confirmDestroy: [{address}]") not in used:
+                out.append(f"{owner}: confirmDestroy {address} matches no planned change")
+        move = record.confirm.data_move
+        if (
+            move is not None
+            and (owner, f"confirmDataMove: {{from: {move[0]}, to: {move[1]}}}") not in used
+        ):
+            out.append(
+                f"{owner}: confirmDataMove from {move[0]} to {move[1]} matches no planned change"
+            )
+    return out

@@ -1,0 +1,191 @@
+"""`paybill plan`: what a change will do, read from the compiled output alone.
+
+    change set  -> business summary (tenants, data that moves)
+                -> agent permissions (ACL capability difference, widening marked)
+                -> databases (state difference; with a DSN, the statements a converge runs)
+                -> stacks (Terraform plans of exactly the changed stacks; deferred ones)
+                -> the destructive-change guard
+                -> summary.md + plan.json + the saved Terraform plans
+
+Exit codes follow Terraform's `-detailed-exitcode`: 0 nothing changes, 2 changes, 1 refused
+(an unconfirmed destructive change), 3 environment (terraform, a database or the emulator
+unreachable) — raised as `EnvironmentProblem` by what failed.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from compiler.errors import EnvironmentProblem
+from compiler.operate import acl_diff, business, guard, sql_diff
+from compiler.operate.changeset import ChangeSet, change_set
+from compiler.operate.dsns import Dsns
+from compiler.operate.sources import FolderSource, Source, open_base
+from compiler.operate.stacks import StackPlan, run_plans, schedule
+from compiler.records import NodeRecord, read_records
+
+PLAN_VERSION = "paybill.dev/plan/v1"
+EXIT_NONE, EXIT_CHANGES, EXIT_REFUSED = 0, 2, 1
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    generated: Path
+    base: str | None
+    out: Path
+    jobs: int = 2
+    terraform: bool = True
+    tf_override: Path | None = None
+    dsns: Dsns = field(default_factory=Dsns)
+    workdir: Path = Path(".paybill/work")
+
+
+@dataclass
+class PlanResult:
+    options: PlanOptions
+    changes: ChangeSet
+    tenants: list[business.TenantChange]
+    stacks: dict[str, StackPlan]
+    sql: dict[str, sql_diff.TargetChange]
+    acl: dict[str, acl_diff.AclChange]
+    destructive: list[guard.Destructive]
+    unused: list[str]
+
+    @property
+    def refused(self) -> list[guard.Destructive]:
+        return [d for d in self.destructive if not d.confirmed]
+
+    @property
+    def exit_code(self) -> int:
+        if self.refused:
+            return EXIT_REFUSED
+        return EXIT_CHANGES if self.changes else EXIT_NONE
+
+
+class EmptySource:
+    """The base of a first deployment: no output at all."""
+
+    label = "(nothing)"
+
+    def records(self) -> dict[str, str]:
+        return {}
+
+    def read(self, path: str) -> bytes | None:
+        return None
+
+
+def _json(source: Source, path: str) -> dict[str, object] | None:
+    content = source.read(path)
+    if content is None:
+        return None
+    data = orjson.loads(content)
+    return data if isinstance(data, dict) else None
+
+
+def acl_changes(changes: ChangeSet) -> dict[str, acl_diff.AclChange]:
+    out = {}
+    for change in changes.of_kind("acl"):
+        tenant = change.node.partition(":")[2]
+        path = f"acl/{tenant}.json"
+        found = acl_diff.diff(tenant, _json(changes.base, path), _json(changes.head, path))
+        if found:
+            out[tenant] = found
+    return out
+
+
+def make_plan(options: PlanOptions, terraform: object | None = None) -> PlanResult:
+    """Everything but writing: the change set and what it does."""
+    head = FolderSource(options.generated)
+    head_records = read_records(options.generated)
+    base: Source = (
+        EmptySource() if options.base is None else open_base(options.base, options.generated)
+    )
+    try:
+        changes = change_set(base, head, head_records)
+        tenants = business.tenant_changes(changes)
+        stacks = schedule(changes)
+        sql = sql_diff.target_changes(changes)
+        acl = acl_changes(changes)
+        if options.terraform and any(p.deferred_after is None for p in stacks.values()):
+            _terraform(options, stacks, head, base, terraform)
+        _sql_live(options, sql)
+        base_records = {c.node: c.base for c in changes.changes.values() if c.base is not None}
+        losses = [
+            guard.ResourceLoss(p.stack, r.address, r.action.value)
+            for p in stacks.values()
+            if p.plan is not None
+            for r in p.plan.destructive
+        ]
+        destructive = guard.destructive_items(losses, tenants, head_records, base_records)
+        unused = guard.unused_confirmations(destructive, head_records, changes.changes)
+    finally:
+        close = getattr(base, "close", None)
+        if close is not None:
+            close()
+    return PlanResult(options, changes, tenants, stacks, sql, acl, destructive, unused)
+
+
+def _terraform(
+    options: PlanOptions,
+    stacks: dict[str, StackPlan],
+    head: Source,
+    base: Source,
+    terraform: object | None,
+) -> None:
+    from compiler.terraform import Terraform, Workspace  # noqa: PLC0415  (only when planning stacks)
+
+    runner = terraform if isinstance(terraform, Terraform) else Terraform()
+    if options.tf_override is not None and not options.tf_override.is_file():
+        raise EnvironmentProblem(
+            f"--tf-override {options.tf_override}: no such file; give the provider override "
+            "file (the sandbox writes one), or leave the option out"
+        )
+    shutil.rmtree(options.out / "stacks", ignore_errors=True)
+    run_plans(
+        stacks,
+        terraform=runner,
+        workspace=Workspace(options.workdir),
+        head=head.read,
+        base=base.read,
+        override=options.tf_override,
+        plan_dir=options.out,
+        jobs=options.jobs,
+    )
+
+
+def _sql_live(options: PlanOptions, sql: dict[str, sql_diff.TargetChange]) -> None:
+    """With a DSN, the statements a converge would run on each touched target."""
+    if not options.dsns:
+        return
+    from compiler.operate.sql_apply import database_missing  # noqa: PLC0415
+    from compiler.sqlops.connect import mask  # noqa: PLC0415
+    from compiler.sqlops.converge import drift, load_state  # noqa: PLC0415
+
+    for target, change in sql.items():
+        dsn = options.dsns.for_target(target)
+        if dsn is None:
+            continue
+        if not (options.generated / "sql" / target).is_dir():
+            change.live = mask(dsn.dsn)
+            change.statements = ["-- the target leaves the spec: nothing is converged"]
+            continue
+        change.live = mask(dsn.dsn)
+        if database_missing(dsn):
+            change.statements = [f"-- database {target} does not exist yet: apply creates it"]
+            continue
+        outcome = drift(dsn.dsn, load_state(options.generated, target))
+        change.statements = [str(s) for s in outcome.sql]
+
+
+def node_digests(records: dict[str, NodeRecord], nodes: list[str]) -> dict[str, dict[str, str]]:
+    """What each planned node's files were when planned: `apply --plan` refuses a plan whose
+    nodes changed since."""
+    return {
+        node: {a.path: a.sha256 for a in records[node].artifacts}
+        for node in sorted(nodes)
+        if node in records
+    }

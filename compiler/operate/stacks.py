@@ -1,0 +1,120 @@
+"""Which stacks a change plans now, which after an earlier wave, and running their plans.
+
+A stack reads its pool's outputs (remote state). When the pool stack itself changes, its
+tenants' stacks cannot be planned against outputs that do not exist yet: they are *deferred*,
+"planned after wave N" (the wave that applies the pool), and planned again by `apply` once
+that wave is through. Everything else that changed is planned now, up to `jobs` at a time,
+each in a working copy of the stack outside `generated/` (`compiler.terraform`). A stack
+removed from the output is planned for destruction from its base configuration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from compiler.operate.changeset import ChangeSet
+from compiler.terraform import Plan, Terraform, Workspace
+
+STACK_FILES = ("cdk.tf.json", ".terraform.lock.hcl")
+
+
+@dataclass
+class StackPlan:
+    stack: str
+    change: str  # "added" | "changed" | "removed" | "downstream"
+    plan: Plan | None = None
+    deferred_after: int | None = None  # the wave after which it is planned
+    because: list[str] = field(default_factory=list)  # the changed stacks it reads
+    error: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        counts: dict[str, int] = {}
+        addresses: dict[str, list[str]] = {}
+        if self.plan is not None:
+            for resource in self.plan.resources:
+                counts[resource.action.value] = counts.get(resource.action.value, 0) + 1
+                addresses.setdefault(resource.action.value, []).append(resource.address)
+        return {
+            "change": self.change,
+            "planned": self.plan is not None,
+            "create": counts.get("create", 0),
+            "update": counts.get("update", 0),
+            "replace": counts.get("replace", 0),
+            "delete": counts.get("delete", 0),
+            "addresses": addresses,
+            "destructive": [r.address for r in self.plan.destructive] if self.plan else [],
+            "planFile": f"stacks/{self.stack}/plan.tfplan" if self.plan else None,
+        }
+
+
+def schedule(changes: ChangeSet) -> dict[str, StackPlan]:
+    """Every stack the change touches: to plan now, deferred, or removed."""
+    graph = changes.graph
+    wave_of = graph.wave_of()
+    moved = {
+        node
+        for node, change in changes.changes.items()
+        if change.kind == "stack" and change.change != "removed"
+    }
+    out: dict[str, StackPlan] = {}
+    for node in sorted(moved | {n for n in changes.downstream if n.startswith("stack:")}):
+        stack = node.partition(":")[2]
+        upstream = sorted(n for n in graph.upstream(node) if n in moved)
+        kind = changes.changes[node].change if node in changes.changes else "downstream"
+        plan = StackPlan(stack, kind)
+        if upstream:
+            plan.deferred_after = max(wave_of[n] for n in upstream)
+            plan.because = [n.partition(":")[2] for n in upstream]
+        out[stack] = plan
+    for change in changes.of_kind("stack"):
+        if change.change == "removed":
+            stack = change.node.partition(":")[2]
+            out[stack] = StackPlan(stack, "removed")
+    return dict(sorted(out.items()))
+
+
+def checkout(
+    workspace: Workspace, stack: str, read: Callable[[str], bytes | None], override: Path | None
+) -> Path:
+    """Put a stack's configuration (read from an output source) into a folder of its own
+    and return it: what the workspace copies into the stack's working copy."""
+    folder = workspace.root / "incoming" / stack
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in STACK_FILES:
+        content = read(f"stacks/{stack}/{name}")
+        target = folder / name
+        if content is None:
+            target.unlink(missing_ok=True)
+        else:
+            target.write_bytes(content)
+    return folder
+
+
+def run_plans(
+    plans: Mapping[str, StackPlan],
+    *,
+    terraform: Terraform,
+    workspace: Workspace,
+    head: Callable[[str], bytes | None],
+    base: Callable[[str], bytes | None],
+    override: Path | None,
+    plan_dir: Path,
+    jobs: int,
+) -> None:
+    """Plan every stack that is not deferred, `jobs` at a time; fills in `plan` or `error`."""
+
+    def one(item: StackPlan) -> None:
+        removed = item.change == "removed"
+        source = checkout(workspace, item.stack, base if removed else head, override)
+        copy = workspace.checkout(item.stack, source, override)
+        out = plan_dir / "stacks" / item.stack / "plan.tfplan"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        terraform.init(copy)
+        item.plan = terraform.plan(copy, out=out, destroy=removed)
+
+    todo = [p for p in plans.values() if p.deferred_after is None]
+    with ThreadPoolExecutor(max(1, jobs)) as pool:
+        list(pool.map(one, todo))

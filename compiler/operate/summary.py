@@ -1,0 +1,59 @@
+"""`summary.md`: one pull-request comment, business first, at most 60,000 characters.
+
+Sections in the order a reviewer needs them: what happens to tenants and their data, what is
+refused and why, which agent permissions widen, then per stack the Terraform counts and
+addresses, the databases, and every agent permission change. When the whole does not fit,
+the later sections are cut at a line and say how much is left out and where to find it (the
+plan folder holds everything in `plan.json` and the saved plans).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+LIMIT = 60_000
+MARKER = "<!-- paybill-plan -->"  # lets CI find and edit its own comment
+
+
+@dataclass
+class Section:
+    title: str
+    lines: list[str] = field(default_factory=list)
+    keep: bool = False  # never cut (the business summary and refusals)
+
+    def text(self) -> str:
+        return f"### {self.title}\n\n" + "\n".join(self.lines) + "\n"
+
+
+def render(headline: str, sections: list[Section], plan_dir: str, limit: int = LIMIT) -> str:
+    """The comment: a headline, then the sections that have lines, cut to `limit`."""
+    footer = (
+        f"\n---\nEverything, including the saved Terraform plans, is in the plan folder "
+        f"(`{plan_dir}`): `plan.json`.\n"
+    )
+    head = f"{MARKER}\n## {headline}\n\n"
+    parts = [s for s in sections if s.lines]
+    budget = limit - len(head) - len(footer)
+    out = []
+    for section in parts:
+        text = section.text()
+        if section.keep or len(text) + 1 <= budget:
+            out.append(text)
+            budget -= len(text) + 1
+            continue
+        kept: list[str] = []
+        used = len(f"### {section.title}\n\n") + 120
+        for line in section.lines:
+            if used + len(line) + 1 > budget:
+                break
+            kept.append(line)
+            used += len(line) + 1
+        left = len(section.lines) - len(kept)
+        kept.append(f"\n… {left} more lines left out to keep this comment short: see `plan.json`.")
+        cut = Section(section.title, kept).text()
+        out.append(cut)
+        budget -= len(cut) + 1
+        if budget <= 200:
+            break
+    body = head + "\n".join(out) + footer
+    return body if len(body) <= limit else body[: limit - 2] + "…\n"
