@@ -18,7 +18,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from compiler.emit.sql import statements as st
 from compiler.emit.sql.quote import Sql, ident, literal
-from compiler.emit.sql.runs import INTERNAL_SCHEMAS, INTERNAL_TABLES, schema_privileges
+from compiler.emit.sql.runs import (
+    INTERNAL_SCHEMAS,
+    INTERNAL_TABLES,
+    schema_privileges,
+    table_privileges,
+)
 from compiler.emit.sql.state import OWNER_COMMENT, PolicyState, TargetState
 from compiler.sqlops import members, plan_runs
 from compiler.sqlops.catalog import LivePolicy, LiveState
@@ -226,6 +231,7 @@ def _privileges(state: TargetState, live: LiveState) -> Iterator[Change]:
     desired: set[Key] = {(a.role, a.schema, a.table, a.privilege, a.column) for a in state.atoms()}
     desired |= {(role, schema, None, "USAGE", None) for role, schema in state.usage()}
     desired |= {(r, schema, None, p, None) for r, schema, p in schema_privileges(state.roles)}
+    desired |= table_privileges(state.roles)
     found: set[tuple[Key, bool]] = {
         ((g, s, t, p, c), option) for g, s, t, p, c, option in live.table_privileges
     }
@@ -325,8 +331,11 @@ def _policy_problem(want: PolicyState, found: LivePolicy, column: str) -> str:
     tenant = literal(want.tenant) + "::text"
     bound = f"the literal tenant id {literal(want.tenant)}"
     if want.bound == "caller":
-        tenant = "( SELECT paybill.caller_tenant() AS caller_tenant)"
-        bound = "the calling agent's tenant (paybill.caller_tenant())"
+        # As pg_get_expr prints statements.CALLER_TENANT (search_path = pg_catalog).
+        tenant = (
+            "( SELECT a.tenant\n   FROM paybill.agents a\n  WHERE (a.role = paybill.caller_role()))"
+        )
+        bound = "the calling agent's tenant (paybill.caller_role())"
     accepted = {f"({column} = {tenant})", f"(({column})::text = {tenant})"}
     if found.command != "*":
         return f"applies to one command ({found.command}), not to all"

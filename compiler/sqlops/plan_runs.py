@@ -41,7 +41,7 @@ def _changed(want: Function, have: LiveFunction) -> list[str]:
     checks: tuple[tuple[str, bool], ...] = (
         ("its body", have.body != want.body),
         ("its settings", tuple(sorted(have.settings)) != tuple(sorted(settings))),
-        ("SECURITY DEFINER", not have.definer),
+        ("SECURITY DEFINER" if want.definer else "SECURITY INVOKER", have.definer != want.definer),
         ("its language", have.language != want.language),
         ("its volatility", have.volatility != want.volatility),
         ("STRICT", have.strict),

@@ -134,7 +134,7 @@ def test_dry_run_prints_the_sql_and_changes_nothing(generated: Path, pg: Databas
 
 
 FIRST_DRIFT = """\
-pool-shared: 58 differences from the compiled state
+pool-shared: 63 differences from the compiled state
   role "agent_acme_syncer" does not exist
   role "agent_bolt_co_syncer" does not exist
   role "app_acme" does not exist
@@ -163,6 +163,11 @@ says '60s'
   table "paybill"."workflows" does not exist
   table "select"."from-items" does not exist
   "paybill_pool_shared_steps" lacks USAGE on schema "paybill"
+  "paybill_pool_shared_steps" lacks SELECT on "paybill"."agents"
+  "paybill_pool_shared_steps" lacks SELECT on "paybill"."approvals"
+  "paybill_pool_shared_steps" lacks SELECT, UPDATE ("done", "steps") on "paybill"."runs"
+  "paybill_pool_shared_steps" lacks SELECT on "paybill"."tenants"
+  "paybill_pool_shared_steps" lacks SELECT on "paybill"."workflows"
   "paybill_pool_shared_approver" lacks USAGE on schema "paybill_api"
   "paybill_pool_shared_steps" lacks CREATE, USAGE on schema "paybill_api"
   "paybill_pool_shared_workflow_file_items" lacks USAGE on schema "paybill_api"
@@ -173,11 +178,11 @@ says '60s'
   "paybill_pool_shared_app_readonly" lacks SELECT on "select"."from-items"
   "paybill_pool_shared_steps" lacks SELECT ("group-by", "order", "where"), INSERT ("group-by", \
 "order", "user"), UPDATE ("group-by") on "select"."from-items"
-  function "paybill"."caller" does not exist
-  function "paybill"."caller_tenant" does not exist
+  function "paybill"."login_role" does not exist
+  function "paybill"."caller_role" does not exist
   function "paybill"."agent" does not exist
   function "paybill"."refuse" does not exist
-  function "paybill"."begin_step" does not exist
+  function "paybill"."refuse_step" does not exist
   function "paybill_api"."start_run" does not exist
   function "paybill_api"."finish_run" does not exist
   function "paybill_api"."approval" does not exist

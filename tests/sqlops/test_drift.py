@@ -256,10 +256,11 @@ RUNS_HAND_MADE = [
     # A function altered by hand: its body, its security, its settings, its owner.
     """CREATE OR REPLACE FUNCTION paybill_api."stale-items.mark"(run uuid, nudged boolean,
          "where.id" bigint[]) RETURNS bigint LANGUAGE sql SECURITY DEFINER
-         SET search_path = pg_catalog, pg_temp SET lock_timeout = '5s'
+         SET search_path = pg_catalog, pg_temp
          AS 'UPDATE "order"."work-items" SET nudged = $2 RETURNING 1'""",
     "ALTER FUNCTION paybill_api.start_run(text) SECURITY INVOKER",
-    "ALTER FUNCTION paybill.begin_step(uuid, text, text, text[], boolean) SET search_path = public",
+    "ALTER FUNCTION paybill.refuse_step(uuid, text, text, text[], boolean) "
+    "SET search_path = public",
     "ALTER FUNCTION paybill_api.finish_run(uuid) OWNER TO app_alpha_co",
     # Who may call them.
     "GRANT EXECUTE ON FUNCTION paybill_api.approve(uuid, text, text, interval) TO PUBLIC",
@@ -279,7 +280,7 @@ pool-fleet-eu: 11 differences from the compiled state
 says '60s'
   sessions of database "{database}" get lock_timeout '0'; the spec says '10s'
   function paybill_api.extra() is not in the spec
-  function "paybill"."begin_step" differs from the spec in its settings
+  function "paybill"."refuse_step" differs from the spec in its settings
   function "paybill_api"."start_run" differs from the spec in SECURITY DEFINER
   function "paybill_api"."finish_run" is owned by "app_alpha_co", not "paybill_owner"
   PUBLIC has EXECUTE on "paybill_api"."approve", which the spec does not grant
@@ -309,7 +310,7 @@ def test_hand_made_changes_to_functions_rows_and_settings_are_reported_and_undon
             "SELECT prosrc FROM pg_proc WHERE proname = 'stale-items.mark'"
         ).fetchone()
         assert body is not None
-        assert "begin_step" in str(body[0])
+        assert "refuse_step" in str(body[0])
         settings = conn.execute(
             "SELECT setconfig FROM pg_db_role_setting s JOIN pg_database d ON d.oid = "
             "s.setdatabase WHERE d.datname = current_database() AND s.setrole = 0"

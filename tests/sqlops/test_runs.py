@@ -234,7 +234,7 @@ def test_the_caller_cannot_be_forged(pool: Pool, worker: Conn) -> None:
     assert len(step(worker, "chores.read", run, ["mine", "theirs"])) == 1
     for statement, error in (
         (
-            "SELECT paybill.begin_step(NULL, 'chores', 'read', '{}', false)",
+            "SELECT paybill.refuse_step(NULL, 'chores', 'read', '{}', false)",
             "permission denied for schema paybill",
         ),
         (

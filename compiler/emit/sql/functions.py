@@ -7,10 +7,14 @@ files hold what the steps are (`StepState`), and the same code renders their bod
 files and for `paybill sql apply`, so the body `apply` compares with the catalog's is the
 one the files create.
 
-Every function is SECURITY DEFINER with `search_path = pg_catalog, pg_temp` (every name in a
-body is schema-qualified, and pg_temp comes last so that a caller's temporary table cannot
-stand in for one of ours), takes its locks within `FUNCTION_LOCK_TIMEOUT`, and is executable
-only by the roles listed: PUBLIC's default EXECUTE is revoked.
+Every function an agent or the approver calls is SECURITY DEFINER with `search_path =
+pg_catalog, pg_temp` (every name in a body is schema-qualified, and pg_temp comes last so
+that a caller's temporary table cannot stand in for one of ours); lock waits are bounded by
+the database's `lock_timeout` (runs.SETTINGS). The few helpers they call (who is calling,
+why a step is refused) run as their caller with its settings, which keeps a call cheap:
+they are in `paybill`, which no tenant role may use. A step's checks and its count are one
+statement in the step function itself. Each function is executable only by the roles
+listed: PUBLIC's default EXECUTE is revoked.
 """
 
 from __future__ import annotations
@@ -18,14 +22,13 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any, Literal
 
 from compiler.acl import names
 from compiler.emit.sql import statements as st
 from compiler.emit.sql.quote import Sql, column_type, ident, idents, join, literal, spread
-from compiler.emit.sql.runs import FUNCTION_LOCK_TIMEOUT
 from compiler.emit.sql.state import API_SCHEMA, INTERNAL_SCHEMA, RoleState, StepColumn, StepState
 
 Mode = Literal["i", "t"]  # an input, or a column of RETURNS TABLE (as pg_proc says)
@@ -51,10 +54,8 @@ class Function:
     body: str  # exactly as pg_proc.prosrc holds it
     owner: str
     execute: tuple[str, ...]  # the roles that may call it, sorted
-    settings: tuple[tuple[str, str], ...] = (
-        ("search_path", SEARCH_PATH),
-        ("lock_timeout", FUNCTION_LOCK_TIMEOUT),
-    )
+    settings: tuple[tuple[str, str], ...] = (("search_path", SEARCH_PATH),)
+    definer: bool = True  # SECURITY DEFINER
 
     @property
     def key(self) -> tuple[str, str, tuple[str, ...]]:
@@ -125,6 +126,7 @@ def create(function: Function) -> Sql:
         returns=returns,
         language=Sql(function.language),
         volatility=Sql({"v": "VOLATILE", "s": "STABLE"}[function.volatility]),
+        security=Sql("SECURITY DEFINER" if function.definer else "SECURITY INVOKER"),
         settings=[_setting(name, value) for name, value in function.settings],
         body=Sql(function.body),
     )
@@ -196,31 +198,45 @@ def run_functions(
         execute: Iterable[str],
         language: Literal["plpgsql", "sql"] = "plpgsql",
         volatility: Literal["v", "s"] = "v",
-        template: str = "",
     ) -> Function:
         return Function(
             schema, name, arguments, returns, False, language, volatility,
-            body(template or name), owner, tuple(sorted(set(execute))),
+            body(name), owner, tuple(sorted(set(execute))),
         )  # fmt: skip
+
+    def helper(name: str, arguments: tuple[Argument, ...], returns: str) -> Function:
+        """Called only from paybill's own functions (which set the search path): runs as
+        its caller, with no settings of its own, so that calling it costs little."""
+        return replace(
+            fn(INTERNAL_SCHEMA, name, arguments, returns, (executor,), volatility="s"),
+            definer=False,
+            settings=(),
+        )
 
     run = Argument(names.RUN_PARAMETER, "uuid")
     text, moment = "text", "timestamp with time zone"
     return (
-        fn(INTERNAL_SCHEMA, "caller", (), agent_row, (), volatility="s"),
-        fn(INTERNAL_SCHEMA, "caller_tenant", (), text, (executor,), "sql", "s"),
-        fn(INTERNAL_SCHEMA, "agent", (), agent_row, (), volatility="s"),
-        fn(
-            INTERNAL_SCHEMA, "refuse",
-            (Argument("workflow", text), Argument("step", text), Argument("reason", text)),
-            "void", (executor,),
-        ),
-        fn(
-            INTERNAL_SCHEMA, "begin_step",
-            (
-                Argument("run", "uuid"), Argument("workflow", text), Argument("step", text),
-                Argument("after", "text[]"), Argument("approval", "boolean"),
+        helper("login_role", (), text),
+        replace(helper("caller_role", (), text), language="sql"),  # calls login_role
+        helper("agent", (), agent_row),
+        replace(
+            helper(
+                "refuse",
+                (Argument("workflow", text), Argument("step", text), Argument("reason", text)),
+                "void",
             ),
-            text, (executor,),
+            volatility="v",
+        ),
+        replace(
+            helper(
+                "refuse_step",
+                (
+                    Argument("run", "uuid"), Argument("workflow", text), Argument("step", text),
+                    Argument("after", "text[]"), Argument("approval", "boolean"),
+                ),
+                "void",
+            ),
+            volatility="v",
         ),
         fn(API_SCHEMA, names.START_RUN, (Argument("workflow", text),), "uuid", agents),
         fn(API_SCHEMA, names.FINISH_RUN, (run,), text, agents),
@@ -248,7 +264,10 @@ def step_function(step: StepState, executor: str) -> Function:
         "begin",
         **names_,
         after=st.text_array(step.after),
-        approval=Sql("true" if step.approval else "false"),
+        approval=_macro("approved", internal=names_["internal"], step=names_["step"])
+        if step.approval
+        else Sql(""),
+        needed=Sql("true" if step.approval else "false"),
     )
     cap_check = _macro("over_cap", **names_, cap=step.max_rows)
     run = Argument(names.RUN_PARAMETER, "uuid")

@@ -11,7 +11,12 @@ from __future__ import annotations
 from compiler.emit.sql import statements as st
 from compiler.emit.sql.functions import Function, run_functions, statements, step_function
 from compiler.emit.sql.quote import Sql
-from compiler.emit.sql.runs import INTERNAL_SCHEMAS, INTERNAL_TABLES, schema_privileges
+from compiler.emit.sql.runs import (
+    INTERNAL_SCHEMAS,
+    INTERNAL_TABLES,
+    schema_privileges,
+    table_privileges,
+)
 from compiler.emit.sql.state import (
     INTERNAL_SCHEMA,
     RoleState,
@@ -56,6 +61,22 @@ def runs_file(state: SharedState) -> Sections:
             users = [r for r, s, p in privileges if (s, p) == (schema, privilege)]
             if users:
                 access.append(st.grant(Sql(privilege), st.on_schema(schema), users))
+    grants: dict[tuple[str, str, str], list[Sql]] = {}
+    for role, schema, table, privilege, column in sorted(
+        table_privileges(state.profiles), key=lambda g: (g[0], g[1], g[2], g[3], g[4] or "")
+    ):
+        clauses = grants.setdefault((role, schema, table), [])
+        if column is None:
+            clauses.append(st.privilege_clause(privilege))
+        elif not clauses or not clauses[-1].startswith(privilege + " ("):
+            columns = [
+                c
+                for r, s, t, p, c in table_privileges(state.profiles)
+                if (r, s, t, p) == (role, schema, table, privilege) and c is not None
+            ]
+            clauses.append(st.privilege_clause(privilege, sorted(columns)))
+    for (role, schema, table), clauses in sorted(grants.items()):
+        access.append(st.grant(st.privileges_clause(clauses), st.on_table(schema, table), [role]))
     out: Sections = [
         (
             "paybill's schemas: no tenant, agent or profile role may use `paybill`.",

@@ -13,9 +13,11 @@ Two schemas, both owned by the owner role:
 
 The step functions run as the steps role (`paybill_<target>_steps`), which holds what the
 steps need on the tables and is bound by one policy per tenant-scoped table to the tenant
-of the agent calling (`caller_policies`): `"paybill"."caller_tenant"()` reads the agent from
-the session's role (`SET ROLE`, which PostgreSQL allows only to members of the role) or,
-without one, from the agent role granted to the login. Nothing a session can SET widens it.
+of the agent calling (`state.caller_policies`): `"paybill"."caller_role"()` reads the agent
+from the session's role (`SET ROLE`, which PostgreSQL allows only to members of the role)
+or, without one, from the agent role granted to the login, and the policy looks its tenant
+up in `paybill.agents` (which the steps role may read for that). Nothing a session can SET
+widens it.
 """
 
 from __future__ import annotations
@@ -39,8 +41,6 @@ SETTINGS = (
     Setting("idle_in_transaction_session_timeout", "60s"),
     Setting("lock_timeout", "10s"),
 )
-# How long a run or step function waits for a lock (the run row, a tenant's rows).
-FUNCTION_LOCK_TIMEOUT = "5s"
 APPLY_LOCK = "apply_lock"
 
 
@@ -107,6 +107,25 @@ INTERNAL_TABLES: tuple[TableState, ...] = (
     ), ("workflow",)),
 )  # fmt: skip
 INTERNAL_SCHEMAS = (INTERNAL_SCHEMA, API_SCHEMA)
+
+
+STEPS_READ = ("agents", "approvals", "runs", "tenants", "workflows")
+STEPS_UPDATE = ("done", "steps")  # of runs
+
+
+def table_privileges(
+    roles: tuple[RoleState, ...],
+) -> set[tuple[str, str, str, str, str | None]]:
+    """(role, schema, table, privilege, column or None) on paybill's tables: only the steps
+    role uses them. A step function checks and counts its step in its run in one statement
+    (reading the agent, its tenant, the workflow, approvals), and its policies look the
+    calling agent's tenant up in `agents`."""
+    out: set[tuple[str, str, str, str, str | None]] = set()
+    for role in roles:
+        if role.kind == "steps":
+            out |= {(role.name, INTERNAL_SCHEMA, t, "SELECT", None) for t in STEPS_READ}
+            out |= {(role.name, INTERNAL_SCHEMA, "runs", "UPDATE", c) for c in STEPS_UPDATE}
+    return out
 
 
 def schema_privileges(roles: tuple[RoleState, ...]) -> set[tuple[str, str, str]]:

@@ -435,7 +435,9 @@ def tenant_predicate(tenant_column: str, tenant: str) -> Sql:
     return _call("tenant_predicate", column=ident(tenant_column), tenant=literal(tenant))
 
 
-CALLER_TENANT = Sql('(SELECT "paybill"."caller_tenant"())')
+CALLER_TENANT = Sql(
+    '(SELECT a."tenant" FROM "paybill"."agents" AS a WHERE a."role" = "paybill"."caller_role"())'
+)
 
 
 def caller_predicate(tenant_column: str) -> Sql:

@@ -188,6 +188,11 @@ GRANT USAGE ON SCHEMA "paybill_api" TO
   "paybill_tenant_globex_workflow_refund_approval",
   "paybill_tenant_globex_workflow_ticket_triage";
 GRANT CREATE ON SCHEMA "paybill_api" TO "paybill_tenant_globex_steps";
+GRANT SELECT ON TABLE "paybill"."agents" TO "paybill_tenant_globex_steps";
+GRANT SELECT ON TABLE "paybill"."approvals" TO "paybill_tenant_globex_steps";
+GRANT SELECT, UPDATE ("done", "steps") ON TABLE "paybill"."runs" TO "paybill_tenant_globex_steps";
+GRANT SELECT ON TABLE "paybill"."tenants" TO "paybill_tenant_globex_steps";
+GRANT SELECT ON TABLE "paybill"."workflows" TO "paybill_tenant_globex_steps";
 
 -- Every workflow's run limits.
 DELETE FROM "paybill"."workflows" WHERE "workflow" <> ALL (ARRAY[
@@ -232,10 +237,10 @@ BEGIN
       || '->' || pg_catalog.format_type(p.prorettype, NULL)
       || CASE WHEN p.proretset THEN ' setof' ELSE '' END, 'UTF8')), 'hex')) NOT IN (VALUES
         ('paybill', 'agent', '523f877dc182fcb5825985cdf96951ea4cc8210127f75ef09142cc13eca317c9'),
-        ('paybill', 'begin_step', '116863d261ad2dec461c21fafe3e9b2f3e983d68662f22733d9f7fca9218f2f4'),
-        ('paybill', 'caller', '523f877dc182fcb5825985cdf96951ea4cc8210127f75ef09142cc13eca317c9'),
-        ('paybill', 'caller_tenant', '69570dd4c1e0b470fce7f1214fe3a90a96ea420cc3865b338a20787ba8cdfb12'),
+        ('paybill', 'caller_role', '69570dd4c1e0b470fce7f1214fe3a90a96ea420cc3865b338a20787ba8cdfb12'),
+        ('paybill', 'login_role', '69570dd4c1e0b470fce7f1214fe3a90a96ea420cc3865b338a20787ba8cdfb12'),
         ('paybill', 'refuse', '27fd019bbe8153150425519cc23b229551ba0ecc691909bd47cb060d27f8a678'),
+        ('paybill', 'refuse_step', '293ec44d83e7d4894d90b50e578992ea09211c3cd0ebc954ed56c8b93795cdd9'),
         ('paybill_api', 'approval', 'a4cc0150db42b3b40ec3111ae194666c2b0e3c486738132e04763207dc42d952'),
         ('paybill_api', 'approve', 'c8a29608bccb8e5d5914d0ebd8567f24c2409a1fce81e190e8f788962efc9d1f'),
         ('paybill_api', 'dunning-escalation.escalate', '64f78386b0acf3fbc20f2bc2c025377324518d53dbcd6942e735a61d60fa633e'),
@@ -265,82 +270,80 @@ BEGIN
 END
 $paybill$;
 
--- Function paybill.caller
-CREATE OR REPLACE FUNCTION "paybill"."caller"()
+-- Function paybill.login_role
+CREATE OR REPLACE FUNCTION "paybill"."login_role"()
+  RETURNS text
+  LANGUAGE plpgsql STABLE SECURITY INVOKER
+AS $paybill$
+#variable_conflict use_column
+DECLARE
+  v_role text;
+BEGIN
+  -- Without SET ROLE: the agent role granted to the login itself, if exactly one is.
+  SELECT pg_catalog.min(a."role") INTO v_role
+  FROM pg_catalog.pg_auth_members AS m
+  JOIN pg_catalog.pg_roles AS g ON g.oid = m.roleid
+  JOIN pg_catalog.pg_roles AS s ON s.oid = m.member
+  JOIN "paybill"."agents" AS a ON a."role" = g.rolname
+  WHERE s.rolname = SESSION_USER
+  HAVING pg_catalog.count(*) = 1;
+  RETURN v_role;
+END;
+$paybill$;
+ALTER FUNCTION "paybill"."login_role"() OWNER TO "paybill_owner";
+REVOKE ALL ON FUNCTION "paybill"."login_role"() FROM PUBLIC CASCADE;
+GRANT EXECUTE ON FUNCTION "paybill"."login_role"() TO "paybill_tenant_globex_steps";
+
+-- Function paybill.caller_role
+CREATE OR REPLACE FUNCTION "paybill"."caller_role"()
+  RETURNS text
+  LANGUAGE sql STABLE SECURITY INVOKER
+AS $paybill$
+  -- SET ROLE (or set_config('role', ...)) is refused unless the login is a member of the
+  -- role: the role a session names cannot be forged. (One expression: the planner inlines
+  -- it into the statements that ask.)
+  SELECT CASE WHEN pg_catalog.current_setting('role') <> 'none'
+              THEN pg_catalog.current_setting('role')
+              ELSE "paybill"."login_role"() END;
+$paybill$;
+ALTER FUNCTION "paybill"."caller_role"() OWNER TO "paybill_owner";
+REVOKE ALL ON FUNCTION "paybill"."caller_role"() FROM PUBLIC CASCADE;
+GRANT EXECUTE ON FUNCTION "paybill"."caller_role"() TO "paybill_tenant_globex_steps";
+
+-- Function paybill.agent
+CREATE OR REPLACE FUNCTION "paybill"."agent"()
   RETURNS "paybill"."agents"
-  LANGUAGE plpgsql STABLE SECURITY DEFINER
-  SET search_path = pg_catalog, pg_temp
-  SET lock_timeout = '5s'
+  LANGUAGE plpgsql STABLE SECURITY INVOKER
 AS $paybill$
 #variable_conflict use_column
 DECLARE
   v_found "paybill"."agents";
   v_count integer;
 BEGIN
-  -- SET ROLE (or set_config('role', ...)) is refused unless the login is a member of the
-  -- role: the role a session names cannot be forged.
-  IF pg_catalog.current_setting('role') <> 'none' THEN
-    SELECT a.* INTO v_found FROM "paybill"."agents" AS a
-    WHERE a."role" = pg_catalog.current_setting('role');
+  SELECT a.* INTO v_found FROM "paybill"."agents" AS a WHERE a."role" = "paybill"."caller_role"();
+  IF FOUND THEN
     RETURN v_found;
   END IF;
-  -- Without SET ROLE: the agent role granted to the login itself, if exactly one is.
-  SELECT count(*) INTO v_count FROM "paybill"."agents" AS a
-  WHERE a."role" IN (
-    SELECT g.rolname FROM pg_catalog.pg_auth_members AS m
+  IF pg_catalog.current_setting('role') = 'none' THEN
+    SELECT pg_catalog.count(*) INTO v_count
+    FROM pg_catalog.pg_auth_members AS m
     JOIN pg_catalog.pg_roles AS g ON g.oid = m.roleid
     JOIN pg_catalog.pg_roles AS s ON s.oid = m.member
-    WHERE s.rolname = SESSION_USER);
-  IF v_count > 1 THEN
-    RAISE EXCEPTION USING ERRCODE = 'PB403', MESSAGE = pg_catalog.format(
-      'login %I is granted %s agent roles: SET ROLE to the one it acts as', SESSION_USER, v_count);
+    JOIN "paybill"."agents" AS a ON a."role" = g.rolname
+    WHERE s.rolname = SESSION_USER;
+    IF v_count > 1 THEN
+      RAISE EXCEPTION USING ERRCODE = 'PB403', MESSAGE = pg_catalog.format(
+        'login %I is granted %s agent roles: SET ROLE to the one it acts as', SESSION_USER, v_count);
+    END IF;
   END IF;
-  SELECT a.* INTO v_found FROM "paybill"."agents" AS a
-  WHERE a."role" IN (
-    SELECT g.rolname FROM pg_catalog.pg_auth_members AS m
-    JOIN pg_catalog.pg_roles AS g ON g.oid = m.roleid
-    JOIN pg_catalog.pg_roles AS s ON s.oid = m.member
-    WHERE s.rolname = SESSION_USER);
-  RETURN v_found;
-END;
-$paybill$;
-ALTER FUNCTION "paybill"."caller"() OWNER TO "paybill_owner";
-REVOKE ALL ON FUNCTION "paybill"."caller"() FROM PUBLIC CASCADE;
-
--- Function paybill.caller_tenant
-CREATE OR REPLACE FUNCTION "paybill"."caller_tenant"()
-  RETURNS text
-  LANGUAGE sql STABLE SECURITY DEFINER
-  SET search_path = pg_catalog, pg_temp
-  SET lock_timeout = '5s'
-AS $paybill$
-  SELECT ("paybill"."caller"())."tenant";
-$paybill$;
-ALTER FUNCTION "paybill"."caller_tenant"() OWNER TO "paybill_owner";
-REVOKE ALL ON FUNCTION "paybill"."caller_tenant"() FROM PUBLIC CASCADE;
-GRANT EXECUTE ON FUNCTION "paybill"."caller_tenant"() TO "paybill_tenant_globex_steps";
-
--- Function paybill.agent
-CREATE OR REPLACE FUNCTION "paybill"."agent"()
-  RETURNS "paybill"."agents"
-  LANGUAGE plpgsql STABLE SECURITY DEFINER
-  SET search_path = pg_catalog, pg_temp
-  SET lock_timeout = '5s'
-AS $paybill$
-#variable_conflict use_column
-DECLARE
-  v_found "paybill"."agents" := "paybill"."caller"();
-BEGIN
-  IF v_found."role" IS NULL THEN
-    RAISE EXCEPTION USING ERRCODE = 'PB403', MESSAGE = pg_catalog.format(
-      'role %I is not an agent of a tenant in this database',
-      COALESCE(NULLIF(pg_catalog.current_setting('role'), 'none'), SESSION_USER));
-  END IF;
-  RETURN v_found;
+  RAISE EXCEPTION USING ERRCODE = 'PB403', MESSAGE = pg_catalog.format(
+    'role %I is not an agent of a tenant in this database',
+    COALESCE(NULLIF(pg_catalog.current_setting('role'), 'none'), SESSION_USER));
 END;
 $paybill$;
 ALTER FUNCTION "paybill"."agent"() OWNER TO "paybill_owner";
 REVOKE ALL ON FUNCTION "paybill"."agent"() FROM PUBLIC CASCADE;
+GRANT EXECUTE ON FUNCTION "paybill"."agent"() TO "paybill_tenant_globex_steps";
 
 -- Function paybill.refuse
 CREATE OR REPLACE FUNCTION "paybill"."refuse"(
@@ -348,13 +351,11 @@ CREATE OR REPLACE FUNCTION "paybill"."refuse"(
   "step" text,
   "reason" text)
   RETURNS void
-  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-  SET search_path = pg_catalog, pg_temp
-  SET lock_timeout = '5s'
+  LANGUAGE plpgsql VOLATILE SECURITY INVOKER
 AS $paybill$
 #variable_conflict use_column
 DECLARE
-  v_me "paybill"."agents" := "paybill"."caller"();
+  v_me "paybill"."agents" := "paybill"."agent"();
 BEGIN
   RAISE EXCEPTION USING ERRCODE = 'PB403', MESSAGE = pg_catalog.format(
     'agent %L in tenant %L, workflow %L, step %L: %s', v_me."agent", v_me."tenant", $1, $2, $3);
@@ -364,17 +365,15 @@ ALTER FUNCTION "paybill"."refuse"(text, text, text) OWNER TO "paybill_owner";
 REVOKE ALL ON FUNCTION "paybill"."refuse"(text, text, text) FROM PUBLIC CASCADE;
 GRANT EXECUTE ON FUNCTION "paybill"."refuse"(text, text, text) TO "paybill_tenant_globex_steps";
 
--- Function paybill.begin_step
-CREATE OR REPLACE FUNCTION "paybill"."begin_step"(
+-- Function paybill.refuse_step
+CREATE OR REPLACE FUNCTION "paybill"."refuse_step"(
   "run" uuid,
   "workflow" text,
   "step" text,
   "after" text[],
   "approval" boolean)
-  RETURNS text
-  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-  SET search_path = pg_catalog, pg_temp
-  SET lock_timeout = '5s'
+  RETURNS void
+  LANGUAGE plpgsql VOLATILE SECURITY INVOKER
 AS $paybill$
 #variable_conflict use_column
 DECLARE
@@ -384,6 +383,8 @@ DECLARE
   v_flow "paybill"."workflows";
   v_missing text[];
 BEGIN
+  -- A step function's one statement found a condition that does not hold: say which, in
+  -- the order a person would look.
   IF NOT ($2 = ANY (v_me."workflows")) THEN
     PERFORM "paybill"."refuse"($2, $3, 'the agent may not run this workflow in its tenant');
   END IF;
@@ -392,7 +393,7 @@ BEGIN
     PERFORM "paybill"."refuse"($2, $3, pg_catalog.format(
       'tenant is %s; agents act only in active tenants', COALESCE(v_state, 'unknown')));
   END IF;
-  SELECT r.* INTO v_run FROM "paybill"."runs" AS r WHERE r."id" = $1 FOR UPDATE;
+  SELECT r.* INTO v_run FROM "paybill"."runs" AS r WHERE r."id" = $1;
   IF NOT FOUND OR v_run."role" <> v_me."role" THEN
     PERFORM "paybill"."refuse"($2, $3, pg_catalog.format('run %s is not a run of this agent', $1));
   END IF;
@@ -418,30 +419,21 @@ BEGIN
     PERFORM "paybill"."refuse"($2, $3, pg_catalog.format(
       'step(s) %s must run first', pg_catalog.array_to_string(v_missing, ', ')));
   END IF;
-  IF $5 AND NOT EXISTS (
-    SELECT FROM "paybill"."approvals" AS a
-    WHERE a."run" = $1 AND a."step" = $3 AND a."expires_at" > pg_catalog.clock_timestamp()
-  ) THEN
+  IF $5 THEN
     PERFORM "paybill"."refuse"($2, $3, 'the step needs human approval first');
   END IF;
-  UPDATE "paybill"."runs" AS r
-  SET "steps" = v_run."steps" + 1,
-      "done" = CASE WHEN $3 = ANY (v_run."done") THEN v_run."done"
-                    ELSE pg_catalog.array_append(v_run."done", $3) END
-  WHERE r."id" = $1;
-  RETURN v_me."tenant";
+  PERFORM "paybill"."refuse"($2, $3, pg_catalog.format('run %s changed meanwhile; call again', $1));
 END;
 $paybill$;
-ALTER FUNCTION "paybill"."begin_step"(uuid, text, text, text[], boolean) OWNER TO "paybill_owner";
-REVOKE ALL ON FUNCTION "paybill"."begin_step"(uuid, text, text, text[], boolean) FROM PUBLIC CASCADE;
-GRANT EXECUTE ON FUNCTION "paybill"."begin_step"(uuid, text, text, text[], boolean) TO "paybill_tenant_globex_steps";
+ALTER FUNCTION "paybill"."refuse_step"(uuid, text, text, text[], boolean) OWNER TO "paybill_owner";
+REVOKE ALL ON FUNCTION "paybill"."refuse_step"(uuid, text, text, text[], boolean) FROM PUBLIC CASCADE;
+GRANT EXECUTE ON FUNCTION "paybill"."refuse_step"(uuid, text, text, text[], boolean) TO "paybill_tenant_globex_steps";
 
 -- Function paybill_api.start_run
 CREATE OR REPLACE FUNCTION "paybill_api"."start_run"("workflow" text)
   RETURNS uuid
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
-  SET lock_timeout = '5s'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
@@ -513,7 +505,6 @@ CREATE OR REPLACE FUNCTION "paybill_api"."finish_run"("run" uuid)
   RETURNS text
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
-  SET lock_timeout = '5s'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
@@ -549,7 +540,6 @@ CREATE OR REPLACE FUNCTION "paybill_api"."approval"(
   RETURNS timestamp with time zone
   LANGUAGE sql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
-  SET lock_timeout = '5s'
 AS $paybill$
   SELECT a."expires_at"
   FROM "paybill"."approvals" AS a
@@ -575,7 +565,6 @@ CREATE OR REPLACE FUNCTION "paybill_api"."approve"(
   RETURNS timestamp with time zone
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
-  SET lock_timeout = '5s'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
@@ -583,7 +572,9 @@ DECLARE
   v_flow "paybill"."workflows";
   v_now timestamptz := pg_catalog.clock_timestamp();
 BEGIN
-  IF ("paybill"."caller"())."role" IS NOT NULL THEN
+  IF EXISTS (
+    SELECT FROM "paybill"."agents" AS a WHERE a."role" = "paybill"."caller_role"()
+  ) THEN
     RAISE EXCEPTION USING ERRCODE = 'PB403', MESSAGE = 'an agent cannot approve steps';
   END IF;
   IF pg_catalog.btrim(COALESCE($3, '')) = '' THEN

@@ -24,13 +24,30 @@ CREATE OR REPLACE FUNCTION "paybill_api"."dunning-escalation.escalate"(
   RETURNS bigint
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
-  SET lock_timeout = '5s'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
+  v_role text;
+  v_tenant text;
   v_rows bigint;
 BEGIN
-  PERFORM "paybill"."begin_step"($1, 'dunning-escalation', 'escalate', ARRAY['load-customer']::text[], false);
+  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  v_role := "paybill"."caller_role"();
+  UPDATE "paybill"."runs" AS r
+  SET "steps" = r."steps" + 1,
+      "done" = CASE WHEN 'escalate' = ANY (r."done") THEN r."done"
+                    ELSE pg_catalog.array_append(r."done", 'escalate') END
+  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
+  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
+    AND r."workflow" = 'dunning-escalation' AND 'dunning-escalation' = ANY (a."workflows")
+    AND n."tenant" = a."tenant" AND n."state" = 'active'
+    AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
+    AND w."workflow" = 'dunning-escalation' AND r."steps" < w."max_steps"
+    AND ARRAY['load-customer']::text[] <@ r."done"
+  RETURNING a."tenant" INTO v_tenant;
+  IF NOT FOUND THEN
+    PERFORM "paybill"."refuse_step"($1, 'dunning-escalation', 'escalate', ARRAY['load-customer']::text[], false);
+  END IF;
   UPDATE "billing"."invoices" AS t
   SET
   "escalation_level" = $2,
@@ -57,13 +74,30 @@ CREATE OR REPLACE FUNCTION "paybill_api"."dunning-escalation.load-customer"(
     "risk_score" numeric)
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
-  SET lock_timeout = '5s'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
+  v_role text;
+  v_tenant text;
   v_rows bigint;
 BEGIN
-  PERFORM "paybill"."begin_step"($1, 'dunning-escalation', 'load-customer', ARRAY['load-invoice']::text[], false);
+  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  v_role := "paybill"."caller_role"();
+  UPDATE "paybill"."runs" AS r
+  SET "steps" = r."steps" + 1,
+      "done" = CASE WHEN 'load-customer' = ANY (r."done") THEN r."done"
+                    ELSE pg_catalog.array_append(r."done", 'load-customer') END
+  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
+  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
+    AND r."workflow" = 'dunning-escalation' AND 'dunning-escalation' = ANY (a."workflows")
+    AND n."tenant" = a."tenant" AND n."state" = 'active'
+    AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
+    AND w."workflow" = 'dunning-escalation' AND r."steps" < w."max_steps"
+    AND ARRAY['load-invoice']::text[] <@ r."done"
+  RETURNING a."tenant" INTO v_tenant;
+  IF NOT FOUND THEN
+    PERFORM "paybill"."refuse_step"($1, 'dunning-escalation', 'load-customer', ARRAY['load-invoice']::text[], false);
+  END IF;
   RETURN QUERY
     SELECT
       t."id",
@@ -93,13 +127,30 @@ CREATE OR REPLACE FUNCTION "paybill_api"."dunning-escalation.load-invoice"(
     "escalation_level" smallint)
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
-  SET lock_timeout = '5s'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
+  v_role text;
+  v_tenant text;
   v_rows bigint;
 BEGIN
-  PERFORM "paybill"."begin_step"($1, 'dunning-escalation', 'load-invoice', ARRAY[]::text[], false);
+  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  v_role := "paybill"."caller_role"();
+  UPDATE "paybill"."runs" AS r
+  SET "steps" = r."steps" + 1,
+      "done" = CASE WHEN 'load-invoice' = ANY (r."done") THEN r."done"
+                    ELSE pg_catalog.array_append(r."done", 'load-invoice') END
+  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
+  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
+    AND r."workflow" = 'dunning-escalation' AND 'dunning-escalation' = ANY (a."workflows")
+    AND n."tenant" = a."tenant" AND n."state" = 'active'
+    AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
+    AND w."workflow" = 'dunning-escalation' AND r."steps" < w."max_steps"
+    AND ARRAY[]::text[] <@ r."done"
+  RETURNING a."tenant" INTO v_tenant;
+  IF NOT FOUND THEN
+    PERFORM "paybill"."refuse_step"($1, 'dunning-escalation', 'load-invoice', ARRAY[]::text[], false);
+  END IF;
   RETURN QUERY
     SELECT
       t."id",
@@ -125,11 +176,29 @@ CREATE OR REPLACE FUNCTION "paybill_api"."dunning-escalation.tell-team"("run" uu
   RETURNS void
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
-  SET lock_timeout = '5s'
 AS $paybill$
 #variable_conflict use_column
+DECLARE
+  v_role text;
+  v_tenant text;
 BEGIN
-  PERFORM "paybill"."begin_step"($1, 'dunning-escalation', 'tell-team', ARRAY['escalate']::text[], false);
+  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  v_role := "paybill"."caller_role"();
+  UPDATE "paybill"."runs" AS r
+  SET "steps" = r."steps" + 1,
+      "done" = CASE WHEN 'tell-team' = ANY (r."done") THEN r."done"
+                    ELSE pg_catalog.array_append(r."done", 'tell-team') END
+  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
+  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
+    AND r."workflow" = 'dunning-escalation' AND 'dunning-escalation' = ANY (a."workflows")
+    AND n."tenant" = a."tenant" AND n."state" = 'active'
+    AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
+    AND w."workflow" = 'dunning-escalation' AND r."steps" < w."max_steps"
+    AND ARRAY['escalate']::text[] <@ r."done"
+  RETURNING a."tenant" INTO v_tenant;
+  IF NOT FOUND THEN
+    PERFORM "paybill"."refuse_step"($1, 'dunning-escalation', 'tell-team', ARRAY['escalate']::text[], false);
+  END IF;
 END;
 $paybill$;
 ALTER FUNCTION "paybill_api"."dunning-escalation.tell-team"(uuid) OWNER TO "paybill_tenant_stark_steps";
@@ -150,13 +219,30 @@ CREATE OR REPLACE FUNCTION "paybill_api"."invoice-reminders.find-overdue"(
     "due_at" date)
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
-  SET lock_timeout = '5s'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
+  v_role text;
+  v_tenant text;
   v_rows bigint;
 BEGIN
-  PERFORM "paybill"."begin_step"($1, 'invoice-reminders', 'find-overdue', ARRAY[]::text[], false);
+  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  v_role := "paybill"."caller_role"();
+  UPDATE "paybill"."runs" AS r
+  SET "steps" = r."steps" + 1,
+      "done" = CASE WHEN 'find-overdue' = ANY (r."done") THEN r."done"
+                    ELSE pg_catalog.array_append(r."done", 'find-overdue') END
+  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
+  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
+    AND r."workflow" = 'invoice-reminders' AND 'invoice-reminders' = ANY (a."workflows")
+    AND n."tenant" = a."tenant" AND n."state" = 'active'
+    AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
+    AND w."workflow" = 'invoice-reminders' AND r."steps" < w."max_steps"
+    AND ARRAY[]::text[] <@ r."done"
+  RETURNING a."tenant" INTO v_tenant;
+  IF NOT FOUND THEN
+    PERFORM "paybill"."refuse_step"($1, 'invoice-reminders', 'find-overdue', ARRAY[]::text[], false);
+  END IF;
   RETURN QUERY
     SELECT
       t."id",
@@ -189,13 +275,30 @@ CREATE OR REPLACE FUNCTION "paybill_api"."invoice-reminders.mark-sent"(
   RETURNS bigint
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
-  SET lock_timeout = '5s'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
+  v_role text;
+  v_tenant text;
   v_rows bigint;
 BEGIN
-  PERFORM "paybill"."begin_step"($1, 'invoice-reminders', 'mark-sent', ARRAY['notify']::text[], false);
+  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  v_role := "paybill"."caller_role"();
+  UPDATE "paybill"."runs" AS r
+  SET "steps" = r."steps" + 1,
+      "done" = CASE WHEN 'mark-sent' = ANY (r."done") THEN r."done"
+                    ELSE pg_catalog.array_append(r."done", 'mark-sent') END
+  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
+  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
+    AND r."workflow" = 'invoice-reminders' AND 'invoice-reminders' = ANY (a."workflows")
+    AND n."tenant" = a."tenant" AND n."state" = 'active'
+    AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
+    AND w."workflow" = 'invoice-reminders' AND r."steps" < w."max_steps"
+    AND ARRAY['notify']::text[] <@ r."done"
+  RETURNING a."tenant" INTO v_tenant;
+  IF NOT FOUND THEN
+    PERFORM "paybill"."refuse_step"($1, 'invoice-reminders', 'mark-sent', ARRAY['notify']::text[], false);
+  END IF;
   UPDATE "billing"."invoices" AS t
   SET "reminder_sent_at" = $2
   WHERE t."id" = ANY ($3);
@@ -216,11 +319,29 @@ CREATE OR REPLACE FUNCTION "paybill_api"."invoice-reminders.notify"("run" uuid)
   RETURNS void
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
-  SET lock_timeout = '5s'
 AS $paybill$
 #variable_conflict use_column
+DECLARE
+  v_role text;
+  v_tenant text;
 BEGIN
-  PERFORM "paybill"."begin_step"($1, 'invoice-reminders', 'notify', ARRAY['find-overdue']::text[], false);
+  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  v_role := "paybill"."caller_role"();
+  UPDATE "paybill"."runs" AS r
+  SET "steps" = r."steps" + 1,
+      "done" = CASE WHEN 'notify' = ANY (r."done") THEN r."done"
+                    ELSE pg_catalog.array_append(r."done", 'notify') END
+  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
+  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
+    AND r."workflow" = 'invoice-reminders' AND 'invoice-reminders' = ANY (a."workflows")
+    AND n."tenant" = a."tenant" AND n."state" = 'active'
+    AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
+    AND w."workflow" = 'invoice-reminders' AND r."steps" < w."max_steps"
+    AND ARRAY['find-overdue']::text[] <@ r."done"
+  RETURNING a."tenant" INTO v_tenant;
+  IF NOT FOUND THEN
+    PERFORM "paybill"."refuse_step"($1, 'invoice-reminders', 'notify', ARRAY['find-overdue']::text[], false);
+  END IF;
 END;
 $paybill$;
 ALTER FUNCTION "paybill_api"."invoice-reminders.notify"(uuid) OWNER TO "paybill_tenant_stark_steps";
@@ -232,11 +353,29 @@ CREATE OR REPLACE FUNCTION "paybill_api"."payment-reconciliation.export"("run" u
   RETURNS void
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
-  SET lock_timeout = '5s'
 AS $paybill$
 #variable_conflict use_column
+DECLARE
+  v_role text;
+  v_tenant text;
 BEGIN
-  PERFORM "paybill"."begin_step"($1, 'payment-reconciliation', 'export', ARRAY['record']::text[], false);
+  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  v_role := "paybill"."caller_role"();
+  UPDATE "paybill"."runs" AS r
+  SET "steps" = r."steps" + 1,
+      "done" = CASE WHEN 'export' = ANY (r."done") THEN r."done"
+                    ELSE pg_catalog.array_append(r."done", 'export') END
+  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
+  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
+    AND r."workflow" = 'payment-reconciliation' AND 'payment-reconciliation' = ANY (a."workflows")
+    AND n."tenant" = a."tenant" AND n."state" = 'active'
+    AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
+    AND w."workflow" = 'payment-reconciliation' AND r."steps" < w."max_steps"
+    AND ARRAY['record']::text[] <@ r."done"
+  RETURNING a."tenant" INTO v_tenant;
+  IF NOT FOUND THEN
+    PERFORM "paybill"."refuse_step"($1, 'payment-reconciliation', 'export', ARRAY['record']::text[], false);
+  END IF;
 END;
 $paybill$;
 ALTER FUNCTION "paybill_api"."payment-reconciliation.export"(uuid) OWNER TO "paybill_tenant_stark_steps";
@@ -252,13 +391,30 @@ CREATE OR REPLACE FUNCTION "paybill_api"."payment-reconciliation.mark-matched"(
   RETURNS bigint
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
-  SET lock_timeout = '5s'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
+  v_role text;
+  v_tenant text;
   v_rows bigint;
 BEGIN
-  PERFORM "paybill"."begin_step"($1, 'payment-reconciliation', 'mark-matched', ARRAY['mark-paid']::text[], false);
+  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  v_role := "paybill"."caller_role"();
+  UPDATE "paybill"."runs" AS r
+  SET "steps" = r."steps" + 1,
+      "done" = CASE WHEN 'mark-matched' = ANY (r."done") THEN r."done"
+                    ELSE pg_catalog.array_append(r."done", 'mark-matched') END
+  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
+  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
+    AND r."workflow" = 'payment-reconciliation' AND 'payment-reconciliation' = ANY (a."workflows")
+    AND n."tenant" = a."tenant" AND n."state" = 'active'
+    AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
+    AND w."workflow" = 'payment-reconciliation' AND r."steps" < w."max_steps"
+    AND ARRAY['mark-paid']::text[] <@ r."done"
+  RETURNING a."tenant" INTO v_tenant;
+  IF NOT FOUND THEN
+    PERFORM "paybill"."refuse_step"($1, 'payment-reconciliation', 'mark-matched', ARRAY['mark-paid']::text[], false);
+  END IF;
   UPDATE "billing"."payments" AS t
   SET
   "matched" = $2,
@@ -285,13 +441,30 @@ CREATE OR REPLACE FUNCTION "paybill_api"."payment-reconciliation.mark-paid"(
   RETURNS bigint
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
-  SET lock_timeout = '5s'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
+  v_role text;
+  v_tenant text;
   v_rows bigint;
 BEGIN
-  PERFORM "paybill"."begin_step"($1, 'payment-reconciliation', 'mark-paid', ARRAY['open-invoices', 'unmatched-payments']::text[], false);
+  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  v_role := "paybill"."caller_role"();
+  UPDATE "paybill"."runs" AS r
+  SET "steps" = r."steps" + 1,
+      "done" = CASE WHEN 'mark-paid' = ANY (r."done") THEN r."done"
+                    ELSE pg_catalog.array_append(r."done", 'mark-paid') END
+  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
+  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
+    AND r."workflow" = 'payment-reconciliation' AND 'payment-reconciliation' = ANY (a."workflows")
+    AND n."tenant" = a."tenant" AND n."state" = 'active'
+    AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
+    AND w."workflow" = 'payment-reconciliation' AND r."steps" < w."max_steps"
+    AND ARRAY['open-invoices', 'unmatched-payments']::text[] <@ r."done"
+  RETURNING a."tenant" INTO v_tenant;
+  IF NOT FOUND THEN
+    PERFORM "paybill"."refuse_step"($1, 'payment-reconciliation', 'mark-paid', ARRAY['open-invoices', 'unmatched-payments']::text[], false);
+  END IF;
   UPDATE "billing"."invoices" AS t
   SET
   "status" = $2,
@@ -319,13 +492,30 @@ CREATE OR REPLACE FUNCTION "paybill_api"."payment-reconciliation.open-invoices"(
     "currency" character varying)
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
-  SET lock_timeout = '5s'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
+  v_role text;
+  v_tenant text;
   v_rows bigint;
 BEGIN
-  PERFORM "paybill"."begin_step"($1, 'payment-reconciliation', 'open-invoices', ARRAY[]::text[], false);
+  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  v_role := "paybill"."caller_role"();
+  UPDATE "paybill"."runs" AS r
+  SET "steps" = r."steps" + 1,
+      "done" = CASE WHEN 'open-invoices' = ANY (r."done") THEN r."done"
+                    ELSE pg_catalog.array_append(r."done", 'open-invoices') END
+  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
+  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
+    AND r."workflow" = 'payment-reconciliation' AND 'payment-reconciliation' = ANY (a."workflows")
+    AND n."tenant" = a."tenant" AND n."state" = 'active'
+    AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
+    AND w."workflow" = 'payment-reconciliation' AND r."steps" < w."max_steps"
+    AND ARRAY[]::text[] <@ r."done"
+  RETURNING a."tenant" INTO v_tenant;
+  IF NOT FOUND THEN
+    PERFORM "paybill"."refuse_step"($1, 'payment-reconciliation', 'open-invoices', ARRAY[]::text[], false);
+  END IF;
   RETURN QUERY
     SELECT
       t."id",
@@ -356,14 +546,30 @@ CREATE OR REPLACE FUNCTION "paybill_api"."payment-reconciliation.record"(
   RETURNS bigint
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
-  SET lock_timeout = '5s'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
+  v_role text;
   v_tenant text;
   v_rows bigint;
 BEGIN
-  v_tenant := "paybill"."begin_step"($1, 'payment-reconciliation', 'record', ARRAY['mark-matched']::text[], false);
+  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  v_role := "paybill"."caller_role"();
+  UPDATE "paybill"."runs" AS r
+  SET "steps" = r."steps" + 1,
+      "done" = CASE WHEN 'record' = ANY (r."done") THEN r."done"
+                    ELSE pg_catalog.array_append(r."done", 'record') END
+  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
+  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
+    AND r."workflow" = 'payment-reconciliation' AND 'payment-reconciliation' = ANY (a."workflows")
+    AND n."tenant" = a."tenant" AND n."state" = 'active'
+    AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
+    AND w."workflow" = 'payment-reconciliation' AND r."steps" < w."max_steps"
+    AND ARRAY['mark-matched']::text[] <@ r."done"
+  RETURNING a."tenant" INTO v_tenant;
+  IF NOT FOUND THEN
+    PERFORM "paybill"."refuse_step"($1, 'payment-reconciliation', 'record', ARRAY['mark-matched']::text[], false);
+  END IF;
   IF pg_catalog.cardinality($2) > 1000 THEN
     PERFORM "paybill"."refuse"('payment-reconciliation', 'record', pg_catalog.format(
       '%s rows is over the step''s cap of %s (maxRowsPerStep)', pg_catalog.cardinality($2), 1000));
@@ -406,13 +612,30 @@ CREATE OR REPLACE FUNCTION "paybill_api"."payment-reconciliation.unmatched-payme
     "reference" text)
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
-  SET lock_timeout = '5s'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
+  v_role text;
+  v_tenant text;
   v_rows bigint;
 BEGIN
-  PERFORM "paybill"."begin_step"($1, 'payment-reconciliation', 'unmatched-payments', ARRAY[]::text[], false);
+  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  v_role := "paybill"."caller_role"();
+  UPDATE "paybill"."runs" AS r
+  SET "steps" = r."steps" + 1,
+      "done" = CASE WHEN 'unmatched-payments' = ANY (r."done") THEN r."done"
+                    ELSE pg_catalog.array_append(r."done", 'unmatched-payments') END
+  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
+  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
+    AND r."workflow" = 'payment-reconciliation' AND 'payment-reconciliation' = ANY (a."workflows")
+    AND n."tenant" = a."tenant" AND n."state" = 'active'
+    AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
+    AND w."workflow" = 'payment-reconciliation' AND r."steps" < w."max_steps"
+    AND ARRAY[]::text[] <@ r."done"
+  RETURNING a."tenant" INTO v_tenant;
+  IF NOT FOUND THEN
+    PERFORM "paybill"."refuse_step"($1, 'payment-reconciliation', 'unmatched-payments', ARRAY[]::text[], false);
+  END IF;
   RETURN QUERY
     SELECT
       t."id",
@@ -444,13 +667,30 @@ CREATE OR REPLACE FUNCTION "paybill_api"."refund-approval.load-payment"(
     "payer_iban" text)
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
-  SET lock_timeout = '5s'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
+  v_role text;
+  v_tenant text;
   v_rows bigint;
 BEGIN
-  PERFORM "paybill"."begin_step"($1, 'refund-approval', 'load-payment', ARRAY[]::text[], false);
+  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  v_role := "paybill"."caller_role"();
+  UPDATE "paybill"."runs" AS r
+  SET "steps" = r."steps" + 1,
+      "done" = CASE WHEN 'load-payment' = ANY (r."done") THEN r."done"
+                    ELSE pg_catalog.array_append(r."done", 'load-payment') END
+  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
+  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
+    AND r."workflow" = 'refund-approval' AND 'refund-approval' = ANY (a."workflows")
+    AND n."tenant" = a."tenant" AND n."state" = 'active'
+    AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
+    AND w."workflow" = 'refund-approval' AND r."steps" < w."max_steps"
+    AND ARRAY[]::text[] <@ r."done"
+  RETURNING a."tenant" INTO v_tenant;
+  IF NOT FOUND THEN
+    PERFORM "paybill"."refuse_step"($1, 'refund-approval', 'load-payment', ARRAY[]::text[], false);
+  END IF;
   RETURN QUERY
     SELECT
       t."id",
@@ -482,14 +722,30 @@ CREATE OR REPLACE FUNCTION "paybill_api"."refund-approval.record"(
   RETURNS bigint
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
-  SET lock_timeout = '5s'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
+  v_role text;
   v_tenant text;
   v_rows bigint;
 BEGIN
-  v_tenant := "paybill"."begin_step"($1, 'refund-approval', 'record', ARRAY['refund']::text[], false);
+  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  v_role := "paybill"."caller_role"();
+  UPDATE "paybill"."runs" AS r
+  SET "steps" = r."steps" + 1,
+      "done" = CASE WHEN 'record' = ANY (r."done") THEN r."done"
+                    ELSE pg_catalog.array_append(r."done", 'record') END
+  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
+  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
+    AND r."workflow" = 'refund-approval' AND 'refund-approval' = ANY (a."workflows")
+    AND n."tenant" = a."tenant" AND n."state" = 'active'
+    AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
+    AND w."workflow" = 'refund-approval' AND r."steps" < w."max_steps"
+    AND ARRAY['refund']::text[] <@ r."done"
+  RETURNING a."tenant" INTO v_tenant;
+  IF NOT FOUND THEN
+    PERFORM "paybill"."refuse_step"($1, 'refund-approval', 'record', ARRAY['refund']::text[], false);
+  END IF;
   IF pg_catalog.cardinality($2) > 1 THEN
     PERFORM "paybill"."refuse"('refund-approval', 'record', pg_catalog.format(
       '%s rows is over the step''s cap of %s (maxRowsPerStep)', pg_catalog.cardinality($2), 1));
@@ -526,11 +782,31 @@ CREATE OR REPLACE FUNCTION "paybill_api"."refund-approval.refund"("run" uuid)
   RETURNS void
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
-  SET lock_timeout = '5s'
 AS $paybill$
 #variable_conflict use_column
+DECLARE
+  v_role text;
+  v_tenant text;
 BEGIN
-  PERFORM "paybill"."begin_step"($1, 'refund-approval', 'refund', ARRAY['load-payment']::text[], true);
+  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  v_role := "paybill"."caller_role"();
+  UPDATE "paybill"."runs" AS r
+  SET "steps" = r."steps" + 1,
+      "done" = CASE WHEN 'refund' = ANY (r."done") THEN r."done"
+                    ELSE pg_catalog.array_append(r."done", 'refund') END
+  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
+  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
+    AND r."workflow" = 'refund-approval' AND 'refund-approval' = ANY (a."workflows")
+    AND n."tenant" = a."tenant" AND n."state" = 'active'
+    AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
+    AND w."workflow" = 'refund-approval' AND r."steps" < w."max_steps"
+    AND ARRAY['load-payment']::text[] <@ r."done"AND EXISTS (
+      SELECT FROM "paybill"."approvals" AS p
+      WHERE p."run" = $1 AND p."step" = 'refund' AND p."expires_at" > pg_catalog.clock_timestamp())
+  RETURNING a."tenant" INTO v_tenant;
+  IF NOT FOUND THEN
+    PERFORM "paybill"."refuse_step"($1, 'refund-approval', 'refund', ARRAY['load-payment']::text[], true);
+  END IF;
 END;
 $paybill$;
 ALTER FUNCTION "paybill_api"."refund-approval.refund"(uuid) OWNER TO "paybill_tenant_stark_steps";
@@ -546,13 +822,30 @@ CREATE OR REPLACE FUNCTION "paybill_api"."ticket-triage.classify"(
   RETURNS bigint
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
-  SET lock_timeout = '5s'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
+  v_role text;
+  v_tenant text;
   v_rows bigint;
 BEGIN
-  PERFORM "paybill"."begin_step"($1, 'ticket-triage', 'classify', ARRAY['lookup']::text[], false);
+  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  v_role := "paybill"."caller_role"();
+  UPDATE "paybill"."runs" AS r
+  SET "steps" = r."steps" + 1,
+      "done" = CASE WHEN 'classify' = ANY (r."done") THEN r."done"
+                    ELSE pg_catalog.array_append(r."done", 'classify') END
+  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
+  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
+    AND r."workflow" = 'ticket-triage' AND 'ticket-triage' = ANY (a."workflows")
+    AND n."tenant" = a."tenant" AND n."state" = 'active'
+    AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
+    AND w."workflow" = 'ticket-triage' AND r."steps" < w."max_steps"
+    AND ARRAY['lookup']::text[] <@ r."done"
+  RETURNING a."tenant" INTO v_tenant;
+  IF NOT FOUND THEN
+    PERFORM "paybill"."refuse_step"($1, 'ticket-triage', 'classify', ARRAY['lookup']::text[], false);
+  END IF;
   UPDATE "support"."tickets" AS t
   SET
   "priority" = $2,
@@ -575,11 +868,29 @@ CREATE OR REPLACE FUNCTION "paybill_api"."ticket-triage.lookup"("run" uuid)
   RETURNS void
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
-  SET lock_timeout = '5s'
 AS $paybill$
 #variable_conflict use_column
+DECLARE
+  v_role text;
+  v_tenant text;
 BEGIN
-  PERFORM "paybill"."begin_step"($1, 'ticket-triage', 'lookup', ARRAY['read-ticket']::text[], false);
+  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  v_role := "paybill"."caller_role"();
+  UPDATE "paybill"."runs" AS r
+  SET "steps" = r."steps" + 1,
+      "done" = CASE WHEN 'lookup' = ANY (r."done") THEN r."done"
+                    ELSE pg_catalog.array_append(r."done", 'lookup') END
+  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
+  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
+    AND r."workflow" = 'ticket-triage' AND 'ticket-triage' = ANY (a."workflows")
+    AND n."tenant" = a."tenant" AND n."state" = 'active'
+    AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
+    AND w."workflow" = 'ticket-triage' AND r."steps" < w."max_steps"
+    AND ARRAY['read-ticket']::text[] <@ r."done"
+  RETURNING a."tenant" INTO v_tenant;
+  IF NOT FOUND THEN
+    PERFORM "paybill"."refuse_step"($1, 'ticket-triage', 'lookup', ARRAY['read-ticket']::text[], false);
+  END IF;
 END;
 $paybill$;
 ALTER FUNCTION "paybill_api"."ticket-triage.lookup"(uuid) OWNER TO "paybill_tenant_stark_steps";
@@ -597,13 +908,30 @@ CREATE OR REPLACE FUNCTION "paybill_api"."ticket-triage.read-ticket"(
     "requester_email" text)
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
-  SET lock_timeout = '5s'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
+  v_role text;
+  v_tenant text;
   v_rows bigint;
 BEGIN
-  PERFORM "paybill"."begin_step"($1, 'ticket-triage', 'read-ticket', ARRAY[]::text[], false);
+  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  v_role := "paybill"."caller_role"();
+  UPDATE "paybill"."runs" AS r
+  SET "steps" = r."steps" + 1,
+      "done" = CASE WHEN 'read-ticket' = ANY (r."done") THEN r."done"
+                    ELSE pg_catalog.array_append(r."done", 'read-ticket') END
+  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
+  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
+    AND r."workflow" = 'ticket-triage' AND 'ticket-triage' = ANY (a."workflows")
+    AND n."tenant" = a."tenant" AND n."state" = 'active'
+    AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
+    AND w."workflow" = 'ticket-triage' AND r."steps" < w."max_steps"
+    AND ARRAY[]::text[] <@ r."done"
+  RETURNING a."tenant" INTO v_tenant;
+  IF NOT FOUND THEN
+    PERFORM "paybill"."refuse_step"($1, 'ticket-triage', 'read-ticket', ARRAY[]::text[], false);
+  END IF;
   RETURN QUERY
     SELECT
       t."id",
