@@ -10,7 +10,8 @@
    role (as compiler.runtime does), and CALLS runs of the same
    SELECT by the tenant's application login (its row-level security policy); both over
    TCP on 127.0.0.1, autocommit, prepared by psycopg after five runs, one row each.
-3. Prints the time per call of each and their ratio (target: at most 2x).
+3. Prints the time per call of each and the median of the ratios of the rounds, which
+   alternate between the two so that both meet the same load (target: at most 2x).
 """
 
 from __future__ import annotations
@@ -72,18 +73,25 @@ def write_spec(folder: Path, tenants: int) -> None:
     )
 
 
-def per_call(label: str, calls: int, call: Callable[[int], None]) -> float:
+def interleaved(
+    calls: int, direct: Callable[[int], None], step: Callable[[int], None]
+) -> tuple[float, float, float]:
+    """µs per call of each, and the median of the rounds' ratios. The two alternate in
+    rounds, so that both meet the same load on a shared machine."""
     for i in range(20):  # warm: plans cached, statements prepared
-        call(i)
-    samples = []
-    for round_ in range(5):
-        start = time.perf_counter()
-        for i in range(calls // 5):
-            call(round_ * calls + i)
-        samples.append((time.perf_counter() - start) / (calls // 5))
-    took = statistics.median(samples) * 1e6
-    print(f"{label:>22}: {took:8.1f} µs per call (median of 5 rounds of {calls // 5})")
-    return took
+        direct(i)
+        step(i)
+    rounds = 9
+    per_round = max(1, calls // rounds)
+    times: dict[str, list[float]] = {"direct": [], "step": []}
+    for round_ in range(rounds):
+        for label, call in (("direct", direct), ("step", step)):
+            start = time.perf_counter()
+            for i in range(per_round):
+                call(round_ * per_round + i)
+            times[label].append((time.perf_counter() - start) / per_round * 1e6)
+    ratio = statistics.median(s / d for s, d in zip(times["step"], times["direct"], strict=True))
+    return statistics.median(times["direct"]), statistics.median(times["step"]), ratio
 
 
 def prepare(server: Any, work: Path, tenants: int) -> None:
@@ -136,9 +144,10 @@ def measure(server: Any, calls: int) -> float:
             rows = app.execute(STATEMENT, [[i % ROWS + 1]]).fetchall()
             assert len(rows) == 1
 
-        statement = per_call("the statement, directly", calls, direct)
-        function = per_call("the step function", calls, step)
-    return function / statement
+        statement, function, ratio = interleaved(calls, direct, step)
+    print(f"{'the statement, directly':>22}: {statement:8.1f} µs per call (median of 9 rounds)")
+    print(f"{'the step function':>22}: {function:8.1f} µs per call (median of 9 rounds)")
+    return ratio
 
 
 def main() -> int:

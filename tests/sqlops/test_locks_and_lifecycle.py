@@ -185,3 +185,31 @@ def test_files_alone_take_a_suspended_tenants_writes_and_agents(
         ).fetchone() == (0,)
     # The files and `paybill sql apply` agree: there is nothing left to converge.
     assert sql_cmd("drift", db, generated, TARGET).code == 0
+
+
+def test_what_a_pooled_tenant_can_still_learn_about_the_others(
+    pg: Databases, fleet: Path, tmp_path: Path
+) -> None:
+    """The side channels the README's security model lists, as PostgreSQL 15 has them."""
+    generated = tmp_path / "generated"
+    db = converged(pg, fleet, generated)  # two rows for each of the six tenants
+    with db.connect() as admin:
+        admin.execute(f"ANALYZE {ITEMS}".encode())
+    with login(db, "app_alpha_co") as tenant:
+        # Not a channel: row-level security applies, so the statistics are hidden.
+        assert tenant.execute(
+            "SELECT count(*) FROM pg_stats WHERE tablename = 'work-items'"
+        ).fetchone() == (0,)
+        # Channels: every tenant's rows counted, every tenant named.
+        assert tenant.execute(
+            "SELECT reltuples FROM pg_class WHERE relname = 'work-items'"
+        ).fetchone() == (12.0,)
+        named = tenant.execute(
+            "SELECT count(*) FROM pg_policies WHERE tablename = 'work-items'"
+        ).fetchone()
+        assert named == (7,)  # six tenants' policies and the steps role's
+        tenant.execute("SET enable_indexscan = off")
+        tenant.execute("SET enable_bitmapscan = off")
+        explain = "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)"
+        plan = [row[0] for row in tenant.execute(f"{explain} SELECT * FROM {ITEMS}".encode())]
+        assert "  Rows Removed by Filter: 10" in plan  # the other five tenants' rows

@@ -268,6 +268,7 @@ def step_function(step: StepState, executor: str) -> Function:
         if step.approval
         else Sql(""),
         needed=Sql("true" if step.approval else "false"),
+        max_steps=step.max_steps,
     )
     cap_check = _macro("over_cap", **names_, cap=step.max_rows)
     run = Argument(names.RUN_PARAMETER, "uuid")

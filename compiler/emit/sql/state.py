@@ -245,6 +245,7 @@ class StepState:
     where: tuple[StepColumn, ...] = ()  # equality on each, one parameter (an array) each
     max_rows: int = 0
     tenant_column: str = ""  # an insert into a tenant-scoped table fills it from the caller
+    max_steps: int = 0  # the workflow's: how many step calls one run may make
 
 
 @dataclass(frozen=True, slots=True)

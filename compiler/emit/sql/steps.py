@@ -41,6 +41,7 @@ def step_states(spec: ResolvedSpec, profiles: dict[str, str]) -> tuple[StepState
                 after=tuple(sorted(step.after)),
                 approval=step.approval == "human",
                 operation="tool",
+                max_steps=workflow.max_steps,
             )
             query = step.query
             if query is None:

@@ -31,20 +31,19 @@ DECLARE
   v_tenant text;
   v_rows bigint;
 BEGIN
-  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  -- Count the step in its run, if the run is this agent's, open, of this workflow, within
+  -- its steps and time, past the steps this one comes after (and approved, when it must
+  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
+  -- function, and start_run's check; a tenant that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
       "done" = CASE WHEN 'escalate' = ANY (r."done") THEN r."done"
                     ELSE pg_catalog.array_append(r."done", 'escalate') END
-  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
-  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
-    AND r."workflow" = 'dunning-escalation' AND 'dunning-escalation' = ANY (a."workflows")
-    AND n."tenant" = a."tenant" AND n."state" = 'active'
+  WHERE r."id" = $1 AND r."role" = v_role AND r."workflow" = 'dunning-escalation'
     AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
-    AND w."workflow" = 'dunning-escalation' AND r."steps" < w."max_steps"
-    AND ARRAY['load-customer']::text[] <@ r."done"
-  RETURNING a."tenant" INTO v_tenant;
+    AND r."steps" < 6 AND ARRAY['load-customer']::text[] <@ r."done"
+  RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
     PERFORM "paybill"."refuse_step"($1, 'dunning-escalation', 'escalate', ARRAY['load-customer']::text[], false);
   END IF;
@@ -81,20 +80,19 @@ DECLARE
   v_tenant text;
   v_rows bigint;
 BEGIN
-  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  -- Count the step in its run, if the run is this agent's, open, of this workflow, within
+  -- its steps and time, past the steps this one comes after (and approved, when it must
+  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
+  -- function, and start_run's check; a tenant that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
       "done" = CASE WHEN 'load-customer' = ANY (r."done") THEN r."done"
                     ELSE pg_catalog.array_append(r."done", 'load-customer') END
-  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
-  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
-    AND r."workflow" = 'dunning-escalation' AND 'dunning-escalation' = ANY (a."workflows")
-    AND n."tenant" = a."tenant" AND n."state" = 'active'
+  WHERE r."id" = $1 AND r."role" = v_role AND r."workflow" = 'dunning-escalation'
     AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
-    AND w."workflow" = 'dunning-escalation' AND r."steps" < w."max_steps"
-    AND ARRAY['load-invoice']::text[] <@ r."done"
-  RETURNING a."tenant" INTO v_tenant;
+    AND r."steps" < 6 AND ARRAY['load-invoice']::text[] <@ r."done"
+  RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
     PERFORM "paybill"."refuse_step"($1, 'dunning-escalation', 'load-customer', ARRAY['load-invoice']::text[], false);
   END IF;
@@ -134,20 +132,19 @@ DECLARE
   v_tenant text;
   v_rows bigint;
 BEGIN
-  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  -- Count the step in its run, if the run is this agent's, open, of this workflow, within
+  -- its steps and time, past the steps this one comes after (and approved, when it must
+  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
+  -- function, and start_run's check; a tenant that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
       "done" = CASE WHEN 'load-invoice' = ANY (r."done") THEN r."done"
                     ELSE pg_catalog.array_append(r."done", 'load-invoice') END
-  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
-  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
-    AND r."workflow" = 'dunning-escalation' AND 'dunning-escalation' = ANY (a."workflows")
-    AND n."tenant" = a."tenant" AND n."state" = 'active'
+  WHERE r."id" = $1 AND r."role" = v_role AND r."workflow" = 'dunning-escalation'
     AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
-    AND w."workflow" = 'dunning-escalation' AND r."steps" < w."max_steps"
-    AND ARRAY[]::text[] <@ r."done"
-  RETURNING a."tenant" INTO v_tenant;
+    AND r."steps" < 6 AND ARRAY[]::text[] <@ r."done"
+  RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
     PERFORM "paybill"."refuse_step"($1, 'dunning-escalation', 'load-invoice', ARRAY[]::text[], false);
   END IF;
@@ -182,20 +179,19 @@ DECLARE
   v_role text;
   v_tenant text;
 BEGIN
-  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  -- Count the step in its run, if the run is this agent's, open, of this workflow, within
+  -- its steps and time, past the steps this one comes after (and approved, when it must
+  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
+  -- function, and start_run's check; a tenant that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
       "done" = CASE WHEN 'tell-team' = ANY (r."done") THEN r."done"
                     ELSE pg_catalog.array_append(r."done", 'tell-team') END
-  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
-  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
-    AND r."workflow" = 'dunning-escalation' AND 'dunning-escalation' = ANY (a."workflows")
-    AND n."tenant" = a."tenant" AND n."state" = 'active'
+  WHERE r."id" = $1 AND r."role" = v_role AND r."workflow" = 'dunning-escalation'
     AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
-    AND w."workflow" = 'dunning-escalation' AND r."steps" < w."max_steps"
-    AND ARRAY['escalate']::text[] <@ r."done"
-  RETURNING a."tenant" INTO v_tenant;
+    AND r."steps" < 6 AND ARRAY['escalate']::text[] <@ r."done"
+  RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
     PERFORM "paybill"."refuse_step"($1, 'dunning-escalation', 'tell-team', ARRAY['escalate']::text[], false);
   END IF;
@@ -226,20 +222,19 @@ DECLARE
   v_tenant text;
   v_rows bigint;
 BEGIN
-  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  -- Count the step in its run, if the run is this agent's, open, of this workflow, within
+  -- its steps and time, past the steps this one comes after (and approved, when it must
+  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
+  -- function, and start_run's check; a tenant that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
       "done" = CASE WHEN 'find-overdue' = ANY (r."done") THEN r."done"
                     ELSE pg_catalog.array_append(r."done", 'find-overdue') END
-  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
-  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
-    AND r."workflow" = 'invoice-reminders' AND 'invoice-reminders' = ANY (a."workflows")
-    AND n."tenant" = a."tenant" AND n."state" = 'active'
+  WHERE r."id" = $1 AND r."role" = v_role AND r."workflow" = 'invoice-reminders'
     AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
-    AND w."workflow" = 'invoice-reminders' AND r."steps" < w."max_steps"
-    AND ARRAY[]::text[] <@ r."done"
-  RETURNING a."tenant" INTO v_tenant;
+    AND r."steps" < 10 AND ARRAY[]::text[] <@ r."done"
+  RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
     PERFORM "paybill"."refuse_step"($1, 'invoice-reminders', 'find-overdue', ARRAY[]::text[], false);
   END IF;
@@ -282,20 +277,19 @@ DECLARE
   v_tenant text;
   v_rows bigint;
 BEGIN
-  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  -- Count the step in its run, if the run is this agent's, open, of this workflow, within
+  -- its steps and time, past the steps this one comes after (and approved, when it must
+  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
+  -- function, and start_run's check; a tenant that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
       "done" = CASE WHEN 'mark-sent' = ANY (r."done") THEN r."done"
                     ELSE pg_catalog.array_append(r."done", 'mark-sent') END
-  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
-  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
-    AND r."workflow" = 'invoice-reminders' AND 'invoice-reminders' = ANY (a."workflows")
-    AND n."tenant" = a."tenant" AND n."state" = 'active'
+  WHERE r."id" = $1 AND r."role" = v_role AND r."workflow" = 'invoice-reminders'
     AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
-    AND w."workflow" = 'invoice-reminders' AND r."steps" < w."max_steps"
-    AND ARRAY['notify']::text[] <@ r."done"
-  RETURNING a."tenant" INTO v_tenant;
+    AND r."steps" < 10 AND ARRAY['notify']::text[] <@ r."done"
+  RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
     PERFORM "paybill"."refuse_step"($1, 'invoice-reminders', 'mark-sent', ARRAY['notify']::text[], false);
   END IF;
@@ -325,20 +319,19 @@ DECLARE
   v_role text;
   v_tenant text;
 BEGIN
-  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  -- Count the step in its run, if the run is this agent's, open, of this workflow, within
+  -- its steps and time, past the steps this one comes after (and approved, when it must
+  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
+  -- function, and start_run's check; a tenant that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
       "done" = CASE WHEN 'notify' = ANY (r."done") THEN r."done"
                     ELSE pg_catalog.array_append(r."done", 'notify') END
-  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
-  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
-    AND r."workflow" = 'invoice-reminders' AND 'invoice-reminders' = ANY (a."workflows")
-    AND n."tenant" = a."tenant" AND n."state" = 'active'
+  WHERE r."id" = $1 AND r."role" = v_role AND r."workflow" = 'invoice-reminders'
     AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
-    AND w."workflow" = 'invoice-reminders' AND r."steps" < w."max_steps"
-    AND ARRAY['find-overdue']::text[] <@ r."done"
-  RETURNING a."tenant" INTO v_tenant;
+    AND r."steps" < 10 AND ARRAY['find-overdue']::text[] <@ r."done"
+  RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
     PERFORM "paybill"."refuse_step"($1, 'invoice-reminders', 'notify', ARRAY['find-overdue']::text[], false);
   END IF;
@@ -359,20 +352,19 @@ DECLARE
   v_role text;
   v_tenant text;
 BEGIN
-  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  -- Count the step in its run, if the run is this agent's, open, of this workflow, within
+  -- its steps and time, past the steps this one comes after (and approved, when it must
+  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
+  -- function, and start_run's check; a tenant that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
       "done" = CASE WHEN 'export' = ANY (r."done") THEN r."done"
                     ELSE pg_catalog.array_append(r."done", 'export') END
-  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
-  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
-    AND r."workflow" = 'payment-reconciliation' AND 'payment-reconciliation' = ANY (a."workflows")
-    AND n."tenant" = a."tenant" AND n."state" = 'active'
+  WHERE r."id" = $1 AND r."role" = v_role AND r."workflow" = 'payment-reconciliation'
     AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
-    AND w."workflow" = 'payment-reconciliation' AND r."steps" < w."max_steps"
-    AND ARRAY['record']::text[] <@ r."done"
-  RETURNING a."tenant" INTO v_tenant;
+    AND r."steps" < 8 AND ARRAY['record']::text[] <@ r."done"
+  RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
     PERFORM "paybill"."refuse_step"($1, 'payment-reconciliation', 'export', ARRAY['record']::text[], false);
   END IF;
@@ -398,20 +390,19 @@ DECLARE
   v_tenant text;
   v_rows bigint;
 BEGIN
-  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  -- Count the step in its run, if the run is this agent's, open, of this workflow, within
+  -- its steps and time, past the steps this one comes after (and approved, when it must
+  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
+  -- function, and start_run's check; a tenant that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
       "done" = CASE WHEN 'mark-matched' = ANY (r."done") THEN r."done"
                     ELSE pg_catalog.array_append(r."done", 'mark-matched') END
-  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
-  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
-    AND r."workflow" = 'payment-reconciliation' AND 'payment-reconciliation' = ANY (a."workflows")
-    AND n."tenant" = a."tenant" AND n."state" = 'active'
+  WHERE r."id" = $1 AND r."role" = v_role AND r."workflow" = 'payment-reconciliation'
     AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
-    AND w."workflow" = 'payment-reconciliation' AND r."steps" < w."max_steps"
-    AND ARRAY['mark-paid']::text[] <@ r."done"
-  RETURNING a."tenant" INTO v_tenant;
+    AND r."steps" < 8 AND ARRAY['mark-paid']::text[] <@ r."done"
+  RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
     PERFORM "paybill"."refuse_step"($1, 'payment-reconciliation', 'mark-matched', ARRAY['mark-paid']::text[], false);
   END IF;
@@ -448,20 +439,19 @@ DECLARE
   v_tenant text;
   v_rows bigint;
 BEGIN
-  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  -- Count the step in its run, if the run is this agent's, open, of this workflow, within
+  -- its steps and time, past the steps this one comes after (and approved, when it must
+  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
+  -- function, and start_run's check; a tenant that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
       "done" = CASE WHEN 'mark-paid' = ANY (r."done") THEN r."done"
                     ELSE pg_catalog.array_append(r."done", 'mark-paid') END
-  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
-  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
-    AND r."workflow" = 'payment-reconciliation' AND 'payment-reconciliation' = ANY (a."workflows")
-    AND n."tenant" = a."tenant" AND n."state" = 'active'
+  WHERE r."id" = $1 AND r."role" = v_role AND r."workflow" = 'payment-reconciliation'
     AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
-    AND w."workflow" = 'payment-reconciliation' AND r."steps" < w."max_steps"
-    AND ARRAY['open-invoices', 'unmatched-payments']::text[] <@ r."done"
-  RETURNING a."tenant" INTO v_tenant;
+    AND r."steps" < 8 AND ARRAY['open-invoices', 'unmatched-payments']::text[] <@ r."done"
+  RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
     PERFORM "paybill"."refuse_step"($1, 'payment-reconciliation', 'mark-paid', ARRAY['open-invoices', 'unmatched-payments']::text[], false);
   END IF;
@@ -499,20 +489,19 @@ DECLARE
   v_tenant text;
   v_rows bigint;
 BEGIN
-  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  -- Count the step in its run, if the run is this agent's, open, of this workflow, within
+  -- its steps and time, past the steps this one comes after (and approved, when it must
+  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
+  -- function, and start_run's check; a tenant that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
       "done" = CASE WHEN 'open-invoices' = ANY (r."done") THEN r."done"
                     ELSE pg_catalog.array_append(r."done", 'open-invoices') END
-  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
-  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
-    AND r."workflow" = 'payment-reconciliation' AND 'payment-reconciliation' = ANY (a."workflows")
-    AND n."tenant" = a."tenant" AND n."state" = 'active'
+  WHERE r."id" = $1 AND r."role" = v_role AND r."workflow" = 'payment-reconciliation'
     AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
-    AND w."workflow" = 'payment-reconciliation' AND r."steps" < w."max_steps"
-    AND ARRAY[]::text[] <@ r."done"
-  RETURNING a."tenant" INTO v_tenant;
+    AND r."steps" < 8 AND ARRAY[]::text[] <@ r."done"
+  RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
     PERFORM "paybill"."refuse_step"($1, 'payment-reconciliation', 'open-invoices', ARRAY[]::text[], false);
   END IF;
@@ -553,20 +542,19 @@ DECLARE
   v_tenant text;
   v_rows bigint;
 BEGIN
-  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  -- Count the step in its run, if the run is this agent's, open, of this workflow, within
+  -- its steps and time, past the steps this one comes after (and approved, when it must
+  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
+  -- function, and start_run's check; a tenant that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
       "done" = CASE WHEN 'record' = ANY (r."done") THEN r."done"
                     ELSE pg_catalog.array_append(r."done", 'record') END
-  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
-  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
-    AND r."workflow" = 'payment-reconciliation' AND 'payment-reconciliation' = ANY (a."workflows")
-    AND n."tenant" = a."tenant" AND n."state" = 'active'
+  WHERE r."id" = $1 AND r."role" = v_role AND r."workflow" = 'payment-reconciliation'
     AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
-    AND w."workflow" = 'payment-reconciliation' AND r."steps" < w."max_steps"
-    AND ARRAY['mark-matched']::text[] <@ r."done"
-  RETURNING a."tenant" INTO v_tenant;
+    AND r."steps" < 8 AND ARRAY['mark-matched']::text[] <@ r."done"
+  RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
     PERFORM "paybill"."refuse_step"($1, 'payment-reconciliation', 'record', ARRAY['mark-matched']::text[], false);
   END IF;
@@ -619,20 +607,19 @@ DECLARE
   v_tenant text;
   v_rows bigint;
 BEGIN
-  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  -- Count the step in its run, if the run is this agent's, open, of this workflow, within
+  -- its steps and time, past the steps this one comes after (and approved, when it must
+  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
+  -- function, and start_run's check; a tenant that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
       "done" = CASE WHEN 'unmatched-payments' = ANY (r."done") THEN r."done"
                     ELSE pg_catalog.array_append(r."done", 'unmatched-payments') END
-  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
-  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
-    AND r."workflow" = 'payment-reconciliation' AND 'payment-reconciliation' = ANY (a."workflows")
-    AND n."tenant" = a."tenant" AND n."state" = 'active'
+  WHERE r."id" = $1 AND r."role" = v_role AND r."workflow" = 'payment-reconciliation'
     AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
-    AND w."workflow" = 'payment-reconciliation' AND r."steps" < w."max_steps"
-    AND ARRAY[]::text[] <@ r."done"
-  RETURNING a."tenant" INTO v_tenant;
+    AND r."steps" < 8 AND ARRAY[]::text[] <@ r."done"
+  RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
     PERFORM "paybill"."refuse_step"($1, 'payment-reconciliation', 'unmatched-payments', ARRAY[]::text[], false);
   END IF;
@@ -674,20 +661,19 @@ DECLARE
   v_tenant text;
   v_rows bigint;
 BEGIN
-  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  -- Count the step in its run, if the run is this agent's, open, of this workflow, within
+  -- its steps and time, past the steps this one comes after (and approved, when it must
+  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
+  -- function, and start_run's check; a tenant that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
       "done" = CASE WHEN 'load-payment' = ANY (r."done") THEN r."done"
                     ELSE pg_catalog.array_append(r."done", 'load-payment') END
-  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
-  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
-    AND r."workflow" = 'refund-approval' AND 'refund-approval' = ANY (a."workflows")
-    AND n."tenant" = a."tenant" AND n."state" = 'active'
+  WHERE r."id" = $1 AND r."role" = v_role AND r."workflow" = 'refund-approval'
     AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
-    AND w."workflow" = 'refund-approval' AND r."steps" < w."max_steps"
-    AND ARRAY[]::text[] <@ r."done"
-  RETURNING a."tenant" INTO v_tenant;
+    AND r."steps" < 4 AND ARRAY[]::text[] <@ r."done"
+  RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
     PERFORM "paybill"."refuse_step"($1, 'refund-approval', 'load-payment', ARRAY[]::text[], false);
   END IF;
@@ -729,20 +715,19 @@ DECLARE
   v_tenant text;
   v_rows bigint;
 BEGIN
-  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  -- Count the step in its run, if the run is this agent's, open, of this workflow, within
+  -- its steps and time, past the steps this one comes after (and approved, when it must
+  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
+  -- function, and start_run's check; a tenant that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
       "done" = CASE WHEN 'record' = ANY (r."done") THEN r."done"
                     ELSE pg_catalog.array_append(r."done", 'record') END
-  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
-  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
-    AND r."workflow" = 'refund-approval' AND 'refund-approval' = ANY (a."workflows")
-    AND n."tenant" = a."tenant" AND n."state" = 'active'
+  WHERE r."id" = $1 AND r."role" = v_role AND r."workflow" = 'refund-approval'
     AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
-    AND w."workflow" = 'refund-approval' AND r."steps" < w."max_steps"
-    AND ARRAY['refund']::text[] <@ r."done"
-  RETURNING a."tenant" INTO v_tenant;
+    AND r."steps" < 4 AND ARRAY['refund']::text[] <@ r."done"
+  RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
     PERFORM "paybill"."refuse_step"($1, 'refund-approval', 'record', ARRAY['refund']::text[], false);
   END IF;
@@ -788,22 +773,21 @@ DECLARE
   v_role text;
   v_tenant text;
 BEGIN
-  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  -- Count the step in its run, if the run is this agent's, open, of this workflow, within
+  -- its steps and time, past the steps this one comes after (and approved, when it must
+  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
+  -- function, and start_run's check; a tenant that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
       "done" = CASE WHEN 'refund' = ANY (r."done") THEN r."done"
                     ELSE pg_catalog.array_append(r."done", 'refund') END
-  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
-  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
-    AND r."workflow" = 'refund-approval' AND 'refund-approval' = ANY (a."workflows")
-    AND n."tenant" = a."tenant" AND n."state" = 'active'
+  WHERE r."id" = $1 AND r."role" = v_role AND r."workflow" = 'refund-approval'
     AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
-    AND w."workflow" = 'refund-approval' AND r."steps" < w."max_steps"
-    AND ARRAY['load-payment']::text[] <@ r."done"AND EXISTS (
+    AND r."steps" < 4 AND ARRAY['load-payment']::text[] <@ r."done"AND EXISTS (
       SELECT FROM "paybill"."approvals" AS p
       WHERE p."run" = $1 AND p."step" = 'refund' AND p."expires_at" > pg_catalog.clock_timestamp())
-  RETURNING a."tenant" INTO v_tenant;
+  RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
     PERFORM "paybill"."refuse_step"($1, 'refund-approval', 'refund', ARRAY['load-payment']::text[], true);
   END IF;
@@ -829,20 +813,19 @@ DECLARE
   v_tenant text;
   v_rows bigint;
 BEGIN
-  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  -- Count the step in its run, if the run is this agent's, open, of this workflow, within
+  -- its steps and time, past the steps this one comes after (and approved, when it must
+  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
+  -- function, and start_run's check; a tenant that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
       "done" = CASE WHEN 'classify' = ANY (r."done") THEN r."done"
                     ELSE pg_catalog.array_append(r."done", 'classify') END
-  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
-  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
-    AND r."workflow" = 'ticket-triage' AND 'ticket-triage' = ANY (a."workflows")
-    AND n."tenant" = a."tenant" AND n."state" = 'active'
+  WHERE r."id" = $1 AND r."role" = v_role AND r."workflow" = 'ticket-triage'
     AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
-    AND w."workflow" = 'ticket-triage' AND r."steps" < w."max_steps"
-    AND ARRAY['lookup']::text[] <@ r."done"
-  RETURNING a."tenant" INTO v_tenant;
+    AND r."steps" < 5 AND ARRAY['lookup']::text[] <@ r."done"
+  RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
     PERFORM "paybill"."refuse_step"($1, 'ticket-triage', 'classify', ARRAY['lookup']::text[], false);
   END IF;
@@ -874,20 +857,19 @@ DECLARE
   v_role text;
   v_tenant text;
 BEGIN
-  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  -- Count the step in its run, if the run is this agent's, open, of this workflow, within
+  -- its steps and time, past the steps this one comes after (and approved, when it must
+  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
+  -- function, and start_run's check; a tenant that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
       "done" = CASE WHEN 'lookup' = ANY (r."done") THEN r."done"
                     ELSE pg_catalog.array_append(r."done", 'lookup') END
-  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
-  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
-    AND r."workflow" = 'ticket-triage' AND 'ticket-triage' = ANY (a."workflows")
-    AND n."tenant" = a."tenant" AND n."state" = 'active'
+  WHERE r."id" = $1 AND r."role" = v_role AND r."workflow" = 'ticket-triage'
     AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
-    AND w."workflow" = 'ticket-triage' AND r."steps" < w."max_steps"
-    AND ARRAY['read-ticket']::text[] <@ r."done"
-  RETURNING a."tenant" INTO v_tenant;
+    AND r."steps" < 5 AND ARRAY['read-ticket']::text[] <@ r."done"
+  RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
     PERFORM "paybill"."refuse_step"($1, 'ticket-triage', 'lookup', ARRAY['read-ticket']::text[], false);
   END IF;
@@ -915,20 +897,19 @@ DECLARE
   v_tenant text;
   v_rows bigint;
 BEGIN
-  -- Count the step in its run: every condition of a run holds, or nothing happens.
+  -- Count the step in its run, if the run is this agent's, open, of this workflow, within
+  -- its steps and time, past the steps this one comes after (and approved, when it must
+  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
+  -- function, and start_run's check; a tenant that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
       "done" = CASE WHEN 'read-ticket' = ANY (r."done") THEN r."done"
                     ELSE pg_catalog.array_append(r."done", 'read-ticket') END
-  FROM "paybill"."agents" AS a, "paybill"."tenants" AS n, "paybill"."workflows" AS w
-  WHERE r."id" = $1 AND a."role" = v_role AND r."role" = a."role"
-    AND r."workflow" = 'ticket-triage' AND 'ticket-triage' = ANY (a."workflows")
-    AND n."tenant" = a."tenant" AND n."state" = 'active'
+  WHERE r."id" = $1 AND r."role" = v_role AND r."workflow" = 'ticket-triage'
     AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
-    AND w."workflow" = 'ticket-triage' AND r."steps" < w."max_steps"
-    AND ARRAY[]::text[] <@ r."done"
-  RETURNING a."tenant" INTO v_tenant;
+    AND r."steps" < 5 AND ARRAY[]::text[] <@ r."done"
+  RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
     PERFORM "paybill"."refuse_step"($1, 'ticket-triage', 'read-ticket', ARRAY[]::text[], false);
   END IF;
