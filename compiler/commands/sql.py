@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from compiler.sqlops.converge import DEFAULT_LOCK_TIMEOUT, Outcome, apply, drift, load_state
+if TYPE_CHECKING:
+    from compiler.sqlops.converge import Outcome
 
 DEFAULT_GENERATED = "generated"
+DEFAULT_LOCK_TIMEOUT = 30.0  # seconds; compiler.sqlops.converge's default
 EXIT_DRIFT = 2
 
 
@@ -80,7 +83,13 @@ def _seconds(text: str) -> float:
     return value
 
 
+# The sqlops modules (and psycopg) are imported when a sql command runs: every other command
+# would otherwise pay for them at start.
+
+
 def run_drift(args: argparse.Namespace) -> int:
+    from compiler.sqlops.converge import drift, load_state  # noqa: PLC0415
+
     outcome = drift(
         args.dsn, load_state(args.generated, args.target), lock_timeout=args.lock_timeout
     )
@@ -98,6 +107,8 @@ def run_drift(args: argparse.Namespace) -> int:
 
 
 def run_apply(args: argparse.Namespace) -> int:
+    from compiler.sqlops.converge import apply, load_state  # noqa: PLC0415
+
     outcome = apply(
         args.dsn,
         load_state(args.generated, args.target),
