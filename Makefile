@@ -75,6 +75,7 @@ bench: setup tools
 	$(BIN)/python benchmarks/validate_fleet.py 10000
 	$(BIN)/python benchmarks/compile_fleet.py 1000 10000
 	$(BIN)/python benchmarks/sql_pool.py 1000
+	$(BIN)/python benchmarks/step_calls.py 5000 200
 	$(BIN)/python benchmarks/acl_decisions.py 10000
 	$(BIN)/python benchmarks/emulator_apply.py 4
 	$(BIN)/python benchmarks/operate.py changeset 10000

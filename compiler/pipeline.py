@@ -7,6 +7,7 @@ from pathlib import Path
 
 from compiler.dsl import ParsedSpec, parse
 from compiler.emit import Output, emit_all, input_digests, prepare_all
+from compiler.emit.sql.previous import previous_tables
 from compiler.graph import PlatformGraph, build_graph
 from compiler.load import load_spec
 from compiler.load.git import load_revision
@@ -81,7 +82,13 @@ def compile_spec(
         parsed = parse_folder(spec_dir)
         if base is not None:
             resolve(parsed, base_baseline(spec_dir, base), base_name=base)
-        spec = resolve(parsed, previous.baseline(), base_name=f"{out_dir.as_posix()}/")
+        spec = resolve(
+            parsed,
+            previous.baseline(),
+            base_name=f"{out_dir.as_posix()}/",
+            # The tables the last compile wrote: a new NOT NULL column there needs a default.
+            previous_tables=previous_tables(out_dir, previous.records),
+        )
         graph = build_graph(spec)
         prepared = prepare_all(spec, graph)
         digests = input_digests(prepared)

@@ -215,7 +215,7 @@ def test_files_no_longer_produced_are_pruned_and_only_those(
     capsys.readouterr()
     assert main(["compile", "spec", "--out", "generated"]) == 0
     assert capsys.readouterr().out == (
-        "compiled spec -> generated: 115 files (0 added, 1 changed, 14 removed); "
+        "compiled spec -> generated: 125 files (0 added, 1 changed, 16 removed); "
         "33 of 34 nodes reused unchanged\n"
     )
     assert not (out / "stacks/tenant-stark").exists()

@@ -5,8 +5,9 @@ answers. One request of `authorize` becomes several Cedar requests, one per thin
 
 * a query: `<operation>` on `Table::"<table>"`, `<operation>` on each
   `Column::"<table>.<column>"` it reads or writes, and `filter` on each where-column
-  (context `operation`); `rows` is the query's row bound (0 when the request gives none,
-  which leaves the cap to the runtime, as `authorize` does);
+  (context `operation` too); every one carries `rows`, the query's row bound (0 when the
+  request gives none, which leaves the cap to the runtime, as `authorize` does), so a
+  where-column is within the step's shape only within its row cap, as in the JSON ACL;
 * a tool call: `call` on `Tool::"<tool>"`.
 
 The request is allowed only if Cedar allows every one of them. A step asked about without
@@ -56,7 +57,7 @@ def cedar_requests(
     out.extend(
         ask(action.operation, _uid("Column", f"{table}.{c}"), statement) for c in action.columns
     )
-    where = {**base, "operation": action.operation}
+    where = {**statement, "operation": action.operation}
     out.extend(ask("filter", _uid("Column", f"{table}.{c}"), where) for c in action.where)
     return out
 

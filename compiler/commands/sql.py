@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from compiler.sqlops.converge import Outcome
 
 DEFAULT_GENERATED = "generated"
+DEFAULT_LOCK_TIMEOUT = 30.0  # seconds; compiler.sqlops.converge's default
 EXIT_DRIFT = 2
 
 
@@ -60,6 +61,26 @@ def _common(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help=f"output folder of paybill compile (default: {DEFAULT_GENERATED})",
     )
+    parser.add_argument(
+        "--lock-timeout",
+        type=_seconds,
+        default=DEFAULT_LOCK_TIMEOUT,
+        metavar="S",
+        help=(
+            "wait at most S seconds for any lock (another apply, a session using a table "
+            f"that must change); then exit 3, changing nothing (default: {DEFAULT_LOCK_TIMEOUT:g})"
+        ),
+    )
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds from 0 to 86400")
+    return value
 
 
 # The sqlops modules (and psycopg) are imported when a sql command runs: every other command
@@ -69,7 +90,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def run_drift(args: argparse.Namespace) -> int:
     from compiler.sqlops.converge import drift, load_state  # noqa: PLC0415
 
-    outcome = drift(args.dsn, load_state(args.generated, args.target))
+    outcome = drift(
+        args.dsn, load_state(args.generated, args.target), lock_timeout=args.lock_timeout
+    )
     target = outcome.state.target
     if not outcome.changes:
         print(f"{target}: no drift ({_checked(outcome)})")
@@ -86,7 +109,12 @@ def run_drift(args: argparse.Namespace) -> int:
 def run_apply(args: argparse.Namespace) -> int:
     from compiler.sqlops.converge import apply, load_state  # noqa: PLC0415
 
-    outcome = apply(args.dsn, load_state(args.generated, args.target), dry_run=args.dry_run)
+    outcome = apply(
+        args.dsn,
+        load_state(args.generated, args.target),
+        dry_run=args.dry_run,
+        lock_timeout=args.lock_timeout,
+    )
     target = outcome.state.target
     if args.dry_run:
         if outcome.sql:

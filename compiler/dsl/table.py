@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -17,6 +17,10 @@ class Column(Model):
     primary_key: bool = False
     nullable: bool = False
     pii: bool = False
+    # A value of the column's type (checked against the type by resolve, which knows where
+    # it was written), or one of the few expressions resolve allows: now(), ... YAML gives
+    # only JSON values; `Any` keeps the JSON Schema free of a `$ref` editors would misread.
+    default: Any = None
 
 
 class TableSpec(Model):

@@ -20,11 +20,11 @@ from compiler.resolve.plan_limits import check_plan_limits
 from compiler.resolve.plans import resolve_plans
 from compiler.resolve.platform import resolve_platform
 from compiler.resolve.roles import agent_role
-from compiler.resolve.tables import resolve_tables
+from compiler.resolve.tables import PreviousTable, check_added_columns, resolve_tables
 from compiler.resolve.tenants import resolve_tenant
 from compiler.resolve.workflows import resolve_tools, resolve_workflows
 
-__all__ = ["Baseline", "ResolvedSpec", "baseline_of", "resolve"]
+__all__ = ["Baseline", "PreviousTable", "ResolvedSpec", "baseline_of", "resolve"]
 
 ResolvedSpec = model.ResolvedSpec
 
@@ -33,16 +33,22 @@ def resolve(
     spec: ParsedSpec,
     baseline: Mapping[str, Baseline] | None = None,
     base_name: str = "the base",
+    *,
+    previous_tables: Mapping[tuple[str, str], PreviousTable] | None = None,
 ) -> model.ResolvedSpec:
     """Resolve references, apply defaults and overrides, derive entitlements and grants.
 
     With a `baseline` (tenants as they were on the base branch or in the last compiled
-    manifest), lifecycle transitions and data deletion are checked too.
+    manifest), lifecycle transitions and data deletion are checked too. With
+    `previous_tables` (the tables of the last compiled SQL state, by schema and name),
+    columns that could not be added to a table holding rows are reported.
     """
     ctx = Context(spec)
     platform = resolve_platform(ctx)
     plans = {p.name: p for p in resolve_plans(ctx)}
     tables = {t.name: t for t in resolve_tables(ctx)}
+    if previous_tables:
+        check_added_columns(ctx, tables, previous_tables)
     tools = {t.name: t for t in resolve_tools(ctx)}
     features = {f for p in plans.values() for f in p.features}
     features |= {f for t in spec.tenants.values() for f in t.model.spec.overrides.features}

@@ -107,12 +107,22 @@ class Plan:
 
 
 @dataclass(frozen=True, slots=True)
+class ColumnDefault:
+    """A column's default: a literal of the column's type, as the text PostgreSQL reads it
+    (rendered quoted, with a cast), or one expression of a short allow-list (`now()`)."""
+
+    kind: Literal["literal", "expression"]
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
 class Column:
     name: str
     type: str
     primary_key: bool
     nullable: bool
     pii: bool
+    default: ColumnDefault | None = None
 
 
 @dataclass(frozen=True, slots=True)

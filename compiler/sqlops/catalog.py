@@ -17,6 +17,7 @@ from typing import Any
 
 import psycopg
 
+from compiler.emit.sql.runs import INTERNAL_SCHEMAS
 from compiler.emit.sql.state import TENANT_MARK, TargetState
 from compiler.sqlops import members
 
@@ -45,6 +46,15 @@ class LiveColumn:
     name: str
     type: str  # format_type(): "timestamp with time zone", "character varying(3)", ...
     not_null: bool
+    default: str | None = None  # pg_get_expr() of its default
+
+
+@dataclass(frozen=True, slots=True)
+class LiveIndex:
+    name: str
+    columns: tuple[str, ...]  # in order; an expression is shown as ""
+    unique: bool
+    primary: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +65,11 @@ class LiveTable:
     rls_enabled: bool
     rls_forced: bool
     columns: dict[str, LiveColumn] = field(default_factory=dict)
+    indexes: dict[str, LiveIndex] = field(default_factory=dict)
+
+    @property
+    def primary_key(self) -> LiveIndex | None:
+        return next((i for i in self.indexes.values() if i.primary), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +91,21 @@ SchemaPrivilege = tuple[str | None, str, str, bool]
 
 
 @dataclass
+class Extra:
+    """What `catalog_runs.read` adds: defaults as the server prints them, functions,
+    database settings and paybill's own rows."""
+
+    # (schema, table, column) -> (the live default, the spec's), both as EXPLAIN prints
+    # them in this session; None where there is none.
+    defaults: dict[tuple[str, str, str], tuple[str | None, str | None]] = field(
+        default_factory=dict
+    )
+    functions: dict[tuple[str, str, str], Any] = field(default_factory=dict)
+    settings: dict[str, str] = field(default_factory=dict)
+    rows: dict[str, dict[str, tuple[Any, ...]]] = field(default_factory=dict)
+
+
+@dataclass
 class LiveState:
     roles: dict[str, LiveRole]
     retired: frozenset[str]  # marked as this target's, but no longer in the spec
@@ -88,6 +118,8 @@ class LiveState:
     tenant_column: str  # the tenant column as PostgreSQL prints it in expressions
     outside: set[members.Outside] = field(default_factory=set)  # see `members`
     applier: str = ""  # the login reading (and applying)
+    database: str = ""
+    extra: Extra = field(default_factory=Extra)
 
 
 _ROLES = """
@@ -130,12 +162,29 @@ WHERE n.nspname = ANY(%(schemas)s) AND c.relkind::text = ANY(%(kinds)s)
 
 _COLUMNS = """
 SELECT n.nspname, c.relname, a.attname,
-       pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull
+       pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
+       pg_catalog.pg_get_expr(d.adbin, d.adrelid)
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 WHERE n.nspname = ANY(%(schemas)s) AND c.relkind::text = ANY(%(kinds)s)
   AND a.attnum > 0 AND NOT a.attisdropped
+"""
+
+_INDEXES = """
+SELECT n.nspname, c.relname, ic.relname, i.indisunique, i.indisprimary,
+       ARRAY(SELECT COALESCE(a.attname::text, '')
+             FROM pg_catalog.unnest(i.indkey::pg_catalog.int2[]) WITH ORDINALITY AS k(attnum, o)
+             LEFT JOIN pg_catalog.pg_attribute a
+                    ON a.attrelid = i.indrelid AND a.attnum = k.attnum AND k.attnum > 0
+             WHERE k.o <= i.indnkeyatts
+             ORDER BY k.o)
+FROM pg_catalog.pg_index i
+JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = ANY(%(schemas)s) AND c.relkind::text = ANY(%(kinds)s)
 """
 
 _TABLE_PRIVILEGES = """
@@ -185,23 +234,29 @@ def read(conn: Connection, state: TargetState) -> LiveState:
     }
     retired = frozenset(ours - set(desired))
     scope = {
-        "schemas": list(state.schemas),
+        "schemas": [*state.schemas, *INTERNAL_SCHEMAS],
         "kinds": _RELATION_KINDS,
         "managed": sorted(set(desired) | retired),
         # The owner's privileges on its own objects are implicit: not ours to diff.
         "grantees": sorted((set(desired) | retired) - {state.owner}),
     }
     tables = {(row[0], row[1]): LiveTable(*row) for row in conn.execute(_TABLES, scope)}
-    for schema, table, name, type_, not_null in conn.execute(_COLUMNS, scope):
-        tables[(schema, table)].columns[name] = LiveColumn(name, type_, not_null)
+    for schema, table, name, type_, not_null, default in conn.execute(_COLUMNS, scope):
+        tables[(schema, table)].columns[name] = LiveColumn(name, type_, not_null, default)
+    for schema, table, name, unique, primary, columns in conn.execute(_INDEXES, scope):
+        tables[(schema, table)].indexes[name] = LiveIndex(name, tuple(columns), unique, primary)
     policies = {
         (row[0], row[1], row[2]): LivePolicy(
             row[0], row[1], row[2], row[3], row[4], frozenset(row[5]), row[6], row[7]
         )
         for row in conn.execute(_POLICIES, scope)
     }
-    quoted = conn.execute("SELECT pg_catalog.quote_ident(%s)", [state.tenant_column]).fetchone()
+    quoted = conn.execute(
+        "SELECT pg_catalog.quote_ident(%s), pg_catalog.current_database()", [state.tenant_column]
+    ).fetchone()
     tenant_roles = [r.name for r in state.roles if r.tenant is not None]
+    steps = state.role_of("steps")
+    held = [state.owner, *([steps.name] if steps else []), *tenant_roles]
     return LiveState(
         roles=roles,
         retired=retired,
@@ -219,9 +274,9 @@ def read(conn: Connection, state: TargetState) -> LiveState:
         outside={
             members.Outside(g, m, bool(su))
             for g, m, su in conn.execute(
-                members.query(),
-                {"groups": [state.owner, *tenant_roles], "managed": scope["managed"]},
+                members.query(), {"groups": held, "managed": scope["managed"]}
             )
         },
         applier=str(conn.execute("SELECT current_user").fetchone()[0]),  # type: ignore[index]
+        database=str(quoted[1]) if quoted else "",
     )

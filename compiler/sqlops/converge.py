@@ -1,8 +1,13 @@
 """`drift` and `apply`: compare a live database with a compiled target, and converge it.
 
-`apply` runs in one transaction under an advisory lock (two applies of the same target
-wait for each other), reading the catalogs after taking the lock, so what it changes is
-exactly the difference it computed; any error rolls everything back.
+`apply` runs in one transaction. It first locks `paybill.apply_lock`, a table in a schema
+no tenant, agent or profile role may even name (so none of them can take or hold that lock,
+as anyone could an advisory lock's key), and which the first apply of a database creates;
+two applies of the same database wait for each other. It reads the catalogs after taking
+the lock, so what it changes is exactly the difference it computed; any error rolls
+everything back. Every wait for a lock is bounded by `lock_timeout` (exit 3 past it, with
+nothing changed): a session holding a lock on a table apply must alter can delay it, never
+stall it.
 """
 
 from __future__ import annotations
@@ -11,13 +16,17 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import psycopg
 import pydantic
 
+from compiler.emit.sql import statements as st
 from compiler.emit.sql.quote import Sql
+from compiler.emit.sql.runs import APPLY_LOCK, INTERNAL_TABLES
 from compiler.emit.sql.state import (
+    INTERNAL_SCHEMA,
+    OWNER_COMMENT,
     SCHEMA_VERSION,
     STATE_FILE,
     TENANT_SCHEMA_VERSION,
@@ -28,13 +37,14 @@ from compiler.emit.sql.state import (
     tenant_from_json,
 )
 from compiler.errors import EnvironmentProblem, UsageError
-from compiler.sqlops import catalog
+from compiler.sqlops import catalog, catalog_runs
+from compiler.sqlops.catalog import LiveState
 from compiler.sqlops.connect import connect, scrub
 from compiler.sqlops.plan import Change, diff, statements
 
 T = TypeVar("T")
 _TARGET = re.compile(r"^(pool|tenant)-[a-z0-9][a-z0-9-]*$")
-LOCK_PREFIX = "paybill sql apply "
+DEFAULT_LOCK_TIMEOUT = 30.0  # seconds
 
 
 @dataclass(frozen=True)
@@ -92,49 +102,123 @@ def _read(path: Path, parse: Callable[[bytes], T], version: str) -> T:
         ) from None
 
 
-def drift(dsn: str, state: TargetState) -> Outcome:
+def drift(dsn: str, state: TargetState, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Outcome:
     """The differences, read in one read-only snapshot; nothing is changed."""
     with connect(dsn) as conn:
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         conn.read_only = True
         with conn.transaction():
-            changes = diff(state, catalog.read(conn, state))
+            conn.execute(st.lock_timeout(lock_timeout).encode())
+            try:
+                changes = diff(state, _live(conn, state))
+            except psycopg.errors.LockNotAvailable:
+                raise EnvironmentProblem(_waited("drift", state.target, lock_timeout)) from None
     return Outcome(state, changes, statements(state, changes))
 
 
-def apply(dsn: str, state: TargetState, *, dry_run: bool = False) -> Outcome:
+def _live(conn: psycopg.Connection[Any], state: TargetState) -> LiveState:
+    live = catalog.read(conn, state)
+    catalog_runs.read(conn, state, live)
+    return live
+
+
+def apply(
+    dsn: str,
+    state: TargetState,
+    *,
+    dry_run: bool = False,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> Outcome:
     """Converge the database to `state` in one transaction (or, dry run, say how)."""
     if dry_run:
-        return drift(dsn, state)
+        return drift(dsn, state, lock_timeout=lock_timeout)
     with connect(dsn) as conn, conn.transaction():
-        conn.execute(
-            "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext(%s))",
-            [LOCK_PREFIX + state.target],
-        )
-        changes = diff(state, catalog.read(conn, state))
+        conn.execute(st.lock_timeout(lock_timeout).encode())
+        _lock(conn, dsn, state, lock_timeout)
+        changes = diff(state, _live(conn, state))
         sql = statements(state, changes)
         for statement in sql:
-            _run(conn, statement, dsn, state.target)
+            _run(conn, statement, dsn, state.target, lock_timeout)
     return Outcome(state, changes, sql)
 
 
-def _run(conn: psycopg.Connection[object], statement: Sql, dsn: str, target: str) -> None:
+def _lock(conn: psycopg.Connection[Any], dsn: str, state: TargetState, timeout: float) -> None:
+    """Lock the target against other applies; the first apply of a database creates the
+    table it locks (the owner role, its schema), and a second one started at that very
+    moment stops at the catalog's unique names and is told to run again."""
+    found = conn.execute(
+        "SELECT pg_catalog.to_regclass(%s) IS NOT NULL",
+        [f'"{INTERNAL_SCHEMA}"."{APPLY_LOCK}"'],
+    ).fetchone()
+    statements_ = []
+    if not (found and found[0]):
+        table = next(t for t in INTERNAL_TABLES if t.name == APPLY_LOCK)
+        statements_ = [
+            st.create_role_if_missing(state.owner),
+            st.comment_on_role(state.owner, OWNER_COMMENT),
+            st.let_applier_own(state.owner),
+            st.create_schema(INTERNAL_SCHEMA, state.owner),
+            st.create_table(table),
+            st.alter_table_owner(table.schema, table.name, state.owner),
+        ]
+    statements_.append(st.lock_table(INTERNAL_SCHEMA, APPLY_LOCK))
+    for statement in statements_:
+        try:
+            conn.execute(statement.encode())
+        except psycopg.errors.LockNotAvailable:
+            raise EnvironmentProblem(
+                f"apply of target '{state.target}' changed nothing: another paybill sql apply "
+                f"of this database held its lock for more than {_seconds(timeout)}; run it "
+                "again once that one has finished (or raise --lock-timeout)"
+            ) from None
+        except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateObject):
+            raise EnvironmentProblem(
+                f"apply of target '{state.target}' changed nothing: another paybill sql apply "
+                "was setting up this database at the same moment; run it again"
+            ) from None
+        except psycopg.Error as exc:
+            _raise(exc, statement, dsn, state.target)
+
+
+def _seconds(timeout: float) -> str:
+    return f"{timeout:g} s"
+
+
+def _waited(action: str, target: str, timeout: float) -> str:
+    return (
+        f"{action} of target '{target}' changed nothing: it waited more than "
+        f"{_seconds(timeout)} for a lock that another session holds (pg_locks shows which; "
+        "pg_stat_activity what it runs); run it again once that session has finished, or "
+        "raise --lock-timeout"
+    )
+
+
+def _run(
+    conn: psycopg.Connection[Any], statement: Sql, dsn: str, target: str, timeout: float
+) -> None:
     try:
         conn.execute(statement.encode())
+    except psycopg.errors.LockNotAvailable:
+        message = _waited("apply", target, timeout)
+        raise EnvironmentProblem(f"{message}\n  while running: {statement}") from None
     except psycopg.Error as exc:
-        diag = exc.diag
-        reason = diag.message_primary or str(exc)
-        detail = f" ({diag.message_detail})" if diag.message_detail else ""
-        hint = f"; {diag.message_hint}" if diag.message_hint else ""
-        if isinstance(exc, psycopg.errors.DependentObjectsStillExist):
-            hint = (
-                "; the role is no longer in the spec but still holds privileges on objects "
-                "paybill does not manage: revoke those by hand, then apply again"
-            )
-        raise EnvironmentProblem(
-            scrub(
-                f"apply of target '{target}' failed and changed nothing: {reason}{detail}{hint}\n"
-                f"  while running: {statement}",
-                dsn,
-            )
-        ) from None
+        _raise(exc, statement, dsn, target)
+
+
+def _raise(exc: psycopg.Error, statement: Sql, dsn: str, target: str) -> NoReturn:
+    diag = exc.diag
+    reason = diag.message_primary or str(exc)
+    detail = f" ({diag.message_detail})" if diag.message_detail else ""
+    hint = f"; {diag.message_hint}" if diag.message_hint else ""
+    if isinstance(exc, psycopg.errors.DependentObjectsStillExist):
+        hint = (
+            "; the role is no longer in the spec but still holds privileges on objects "
+            "paybill does not manage: revoke those by hand, then apply again"
+        )
+    raise EnvironmentProblem(
+        scrub(
+            f"apply of target '{target}' failed and changed nothing: {reason}{detail}{hint}\n"
+            f"  while running: {statement}",
+            dsn,
+        )
+    ) from None

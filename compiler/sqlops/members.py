@@ -5,7 +5,9 @@ is granted `app_<tenant>`); that is expected and left alone. What is drift:
 
 * any role but the one that applies (a superuser, or the login running `paybill sql apply`,
   which the SQL files make a member on purpose) being a member of the owner role: it could
-  alter or drop every table and switch row-level security off — revoked;
+  alter or drop every table and switch row-level security off — revoked; the same for the
+  steps role (`paybill_<target>_steps`): a member that is also an agent could change its
+  tenant's rows with every step's privileges at once, outside any run;
 * a tenant's login role (`login_<tenant>`) being a member of another tenant's role: it
   could act as that tenant — revoked;
 * any other role holding roles of more than one tenant: reported (which one it should keep
@@ -53,14 +55,20 @@ def findings(
     tenant_of = {r.name: r.tenant for r in state.roles if r.tenant is not None}
     logins = {login_role(t): t for t in set(tenant_of.values())}
     held: dict[str, set[str]] = defaultdict(set)
+    steps = state.role_of("steps")
     for item in sorted(found):
-        if item.group == state.owner:
+        if item.group in (state.owner, steps.name if steps else None):
             if item.superuser or item.member == applier:
                 continue
+            harm = (
+                "it could alter or drop every table and turn row-level security off"
+                if item.group == state.owner
+                else "with an agent's role it could change that tenant's rows outside any run"
+            )
+            what = "the owner role" if item.group == state.owner else "the steps role"
             yield (
                 (item.member, item.group),
-                f"role {ident(item.member)} is a member of the owner role {ident(state.owner)}: "
-                "it could alter or drop every table and turn row-level security off",
+                f"role {ident(item.member)} is a member of {what} {ident(item.group)}: {harm}",
                 (st.revoke_membership(item.group, item.member),),
             )
             continue

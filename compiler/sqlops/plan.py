@@ -2,39 +2,52 @@
 
 Each `Change` is one difference, with a line for people (`paybill sql drift`) and the
 statements that remove it (`paybill sql apply`). Changes run in phases, so that what a
-statement needs exists before it: roles, memberships, schemas, tables, revokes, grants,
-row-level security, policies, and last the roles the spec no longer lists.
+statement needs exists before it: roles, memberships, database settings, schemas, tables,
+revokes, grants, functions, row-level security, policies, paybill's own rows, and last the
+roles the spec no longer lists.
 
 Some differences are reported but never changed automatically, because changing them could
-lose data: a column whose type or nullability differs from the spec needs a migration.
-Tables, columns and rows are never dropped.
+lose data: a column whose type or nullability differs from the spec needs a migration
+(plan_tables.py). Tables, columns and the spec's rows are never dropped.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 
 from compiler.emit.sql import statements as st
 from compiler.emit.sql.quote import Sql, ident, literal
+from compiler.emit.sql.runs import (
+    INTERNAL_SCHEMAS,
+    INTERNAL_TABLES,
+    schema_privileges,
+    table_privileges,
+)
 from compiler.emit.sql.state import OWNER_COMMENT, PolicyState, TargetState
-from compiler.sqlops import members
+from compiler.sqlops import members, plan_runs
 from compiler.sqlops.catalog import LivePolicy, LiveState
+from compiler.sqlops.change import (
+    FUNCTIONS,
+    GRANTS,
+    MEMBERS,
+    POLICIES,
+    RETIRE,
+    REVOKES,
+    RLS,
+    ROLES,
+    ROWS,
+    SCHEMAS,
+    TABLES,
+    Change,
+)
+from compiler.sqlops.plan_tables import diff_tables, pg_type
 
-ROLES, MEMBERS, SCHEMAS, TABLES, REVOKES, GRANTS, RLS, POLICIES, RETIRE = range(9)
-
-
-@dataclass(frozen=True, order=True)
-class Change:
-    phase: int
-    key: tuple[str, ...]
-    text: str = field(compare=False)
-    sql: tuple[Sql, ...] = field(compare=False)  # empty: reported, left for a migration
+__all__ = ["Change", "diff", "pg_type", "statements"]
 
 
 def diff(state: TargetState, live: LiveState) -> list[Change]:
+    tables = (*state.tables, *INTERNAL_TABLES)
     return sorted(
         [
             *_roles(state, live),
@@ -43,25 +56,34 @@ def diff(state: TargetState, live: LiveState) -> list[Change]:
                 Change(MEMBERS, key, text, sql)
                 for key, text, sql in members.findings(state, live.outside, live.applier)
             ),
+            *plan_runs.diff_settings(state, live),
             *_schemas(state, live),
-            *_tables(state, live),
+            *diff_tables(state, live, tables),
             *_privileges(state, live),
+            *plan_runs.diff_functions(state, live),
             *_row_security(state, live),
             *_policies(state, live),
+            *plan_runs.diff_rows(state, live),
         ]
     )
 
 
 def statements(state: TargetState, changes: Iterable[Change]) -> list[Sql]:
-    """What `apply` runs, in order. Creating or re-owning schemas and tables for the owner
-    role needs the applying login to be a member of it (a superuser always is)."""
+    """What `apply` runs, in order. Creating or re-owning schemas, tables and functions for
+    the owner role, and writing its tables, needs the applying login to be a member of it
+    (a superuser always is); giving functions to the steps role, a member of that."""
     changes = list(changes)
-    owns = any(c.sql and c.phase in (SCHEMAS, TABLES) for c in changes)
+    owns = any(c.sql and c.phase in (SCHEMAS, TABLES, FUNCTIONS, ROWS) for c in changes)
+    steps = state.role_of("steps")
+    gives = steps is not None and any(c.sql and c.phase == FUNCTIONS for c in changes)
     out: list[Sql] = []
     for change in changes:
         if owns and change.sql and change.phase >= SCHEMAS:
             out.append(st.let_applier_own(state.owner))
             owns = False
+        if gives and steps is not None and change.sql and change.phase == FUNCTIONS:
+            out.append(st.let_applier_own(steps.name))
+            gives = False
         out.extend(change.sql)
     return out
 
@@ -157,7 +179,7 @@ def _memberships(state: TargetState, live: LiveState) -> Iterator[Change]:
 
 # -- schemas and tables -----------------------------------------------------------------
 def _schemas(state: TargetState, live: LiveState) -> Iterator[Change]:
-    for schema in state.schemas:
+    for schema in (*state.schemas, *INTERNAL_SCHEMAS):
         owner = live.schema_owners.get(schema)
         if owner is None:
             yield Change(
@@ -172,72 +194,6 @@ def _schemas(state: TargetState, live: LiveState) -> Iterator[Change]:
                 (schema,),
                 f"schema {ident(schema)} is owned by {ident(owner)}, not {ident(state.owner)}",
                 (st.alter_schema_owner(schema, state.owner),),
-            )
-
-
-_SPELLINGS = {"timestamptz": "timestamp with time zone", "timestamp": "timestamp without time zone"}
-
-
-def pg_type(spelling: str) -> str:
-    """A DSL column type as PostgreSQL's format_type() prints it."""
-    if spelling in _SPELLINGS:
-        return _SPELLINGS[spelling]
-    if m := re.fullmatch(r"varchar\((\d+)\)", spelling):
-        return f"character varying({m.group(1)})"
-    if m := re.fullmatch(r"numeric\((\d+)(?:, ?(\d+))?\)", spelling):
-        return f"numeric({m.group(1)},{m.group(2) or 0})"
-    return spelling
-
-
-def _tables(state: TargetState, live: LiveState) -> Iterator[Change]:
-    for table in state.tables:
-        name = st.table_name(table.schema, table.name)
-        found = live.tables.get(table.key)
-        if found is None:
-            yield Change(
-                TABLES,
-                table.key,
-                f"table {name} does not exist",
-                (
-                    st.create_table(table),
-                    st.alter_table_owner(table.schema, table.name, state.owner),
-                ),
-            )
-            continue
-        for column in table.columns:
-            have = found.columns.get(column.name)
-            where = f"column {ident(column.name)} of {name}"
-            if have is None:
-                yield Change(
-                    TABLES,
-                    (*table.key, column.name),
-                    f"{where} does not exist",
-                    (st.add_column(table.schema, table.name, column),),
-                )
-                continue
-            if have.type != pg_type(column.type):
-                yield Change(
-                    TABLES,
-                    (*table.key, column.name, "type"),
-                    f"{where} is {have.type} in the database but {column.type} in the spec; "
-                    "apply leaves it: changing a type needs a migration",
-                    (),
-                )
-            if have.not_null == column.nullable:
-                now, spec = ("NOT NULL", "nullable") if have.not_null else ("nullable", "NOT NULL")
-                yield Change(
-                    TABLES,
-                    (*table.key, column.name, "null"),
-                    f"{where} is {now} in the database but {spec} in the spec; apply leaves "
-                    "it: this needs a migration",
-                    (),
-                )
-        if found.owner != state.owner:
-            yield Change(
-                TABLES,
-                (*table.key, "owner"),
-                f"table {name} is owned by {ident(found.owner)}, not {ident(state.owner)}",
-                (st.alter_table_owner(table.schema, table.name, state.owner),),
             )
 
 
@@ -274,6 +230,8 @@ def _privileges(state: TargetState, live: LiveState) -> Iterator[Change]:
     spec wants are granted again afterwards."""
     desired: set[Key] = {(a.role, a.schema, a.table, a.privilege, a.column) for a in state.atoms()}
     desired |= {(role, schema, None, "USAGE", None) for role, schema in state.usage()}
+    desired |= {(r, schema, None, p, None) for r, schema, p in schema_privileges(state.roles)}
+    desired |= table_privileges(state.roles)
     found: set[tuple[Key, bool]] = {
         ((g, s, t, p, c), option) for g, s, t, p, c, option in live.table_privileges
     }
@@ -319,7 +277,7 @@ _RLS_FLAGS = {
 
 
 def _row_security(state: TargetState, live: LiveState) -> Iterator[Change]:
-    for table in state.tables:
+    for table in (*state.tables, *INTERNAL_TABLES):
         found = live.tables.get(table.key)
         have = {
             "enable": found.rls_enabled if found else False,
@@ -342,7 +300,7 @@ def _policies(state: TargetState, live: LiveState) -> Iterator[Change]:
     """Policies on managed tables are all ours: one that the spec does not list is dropped
     (policies are permissive by default, so a hand-made one could only widen access)."""
     desired = {(p.schema, p.table, p.name): p for p in state.policies}
-    managed = {t.key for t in state.tables}
+    managed = {t.key for t in (*state.tables, *INTERNAL_TABLES)}
     for key, found in sorted(live.policies.items()):
         if key[:2] not in managed:
             continue
@@ -370,8 +328,15 @@ def _policies(state: TargetState, live: LiveState) -> Iterator[Change]:
 
 def _policy_problem(want: PolicyState, found: LivePolicy, column: str) -> str:
     """Why a live policy is not the one the spec wants ('' when it is)."""
-    tenant = literal(want.tenant)
-    accepted = {f"({column} = {tenant}::text)", f"(({column})::text = {tenant}::text)"}
+    tenant = literal(want.tenant) + "::text"
+    bound = f"the literal tenant id {literal(want.tenant)}"
+    if want.bound == "caller":
+        # As pg_get_expr prints statements.CALLER_TENANT (search_path = pg_catalog).
+        tenant = (
+            "( SELECT a.tenant\n   FROM paybill.agents a\n  WHERE (a.role = paybill.caller_role()))"
+        )
+        bound = "the calling agent's tenant (paybill.caller_role())"
+    accepted = {f"({column} = {tenant})", f"(({column})::text = {tenant})"}
     if found.command != "*":
         return f"applies to one command ({found.command}), not to all"
     if not found.permissive:
@@ -380,8 +345,5 @@ def _policy_problem(want: PolicyState, found: LivePolicy, column: str) -> str:
         names = ", ".join(sorted(found.roles))
         return f"names roles {names}; the spec names {', '.join(want.roles)}"
     if found.using not in accepted or found.check not in accepted:
-        return (
-            f"has USING {found.using} WITH CHECK {found.check}; the spec binds it to the "
-            f"literal tenant id {tenant}"
-        )
+        return f"has USING {found.using} WITH CHECK {found.check}; the spec binds it to {bound}"
     return ""

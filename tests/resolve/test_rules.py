@@ -168,3 +168,27 @@ def test_all_together(workdir: Path) -> None:
         "spec/tenants/kappa.yaml:8:11: Tenant/kappa spec.region: region 'ap-south-1' is not one of the platform's regions (Platform/fixture spec.regions: eu-central-1, us-east-1)",
         "spec/tenants/lambda.yaml:7:9: Tenant/lambda spec.plan: unknown plan 'silver' (known: basic, enterprise, pro, trial)",
     )
+
+
+def test_column_defaults(workdir: Path) -> None:
+    """A default is a value of its column's type (or now(), gen_random_uuid(), current_date
+    where they fit), checked where it is written; the tenant column takes none; paybill's
+    schema names are reserved."""
+    assert errors(workdir, "resolve/defaults") == expect(
+        "spec/more-schema.yaml:7:57: Table/notes spec.columns[0].default: default of column 'id': \"not-a-uuid\" is not a uuid (write a uuid, or gen_random_uuid() for a new one)",
+        "spec/more-schema.yaml:8:46: Table/notes spec.columns[1].default: the tenant column 'tenant_id' takes no default (every row names its tenant; remove 'default')",
+        "spec/more-schema.yaml:9:46: Table/notes spec.columns[2].default: default of column 'count': 40000 is not a smallint (a whole number from -32768 to 32767)",
+        "spec/more-schema.yaml:10:44: Table/notes spec.columns[3].default: default of column 'flag': \"yes\" is not a boolean (write true or false)",
+        "spec/more-schema.yaml:11:52: Table/notes spec.columns[4].default: default of column 'price': 1.234 has more than 2 decimal(s), which numeric(5,2) would round",
+        "spec/more-schema.yaml:12:50: Table/notes spec.columns[5].default: default of column 'big': 12345 does not fit numeric(5,2)",
+        "spec/more-schema.yaml:13:47: Table/notes spec.columns[6].default: default of column 'code': \"EUR\" is 3 characters, longer than varchar(2) holds",
+        "spec/more-schema.yaml:14:40: Table/notes spec.columns[7].default: default of column 'due': \"2030-02-30\" is not a date (write YYYY-MM-DD, or current_date for the day of the insert)",
+        "spec/more-schema.yaml:15:46: Table/notes spec.columns[8].default: default of column 'at': \"now\" is not a timestamptz (write '2030-01-31T09:00:00+00:00', or now() for the time of the insert)",
+        "spec/more-schema.yaml:16:47: Table/notes spec.columns[9].default: default of column 'local': \"2030-01-01T09:00:00+02:00\" has a time zone offset; a timestamp has none (write '2030-01-31T09:00:00', or now() for the time of the insert)",
+        "spec/more-schema.yaml:17:49: Table/notes spec.columns[10].default: default of column 'zoned': \"2030-01-01T09:00:00\" has no time zone offset (write '2030-01-31T09:00:00+00:00', or now() for the time of the insert)",
+        "spec/more-schema.yaml:18:42: Table/notes spec.columns[11].default: default of column 'ratio': NaN is not a finite number",
+        "spec/more-schema.yaml:19:41: Table/notes spec.columns[12].default: default of column 'raw': \"00ff\" is not bytea in hex (write '\\x' followed by hex digit pairs)",
+        "spec/more-schema.yaml:20:41: Table/notes spec.columns[13].default: default of column 'addr': \"10.0.0.300\" is not an IP address",
+        "spec/more-schema.yaml:21:41: Table/notes spec.columns[14].default: default of column 'body': {\"a\": 1} is not text; a text default is written as text",
+        "spec/more-schema.yaml:28:11: Table/settings spec.schema: schema 'paybill_data' is reserved: paybill keeps its own tables and functions in schemas named paybill*, and PostgreSQL refuses names starting with pg_ (choose another schema name)",
+    )

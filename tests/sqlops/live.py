@@ -164,3 +164,27 @@ def expected(state: TargetState) -> set[Privilege]:
                 else:
                     out.add((role.name, atom.table, atom.privilege, atom.column))
     return out
+
+
+class login:
+    """A LOGIN role granted only `role`, as a deployment connects; dropped afterwards."""
+
+    def __init__(self, db: Database, role: str, *, autocommit: bool = False) -> None:
+        self.db, self.role, self.user = db, role, ("login_" + role)[:63]
+        self.autocommit = autocommit
+
+    def __enter__(self) -> Conn:
+        with self.db.connect() as admin:
+            admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(self.user)))
+            admin.execute(
+                sql.SQL("GRANT {} TO {}").format(
+                    sql.Identifier(self.role), sql.Identifier(self.user)
+                )
+            )
+        self.conn = self.db.connect(self.user, autocommit=self.autocommit)
+        return self.conn
+
+    def __exit__(self, *exc: object) -> None:
+        self.conn.close()
+        with self.db.connect() as admin:
+            admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(self.user)))

@@ -101,7 +101,7 @@ def test_a_damaged_state_file_is_exit_3(generated: Path) -> None:
     assert (run.code, run.err) == (
         3,
         f"paybill: {state} cannot be used (not a valid state file); it must be a "
-        "paybill.dev/sql-state/v2 file written by paybill compile: compile again\n",
+        "paybill.dev/sql-state/v3 file written by paybill compile: compile again\n",
     )
 
 
@@ -117,11 +117,11 @@ def test_dry_run_prints_the_sql_and_changes_nothing(generated: Path, pg: Databas
         "NOLOGIN NOREPLICATION NOBYPASSRLS;"
     )
     assert (
-        'CREATE POLICY "tenant_bolt_co" ON "select"."from-items" AS PERMISSIVE FOR ALL TO\n'
-        in dry.out
+        'CREATE POLICY "tenant_bolt_co" ON "select"."from-items" AS PERMISSIVE FOR ALL TO '
+        '"app_bolt_co"\n' in dry.out
     )
     drift = sql_cmd("drift", db, generated, TARGET)
-    assert (drift.code, drift.out) == (2, FIRST_DRIFT)
+    assert (drift.code, drift.out) == (2, FIRST_DRIFT.format(database=db.name))
     with db.connect() as conn:
         roles = conn.execute("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'paybill%'")
         assert roles.fetchone() == (0,)
@@ -129,12 +129,12 @@ def test_dry_run_prints_the_sql_and_changes_nothing(generated: Path, pg: Databas
     again = sql_cmd("apply", db, generated, TARGET, "--dry-run")
     assert (again.code, again.out) == (
         0,
-        "-- pool-shared: nothing to apply (7 roles, 1 table, 2 policies checked)\n",
+        "-- pool-shared: nothing to apply (9 roles, 1 table, 3 policies checked)\n",
     )
 
 
 FIRST_DRIFT = """\
-pool-shared: 24 differences from the compiled state
+pool-shared: 63 differences from the compiled state
   role "agent_acme_syncer" does not exist
   role "agent_bolt_co_syncer" does not exist
   role "app_acme" does not exist
@@ -142,23 +142,63 @@ pool-shared: 24 differences from the compiled state
   role "paybill_owner" does not exist
   role "paybill_pool_shared_app" does not exist
   role "paybill_pool_shared_app_readonly" does not exist
+  role "paybill_pool_shared_approver" does not exist
+  role "paybill_pool_shared_steps" does not exist
   role "paybill_pool_shared_workflow_file_items" does not exist
   role "agent_acme_syncer" is not a member of "paybill_pool_shared_workflow_file_items"
   role "agent_bolt_co_syncer" is not a member of "paybill_pool_shared_workflow_file_items"
   role "app_acme" is not a member of "paybill_pool_shared_app"
   role "app_bolt_co" is not a member of "paybill_pool_shared_app"
+  sessions of database "{database}" get idle_in_transaction_session_timeout unset; the spec \
+says '60s'
+  sessions of database "{database}" get lock_timeout unset; the spec says '10s'
+  schema "paybill" does not exist
+  schema "paybill_api" does not exist
   schema "select" does not exist
+  table "paybill"."agents" does not exist
+  table "paybill"."apply_lock" does not exist
+  table "paybill"."approvals" does not exist
+  table "paybill"."runs" does not exist
+  table "paybill"."tenants" does not exist
+  table "paybill"."workflows" does not exist
   table "select"."from-items" does not exist
+  "paybill_pool_shared_steps" lacks USAGE on schema "paybill"
+  "paybill_pool_shared_steps" lacks SELECT on "paybill"."agents"
+  "paybill_pool_shared_steps" lacks SELECT on "paybill"."approvals"
+  "paybill_pool_shared_steps" lacks SELECT, UPDATE ("done", "steps") on "paybill"."runs"
+  "paybill_pool_shared_steps" lacks SELECT on "paybill"."tenants"
+  "paybill_pool_shared_steps" lacks SELECT on "paybill"."workflows"
+  "paybill_pool_shared_approver" lacks USAGE on schema "paybill_api"
+  "paybill_pool_shared_steps" lacks CREATE, USAGE on schema "paybill_api"
+  "paybill_pool_shared_workflow_file_items" lacks USAGE on schema "paybill_api"
   "paybill_pool_shared_app" lacks USAGE on schema "select"
   "paybill_pool_shared_app_readonly" lacks USAGE on schema "select"
-  "paybill_pool_shared_workflow_file_items" lacks USAGE on schema "select"
+  "paybill_pool_shared_steps" lacks USAGE on schema "select"
   "paybill_pool_shared_app" lacks SELECT, INSERT, UPDATE, DELETE on "select"."from-items"
   "paybill_pool_shared_app_readonly" lacks SELECT on "select"."from-items"
-  "paybill_pool_shared_workflow_file_items" lacks SELECT ("group-by", "order", "where"), \
-INSERT ("group-by", "order", "user"), UPDATE ("group-by") on "select"."from-items"
+  "paybill_pool_shared_steps" lacks SELECT ("group-by", "order", "where"), INSERT ("group-by", \
+"order", "user"), UPDATE ("group-by") on "select"."from-items"
+  function "paybill"."login_role" does not exist
+  function "paybill"."caller_role" does not exist
+  function "paybill"."agent" does not exist
+  function "paybill"."refuse" does not exist
+  function "paybill"."refuse_step" does not exist
+  function "paybill_api"."start_run" does not exist
+  function "paybill_api"."finish_run" does not exist
+  function "paybill_api"."approval" does not exist
+  function "paybill_api"."approve" does not exist
+  function "paybill_api"."file-items.add" does not exist
+  function "paybill_api"."file-items.find" does not exist
+  function "paybill_api"."file-items.regroup" does not exist
   row-level security on "select"."from-items" is off; the spec says on
   row-level security on "select"."from-items" is not forced; the spec says forced
+  policy "paybill_steps" on "select"."from-items" does not exist
   policy "tenant_acme" on "select"."from-items" does not exist
   policy "tenant_bolt_co" on "select"."from-items" does not exist
+  row 'agent_acme_syncer' of paybill.agents is missing
+  row 'agent_bolt_co_syncer' of paybill.agents is missing
+  row 'acme' of paybill.tenants is missing
+  row 'bolt-co' of paybill.tenants is missing
+  row 'file-items' of paybill.workflows is missing
 run: paybill sql apply --target pool-shared --dsn DSN
 """

@@ -81,8 +81,10 @@ def test_apply_creates_missing_columns_and_never_drops_data(
     drift = sql_cmd("drift", db, generated, "pool-shared")
     assert drift.out.splitlines()[1:-1] == [
         '  column "where" of "select"."from-items" does not exist',
-        '  "paybill_pool_shared_workflow_file_items" lacks SELECT ("where") on '
-        '"select"."from-items"',
+        '  "paybill_pool_shared_steps" lacks SELECT ("where") on "select"."from-items"',
+        '  function paybill_api."file-items.find"(uuid,bigint[]) has other arguments or another '
+        "result than the spec",
+        '  function "paybill_api"."file-items.find" does not exist',
     ]
     assert sql_cmd("apply", db, generated, "pool-shared").code == 0
     with db.connect() as conn:

@@ -14,7 +14,6 @@ from tests.support.postgres import Database, Databases
 pytestmark = pytest.mark.postgres
 FLEET = next(p for p in EXAMPLES if p.name == "pooled-fleet")
 TARGET = "pool-fleet-eu"
-NUDGERS = ("agent_alpha_co_nudger", "agent_bravo_labs_nudger", "agent_echo_inc_nudger")
 
 
 @pytest.fixture
@@ -66,7 +65,7 @@ HAND_MADE = [
 ]
 
 REPORTED = """\
-pool-fleet-eu: 14 differences from the compiled state
+pool-fleet-eu: 13 differences from the compiled state
   role "app_alpha_co" is LOGIN BYPASSRLS; the spec says NOLOGIN NOBYPASSRLS
   role "app_delta_ltd" is not marked as managed by paybill
   role "app_alpha_co" is a member of "app_bravo_labs", which the spec does not grant
@@ -77,14 +76,12 @@ pool-fleet-eu: 14 differences from the compiled state
   PUBLIC has SELECT on "order"."work-items", which the spec does not grant
   "app_foxtrot" has SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on \
 "order"."work-items", which the spec does not grant
-  "paybill_pool_fleet_eu_workflow_stale_items" has UPDATE ("select") on \
+  "paybill_pool_fleet_eu_workflow_stale_items" has SELECT ("id"), UPDATE ("select") on \
 "order"."work-items", which the spec does not grant
-  "paybill_pool_fleet_eu_workflow_stale_items" may grant SELECT ("id") on "order"."work-items" to \
-others (WITH GRANT OPTION)
   row-level security on "order"."user-accounts" is not forced; the spec says forced
   policy "open" on "order"."work-items" is not in the spec
   policy "tenant_echo_inc" on "order"."work-items" names roles app_alpha_co, app_echo_inc; \
-the spec names agent_echo_inc_nudger, app_echo_inc
+the spec names app_echo_inc
 run: paybill sql apply --target pool-fleet-eu --dsn DSN
 """
 
@@ -106,7 +103,7 @@ def test_hand_made_widenings_are_reported_and_removed(
     assert (drift.code, drift.out, drift.err) == (2, REPORTED, "")
     applied = sql_cmd("apply", db, generated, TARGET)
     assert applied.code == 0
-    assert applied.out.splitlines()[0] == f"{TARGET}: applied 14 changes in one transaction"
+    assert applied.out.splitlines()[0] == f"{TARGET}: applied 13 changes in one transaction"
     assert applied.out.splitlines()[1:] == REPORTED.splitlines()[1:-1]
     assert sql_cmd("drift", db, generated, TARGET).code == 0
     with db.connect() as conn:
@@ -137,16 +134,21 @@ def test_removing_a_step_revokes_exactly_its_privileges(
     state = compile_to(fleet, generated)[TARGET]
     drift = sql_cmd("drift", db, generated, TARGET)
     assert drift.out.splitlines()[1:-1] == [
-        '  "paybill_pool_fleet_eu_workflow_stale_items" has UPDATE ("nudged") on '
-        '"order"."work-items", which the spec does not grant',
+        '  "paybill_pool_fleet_eu_steps" has UPDATE ("nudged") on "order"."work-items", which '
+        "the spec does not grant",
+        '  function paybill_api."stale-items.mark"(uuid,boolean,bigint[]) is not in the spec',
+        "  row 'stale-items' of paybill.workflows has steps {find, post, mark}; the spec says "
+        "{find, post}",
     ]
     assert sql_cmd("apply", db, generated, TARGET).code == 0
     with db.connect() as conn:
         after = effective(conn, [r.name for r in state.roles], state)
-    assert before - after == {
-        (role, "work-items", "UPDATE", "nudged")
-        for role in (*NUDGERS, "paybill_pool_fleet_eu_workflow_stale_items")
-    }
+        functions = conn.execute(
+            "SELECT count(*) FROM pg_proc WHERE proname = 'stale-items.mark'"
+        ).fetchone()
+    # Only the steps role held it: the nudgers never had a table privilege.
+    assert before - after == {("paybill_pool_fleet_eu_steps", "work-items", "UPDATE", "nudged")}
+    assert functions == (0,)
     assert after - before == set()
     assert sql_cmd("drift", db, generated, TARGET).code == 0
 
@@ -168,16 +170,15 @@ def test_tenants_leaving_active_lose_agents_and_write_access_but_keep_rows(
     after = compile_to(fleet, generated)[TARGET]
     drift = sql_cmd("drift", db, generated, TARGET)
     assert drift.out == (
-        "pool-fleet-eu: 8 differences from the compiled state\n"
+        "pool-fleet-eu: 9 differences from the compiled state\n"
         '  role "app_alpha_co" is a member of "paybill_pool_fleet_eu_app", which the spec does '
         "not grant\n"
         '  role "app_alpha_co" is not a member of "paybill_pool_fleet_eu_app_readonly"\n'
-        '  policy "tenant_alpha_co" on "order"."user-accounts" names roles '
-        "agent_alpha_co_nudger, app_alpha_co; the spec names app_alpha_co\n"
         '  policy "tenant_foxtrot" on "order"."user-accounts" is not in the spec\n'
-        '  policy "tenant_alpha_co" on "order"."work-items" names roles agent_alpha_co_nudger, '
-        "app_alpha_co; the spec names app_alpha_co\n"
         '  policy "tenant_foxtrot" on "order"."work-items" is not in the spec\n'
+        "  row 'agent_alpha_co_nudger' of paybill.agents is not in the spec\n"
+        "  row 'foxtrot' of paybill.tenants is not in the spec\n"
+        "  row 'alpha-co' of paybill.tenants has state 'active'; the spec says 'suspended'\n"
         '  role "agent_alpha_co_nudger" is no longer in the spec: its privileges go and it is '
         "dropped\n"
         '  role "app_foxtrot" is no longer in the spec: its privileges go and it is dropped\n'
@@ -215,7 +216,7 @@ def test_a_retired_role_holding_other_privileges_stops_apply_and_changes_nothing
     assert failed.err == (
         "paybill: apply of target 'pool-fleet-eu' failed and changed nothing: role "
         '"agent_alpha_co_nudger" cannot be dropped because some objects depend on it '
-        "(privileges for table notes); the role is no longer in the spec but still holds "
+        "(privileges for table public.notes); the role is no longer in the spec but still holds "
         "privileges on objects paybill does not manage: revoke those by hand, then apply again\n"
         '  while running: DROP ROLE "agent_alpha_co_nudger";\n'
     )
@@ -246,9 +247,75 @@ def test_type_and_nullability_changes_are_reported_but_left_to_a_migration(
     applied = sql_cmd("apply", db, generated, TARGET)
     assert applied.code == 0
     assert applied.out.splitlines() == [
-        f"{TARGET}: nothing to apply (13 roles, 2 tables, 12 policies checked)",
+        f"{TARGET}: nothing to apply (15 roles, 2 tables, 14 policies checked)",
         *(f"  not changed: {line.strip()}" for line in left),
     ]
+
+
+RUNS_HAND_MADE = [
+    # A function altered by hand: its body, its security, its settings, its owner.
+    """CREATE OR REPLACE FUNCTION paybill_api."stale-items.mark"(run uuid, nudged boolean,
+         "where.id" bigint[]) RETURNS bigint LANGUAGE sql SECURITY DEFINER
+         SET search_path = pg_catalog, pg_temp
+         AS 'UPDATE "order"."work-items" SET nudged = $2 RETURNING 1'""",
+    "ALTER FUNCTION paybill_api.start_run(text) SECURITY INVOKER",
+    "ALTER FUNCTION paybill.refuse_step(uuid, text, text, text[], boolean) "
+    "SET search_path = public",
+    "ALTER FUNCTION paybill_api.finish_run(uuid) OWNER TO app_alpha_co",
+    # Who may call them.
+    "GRANT EXECUTE ON FUNCTION paybill_api.approve(uuid, text, text, interval) TO PUBLIC",
+    'REVOKE EXECUTE ON FUNCTION paybill_api."dormant-accounts.remove"(uuid, uuid[]) '
+    "FROM paybill_pool_fleet_eu_workflow_dormant_accounts",
+    "CREATE FUNCTION paybill_api.extra() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+    # paybill's rows and the database's session limits.
+    "UPDATE paybill.agents SET runs_per_day = 1000000 WHERE role = 'agent_alpha_co_nudger'",
+    "INSERT INTO paybill.tenants VALUES ('intruder', 'active', NULL)",
+    "ALTER DATABASE {database} SET lock_timeout = 0",
+    "ALTER DATABASE {database} RESET idle_in_transaction_session_timeout",
+]
+
+RUNS_REPORTED = """\
+pool-fleet-eu: 11 differences from the compiled state
+  sessions of database "{database}" get idle_in_transaction_session_timeout unset; the spec \
+says '60s'
+  sessions of database "{database}" get lock_timeout '0'; the spec says '10s'
+  function paybill_api.extra() is not in the spec
+  function "paybill"."refuse_step" differs from the spec in its settings
+  function "paybill_api"."start_run" differs from the spec in SECURITY DEFINER
+  function "paybill_api"."finish_run" is owned by "app_alpha_co", not "paybill_owner"
+  PUBLIC has EXECUTE on "paybill_api"."approve", which the spec does not grant
+  "paybill_pool_fleet_eu_workflow_dormant_accounts" lacks EXECUTE on \
+"paybill_api"."dormant-accounts.remove"
+  function "paybill_api"."stale-items.mark" differs from the spec in its body, its language
+  row 'agent_alpha_co_nudger' of paybill.agents has runs_per_day 1000000; the spec says 100
+  row 'intruder' of paybill.tenants is not in the spec
+run: paybill sql apply --target pool-fleet-eu --dsn DSN
+"""
+
+
+def test_hand_made_changes_to_functions_rows_and_settings_are_reported_and_undone(
+    pg: Databases, fleet: Path, tmp_path: Path
+) -> None:
+    generated = tmp_path / "generated"
+    db = converged(pg, fleet, generated)
+    with db.connect() as conn:
+        for statement in RUNS_HAND_MADE:
+            conn.execute(statement.format(database=db.name).encode())
+    drift = sql_cmd("drift", db, generated, TARGET)
+    assert (drift.code, drift.out) == (2, RUNS_REPORTED.format(database=db.name))
+    assert sql_cmd("apply", db, generated, TARGET).code == 0
+    assert sql_cmd("drift", db, generated, TARGET).code == 0
+    with db.connect() as conn:
+        body = conn.execute(
+            "SELECT prosrc FROM pg_proc WHERE proname = 'stale-items.mark'"
+        ).fetchone()
+        assert body is not None
+        assert "refuse_step" in str(body[0])
+        settings = conn.execute(
+            "SELECT setconfig FROM pg_db_role_setting s JOIN pg_database d ON d.oid = "
+            "s.setdatabase WHERE d.datname = current_database() AND s.setrole = 0"
+        ).fetchone()
+        assert settings == (["lock_timeout=10s", "idle_in_transaction_session_timeout=60s"],)
 
 
 def test_memberships_granted_to_roles_paybill_does_not_manage(

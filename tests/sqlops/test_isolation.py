@@ -1,11 +1,13 @@
 """Tenant isolation on a real PostgreSQL, for every pool of every spec set.
 
-For each pair of tenants (A, B) sharing a pool and each role of A, connected through a
+For each pair of tenants (A, B) sharing a pool and each role of A that may use tables (the
+application's; agents act only through functions, see test_steps.py), connected through a
 login role that is granted only A's role (as a deployment does): B's rows are invisible
 and cannot be updated, deleted or inserted, with and without session tricks (custom
 settings, row_security off, SET ROLE / SET SESSION AUTHORIZATION to another tenant, the
-owner or the privilege profile). Then, for every tenant role of every target, each column
-is probed for SELECT, INSERT and UPDATE: exactly what the steps need is allowed.
+owner or the privilege profile), and B's keys do not collide with A's. Then, for every
+managed role of every target, each column is probed for SELECT, INSERT and UPDATE: exactly
+what the spec grants is allowed, and nothing to an agent.
 """
 
 from __future__ import annotations
@@ -28,11 +30,12 @@ from tests.sqlops.live import (
     compile_to,
     effective,
     expected,
+    login,
     row,
     seed,
     sql_cmd,
 )
-from tests.support.postgres import Database, Databases
+from tests.support.postgres import Databases
 
 pytestmark = pytest.mark.postgres
 SPEC_SETS = [*ALL_SPECS, None]  # None: the keywords spec
@@ -100,30 +103,7 @@ def test_cross_tenant_matrix(
     if spec_dir is not None and spec_dir.name == "silo-enterprise":
         assert checked == 0  # no pools: every tenant has its own database
     else:
-        assert checked > 50
-
-
-class login:
-    """A LOGIN role granted only `role`, as a deployment connects; dropped afterwards."""
-
-    def __init__(self, db: Database, role: str) -> None:
-        self.db, self.role, self.user = db, role, ("login_" + role)[:63]
-
-    def __enter__(self) -> Conn:
-        with self.db.connect() as admin:
-            admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(self.user)))
-            admin.execute(
-                sql.SQL("GRANT {} TO {}").format(
-                    sql.Identifier(self.role), sql.Identifier(self.user)
-                )
-            )
-        self.conn = self.db.connect(self.user, autocommit=False)
-        return self.conn
-
-    def __exit__(self, *exc: object) -> None:
-        self.conn.close()
-        with self.db.connect() as admin:
-            admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(self.user)))
+        assert checked > 30
 
 
 def readable(role: RoleState, table: TableState, allowed: set[Privilege]) -> str | None:
@@ -304,6 +284,8 @@ def test_exactly_the_columns_the_steps_need(
         with db.connect(autocommit=False) as conn:
             for role in (r for r in state.roles if r.kind != "grants"):
                 assert probed(conn, state, role.name) == {p for p in want if p[0] == role.name}
+                if role.kind == "agent":
+                    assert not any(p[0] == role.name for p in want)
 
 
 def probed(conn: Conn, state: TargetState, role: str) -> set[Privilege]:
@@ -329,22 +311,65 @@ def probed(conn: Conn, state: TargetState, role: str) -> set[Privilege]:
     return out
 
 
-def test_the_nudger_gets_exactly_what_its_two_workflows_use(pg: Databases, tmp_path: Path) -> None:
+def test_the_nudger_may_run_its_two_workflows_steps_and_touch_no_table(
+    pg: Databases, tmp_path: Path
+) -> None:
     generated = tmp_path / "generated"
     state = compile_to(FLEET, generated)["pool-fleet-eu"]
     db = pg.new()
     assert sql_cmd("apply", db, generated, "pool-fleet-eu").code == 0
     role = "agent_alpha_co_nudger"
     with db.connect() as conn:
-        assert effective(conn, [role], state) == {
-            (role, "user-accounts", "SELECT", "id"),
-            (role, "user-accounts", "SELECT", "group"),
-            (role, "user-accounts", "SELECT", "last-seen"),
-            (role, "user-accounts", "DELETE", None),
-            (role, "work-items", "SELECT", "id"),
-            (role, "work-items", "SELECT", "select"),
-            (role, "work-items", "SELECT", "from"),
-            (role, "work-items", "SELECT", "updated_at"),
-            (role, "work-items", "SELECT", "nudged"),
-            (role, "work-items", "UPDATE", "nudged"),
-        }
+        assert effective(conn, [role], state) == set()
+        functions = conn.execute(
+            """SELECT n.nspname || '.' || p.proname FROM pg_proc p
+               JOIN pg_namespace n ON n.oid = p.pronamespace
+               WHERE n.nspname LIKE 'paybill%%' AND has_function_privilege(%s, p.oid, 'EXECUTE')
+               ORDER BY 1""",
+            [role],
+        ).fetchall()
+    assert [f[0] for f in functions] == [
+        "paybill_api.approval",
+        "paybill_api.dormant-accounts.check",
+        "paybill_api.dormant-accounts.remove",
+        "paybill_api.finish_run",
+        "paybill_api.stale-items.find",
+        "paybill_api.stale-items.mark",
+        "paybill_api.stale-items.post",
+        "paybill_api.start_run",
+    ]
+
+
+def test_keys_do_not_tell_a_tenant_which_ids_another_has(pg: Databases, tmp_path: Path) -> None:
+    """Every key of a tenant-scoped table starts with the tenant column: a tenant inserting
+    an id another tenant already uses gets no "duplicate key", and claims nothing."""
+    generated = tmp_path / "generated"
+    state = compile_to(FLEET, generated)["pool-fleet-eu"]
+    db = pg.new()
+    assert sql_cmd("apply", db, generated, "pool-fleet-eu").code == 0
+    table = next(t for t in state.tables if t.name == "work-items")
+    assert table.primary_key == ("tenant_id", "id")
+    for tenant in ("bravo-labs", "alpha-co"):
+        with login(db, "app_" + tenant.replace("-", "_")) as conn:
+            values = row(table, state.tenant_column, tenant, 0, 1)
+            values["id"] = "424242"  # the same id for both
+            query = sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
+                name(table),
+                sql.SQL(", ").join(sql.Identifier(k) for k in sorted(values)),
+                sql.SQL(", ").join(
+                    sql.SQL("%s::" + next(c.type for c in table.columns if c.name == k))
+                    for k in sorted(values)
+                ),
+            )
+            conn.execute(query, [values[k] for k in sorted(values)])
+            conn.commit()
+    with db.connect() as conn:
+        indexes = conn.execute(
+            """SELECT indexdef FROM pg_indexes WHERE tablename = 'work-items'"""
+        ).fetchall()
+    assert indexes == [
+        (
+            'CREATE UNIQUE INDEX "work-items_pkey" ON "order"."work-items" USING btree '
+            "(tenant_id, id)",
+        )
+    ]

@@ -39,5 +39,5 @@ def test_apply_into_a_closed_pipe_commits_and_exits_0(
     drift = sql_cmd("drift", db, generated, TARGET)
     assert (drift.code, drift.out) == (
         0,
-        "pool-shared: no drift (7 roles, 1 table, 2 policies checked)\n",
+        "pool-shared: no drift (9 roles, 1 table, 3 policies checked)\n",
     )

@@ -57,8 +57,11 @@ SCHEMA = (
   type Step = { workflow: String, step: String, approved: Bool };
   // A statement on a table and the columns it reads or writes; rows is its row bound.
   type Statement = { workflow: String, step: String, approved: Bool, rows: Long };
-  // A column used in a where clause of a statement with this operation.
-  type Filter = { workflow: String, step: String, approved: Bool, operation: String };
+  // A where-column of a statement with this operation (an equality the step function
+  // takes as a parameter); rows is the statement's row bound, as for its table.
+  type Filter = {
+    workflow: String, step: String, approved: Bool, operation: String, rows: Long
+  };
 
   action select, insert, update, delete
     appliesTo { principal: Agent, resource: [Table, Column], context: Statement };
@@ -138,7 +141,7 @@ def _step_policies(workflow: model.Workflow, step: model.Step) -> list[str]:
         members = f"{_columns(query.table, query.where)}.contains(resource)"
         operation = f"context.operation == {_string(query.operation)}"
         scope = (flow, _uid("Action", "filter"), in_table)
-        conditions = [*base, operation, members, *approval]
+        conditions = [*base, operation, rows, members, *approval]
         out.append(_policy(workflow, step, "where", scope, conditions))
     return out
 

@@ -24,20 +24,32 @@ application read-write and read-only, and one per workflow. A tenant's roles are
 the profiles their state and entitlements call for, so adding, changing or removing a tenant
 changes that tenant's part of the target and nothing shared.
 
+Agents touch no table: a workflow's profile holds EXECUTE on the functions of its steps,
+which run as the steps role (`paybill_<target>_steps`). That role holds what the steps of
+every workflow need, column by column, and its one policy per table binds it to the rows of
+the calling agent's tenant (see runs.py and functions.py).
+
 Every tenant-scoped table has row-level security enabled and forced in every target, pooled
 or dedicated, so that the model is the same everywhere and a dedicated database refuses
-rows of another tenant id too.
+rows of another tenant id too. Its primary key starts with the tenant column, in every
+target: two tenants' rows never compete for a key (in a pool, a key taken by another tenant
+would otherwise answer "duplicate key" and say that the row exists), the index every policy
+filters on is the key's, and a tenant moving between a pool and its own database keeps its
+keys.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from compiler.emit.sql.runs import SETTINGS
 from compiler.emit.sql.state import (
     OWNER_ROLE,
     SCHEMA_VERSION,
     TENANT_SCHEMA_VERSION,
+    AgentRow,
     ColumnState,
+    DefaultState,
     PolicyState,
     RoleState,
     SharedState,
@@ -46,6 +58,7 @@ from compiler.emit.sql.state import (
     TargetState,
     TenantPart,
 )
+from compiler.emit.sql.steps import step_states, workflow_rows
 from compiler.resolve import ResolvedSpec
 from compiler.resolve.entitlements import privileges
 from compiler.resolve.model import Table, Tenant, Workflow
@@ -79,25 +92,43 @@ def workflow_profile(target: str, workflow: str) -> str:
     return role_name("paybill", target, "workflow", workflow)
 
 
+def steps_role(target: str) -> str:
+    """What the step functions run as."""
+    return role_name("paybill", target, "steps")
+
+
+def approver_role(target: str) -> str:
+    return role_name("paybill", target, "approver")
+
+
 class Profiles:
     """What every target of a spec holds but for names — its tables and each profile's
     grants — worked out once per compile rather than once per target."""
 
     def __init__(self, spec: ResolvedSpec) -> None:
+        self.spec = spec
         self.tenant_column = spec.platform.tenant_column
-        self.tables = tuple(sorted((_table_state(t) for t in spec.tables), key=lambda t: t.key))
+        self.tables = tuple(
+            sorted((_table_state(t, self.tenant_column) for t in spec.tables), key=lambda t: t.key)
+        )
         self.app = {access: _app_grants(spec, access) for access in ("read-write", "read-only")}
-        self.workflows = {w.name: _workflow_grants(spec, w) for w in spec.workflows}
+        self.steps = _workflow_grants(spec, spec.workflows)
+        self.workflows = tuple(w.name for w in spec.workflows)
+        self.rows = workflow_rows(spec)
 
     def shared(self, target: str) -> SharedState:
         profiles = [
             RoleState(app_profile(target, access), "grants", None, None, (), (), grants)
             for access, grants in self.app.items()
         ]
+        names = {w: workflow_profile(target, w) for w in self.workflows}
         profiles.extend(
-            RoleState(workflow_profile(target, w), "grants", None, None, (w,), (), grants)
-            for w, grants in self.workflows.items()
+            RoleState(names[w], "grants", None, None, (w,), (), ()) for w in self.workflows
         )
+        profiles.append(
+            RoleState(steps_role(target), "steps", None, None, self.workflows, (), self.steps)
+        )
+        profiles.append(RoleState(approver_role(target), "approver", None, None, (), (), ()))
         return SharedState(
             schema_version=SCHEMA_VERSION,
             target=target,
@@ -105,6 +136,9 @@ class Profiles:
             owner=OWNER_ROLE,
             tables=self.tables,
             profiles=tuple(sorted(profiles, key=lambda r: r.name)),
+            settings=tuple(sorted(SETTINGS, key=lambda s: s.name)),
+            workflows=self.rows,
+            steps=step_states(self.spec, names),
         )
 
 
@@ -150,6 +184,12 @@ def build_tenant(
         tenant=tenant.name,
         roles=tuple(roles),
         policies=_policies(shared, tenant.name, roles, reach or tables_reached(shared)),
+        state=tenant.state,
+        agent_runs_per_day=tenant.limits.agent_runs_per_day,
+        agents=tuple(
+            AgentRow(a.role, a.agent, a.workflows, a.runs_per_day, a.concurrent_runs)
+            for a in sorted(tenant.agents, key=lambda a: a.role)
+        ),
     )
 
 
@@ -180,15 +220,26 @@ def tables_reached(shared: SharedState) -> dict[str, frozenset[TableKey]]:
     return {p.name: frozenset(g.key for g in p.grants) for p in shared.profiles}
 
 
-def _table_state(table: Table) -> TableState:
+def _table_state(table: Table, tenant_column: str) -> TableState:
+    key = table.primary_key
+    if table.tenant_scoped:
+        key = (tenant_column, *(c for c in key if c != tenant_column))
     return TableState(
         schema=table.schema,
         name=table.name,
         tenant_scoped=table.tenant_scoped,
         row_security=table.tenant_scoped,
         columns=tuple(
-            ColumnState(c.name, c.type, c.nullable, c.primary_key) for c in table.columns
+            ColumnState(
+                c.name,
+                c.type,
+                c.nullable,
+                c.primary_key,
+                DefaultState(c.default.kind, c.default.value) if c.default else None,
+            )
+            for c in table.columns
         ),
+        key_columns=key,
     )
 
 
@@ -207,8 +258,8 @@ def _app_grants(spec: ResolvedSpec, access: str) -> tuple[TableGrant, ...]:
     return _sorted_grants(grants)
 
 
-def _workflow_grants(spec: ResolvedSpec, workflow: Workflow) -> tuple[TableGrant, ...]:
-    """What the steps of `workflow` need, for every agent that may run it."""
+def _workflow_grants(spec: ResolvedSpec, workflows: Iterable[Workflow]) -> tuple[TableGrant, ...]:
+    """What the steps of `workflows` need: the steps role's privileges."""
     return _sorted_grants(
         TableGrant(
             schema=spec.table(p.table).schema,
@@ -218,7 +269,7 @@ def _workflow_grants(spec: ResolvedSpec, workflow: Workflow) -> tuple[TableGrant
             insert=p.insert,
             update=p.update,
         )
-        for p in privileges([workflow])
+        for p in privileges(workflows)
     )
 
 

@@ -4,13 +4,15 @@ These look at what is about to be written, not at how it was derived, so they ho
 line however `build.py` changes:
 
 * row-level security: every tenant-scoped table has it enabled and forced, every tenant
-  role that can reach one is bound by a policy to its own tenant and no other; in a pool,
-  no role can change a table that has no row-level security (its rows are every tenant's);
-* ownership: the owner role is no tenant or profile role, nothing is a member of it, and
-  no two managed roles share a name;
-* least privilege: every privilege of an agent's role is needed by a step of a workflow the
-  agent may run there (column-level SELECT for read and `where` columns, column-level
-  INSERT/UPDATE, table DELETE), and personal data only where the step allows it.
+  role that can reach one is bound by a policy to its own tenant and no other, and the
+  steps role by its policy to the calling agent's tenant; in a pool, no role and no step
+  can change a table that has no row-level security (its rows are every tenant's);
+* ownership: the owner role is no tenant or profile role, and no tenant role is a member of
+  it, of the steps role or of the approver; no two managed roles share a name;
+* least privilege: agents hold no privilege on any table (they act only through the step
+  functions); every privilege of the steps role is needed by a step of a workflow
+  (column-level SELECT for read and `where` columns, column-level INSERT/UPDATE, table
+  DELETE), and personal data only where the step allows it.
 
 A tenant-scoped table without the tenant column is reported earlier, by resolve, with its
 position in the spec.
@@ -25,7 +27,7 @@ from dataclasses import replace
 from compiler.emit.sql.state import Atom, TargetState
 from compiler.errors import Diagnostic, Location, SpecError
 from compiler.resolve import ResolvedSpec
-from compiler.resolve.model import Step, Workflow
+from compiler.resolve.model import Step
 
 _WRITES = ("INSERT", "UPDATE", "DELETE")
 
@@ -73,7 +75,21 @@ def _row_security(
     bound: dict[tuple[str, str, str], list[str]] = {}
     for policy in state.policies:
         for name in policy.roles:
-            bound.setdefault((policy.schema, policy.table, name), []).append(policy.tenant)
+            tenant = policy.tenant if policy.bound == "tenant" else "(the calling agent's)"
+            bound.setdefault((policy.schema, policy.table, name), []).append(tenant)
+    steps = state.role_of("steps")
+    if steps is not None:
+        for key in sorted({(a.schema, a.table) for a in effective[steps.name]}):
+            used = tables.get(key)
+            if used is not None and used.tenant_scoped:
+                tenants = bound.get((*key, steps.name), [])
+                if tenants != ["(the calling agent's)"]:
+                    yield _at(
+                        state,
+                        f"the steps role '{steps.name}' may use tenant-scoped table "
+                        f"'{key[0]}.{key[1]}' but is bound by policies to tenants "
+                        f"{sorted(tenants)}; it must be bound to the calling agent's tenant only",
+                    )
     for role in state.roles:
         if role.tenant is None:
             continue
@@ -98,45 +114,39 @@ def _shared_writes(
 ) -> Iterator[Diagnostic]:
     pool = state.target.removeprefix("pool-")
     reported: set[tuple[str, str, str]] = set()
-    # Tenant roles only: a workflow's profile exists in every pool, but only matters where
-    # a tenant's agent is a member of it.
+    # The steps of workflows an agent of the pool may run: every target has the functions
+    # of every workflow, but only those an agent here may call matter here.
+    run_here = sorted({w for r in state.roles if r.kind == "agent" for w in r.workflows})
+    for name in run_here:
+        for step in spec.workflow(name).steps:
+            q = step.query
+            if q is None or q.operation == "select" or spec.table(q.table).tenant_scoped:
+                continue
+            reported.add((name, step.id, q.table))
+            yield _at(
+                state,
+                f"step '{step.id}' writes to table '{q.table}', which is not tenant-scoped: "
+                f"in pool '{pool}' its rows are shared by every tenant and no row-level "
+                "security applies to them",
+                doc=f"Workflow/{name}",
+                path="spec.steps",
+                hint="make the table tenantScoped, or only read it from pooled tenants",
+            )
+    # Tenant roles: a profile exists in every pool, but only matters where a tenant's role
+    # is a member of it.
     for role in state.roles:
         if role.tenant is None:
             continue
         for atom in sorted(effective[role.name]):
             if atom.privilege not in _WRITES or spec.table(atom.table).tenant_scoped:
                 continue
-            for workflow, step in _steps_writing(spec, role.workflows, atom.table):
-                if (workflow.name, step, atom.table) in reported:
-                    continue
-                reported.add((workflow.name, step, atom.table))
-                yield _at(
-                    state,
-                    f"step '{step}' writes to table '{atom.table}', which is not tenant-scoped: "
-                    f"in pool '{pool}' its rows are shared by every tenant and no row-level "
-                    "security applies to them",
-                    doc=f"Workflow/{workflow.name}",
-                    path="spec.steps",
-                    hint="make the table tenantScoped, or only read it from pooled tenants",
-                )
-            if not role.workflows and (role.name, atom.table, "") not in reported:
+            if (role.name, atom.table, "") not in reported:
                 reported.add((role.name, atom.table, ""))
                 yield _at(
                     state,
                     f"role '{role.name}' could change table '{atom.table}', which is not "
                     f"tenant-scoped: in pool '{pool}' its rows are shared by every tenant",
                 )
-
-
-def _steps_writing(
-    spec: ResolvedSpec, workflows: tuple[str, ...], table: str
-) -> Iterator[tuple[Workflow, str]]:
-    for name in workflows:
-        workflow = spec.workflow(name)
-        for step in workflow.steps:
-            q = step.query
-            if q is not None and q.table == table and q.operation != "select":
-                yield workflow, step.id
 
 
 def _ownership(state: TargetState) -> Iterator[Diagnostic]:
@@ -159,6 +169,20 @@ def _ownership(state: TargetState) -> Iterator[Diagnostic]:
                 f"role '{role.name}' would be a member of the owner role '{state.owner}' "
                 "and could alter or drop the tables and their policies",
             )
+    definers = {r.name: r.kind for r in state.roles if r.kind in ("steps", "approver")}
+    for role in state.roles:
+        for group in role.member_of:
+            if role.tenant is not None and group in definers:
+                what = "the steps role" if definers[group] == "steps" else "the approver"
+                yield _at(
+                    state,
+                    f"role '{role.name}' would be a member of {what} '{group}'"
+                    + (
+                        " and could act on every tenant's rows"
+                        if definers[group] == "steps"
+                        else " and could approve its own steps"
+                    ),
+                )
 
 
 def needed(spec: ResolvedSpec, workflows: tuple[str, ...]) -> set[Atom]:
@@ -190,23 +214,30 @@ def _step(spec: ResolvedSpec, step: Step) -> set[Atom]:
 def _least_privilege(
     spec: ResolvedSpec, state: TargetState, effective: Effective
 ) -> Iterator[Diagnostic]:
-    needs: dict[tuple[str, ...], set[Atom]] = {}
     for role in state.roles:
-        if role.kind != "agent":
-            continue
-        if role.workflows not in needs:
-            needs[role.workflows] = needed(spec, role.workflows)
-        allowed = needs[role.workflows]
-        extra = sorted(a for a in effective[role.name] if replace(a, role="") not in allowed)
-        for atom in extra:
-            what = (
-                f"{atom.privilege} on column '{atom.column}'"
-                if atom.column is not None
-                else f"{atom.privilege} on the whole table"
-            )
-            yield _at(
-                state,
-                f"role '{role.name}' would get {what} of '{atom.schema}.{atom.table}', wider "
-                f"than any step of its workflows ({', '.join(role.workflows) or 'none'}) needs",
-                doc=f"Agent/{role.agent}",
-            )
+        if role.kind == "agent":
+            for atom in sorted(effective[role.name]):
+                yield _at(
+                    state,
+                    f"role '{role.name}' would get {_what(atom)} of "
+                    f"'{atom.schema}.{atom.table}': agents act only through the functions of "
+                    "their workflows' steps and hold no privilege on any table",
+                    doc=f"Agent/{role.agent}",
+                )
+        elif role.kind == "steps":
+            allowed = needed(spec, role.workflows)
+            for atom in sorted(
+                a for a in effective[role.name] if replace(a, role="") not in allowed
+            ):
+                yield _at(
+                    state,
+                    f"the steps role '{role.name}' would get {_what(atom)} of "
+                    f"'{atom.schema}.{atom.table}', wider than any step of the workflows "
+                    f"({', '.join(role.workflows) or 'none'}) needs",
+                )
+
+
+def _what(atom: Atom) -> str:
+    if atom.column is not None:
+        return f"{atom.privilege} on column '{atom.column}'"
+    return f"{atom.privilege} on the whole table"

@@ -94,10 +94,14 @@ def wrapped(names: Iterable[str], indent: str = INDENT * 2) -> Sql:
 _COLUMN_TYPE = re.compile(COLUMN_TYPE_PATTERN)
 
 
+# Types paybill's own tables use besides the DSL's.
+INTERNAL_TYPES = frozenset({"text[]"})
+
+
 def column_type(spelling: str) -> Sql:
     """A column type from the DSL's allow-list; types cannot be quoted like names, so
     anything outside the list is refused here as well as in the DSL."""
-    if not _COLUMN_TYPE.match(spelling):
+    if spelling not in INTERNAL_TYPES and not _COLUMN_TYPE.match(spelling):
         raise ValueError(f"column type outside the allow-list: {spelling!r}")
     return Sql(spelling)
 

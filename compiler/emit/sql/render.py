@@ -1,13 +1,16 @@
 """A target's parts -> its SQL files, rendered with templates/file.sql.j2.
 
 Shared by every tenant of the target (node `sql:<target>`), applied first:
-    00-roles.sql          the owner and the privilege profiles
-    10-schema.sql         schemas and tables
-    20-grants.sql         the profiles' privileges; PUBLIC has none
-    30-row-security.sql   row-level security enabled and forced
+    00-roles.sql          the owner, the privilege profiles, the steps role and the
+                          approver; limits for every session of the database
+    10-schema.sql         schemas and tables (keys, defaults)
+    15-runs.sql           paybill's own schemas and tables, the workflows' limits, the run API
+    20-grants.sql         the profiles' and the steps role's privileges; PUBLIC has none
+    30-row-security.sql   row-level security enabled and forced; the steps role's policies
+    40-steps.sql          one function per workflow step
 One per tenant (node `tenant:<tenant>`), applied after them:
-    tenants/<tenant>.sql  the tenant's roles, their profiles, its policies, and the removal
-                          of roles it no longer has
+    tenants/<tenant>.sql  the tenant's roles, their profiles, its policies, the removal of
+                          roles it no longer has, its and its agents' rows (state, limits)
 
 Every `.sql` file of a target's folder, applied in lexical order of its path relative to the
 folder, builds the target: each file is one transaction and may be applied again (roles and
@@ -21,14 +24,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from compiler.emit.sql import render_runs
 from compiler.emit.sql import statements as st
 from compiler.emit.sql.quote import Sql, comment
+from compiler.emit.sql.runs import INTERNAL_SCHEMAS
 from compiler.emit.sql.state import (
     OWNER_COMMENT,
     RoleState,
     SharedState,
     TableGrant,
     TenantPart,
+    caller_policies,
     role_comment,
     tenant_file,
 )
@@ -62,7 +68,7 @@ def render_shared(state: SharedState) -> dict[str, bytes]:
 
 def render_tenant(shared: SharedState, part: TenantPart) -> dict[str, bytes]:
     """A tenant's file, by its path relative to the target's folder."""
-    title = f"Tenant {part.tenant}: its roles, their profiles and its row-level policies."
+    title = f"Tenant {part.tenant}: its roles, their profiles, its row-level policies, its limits."
     return {
         tenant_file(part.tenant, TENANT_SQL): _render(title, part.target, _tenant(shared, part))
     }
@@ -80,7 +86,26 @@ def _roles(state: SharedState) -> list[Section]:
         ),
         *section(
             "Privilege profiles: they hold the privileges; no policy names them (no rows).",
-            [s for role in state.profiles for s in _create(role, role_comment(state.target))],
+            [
+                s
+                for role in state.profiles
+                if role.kind == "grants"
+                for s in _create(role, role_comment(state.target))
+            ],
+        ),
+        *section(
+            "What the step functions run as (bound to the calling agent's tenant), and who may "
+            "approve steps. NOLOGIN.",
+            [
+                s
+                for role in state.profiles
+                if role.kind != "grants"
+                for s in _create(role, role_comment(state.target))
+            ],
+        ),
+        *section(
+            "Limits for every session of this database (a session may still change its own).",
+            [st.current_database_setting(x.name, x.value) for x in state.settings],
         ),
     ]
 
@@ -104,9 +129,28 @@ def _schema(state: SharedState) -> list[Section]:
     for table in state.tables:
         statements = [st.create_table(table)]
         statements.extend(st.add_column(table.schema, table.name, c) for c in table.columns)
+        statements.append(st.column_defaults(table))
         statements.append(st.alter_table_owner(table.schema, table.name, state.owner))
         out.extend(section(f"Table {table.schema}.{table.name}", statements))
+    out.extend(
+        section(
+            "Keys of tables created before their key began with the tenant column: widened.",
+            [st.ensure_primary_keys(state.tables)] if state.tables else [],
+        )
+    )
     return out
+
+
+def _runs(state: SharedState) -> list[Section]:
+    return [
+        s for title, statements in render_runs.runs_file(state) for s in section(title, statements)
+    ]
+
+
+def _steps(state: SharedState) -> list[Section]:
+    return [
+        s for title, statements in render_runs.steps_file(state) for s in section(title, statements)
+    ]
 
 
 def _grants(state: SharedState) -> list[Section]:
@@ -147,12 +191,19 @@ def privilege_list(grant: TableGrant) -> list[Sql]:
 
 def _rls(state: SharedState) -> list[Section]:
     out = []
+    bound = {(p.schema, p.table): p for p in caller_policies(state)}
     for table in state.tables:
         if table.row_security:
             statements = [
                 st.row_security(table.schema, table.name, "ENABLE"),
                 st.row_security(table.schema, table.name, "FORCE"),
             ]
+            policy = bound.get(table.key)
+            if policy is not None:
+                statements.append(
+                    st.drop_policy(policy.schema, policy.table, policy.name, if_exists=True)
+                )
+                statements.append(st.create_policy(policy, state.tenant_column))
         else:
             statements = [
                 st.row_security(table.schema, table.name, "NO FORCE"),
@@ -166,8 +217,10 @@ def _rls(state: SharedState) -> list[Section]:
 _SHARED_FILES: dict[str, tuple[str, Callable[[SharedState], list[Section]]]] = {
     "00-roles.sql": ("Roles: the table owner and the privilege profiles.", _roles),
     "10-schema.sql": ("Schemas and tables, owned by the owner role.", _schema),
+    "15-runs.sql": ("Runs: paybill's own tables and the functions agents start runs with.", _runs),
     "20-grants.sql": ("Privileges: only profiles hold them; PUBLIC has none.", _grants),
     "30-row-security.sql": ("Row-level security: enabled and forced.", _rls),
+    "40-steps.sql": ("Steps: one function per workflow step, the only way agents act.", _steps),
 }
 
 
@@ -178,7 +231,7 @@ def _tenant(shared: SharedState, part: TenantPart) -> list[Section]:
     everything = Sql("ALL")
     direct = [
         st.revoke(everything, on, names)
-        for schema in shared.schemas
+        for schema in (*shared.schemas, *INTERNAL_SCHEMAS)
         for on in (st.on_schema(schema), st.on_all_tables(schema))
     ]
     policies = [
@@ -206,5 +259,9 @@ def _tenant(shared: SharedState, part: TenantPart) -> list[Section]:
         *section(
             "Roles this tenant no longer has (an agent removed, the tenant suspended).",
             [st.retire_roles(marker, names, shared.schemas)],
+        ),
+        *section(
+            f"Tenant '{part.tenant}' and its agents in paybill's tables: state, run limits.",
+            render_runs.tenant_rows(part),
         ),
     ]

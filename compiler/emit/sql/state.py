@@ -4,17 +4,19 @@ converges to.
 A target (`pool-<pool>`, `tenant-<tenant>`) is written in parts, so that each part belongs
 to one graph node and two changes to different tenants touch different files:
 
-* `SharedState` (`state.json`, node `sql:<target>`): the owner, the tables and the privilege
-  profiles. It never names a tenant.
+* `SharedState` (`state.json`, node `sql:<target>`): the owner, the tables, the privilege
+  profiles, the session limits, and the workflows and steps that agents run through
+  database functions. It never names a tenant.
 * `TenantPart` (`tenants/<tenant>.json`, node `tenant:<tenant>`): one tenant's roles, the
-  profiles they are members of, and the policies that bind them to the tenant's rows.
+  profiles they are members of, the policies that bind them to the tenant's rows, and the
+  tenant's and its agents' rows in paybill's own tables (state, run limits).
 
 `TargetState` is the whole target, put together from its parts: what the lints check and
 what `paybill sql apply|drift` compare with the live catalogs. The parts are built from the
 resolved model (`build.py`) and rendered into SQL (`render.py`) from the same values, so the
 files and the JSON cannot disagree.
 
-Roles, in four kinds:
+Roles, in six kinds:
 
 * `owner` — owns every schema and table; NOLOGIN; no other managed role is a member of it.
 * `grants` — a per-target privilege profile: the application read-write, the application
@@ -24,10 +26,17 @@ Roles, in four kinds:
   grantees, while a pool holds thousands of tenant roles. A profile has no row-level policy
   of its own, so on a tenant-scoped table it sees no rows by itself. The set of profiles
   depends on the spec's workflows only, never on which tenants a target holds.
+* `steps` — the role the step functions run as (SECURITY DEFINER): it holds what the steps
+  of every workflow need on the tables, and one shared policy per tenant-scoped table binds
+  it to the rows of the tenant whose agent is calling (`runs.py`). NOLOGIN; no one is a
+  member of it.
+* `approver` — may record a person's approval of a step of a run; held by the deployment's
+  approval service, never by an agent.
 * `app` / `agent` — the tenant's roles (`app_<tenant>`, `agent_<tenant>_<agent>`). An app
-  role is a member of one application profile, an agent role of the profiles of the
-  workflows it may run in its tenant; they inherit their privileges from them. Row-level
-  policies name these roles, each bound to its own tenant id as a literal.
+  role is a member of one application profile and has row-level policies bound to its own
+  tenant id as a literal. An agent role is a member of the profiles of the workflows it may
+  run in its tenant; those hold EXECUTE on the workflows' step functions and no privilege
+  on any table.
 """
 
 from __future__ import annotations
@@ -39,17 +48,25 @@ from typing import Final, Literal
 from pydantic import ConfigDict, TypeAdapter
 from pydantic.alias_generators import to_camel
 
-SchemaVersion = Literal["paybill.dev/sql-state/v2"]
-SCHEMA_VERSION: Final[SchemaVersion] = "paybill.dev/sql-state/v2"
-TenantSchemaVersion = Literal["paybill.dev/sql-tenant/v1"]
-TENANT_SCHEMA_VERSION: Final[TenantSchemaVersion] = "paybill.dev/sql-tenant/v1"
+from compiler.acl import names
+
+# The versions written; the previous ones are still read (what they lack has a default), so
+# that a base compiled by an older paybill can be compared with.
+SchemaVersion = Literal["paybill.dev/sql-state/v3", "paybill.dev/sql-state/v2"]
+SCHEMA_VERSION: Final[SchemaVersion] = "paybill.dev/sql-state/v3"
+TenantSchemaVersion = Literal["paybill.dev/sql-tenant/v2", "paybill.dev/sql-tenant/v1"]
+TENANT_SCHEMA_VERSION: Final[TenantSchemaVersion] = "paybill.dev/sql-tenant/v2"
 STATE_FILE = "state.json"
 TENANTS_FOLDER = "tenants"
 OWNER_ROLE = "paybill_owner"
+INTERNAL_SCHEMA = "paybill"  # paybill's own tables: no tenant, agent or profile role uses it
+API_SCHEMA = names.API_SCHEMA  # the functions agents (and the approver) call
+CALLER_POLICY = "paybill_steps"  # the steps role's policy on each tenant-scoped table
 OWNER_COMMENT = "paybill: owner of the managed schemas and tables"
 
 Privilege = Literal["SELECT", "INSERT", "UPDATE", "DELETE"]
-RoleKind = Literal["grants", "app", "agent"]
+RoleKind = Literal["grants", "steps", "approver", "app", "agent"]
+Operation = Literal["select", "insert", "update", "delete", "tool"]
 PRIVILEGES: tuple[Privilege, ...] = ("SELECT", "INSERT", "UPDATE", "DELETE")
 
 _CONFIG = ConfigDict(
@@ -80,13 +97,33 @@ def tenant_file(tenant: str, suffix: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class DefaultState:
+    """A column default: a literal of the column's type (rendered quoted, with a cast), or
+    an expression of the allow-list in `statements.DEFAULT_EXPRESSIONS`."""
+
+    __pydantic_config__ = _CONFIG
+
+    kind: Literal["literal", "expression"]
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
 class ColumnState:
     __pydantic_config__ = _CONFIG
 
     name: str
     type: str
     nullable: bool
-    primary_key: bool
+    primary_key: bool  # written as part of the key in the spec
+    default: DefaultState | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IndexState:
+    __pydantic_config__ = _CONFIG
+
+    name: str
+    columns: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +135,9 @@ class TableState:
     tenant_scoped: bool
     row_security: bool  # enabled and forced
     columns: tuple[ColumnState, ...]
+    # The primary key as created: a tenant-scoped table's starts with the tenant column.
+    key_columns: tuple[str, ...] = ()
+    indexes: tuple[IndexState, ...] = ()  # paybill's own tables only
 
     @property
     def key(self) -> tuple[str, str]:
@@ -105,7 +145,7 @@ class TableState:
 
     @property
     def primary_key(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns if c.primary_key)
+        return self.key_columns or tuple(c.name for c in self.columns if c.primary_key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,8 +199,11 @@ class PolicyState:
     schema: str
     table: str
     name: str
-    tenant: str
+    tenant: str  # "" for a policy bound to the calling agent's tenant
     roles: tuple[str, ...]
+    # "tenant": the tenant column equals `tenant`, a literal. "caller": it equals the tenant
+    # of the agent calling a step function (the steps role's one policy per table).
+    bound: Literal["tenant", "caller"] = "tenant"
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -175,6 +218,74 @@ class Atom:
 
 
 @dataclass(frozen=True, slots=True)
+class StepColumn:
+    __pydantic_config__ = _CONFIG
+
+    name: str
+    type: str  # the column's type as the spec writes it
+    nullable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StepState:
+    """One step of a workflow, as the function agents call for it (`steps.py`)."""
+
+    __pydantic_config__ = _CONFIG
+
+    workflow: str
+    step: str
+    function: str  # its name in the API schema
+    profile: str  # the workflow's profile: it holds EXECUTE on the function
+    after: tuple[str, ...]
+    approval: bool  # runs only with a person's approval for the run and step
+    operation: Operation
+    schema: str = ""  # the table of a query step
+    table: str = ""
+    columns: tuple[StepColumn, ...] = ()  # read, set, or inserted
+    where: tuple[StepColumn, ...] = ()  # equality on each, one parameter (an array) each
+    max_rows: int = 0
+    tenant_column: str = ""  # an insert into a tenant-scoped table fills it from the caller
+    max_steps: int = 0  # the workflow's: how many step calls one run may make
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowRow:
+    """A workflow's row in paybill's own table: its run limits."""
+
+    __pydantic_config__ = _CONFIG
+
+    workflow: str
+    max_steps: int
+    timeout_seconds: int
+    max_rows_per_step: int
+    steps: tuple[str, ...]
+    approval_steps: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """A default for every session of the target's database (`ALTER DATABASE ... SET`)."""
+
+    __pydantic_config__ = _CONFIG
+
+    name: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentRow:
+    """An agent's row in paybill's own table: whom it acts for and its run limits."""
+
+    __pydantic_config__ = _CONFIG
+
+    role: str
+    agent: str
+    workflows: tuple[str, ...]
+    runs_per_day: int
+    concurrent_runs: int
+
+
+@dataclass(frozen=True, slots=True)
 class SharedState:
     """What a target holds for every tenant: `state.json`. Never names a tenant."""
 
@@ -185,7 +296,11 @@ class SharedState:
     tenant_column: str
     owner: str
     tables: tuple[TableState, ...]  # sorted by (schema, name)
-    profiles: tuple[RoleState, ...]  # kind "grants", sorted by name
+    # The privilege profiles (kind "grants"), the steps role and the approver; by name.
+    profiles: tuple[RoleState, ...]
+    settings: tuple[Setting, ...] = ()  # sorted by name
+    workflows: tuple[WorkflowRow, ...] = ()  # sorted by name
+    steps: tuple[StepState, ...] = ()  # sorted by (workflow, step)
 
     @property
     def schemas(self) -> tuple[str, ...]:
@@ -203,6 +318,18 @@ class TenantPart:
     tenant: str
     roles: tuple[RoleState, ...]  # kinds "app" and "agent", sorted by name
     policies: tuple[PolicyState, ...]  # sorted by (schema, table)
+    state: str = ""  # the tenant's lifecycle state: agents act only in active tenants
+    agent_runs_per_day: int | None = None  # every agent of the tenant together; None: no cap
+    agents: tuple[AgentRow, ...] = ()  # sorted by role
+
+
+@dataclass(frozen=True, slots=True)
+class TenantRow:
+    """A tenant's row in paybill's own table."""
+
+    tenant: str
+    state: str
+    agent_runs_per_day: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +342,11 @@ class TargetState:
     tables: tuple[TableState, ...]  # sorted by (schema, name)
     roles: tuple[RoleState, ...]  # profiles first, then tenant roles; each sorted by name
     policies: tuple[PolicyState, ...]  # sorted by (schema, table, name)
+    settings: tuple[Setting, ...] = ()
+    workflows: tuple[WorkflowRow, ...] = ()
+    steps: tuple[StepState, ...] = ()
+    tenants: tuple[TenantRow, ...] = ()  # sorted by name
+    agents: tuple[tuple[str, AgentRow], ...] = ()  # (tenant, row), sorted by role
 
     @classmethod
     def of(cls, shared: SharedState, parts: Iterable[TenantPart]) -> TargetState:
@@ -230,11 +362,22 @@ class TargetState:
             ),
             policies=tuple(
                 sorted(
-                    (q for p in parts for q in p.policies),
+                    (*caller_policies(shared), *(q for p in parts for q in p.policies)),
                     key=lambda q: (q.schema, q.table, q.name),
                 )
             ),
+            settings=shared.settings,
+            workflows=shared.workflows,
+            steps=shared.steps,
+            tenants=tuple(TenantRow(p.tenant, p.state, p.agent_runs_per_day) for p in parts),
+            agents=tuple(
+                sorted(((p.tenant, a) for p in parts for a in p.agents), key=lambda x: x[1].role)
+            ),
         )
+
+    def role_of(self, kind: RoleKind) -> RoleState | None:
+        """The target's one role of `kind` ("steps", "approver"), if it has one."""
+        return next((r for r in self.roles if r.kind == kind), None)
 
     @property
     def comment(self) -> str:
@@ -274,6 +417,20 @@ class TargetState:
             )
             for role in self.roles
         }
+
+
+def caller_policies(shared: SharedState) -> tuple[PolicyState, ...]:
+    """One policy per tenant-scoped table the steps role can use, binding it to the rows of
+    the tenant whose agent calls the step function (it names no tenant)."""
+    steps = next((r for r in shared.profiles if r.kind == "steps"), None)
+    if steps is None:
+        return ()
+    reached = {g.key for g in steps.grants}
+    return tuple(
+        PolicyState(t.schema, t.name, CALLER_POLICY, "", (steps.name,), "caller")
+        for t in shared.tables
+        if t.row_security and t.key in reached
+    )
 
 
 _SHARED = TypeAdapter(SharedState)

@@ -22,6 +22,10 @@ CREATE TABLE IF NOT EXISTS "billing"."currencies" (
 ALTER TABLE "billing"."currencies" ADD COLUMN IF NOT EXISTS "code" varchar(3) NOT NULL;
 ALTER TABLE "billing"."currencies" ADD COLUMN IF NOT EXISTS "name" text NOT NULL;
 ALTER TABLE "billing"."currencies" ADD COLUMN IF NOT EXISTS "minor_units" smallint NOT NULL;
+ALTER TABLE "billing"."currencies"
+  ALTER COLUMN "code" DROP DEFAULT,
+  ALTER COLUMN "name" DROP DEFAULT,
+  ALTER COLUMN "minor_units" DROP DEFAULT;
 ALTER TABLE "billing"."currencies" OWNER TO "paybill_owner";
 
 -- Table billing.customers
@@ -33,7 +37,7 @@ CREATE TABLE IF NOT EXISTS "billing"."customers" (
   "country" varchar(2) NOT NULL,
   "risk_score" numeric(5,2),
   "created_at" timestamptz NOT NULL,
-  PRIMARY KEY ("id")
+  PRIMARY KEY ("tenant_id", "id")
 );
 ALTER TABLE "billing"."customers" ADD COLUMN IF NOT EXISTS "id" uuid NOT NULL;
 ALTER TABLE "billing"."customers" ADD COLUMN IF NOT EXISTS "tenant_id" text NOT NULL;
@@ -42,6 +46,14 @@ ALTER TABLE "billing"."customers" ADD COLUMN IF NOT EXISTS "email" text NOT NULL
 ALTER TABLE "billing"."customers" ADD COLUMN IF NOT EXISTS "country" varchar(2) NOT NULL;
 ALTER TABLE "billing"."customers" ADD COLUMN IF NOT EXISTS "risk_score" numeric(5,2);
 ALTER TABLE "billing"."customers" ADD COLUMN IF NOT EXISTS "created_at" timestamptz NOT NULL;
+ALTER TABLE "billing"."customers"
+  ALTER COLUMN "id" DROP DEFAULT,
+  ALTER COLUMN "tenant_id" DROP DEFAULT,
+  ALTER COLUMN "name" DROP DEFAULT,
+  ALTER COLUMN "email" DROP DEFAULT,
+  ALTER COLUMN "country" DROP DEFAULT,
+  ALTER COLUMN "risk_score" DROP DEFAULT,
+  ALTER COLUMN "created_at" DROP DEFAULT;
 ALTER TABLE "billing"."customers" OWNER TO "paybill_owner";
 
 -- Table billing.invoices
@@ -57,7 +69,7 @@ CREATE TABLE IF NOT EXISTS "billing"."invoices" (
   "paid_at" timestamptz,
   "reminder_sent_at" timestamptz,
   "escalation_level" smallint NOT NULL,
-  PRIMARY KEY ("id")
+  PRIMARY KEY ("tenant_id", "id")
 );
 ALTER TABLE "billing"."invoices" ADD COLUMN IF NOT EXISTS "id" uuid NOT NULL;
 ALTER TABLE "billing"."invoices" ADD COLUMN IF NOT EXISTS "tenant_id" text NOT NULL;
@@ -70,6 +82,18 @@ ALTER TABLE "billing"."invoices" ADD COLUMN IF NOT EXISTS "due_at" date NOT NULL
 ALTER TABLE "billing"."invoices" ADD COLUMN IF NOT EXISTS "paid_at" timestamptz;
 ALTER TABLE "billing"."invoices" ADD COLUMN IF NOT EXISTS "reminder_sent_at" timestamptz;
 ALTER TABLE "billing"."invoices" ADD COLUMN IF NOT EXISTS "escalation_level" smallint NOT NULL;
+ALTER TABLE "billing"."invoices"
+  ALTER COLUMN "id" DROP DEFAULT,
+  ALTER COLUMN "tenant_id" DROP DEFAULT,
+  ALTER COLUMN "customer_id" DROP DEFAULT,
+  ALTER COLUMN "customer_email" DROP DEFAULT,
+  ALTER COLUMN "amount_cents" DROP DEFAULT,
+  ALTER COLUMN "currency" DROP DEFAULT,
+  ALTER COLUMN "status" DROP DEFAULT,
+  ALTER COLUMN "due_at" DROP DEFAULT,
+  ALTER COLUMN "paid_at" DROP DEFAULT,
+  ALTER COLUMN "reminder_sent_at" DROP DEFAULT,
+  ALTER COLUMN "escalation_level" DROP DEFAULT;
 ALTER TABLE "billing"."invoices" OWNER TO "paybill_owner";
 
 -- Table billing.payment-events
@@ -80,7 +104,7 @@ CREATE TABLE IF NOT EXISTS "billing"."payment-events" (
   "kind" text NOT NULL,
   "detail" jsonb NOT NULL,
   "at" timestamptz NOT NULL,
-  PRIMARY KEY ("id")
+  PRIMARY KEY ("tenant_id", "id")
 );
 ALTER TABLE "billing"."payment-events" ADD COLUMN IF NOT EXISTS "id" uuid NOT NULL;
 ALTER TABLE "billing"."payment-events" ADD COLUMN IF NOT EXISTS "tenant_id" text NOT NULL;
@@ -88,6 +112,13 @@ ALTER TABLE "billing"."payment-events" ADD COLUMN IF NOT EXISTS "payment_id" uui
 ALTER TABLE "billing"."payment-events" ADD COLUMN IF NOT EXISTS "kind" text NOT NULL;
 ALTER TABLE "billing"."payment-events" ADD COLUMN IF NOT EXISTS "detail" jsonb NOT NULL;
 ALTER TABLE "billing"."payment-events" ADD COLUMN IF NOT EXISTS "at" timestamptz NOT NULL;
+ALTER TABLE "billing"."payment-events"
+  ALTER COLUMN "id" DROP DEFAULT,
+  ALTER COLUMN "tenant_id" DROP DEFAULT,
+  ALTER COLUMN "payment_id" DROP DEFAULT,
+  ALTER COLUMN "kind" DROP DEFAULT,
+  ALTER COLUMN "detail" DROP DEFAULT,
+  ALTER COLUMN "at" DROP DEFAULT;
 ALTER TABLE "billing"."payment-events" OWNER TO "paybill_owner";
 
 -- Table billing.payments
@@ -101,7 +132,7 @@ CREATE TABLE IF NOT EXISTS "billing"."payments" (
   "reference" text NOT NULL,
   "received_at" timestamptz NOT NULL,
   "matched" boolean NOT NULL,
-  PRIMARY KEY ("id")
+  PRIMARY KEY ("tenant_id", "id")
 );
 ALTER TABLE "billing"."payments" ADD COLUMN IF NOT EXISTS "id" uuid NOT NULL;
 ALTER TABLE "billing"."payments" ADD COLUMN IF NOT EXISTS "tenant_id" text NOT NULL;
@@ -112,6 +143,16 @@ ALTER TABLE "billing"."payments" ADD COLUMN IF NOT EXISTS "payer_iban" text NOT 
 ALTER TABLE "billing"."payments" ADD COLUMN IF NOT EXISTS "reference" text NOT NULL;
 ALTER TABLE "billing"."payments" ADD COLUMN IF NOT EXISTS "received_at" timestamptz NOT NULL;
 ALTER TABLE "billing"."payments" ADD COLUMN IF NOT EXISTS "matched" boolean NOT NULL;
+ALTER TABLE "billing"."payments"
+  ALTER COLUMN "id" DROP DEFAULT,
+  ALTER COLUMN "tenant_id" DROP DEFAULT,
+  ALTER COLUMN "invoice_id" DROP DEFAULT,
+  ALTER COLUMN "amount_cents" DROP DEFAULT,
+  ALTER COLUMN "currency" DROP DEFAULT,
+  ALTER COLUMN "payer_iban" DROP DEFAULT,
+  ALTER COLUMN "reference" DROP DEFAULT,
+  ALTER COLUMN "received_at" DROP DEFAULT,
+  ALTER COLUMN "matched" DROP DEFAULT;
 ALTER TABLE "billing"."payments" OWNER TO "paybill_owner";
 
 -- Table support.tickets
@@ -124,7 +165,7 @@ CREATE TABLE IF NOT EXISTS "support"."tickets" (
   "priority" smallint NOT NULL,
   "category" text,
   "status" text NOT NULL,
-  PRIMARY KEY ("id")
+  PRIMARY KEY ("tenant_id", "id")
 );
 ALTER TABLE "support"."tickets" ADD COLUMN IF NOT EXISTS "id" bigint NOT NULL;
 ALTER TABLE "support"."tickets" ADD COLUMN IF NOT EXISTS "tenant_id" text NOT NULL;
@@ -134,6 +175,53 @@ ALTER TABLE "support"."tickets" ADD COLUMN IF NOT EXISTS "requester_email" text 
 ALTER TABLE "support"."tickets" ADD COLUMN IF NOT EXISTS "priority" smallint NOT NULL;
 ALTER TABLE "support"."tickets" ADD COLUMN IF NOT EXISTS "category" text;
 ALTER TABLE "support"."tickets" ADD COLUMN IF NOT EXISTS "status" text NOT NULL;
+ALTER TABLE "support"."tickets"
+  ALTER COLUMN "id" DROP DEFAULT,
+  ALTER COLUMN "tenant_id" DROP DEFAULT,
+  ALTER COLUMN "subject" DROP DEFAULT,
+  ALTER COLUMN "body" DROP DEFAULT,
+  ALTER COLUMN "requester_email" DROP DEFAULT,
+  ALTER COLUMN "priority" DROP DEFAULT,
+  ALTER COLUMN "category" DROP DEFAULT,
+  ALTER COLUMN "status" DROP DEFAULT;
 ALTER TABLE "support"."tickets" OWNER TO "paybill_owner";
+
+-- Keys of tables created before their key began with the tenant column: widened.
+DO $paybill$
+DECLARE
+  wanted record;
+  found record;
+BEGIN
+  FOR wanted IN SELECT k.tbl::pg_catalog.regclass AS tbl, k.cols FROM (VALUES
+        ('"billing"."currencies"', ARRAY['code']::text[]),
+        ('"billing"."customers"', ARRAY['tenant_id', 'id']::text[]),
+        ('"billing"."invoices"', ARRAY['tenant_id', 'id']::text[]),
+        ('"billing"."payment-events"', ARRAY['tenant_id', 'id']::text[]),
+        ('"billing"."payments"', ARRAY['tenant_id', 'id']::text[]),
+        ('"support"."tickets"', ARRAY['tenant_id', 'id']::text[])) AS k(tbl, cols)
+  LOOP
+    SELECT c.conname, ARRAY(
+        SELECT a.attname::text
+        FROM pg_catalog.unnest(c.conkey) WITH ORDINALITY AS k(attnum, i)
+        JOIN pg_catalog.pg_attribute AS a ON a.attrelid = c.conrelid AND a.attnum = k.attnum
+        ORDER BY k.i) AS cols
+    INTO found
+    FROM pg_catalog.pg_constraint AS c
+    WHERE c.conrelid = wanted.tbl AND c.contype = 'p';
+    IF found.cols IS DISTINCT FROM wanted.cols THEN
+      IF found.conname IS NOT NULL AND found.cols <@ wanted.cols THEN
+        EXECUTE pg_catalog.format(
+          'ALTER TABLE %s DROP CONSTRAINT %I, ADD PRIMARY KEY (%s)', wanted.tbl, found.conname,
+          (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ' ORDER BY i)
+           FROM pg_catalog.unnest(wanted.cols) WITH ORDINALITY AS w(c, i)));
+      ELSE
+        RAISE WARNING 'the primary key of % is (%), the spec says (%): that needs a migration',
+          wanted.tbl, pg_catalog.array_to_string(found.cols, ', '),
+          pg_catalog.array_to_string(wanted.cols, ', ');
+      END IF;
+    END IF;
+  END LOOP;
+END
+$paybill$;
 
 COMMIT;

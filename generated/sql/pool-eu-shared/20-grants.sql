@@ -11,6 +11,8 @@ REVOKE ALL ON SCHEMA "billing" FROM
   PUBLIC,
   "paybill_pool_eu_shared_app",
   "paybill_pool_eu_shared_app_readonly",
+  "paybill_pool_eu_shared_approver",
+  "paybill_pool_eu_shared_steps",
   "paybill_pool_eu_shared_workflow_dunning_escalation",
   "paybill_pool_eu_shared_workflow_invoice_reminders",
   "paybill_pool_eu_shared_workflow_payment_reconciliation",
@@ -20,16 +22,15 @@ REVOKE ALL ON SCHEMA "billing" FROM
 GRANT USAGE ON SCHEMA "billing" TO
   "paybill_pool_eu_shared_app",
   "paybill_pool_eu_shared_app_readonly",
-  "paybill_pool_eu_shared_workflow_dunning_escalation",
-  "paybill_pool_eu_shared_workflow_invoice_reminders",
-  "paybill_pool_eu_shared_workflow_payment_reconciliation",
-  "paybill_pool_eu_shared_workflow_refund_approval";
+  "paybill_pool_eu_shared_steps";
 
 -- Schema support
 REVOKE ALL ON SCHEMA "support" FROM
   PUBLIC,
   "paybill_pool_eu_shared_app",
   "paybill_pool_eu_shared_app_readonly",
+  "paybill_pool_eu_shared_approver",
+  "paybill_pool_eu_shared_steps",
   "paybill_pool_eu_shared_workflow_dunning_escalation",
   "paybill_pool_eu_shared_workflow_invoice_reminders",
   "paybill_pool_eu_shared_workflow_payment_reconciliation",
@@ -39,13 +40,15 @@ REVOKE ALL ON SCHEMA "support" FROM
 GRANT USAGE ON SCHEMA "support" TO
   "paybill_pool_eu_shared_app",
   "paybill_pool_eu_shared_app_readonly",
-  "paybill_pool_eu_shared_workflow_ticket_triage";
+  "paybill_pool_eu_shared_steps";
 
 -- Table billing.currencies
 REVOKE ALL ON TABLE "billing"."currencies" FROM
   PUBLIC,
   "paybill_pool_eu_shared_app",
   "paybill_pool_eu_shared_app_readonly",
+  "paybill_pool_eu_shared_approver",
+  "paybill_pool_eu_shared_steps",
   "paybill_pool_eu_shared_workflow_dunning_escalation",
   "paybill_pool_eu_shared_workflow_invoice_reminders",
   "paybill_pool_eu_shared_workflow_payment_reconciliation",
@@ -60,6 +63,8 @@ REVOKE ALL ON TABLE "billing"."customers" FROM
   PUBLIC,
   "paybill_pool_eu_shared_app",
   "paybill_pool_eu_shared_app_readonly",
+  "paybill_pool_eu_shared_approver",
+  "paybill_pool_eu_shared_steps",
   "paybill_pool_eu_shared_workflow_dunning_escalation",
   "paybill_pool_eu_shared_workflow_invoice_reminders",
   "paybill_pool_eu_shared_workflow_payment_reconciliation",
@@ -68,13 +73,15 @@ REVOKE ALL ON TABLE "billing"."customers" FROM
   CASCADE;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "billing"."customers" TO "paybill_pool_eu_shared_app";
 GRANT SELECT ON TABLE "billing"."customers" TO "paybill_pool_eu_shared_app_readonly";
-GRANT SELECT ("id", "risk_score") ON TABLE "billing"."customers" TO "paybill_pool_eu_shared_workflow_dunning_escalation";
+GRANT SELECT ("id", "risk_score") ON TABLE "billing"."customers" TO "paybill_pool_eu_shared_steps";
 
 -- Table billing.invoices
 REVOKE ALL ON TABLE "billing"."invoices" FROM
   PUBLIC,
   "paybill_pool_eu_shared_app",
   "paybill_pool_eu_shared_app_readonly",
+  "paybill_pool_eu_shared_approver",
+  "paybill_pool_eu_shared_steps",
   "paybill_pool_eu_shared_workflow_dunning_escalation",
   "paybill_pool_eu_shared_workflow_invoice_reminders",
   "paybill_pool_eu_shared_workflow_payment_reconciliation",
@@ -84,23 +91,18 @@ REVOKE ALL ON TABLE "billing"."invoices" FROM
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "billing"."invoices" TO "paybill_pool_eu_shared_app";
 GRANT SELECT ON TABLE "billing"."invoices" TO "paybill_pool_eu_shared_app_readonly";
 GRANT
-  SELECT ("amount_cents", "customer_id", "escalation_level", "id"),
-  UPDATE ("escalation_level", "status")
-  ON TABLE "billing"."invoices" TO "paybill_pool_eu_shared_workflow_dunning_escalation";
-GRANT
-  SELECT ("amount_cents", "currency", "customer_email", "due_at", "id", "reminder_sent_at", "status"),
-  UPDATE ("reminder_sent_at")
-  ON TABLE "billing"."invoices" TO "paybill_pool_eu_shared_workflow_invoice_reminders";
-GRANT
-  SELECT ("amount_cents", "currency", "id", "status"),
-  UPDATE ("paid_at", "status")
-  ON TABLE "billing"."invoices" TO "paybill_pool_eu_shared_workflow_payment_reconciliation";
+  SELECT ("amount_cents", "currency", "customer_email", "customer_id", "due_at", "escalation_level", "id",
+    "reminder_sent_at", "status"),
+  UPDATE ("escalation_level", "paid_at", "reminder_sent_at", "status")
+  ON TABLE "billing"."invoices" TO "paybill_pool_eu_shared_steps";
 
 -- Table billing.payment-events
 REVOKE ALL ON TABLE "billing"."payment-events" FROM
   PUBLIC,
   "paybill_pool_eu_shared_app",
   "paybill_pool_eu_shared_app_readonly",
+  "paybill_pool_eu_shared_approver",
+  "paybill_pool_eu_shared_steps",
   "paybill_pool_eu_shared_workflow_dunning_escalation",
   "paybill_pool_eu_shared_workflow_invoice_reminders",
   "paybill_pool_eu_shared_workflow_payment_reconciliation",
@@ -109,14 +111,15 @@ REVOKE ALL ON TABLE "billing"."payment-events" FROM
   CASCADE;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "billing"."payment-events" TO "paybill_pool_eu_shared_app";
 GRANT SELECT ON TABLE "billing"."payment-events" TO "paybill_pool_eu_shared_app_readonly";
-GRANT INSERT ("at", "detail", "id", "kind", "payment_id", "tenant_id") ON TABLE "billing"."payment-events" TO "paybill_pool_eu_shared_workflow_payment_reconciliation";
-GRANT INSERT ("at", "detail", "id", "kind", "payment_id", "tenant_id") ON TABLE "billing"."payment-events" TO "paybill_pool_eu_shared_workflow_refund_approval";
+GRANT INSERT ("at", "detail", "id", "kind", "payment_id", "tenant_id") ON TABLE "billing"."payment-events" TO "paybill_pool_eu_shared_steps";
 
 -- Table billing.payments
 REVOKE ALL ON TABLE "billing"."payments" FROM
   PUBLIC,
   "paybill_pool_eu_shared_app",
   "paybill_pool_eu_shared_app_readonly",
+  "paybill_pool_eu_shared_approver",
+  "paybill_pool_eu_shared_steps",
   "paybill_pool_eu_shared_workflow_dunning_escalation",
   "paybill_pool_eu_shared_workflow_invoice_reminders",
   "paybill_pool_eu_shared_workflow_payment_reconciliation",
@@ -126,16 +129,17 @@ REVOKE ALL ON TABLE "billing"."payments" FROM
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "billing"."payments" TO "paybill_pool_eu_shared_app";
 GRANT SELECT ON TABLE "billing"."payments" TO "paybill_pool_eu_shared_app_readonly";
 GRANT
-  SELECT ("amount_cents", "currency", "id", "matched", "reference"),
+  SELECT ("amount_cents", "currency", "id", "matched", "payer_iban", "reference"),
   UPDATE ("invoice_id", "matched")
-  ON TABLE "billing"."payments" TO "paybill_pool_eu_shared_workflow_payment_reconciliation";
-GRANT SELECT ("amount_cents", "currency", "id", "payer_iban") ON TABLE "billing"."payments" TO "paybill_pool_eu_shared_workflow_refund_approval";
+  ON TABLE "billing"."payments" TO "paybill_pool_eu_shared_steps";
 
 -- Table support.tickets
 REVOKE ALL ON TABLE "support"."tickets" FROM
   PUBLIC,
   "paybill_pool_eu_shared_app",
   "paybill_pool_eu_shared_app_readonly",
+  "paybill_pool_eu_shared_approver",
+  "paybill_pool_eu_shared_steps",
   "paybill_pool_eu_shared_workflow_dunning_escalation",
   "paybill_pool_eu_shared_workflow_invoice_reminders",
   "paybill_pool_eu_shared_workflow_payment_reconciliation",
@@ -147,6 +151,6 @@ GRANT SELECT ON TABLE "support"."tickets" TO "paybill_pool_eu_shared_app_readonl
 GRANT
   SELECT ("body", "id", "requester_email", "subject"),
   UPDATE ("category", "priority")
-  ON TABLE "support"."tickets" TO "paybill_pool_eu_shared_workflow_ticket_triage";
+  ON TABLE "support"."tickets" TO "paybill_pool_eu_shared_steps";
 
 COMMIT;

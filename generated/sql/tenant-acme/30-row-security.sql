@@ -13,21 +13,36 @@ ALTER TABLE "billing"."currencies" DISABLE ROW LEVEL SECURITY;
 -- Table billing.customers
 ALTER TABLE "billing"."customers" ENABLE ROW LEVEL SECURITY;
 ALTER TABLE "billing"."customers" FORCE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS "paybill_steps" ON "billing"."customers";
+CREATE POLICY "paybill_steps" ON "billing"."customers" AS PERMISSIVE FOR ALL TO "paybill_tenant_acme_steps"
+  USING ("tenant_id" = (SELECT a."tenant" FROM "paybill"."agents" AS a WHERE a."role" = "paybill"."caller_role"())) WITH CHECK ("tenant_id" = (SELECT a."tenant" FROM "paybill"."agents" AS a WHERE a."role" = "paybill"."caller_role"()));
 
 -- Table billing.invoices
 ALTER TABLE "billing"."invoices" ENABLE ROW LEVEL SECURITY;
 ALTER TABLE "billing"."invoices" FORCE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS "paybill_steps" ON "billing"."invoices";
+CREATE POLICY "paybill_steps" ON "billing"."invoices" AS PERMISSIVE FOR ALL TO "paybill_tenant_acme_steps"
+  USING ("tenant_id" = (SELECT a."tenant" FROM "paybill"."agents" AS a WHERE a."role" = "paybill"."caller_role"())) WITH CHECK ("tenant_id" = (SELECT a."tenant" FROM "paybill"."agents" AS a WHERE a."role" = "paybill"."caller_role"()));
 
 -- Table billing.payment-events
 ALTER TABLE "billing"."payment-events" ENABLE ROW LEVEL SECURITY;
 ALTER TABLE "billing"."payment-events" FORCE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS "paybill_steps" ON "billing"."payment-events";
+CREATE POLICY "paybill_steps" ON "billing"."payment-events" AS PERMISSIVE FOR ALL TO "paybill_tenant_acme_steps"
+  USING ("tenant_id" = (SELECT a."tenant" FROM "paybill"."agents" AS a WHERE a."role" = "paybill"."caller_role"())) WITH CHECK ("tenant_id" = (SELECT a."tenant" FROM "paybill"."agents" AS a WHERE a."role" = "paybill"."caller_role"()));
 
 -- Table billing.payments
 ALTER TABLE "billing"."payments" ENABLE ROW LEVEL SECURITY;
 ALTER TABLE "billing"."payments" FORCE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS "paybill_steps" ON "billing"."payments";
+CREATE POLICY "paybill_steps" ON "billing"."payments" AS PERMISSIVE FOR ALL TO "paybill_tenant_acme_steps"
+  USING ("tenant_id" = (SELECT a."tenant" FROM "paybill"."agents" AS a WHERE a."role" = "paybill"."caller_role"())) WITH CHECK ("tenant_id" = (SELECT a."tenant" FROM "paybill"."agents" AS a WHERE a."role" = "paybill"."caller_role"()));
 
 -- Table support.tickets
 ALTER TABLE "support"."tickets" ENABLE ROW LEVEL SECURITY;
 ALTER TABLE "support"."tickets" FORCE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS "paybill_steps" ON "support"."tickets";
+CREATE POLICY "paybill_steps" ON "support"."tickets" AS PERMISSIVE FOR ALL TO "paybill_tenant_acme_steps"
+  USING ("tenant_id" = (SELECT a."tenant" FROM "paybill"."agents" AS a WHERE a."role" = "paybill"."caller_role"())) WITH CHECK ("tenant_id" = (SELECT a."tenant" FROM "paybill"."agents" AS a WHERE a."role" = "paybill"."caller_role"()));
 
 COMMIT;

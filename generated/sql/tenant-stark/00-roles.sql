@@ -81,4 +81,34 @@ END
 $paybill$;
 COMMENT ON ROLE "paybill_tenant_stark_workflow_ticket_triage" IS 'paybill: managed by sql target tenant-stark';
 
+-- What the step functions run as (bound to the calling agent's tenant), and who may approve steps. NOLOGIN.
+DO $paybill$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'paybill_tenant_stark_approver') THEN
+    CREATE ROLE "paybill_tenant_stark_approver" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS;
+  END IF;
+END
+$paybill$;
+COMMENT ON ROLE "paybill_tenant_stark_approver" IS 'paybill: managed by sql target tenant-stark';
+DO $paybill$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'paybill_tenant_stark_steps') THEN
+    CREATE ROLE "paybill_tenant_stark_steps" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS;
+  END IF;
+END
+$paybill$;
+COMMENT ON ROLE "paybill_tenant_stark_steps" IS 'paybill: managed by sql target tenant-stark';
+
+-- Limits for every session of this database (a session may still change its own).
+DO $paybill$
+BEGIN
+  EXECUTE pg_catalog.format('ALTER DATABASE %I SET idle_in_transaction_session_timeout = %L', pg_catalog.current_database(), '60s');
+END
+$paybill$;
+DO $paybill$
+BEGIN
+  EXECUTE pg_catalog.format('ALTER DATABASE %I SET lock_timeout = %L', pg_catalog.current_database(), '10s');
+END
+$paybill$;
+
 COMMIT;

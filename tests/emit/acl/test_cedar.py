@@ -188,7 +188,7 @@ def test_one_request_pinned_in_cedar_terms() -> None:
             "principal": principal,
             "action": {"type": "Paybill::Action", "id": "filter"},
             "resource": {"type": "Paybill::Column", "id": "invoices.id"},
-            "context": {**context, "operation": "update"},
+            "context": {**context, "operation": "update", "rows": 10},
         },
     ]
 

@@ -131,3 +131,67 @@ KEYWORDS = {
               query: {table: from-items, operation: update, columns: [group-by], where: [order]}
         """,
 }
+
+# Two agents of one workflow with small limits, and a workflow with a one-second timeout:
+# what the run and step functions count and refuse.
+RUNS = {
+    "platform.yaml": PLATFORM.replace("TENANT_COLUMN", "tenant_id").replace(
+        "agentRunsPerDay: 10", "agentRunsPerDay: 3"
+    ),
+    "schema.yaml": """
+        apiVersion: paybill.dev/v1
+        kind: Table
+        metadata: {name: tasks}
+        spec:
+          columns:
+            - {name: id, type: uuid, primaryKey: true}
+            - {name: tenant_id, type: text}
+            - {name: status, type: text}
+            - {name: note, type: text, nullable: true}
+        """,
+    "agents.yaml": """
+        apiVersion: paybill.dev/v1
+        kind: Agent
+        metadata: {name: worker}
+        spec:
+          description: Does the chores
+          workflows: [chores]
+          limits: {runsPerDay: 2, concurrentRuns: 1}
+        ---
+        apiVersion: paybill.dev/v1
+        kind: Agent
+        metadata: {name: helper}
+        spec:
+          description: Helps, and is quick
+          workflows: [chores, quick]
+          limits: {runsPerDay: 5, concurrentRuns: 2}
+        ---
+        apiVersion: paybill.dev/v1
+        kind: Workflow
+        metadata: {name: chores}
+        spec:
+          requiresFeature: sync
+          trigger: {event: tasks.due}
+          limits: {maxSteps: 3, timeoutSeconds: 60, maxRowsPerStep: 2}
+          steps:
+            - id: read
+              query: {table: tasks, operation: select, columns: [id, status], where: [status]}
+            - id: mark
+              after: [read]
+              query: {table: tasks, operation: update, columns: [note], where: [status]}
+            - id: purge
+              after: [mark]
+              query: {table: tasks, operation: delete, where: [id]}
+        ---
+        apiVersion: paybill.dev/v1
+        kind: Workflow
+        metadata: {name: quick}
+        spec:
+          requiresFeature: sync
+          trigger: {event: tasks.due}
+          limits: {maxSteps: 2, timeoutSeconds: 1, maxRowsPerStep: 5}
+          steps:
+            - id: look
+              query: {table: tasks, operation: select, columns: [id], where: [status]}
+        """,
+}

@@ -11,6 +11,7 @@ from compiler.emit.sql.state import (
     Atom,
     Privilege,
     TableGrant,
+    TenantRow,
     shared_from_json,
     tenant_from_json,
     to_json,
@@ -78,7 +79,7 @@ def test_app_roles_by_tenant_state(fleet: ResolvedSpec) -> None:
     )
 
 
-def test_agents_only_where_entitled_and_privileges_exactly_from_steps(
+def test_agents_only_where_entitled_and_no_table_privilege_at_all(
     fleet: ResolvedSpec,
 ) -> None:
     state = build_target(fleet, "pool-fleet-eu")
@@ -94,12 +95,13 @@ def test_agents_only_where_entitled_and_privileges_exactly_from_steps(
         "agent_echo_inc_nudger": both,
     }
     dormant = state.role("paybill_pool_fleet_eu_workflow_dormant_accounts")
-    assert dormant.workflows == ("dormant-accounts",)
-    assert dormant.grants == (
+    assert (dormant.workflows, dormant.grants) == (("dormant-accounts",), ())
+    assert state.role("paybill_pool_fleet_eu_workflow_stale_items").grants == ()
+    # What the steps of every workflow need is the steps role's, column by column.
+    steps = state.role("paybill_pool_fleet_eu_steps")
+    assert (steps.kind, steps.workflows) == ("steps", ("dormant-accounts", "stale-items"))
+    assert steps.grants == (
         TableGrant("order", "user-accounts", ("DELETE",), select=("group", "id", "last-seen")),
-    )
-    stale = state.role("paybill_pool_fleet_eu_workflow_stale_items")
-    assert stale.grants == (
         TableGrant(
             "order",
             "work-items",
@@ -107,8 +109,10 @@ def test_agents_only_where_entitled_and_privileges_exactly_from_steps(
             update=("nudged",),
         ),
     )
-    # Tenant roles hold nothing themselves: everything comes through the profiles.
-    assert all(not r.grants for r in state.roles if r.kind != "grants")
+    # Tenant roles hold nothing themselves; agents not even through their profiles.
+    assert all(not r.grants for r in state.roles if r.tenant is not None)
+    grants = state.effective_grants()
+    assert all(not grants[r.name] for r in state.roles if r.kind == "agent")
 
 
 def test_an_agent_with_fewer_workflows_is_a_member_of_fewer_profiles(
@@ -119,22 +123,13 @@ def test_an_agent_with_fewer_workflows_is_a_member_of_fewer_profiles(
     role = state.role("agent_initech_collections")
     assert role.workflows == ("invoice-reminders",)
     assert role.member_of == ("paybill_pool_eu_shared_workflow_invoice_reminders",)
-    assert state.role(role.member_of[0]).grants == (
-        TableGrant(
-            "billing",
-            "invoices",
-            select=(
-                "amount_cents",
-                "currency",
-                "customer_email",
-                "due_at",
-                "id",
-                "reminder_sent_at",
-                "status",
-            ),
-            update=("reminder_sent_at",),
-        ),
-    )
+    functions = [s.function for s in state.steps if s.profile == role.member_of[0]]
+    assert functions == [
+        "invoice-reminders.find-overdue",
+        "invoice-reminders.mark-sent",
+        "invoice-reminders.notify",
+    ]
+    assert [a.workflows for t, a in state.agents if a.role == role.name] == [("invoice-reminders",)]
 
 
 def test_pending_gets_read_write_and_deleted_gets_nothing(ledger: ResolvedSpec) -> None:
@@ -143,9 +138,10 @@ def test_pending_gets_read_write_and_deleted_gets_nothing(ledger: ResolvedSpec) 
     assert not any(r.tenant == "soylent" for r in state.roles)
     assert not any(p.tenant == "soylent" for p in state.policies)
     stark = build_target(ledger, "tenant-stark")  # offboarding silo: read-only, no agents
-    assert [(r.name, r.member_of) for r in stark.roles if r.kind != "grants"] == [
+    assert [(r.name, r.member_of) for r in stark.roles if r.tenant is not None] == [
         ("app_stark", ("paybill_tenant_stark_app_readonly",)),
     ]
+    assert (stark.tenants, stark.agents) == ((TenantRow("stark", "offboarding", None),), ())
 
 
 def test_shared_tables_are_read_only_and_without_row_security(ledger: ResolvedSpec) -> None:
@@ -165,15 +161,36 @@ def test_shared_tables_are_read_only_and_without_row_security(ledger: ResolvedSp
 def test_one_policy_per_tenant_and_tenant_scoped_table(fleet: ResolvedSpec) -> None:
     state = build_target(fleet, "pool-fleet-eu")
     assert all(t.row_security for t in state.tables)
-    on_work_items = {p.name: (p.tenant, p.roles) for p in state.policies if p.table == "work-items"}
-    assert on_work_items == {
-        "tenant_alpha_co": ("alpha-co", ("agent_alpha_co_nudger", "app_alpha_co")),
-        "tenant_bravo_labs": ("bravo-labs", ("agent_bravo_labs_nudger", "app_bravo_labs")),
-        "tenant_charlie_works": ("charlie-works", ("app_charlie_works",)),
-        "tenant_delta_ltd": ("delta-ltd", ("app_delta_ltd",)),
-        "tenant_echo_inc": ("echo-inc", ("agent_echo_inc_nudger", "app_echo_inc")),
-        "tenant_foxtrot": ("foxtrot", ("app_foxtrot",)),
+    on_work_items = {
+        p.name: (p.bound, p.tenant, p.roles) for p in state.policies if p.table == "work-items"
     }
+    assert on_work_items == {
+        # The steps role's one policy: bound to the tenant of the agent calling a step.
+        "paybill_steps": ("caller", "", ("paybill_pool_fleet_eu_steps",)),
+        "tenant_alpha_co": ("tenant", "alpha-co", ("app_alpha_co",)),
+        "tenant_bravo_labs": ("tenant", "bravo-labs", ("app_bravo_labs",)),
+        "tenant_charlie_works": ("tenant", "charlie-works", ("app_charlie_works",)),
+        "tenant_delta_ltd": ("tenant", "delta-ltd", ("app_delta_ltd",)),
+        "tenant_echo_inc": ("tenant", "echo-inc", ("app_echo_inc",)),
+        "tenant_foxtrot": ("tenant", "foxtrot", ("app_foxtrot",)),
+    }
+
+
+def test_keys_of_tenant_scoped_tables_start_with_the_tenant_column(
+    ledger: ResolvedSpec, fleet: ResolvedSpec
+) -> None:
+    # In pools and in dedicated databases alike; shared reference data keeps its own key.
+    for spec, target in (
+        (ledger, "pool-eu-shared"),
+        (ledger, "tenant-acme"),
+        (fleet, "pool-fleet-eu"),
+    ):
+        keys = {t.name: t.primary_key for t in build_target(spec, target).tables}
+        if spec is ledger:
+            assert keys["invoices"] == ("tenant_id", "id")
+            assert keys["currencies"] == ("code",)
+        else:
+            assert keys == {"user-accounts": ("tenant_id", "id"), "work-items": ("tenant_id", "id")}
 
 
 def test_the_shared_state_is_the_same_whichever_tenants_a_target_holds(
@@ -190,25 +207,45 @@ def test_the_shared_state_is_the_same_whichever_tenants_a_target_holds(
     assert profiles == [
         "app",
         "app_readonly",
+        "approver",
+        "steps",
         "workflow_dunning_escalation",
         "workflow_invoice_reminders",
         "workflow_payment_reconciliation",
         "workflow_refund_approval",
         "workflow_ticket_triage",
     ]
+    assert [s.function for s in pool.steps] == [s.function for s in silo.steps]
+    assert pool.workflows == silo.workflows
 
 
 def test_the_state_files_round_trip_and_reject_unknown_fields(fleet: ResolvedSpec) -> None:
     shared = build_shared(fleet, "pool-fleet-eu")
     text = canonical_json(to_json(shared))
     assert shared_from_json(text) == shared
-    assert b'"schemaVersion": "paybill.dev/sql-state/v2"' in text
+    assert b'"schemaVersion": "paybill.dev/sql-state/v3"' in text
     broken = text.replace(b'"tenantScoped"', b'"tenantScope"', 1)
     with pytest.raises(ValueError, match="tenantScope"):
         shared_from_json(broken)
     part = build_tenant(shared, fleet.tenant("alpha-co"))
     text = canonical_json(to_json(part))
     assert tenant_from_json(text) == part
-    assert b'"schemaVersion": "paybill.dev/sql-tenant/v1"' in text
+    assert b'"schemaVersion": "paybill.dev/sql-tenant/v2"' in text
     with pytest.raises(ValueError, match="schemaVersion"):
-        tenant_from_json(text.replace(b"sql-tenant/v1", b"sql-tenant/v0"))
+        tenant_from_json(text.replace(b"sql-tenant/v2", b"sql-tenant/v0"))
+
+
+def test_state_files_of_the_previous_version_are_still_read(fleet: ResolvedSpec) -> None:
+    """A base compiled by the previous paybill can still be compared with: what the old
+    files lack takes its default."""
+    shared = build_shared(fleet, "pool-fleet-eu")
+    data = to_json(shared)
+    assert isinstance(data, dict)
+    old = {k: v for k, v in data.items() if k not in ("settings", "steps", "workflows")}
+    old["schemaVersion"] = "paybill.dev/sql-state/v2"
+    for table in old["tables"]:
+        del table["keyColumns"], table["indexes"]
+        for column in table["columns"]:
+            del column["default"]
+    parsed = shared_from_json(canonical_json(old))
+    assert (parsed.steps, parsed.tables[0].primary_key) == ((), ("id",))

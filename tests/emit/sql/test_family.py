@@ -30,7 +30,7 @@ def test_sql_of_each_spec(spec_dir: Path, snapshot: SnapshotAssertion) -> None:
     assert sql == snapshot
 
 
-def test_every_target_gets_four_shared_files_and_a_part_per_tenant() -> None:
+def test_every_target_gets_six_shared_files_and_a_part_per_tenant() -> None:
     spec = validate(FLEET)
     artifacts = emit_sql(spec)
     shared = [
@@ -38,8 +38,10 @@ def test_every_target_gets_four_shared_files_and_a_part_per_tenant() -> None:
         for name in (
             "00-roles.sql",
             "10-schema.sql",
+            "15-runs.sql",
             "20-grants.sql",
             "30-row-security.sql",
+            "40-steps.sql",
             "state.json",
         )
     ]
@@ -78,12 +80,13 @@ def test_keywords_and_dashes_are_quoted_everywhere(write_spec: WriteSpec) -> Non
     assert 'CREATE SCHEMA IF NOT EXISTS "select" AUTHORIZATION "paybill_owner";' in text
     assert 'CREATE TABLE IF NOT EXISTS "select"."from-items" (' in text
     assert '  "where" numeric(7, 2),\n' in text
+    assert 'FROM "select"."from-items" AS t\n    WHERE (t."where" = ANY ($2)\n' in text
     assert (
         "GRANT\n"
         '  SELECT ("group-by", "order", "where"),\n'
         '  INSERT ("group-by", "order", "user"),\n'
         '  UPDATE ("group-by")\n'
-        '  ON TABLE "select"."from-items" TO "paybill_pool_shared_workflow_file_items";'
+        '  ON TABLE "select"."from-items" TO "paybill_pool_shared_steps";'
     ) in text
     assert "USING (\"user\" = 'bolt-co') WITH CHECK (\"user\" = 'bolt-co');" in text
 

@@ -22,6 +22,7 @@ from tests.emit.sql.specs import SHARED_WRITE
 
 FLEET = next(p for p in EXAMPLES if p.name == "pooled-fleet")
 NUDGER = "paybill_pool_fleet_eu_workflow_stale_items"  # one of the nudger's two profiles
+STEPS = "paybill_pool_fleet_eu_steps"
 
 
 @pytest.fixture(scope="module")
@@ -81,17 +82,18 @@ def test_a_role_without_its_policy_or_bound_to_another_tenant(
         else p
         for p in good.policies
         if (p.table, p.tenant) != ("user-accounts", "echo-inc")
+        and (p.table, p.bound) != ("work-items", "caller")
     )
     assert messages(fleet, replace(good, policies=policies)) == [
-        "sql:pool-fleet-eu: role 'agent_echo_inc_nudger' of tenant 'echo-inc' may use "
-        "tenant-scoped table 'order.user-accounts' but is bound by policies to tenants []; it "
-        "must be bound to exactly ['echo-inc']",
         "sql:pool-fleet-eu: role 'app_alpha_co' of tenant 'alpha-co' may use tenant-scoped "
         "table 'order.work-items' but is bound by policies to tenants ['alpha-co', "
         "'bravo-labs']; it must be bound to exactly ['alpha-co']",
         "sql:pool-fleet-eu: role 'app_echo_inc' of tenant 'echo-inc' may use tenant-scoped "
         "table 'order.user-accounts' but is bound by policies to tenants []; it must be bound "
         "to exactly ['echo-inc']",
+        "sql:pool-fleet-eu: the steps role 'paybill_pool_fleet_eu_steps' may use tenant-scoped "
+        "table 'order.work-items' but is bound by policies to tenants []; it must be bound to "
+        "the calling agent's tenant only",
     ]
 
 
@@ -112,9 +114,9 @@ def test_a_role_that_would_own_the_tables(fleet: ResolvedSpec, good: TargetState
     ]
 
 
-def test_grants_wider_than_any_step(fleet: ResolvedSpec, good: TargetState) -> None:
+def test_steps_role_grants_wider_than_any_step(fleet: ResolvedSpec, good: TargetState) -> None:
     grants = (
-        # `user` is pii and no step of the nudger reads it; UPDATE on `select` is no step's.
+        # `user` is pii and no step reads it; UPDATE on `select` is no step's.
         TableGrant(
             "order", "user-accounts", ("DELETE",), select=("group", "id", "last-seen", "user")
         ),
@@ -125,19 +127,42 @@ def test_grants_wider_than_any_step(fleet: ResolvedSpec, good: TargetState) -> N
             update=("nudged", "select"),
         ),
     )
-    wide = with_role(good, NUDGER, grants=grants)
-    found = messages(fleet, wide)
-    expected = [
-        f"sql:pool-fleet-eu: Agent/nudger: role '{role}' would get {what}, wider than any "
-        "step of its workflows (dormant-accounts, stale-items) needs"
-        for role in ("agent_alpha_co_nudger", "agent_bravo_labs_nudger", "agent_echo_inc_nudger")
+    assert messages(fleet, with_role(good, STEPS, grants=grants)) == [
+        f"sql:pool-fleet-eu: the steps role '{STEPS}' would get {what}, wider than any step "
+        "of the workflows (dormant-accounts, stale-items) needs"
         for what in (
             "SELECT on column 'user' of 'order.user-accounts'",
             "SELECT on the whole table of 'order.work-items'",
             "UPDATE on column 'select' of 'order.work-items'",
         )
     ]
-    assert found == expected
+
+
+def test_agents_get_no_table_privilege_at_all(fleet: ResolvedSpec, good: TargetState) -> None:
+    # What the agents' profiles held before they acted through functions.
+    grants = (TableGrant("order", "work-items", select=("id",), update=("nudged",)),)
+    found = messages(fleet, with_role(good, NUDGER, grants=grants))
+    # (They would also be bound by no policy: that is reported too.)
+    assert [m for m in found if "agents act only" in m] == [
+        f"sql:pool-fleet-eu: Agent/nudger: role '{role}' would get {what} of "
+        "'order.work-items': agents act only through the functions of their workflows' steps "
+        "and hold no privilege on any table"
+        for role in ("agent_alpha_co_nudger", "agent_bravo_labs_nudger", "agent_echo_inc_nudger")
+        for what in ("SELECT on column 'id'", "UPDATE on column 'nudged'")
+    ]
+
+
+def test_no_tenant_role_is_a_member_of_the_steps_role_or_the_approver(
+    fleet: ResolvedSpec, good: TargetState
+) -> None:
+    both = (STEPS, "paybill_pool_fleet_eu_approver")
+    found = messages(fleet, with_role(good, "agent_alpha_co_nudger", member_of=both))
+    assert [m for m in found if "would be a member" in m] == [
+        "sql:pool-fleet-eu: role 'agent_alpha_co_nudger' would be a member of the approver "
+        "'paybill_pool_fleet_eu_approver' and could approve its own steps",
+        f"sql:pool-fleet-eu: role 'agent_alpha_co_nudger' would be a member of the steps role "
+        f"'{STEPS}' and could act on every tenant's rows",
+    ]
 
 
 def test_every_finding_is_reported_at_once(fleet: ResolvedSpec, good: TargetState) -> None:
@@ -146,27 +171,20 @@ def test_every_finding_is_reported_at_once(fleet: ResolvedSpec, good: TargetStat
         tables=tuple(replace(t, row_security=t.name != "user-accounts") for t in good.tables),
     )
     broken = with_role(
-        broken, NUDGER, grants=(TableGrant("order", "work-items", update=("nudged", "from")),)
+        broken, STEPS, grants=(TableGrant("order", "work-items", update=("nudged", "from")),)
     )
     with pytest.raises(SpecError) as raised:
         lints.check(fleet, [broken])
     assert raised.value.render() == "\n".join(
         [
-            *(
-                f"sql:pool-fleet-eu: Agent/nudger: role '{role}' would get UPDATE on column "
-                "'from' of 'order.work-items', wider than any step of its workflows "
-                "(dormant-accounts, stale-items) needs"
-                for role in (
-                    "agent_alpha_co_nudger",
-                    "agent_bravo_labs_nudger",
-                    "agent_echo_inc_nudger",
-                )
-            ),
             "sql:pool-fleet-eu: role 'app_foxtrot' would be a member of the owner role "
             "'paybill_owner' and could alter or drop the tables and their policies",
             "sql:pool-fleet-eu: tenant-scoped table 'order.user-accounts' would not have "
             "row-level security enabled and forced",
-            "5 errors found",
+            f"sql:pool-fleet-eu: the steps role '{STEPS}' would get UPDATE on column 'from' of "
+            "'order.work-items', wider than any step of the workflows (dormant-accounts, "
+            "stale-items) needs",
+            "3 errors found",
         ]
     )
 

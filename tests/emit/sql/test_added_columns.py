@@ -1,0 +1,75 @@
+"""A column added to a table the previous output already has meets the table's rows: NOT
+NULL without a default is a compile error at the column, with the fix; a default, or a
+nullable column, compiles. `paybill compile` compares with the SQL state it wrote last."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLES
+from tests.sqlops.live import cli
+
+FLEET = next(p for p in EXAMPLES if p.name == "pooled-fleet")
+LAST = "    - {name: nudged, type: boolean}\n"
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copytree(FLEET, tmp_path / "spec")
+    monkeypatch.chdir(tmp_path)
+    assert cli("compile", "spec", "--out", "generated").code == 0
+    return tmp_path
+
+
+def add_column(workdir: Path, column: str) -> None:
+    schema = workdir / "spec" / "schema.yaml"
+    text = schema.read_text()
+    assert LAST in text
+    schema.write_text(text.replace(LAST, LAST + column))
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_new_not_null_column_without_a_default_is_refused_at_the_column(workdir: Path) -> None:
+    before = snapshot(workdir / "generated")
+    add_column(workdir, "    - {name: priority, type: smallint}\n")
+    run = cli("compile", "spec", "--out", "generated")
+    assert (run.code, run.out) == (1, "")
+    assert run.err == (
+        "spec/schema.yaml:30:7: Table/work-items spec.columns[6]: column 'priority' is new, NOT "
+        "NULL and has no default, but table 'order.work-items' already exists "
+        "(generated/sql/pool-fleet-eu/state.json): the rows it holds would have no value for it "
+        "(add a 'default' of type smallint, or 'nullable: true', or add the column as nullable "
+        "first and make it NOT NULL in a migration once every row has a value)\n"
+        "1 error found\n"
+    )
+    assert snapshot(workdir / "generated") == before
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        "    - {name: priority, type: smallint, default: 3}\n",
+        "    - {name: priority, type: smallint, nullable: true}\n",
+    ],
+)
+def test_a_default_or_null_lets_it_join_the_rows(workdir: Path, column: str) -> None:
+    add_column(workdir, column)
+    assert cli("compile", "spec", "--out", "generated").code == 0
+    text = (workdir / "generated/sql/pool-fleet-eu/10-schema.sql").read_text()
+    added = 'ADD COLUMN IF NOT EXISTS "priority" smallint'
+    assert added + (" NOT NULL DEFAULT '3'::smallint;" if "default" in column else ";") in text
+
+
+def test_a_new_table_may_have_such_columns(workdir: Path) -> None:
+    (workdir / "spec" / "more.yaml").write_text(
+        "apiVersion: paybill.dev/v1\nkind: Table\nmetadata: {name: labels}\nspec:\n"
+        "  schema: order\n  columns:\n    - {name: id, type: uuid, primaryKey: true}\n"
+        "    - {name: tenant_id, type: text}\n    - {name: name, type: text}\n"
+    )
+    assert cli("compile", "spec", "--out", "generated").code == 0
