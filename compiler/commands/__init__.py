@@ -5,7 +5,17 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from compiler.commands import acl, compile, describe, graph, plan, schema, sql, validate
+from compiler.commands import (
+    acl,
+    compile,
+    describe,
+    doctor,
+    graph,
+    plan,
+    schema,
+    sql,
+    validate,
+)
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
@@ -18,4 +28,5 @@ COMMANDS: tuple[Register, ...] = (
     schema.register,
     acl.register,
     sql.register,
+    doctor.register,
 )
