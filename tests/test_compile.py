@@ -368,7 +368,7 @@ def test_a_change_to_a_familys_code_rebuilds_its_output(
     assert (workdir / "generated" / path).read_bytes() == original
 
 
-def test_dropping_a_dedicated_database_needs_confirmation(
+def test_moving_a_tenants_rows_needs_confirmation(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = tree(workdir / "generated")
@@ -377,11 +377,54 @@ def test_dropping_a_dedicated_database_needs_confirmation(
     assert main(["compile", "spec", "--out", "generated"]) == 1
     assert capsys.readouterr().err == (
         "spec/tenants/wayne.yaml:9:9: Tenant/wayne spec.plan: moving from bridge plan 'pro' "
-        "(in generated/) to pooled plan 'starter' removes the tenant's dedicated "
-        "database (add 'confirmDataDeletion: wayne' once the data is migrated or may go)\n"
+        "(in generated/) to pooled plan 'starter' moves the tenant's rows from database "
+        "tenant-wayne to pool-eu-shared, which needs a reviewed confirmation (plan the move "
+        "(README: Moving a tenant between databases), then add 'confirmDataMove: "
+        "{from: tenant-wayne, to: pool-eu-shared}')\n"
         "1 error found\n"
     )
     assert tree(workdir / "generated") == before
+    # pooled -> silo moves rows too (into a new, empty database): the same rule.
+    edit(workdir / "spec/tenants/wayne.yaml", "plan: starter", "plan: pro")
+    edit(workdir / "spec/tenants/initech.yaml", "plan: starter\n", "plan: enterprise\n")
+    edit(workdir / "spec/tenants/initech.yaml", "  pool: eu-shared\n", "")
+    assert main(["compile", "spec", "--out", "generated"]) == 1
+    assert "from database pool-eu-shared to tenant-initech" in capsys.readouterr().err
+    edit(
+        workdir / "spec/tenants/initech.yaml",
+        "state: active",
+        "state: active\n  confirmDataMove: {from: pool-eu-shared, to: tenant-initech}",
+    )
+    assert main(["compile", "spec", "--out", "generated"]) == 0
+    record = json.loads((workdir / "generated/nodes/tenant/initech.json").read_bytes())
+    assert record["confirm"] == {
+        "dataDeletion": False,
+        "dataMove": {"from": "pool-eu-shared", "to": "tenant-initech"},
+        "destroy": [],
+    }
+
+
+def test_a_confirmed_destroy_lifts_prevent_destroy_from_that_resource_only(workdir: Path) -> None:
+    def lifecycle(stack: str) -> dict[str, object]:
+        data = json.loads((workdir / f"generated/stacks/{stack}/cdk.tf.json").read_bytes())
+        return {
+            f"{kind}.{name}": body.get("lifecycle", {}).get("prevent_destroy", False)
+            for kind, items in data["resource"].items()
+            for name, body in items.items()
+            if kind in ("aws_db_instance", "aws_s3_bucket", "aws_kms_key")
+        }
+
+    before = lifecycle("tenant-wayne")
+    assert before["aws_db_instance.database"] is True
+    edit(
+        workdir / "spec/tenants/wayne.yaml",
+        "state: active",
+        "state: active\n  confirmDestroy: [aws_db_instance.database]",
+    )
+    assert main(["compile", "spec", "--out", "generated"]) == 0
+    assert lifecycle("tenant-wayne") == {**before, "aws_db_instance.database": False}
+    record = json.loads((workdir / "generated/nodes/tenant/wayne.json").read_bytes())
+    assert record["confirm"]["destroy"] == ["aws_db_instance.database"]
 
 
 def test_a_missing_node_is_an_environment_problem(

@@ -44,6 +44,9 @@ DATABASE_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
 BUCKET_PATTERN = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 LOCK_TABLE_PATTERN = r"^[A-Za-z0-9_.-]{3,255}$"
 KEY_PREFIX_PATTERN = r"^[A-Za-z0-9!_.*'()/-]*$"
+# A database the compiler manages (a SQL target) and a Terraform resource address.
+TARGET_PATTERN = r"^(pool|tenant)-[a-z][a-z0-9-]{0,38}[a-z0-9]$"
+ADDRESS_PATTERN = r"^aws_[a-z0-9_]+\.[a-z][a-z0-9_]*$"
 
 # What a pattern means, in words, for "must be ..." messages.
 PATTERN_MEANING: dict[str, str] = {
@@ -79,6 +82,8 @@ PATTERN_MEANING: dict[str, str] = {
     BUCKET_PATTERN: "an S3 bucket name: 3-63 lowercase letters, digits, '.' and '-'",
     LOCK_TABLE_PATTERN: "a DynamoDB table name: 3-255 letters, digits, '_', '.' and '-'",
     KEY_PREFIX_PATTERN: "an S3 key prefix: letters, digits and !_.*'()/-",
+    TARGET_PATTERN: "a database as paybill names it: pool-<pool> or tenant-<tenant>",
+    ADDRESS_PATTERN: "a resource address of the stack, such as 'aws_db_instance.database'",
 }
 
 T = TypeVar("T")

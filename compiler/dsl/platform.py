@@ -24,6 +24,7 @@ from compiler.dsl.common import (
     Region,
     SqlIdentifier,
 )
+from compiler.dsl.confirm import Addresses
 
 
 class LocalBackend(Model):
@@ -64,6 +65,8 @@ class Pool(Model):
     region: Region
     network: Network
     database: PoolDatabase
+    # Resources of the pool's stack that may be deleted or replaced, confirmed in review.
+    confirm_destroy: Addresses = Field(default_factory=list)
 
 
 class SiloNetworks(Model):

@@ -17,6 +17,7 @@ from compiler.dsl.common import (
     Region,
     Text,
 )
+from compiler.dsl.confirm import Addresses, DataMove
 from compiler.dsl.plan import LimitOverrides
 from compiler.dsl.platform import Network
 
@@ -53,6 +54,10 @@ class TenantSpec(Model):
     network: Network | None = None
     # Deleting data must be confirmed in review: write the tenant's own name here.
     confirm_data_deletion: Name | None = None
+    # Moving the tenant's rows to another database, confirmed in review.
+    confirm_data_move: DataMove | None = None
+    # Resources of the tenant's stack that may be deleted or replaced, confirmed in review.
+    confirm_destroy: Addresses = Field(default_factory=list)
 
 
 class Tenant(Document):

@@ -24,9 +24,10 @@ from compiler.emit.artifact import (
     code_digest,
     fingerprint,
 )
-from compiler.graph import PlatformGraph, tenant_node
+from compiler.graph import PlatformGraph, stack_node, tenant_node
 from compiler.records import (
     MANIFEST_PATH,
+    Confirm,
     Entry,
     NodeRecord,
     RoleEntry,
@@ -51,6 +52,14 @@ def tenant_facts(tenant: Tenant) -> TenantFacts:
     )
 
 
+def tenant_confirm(tenant: Tenant) -> Confirm:
+    return Confirm(
+        data_deletion=tenant.confirm_data_deletion,
+        data_move=tenant.confirm_data_move,
+        destroy=tenant.confirm_destroy,
+    )
+
+
 def tenant_roles(tenant: Tenant) -> tuple[RoleEntry, ...]:
     """The database roles the compiler manages for `tenant` (none once it is deleted)."""
     if tenant.state == "deleted":
@@ -64,7 +73,7 @@ def tenant_roles(tenant: Tenant) -> tuple[RoleEntry, ...]:
 def prepare(spec: ResolvedSpec, graph: PlatformGraph) -> Prepared:
     code = code_digest("records.py")
     digests = {
-        tenant_node(t.name): fingerprint(code, tenant_facts(t), tenant_roles(t))
+        tenant_node(t.name): fingerprint(code, tenant_facts(t), tenant_roles(t), tenant_confirm(t))
         for t in spec.tenants
     }
 
@@ -89,9 +98,11 @@ def build_records(
         by_node[output.node].append(Entry(output.path, output.sha256, output.size))
     wave_of = graph.wave_of()
     tenants = {tenant_node(t.name): t for t in spec.tenants}
+    pools = {stack_node(p.target): Confirm(destroy=p.confirm_destroy) for p in spec.pools}
     out = []
     for node in graph.nodes():
         tenant = tenants.get(node)
+        confirm = tenant_confirm(tenant) if tenant is not None else pools.get(node)
         record = NodeRecord(
             node=node,
             kind=graph.kind(node),
@@ -102,6 +113,7 @@ def build_records(
             artifacts=tuple(sorted(by_node[node], key=lambda e: e.path)),
             tenant=tenant_facts(tenant) if tenant is not None else None,
             roles=tenant_roles(tenant) if tenant is not None else (),
+            confirm=confirm or None,
         )
         out.append(Artifact(record.path, canonical_json(record.to_json()), node))
     out.append(Artifact(MANIFEST_PATH, canonical_json(manifest_json(GENERATOR)), ""))

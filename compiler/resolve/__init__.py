@@ -54,8 +54,7 @@ def resolve(
         if (tenant := resolve_tenant(ctx, doc, plans)) is not None
     ]
     if baseline is not None:
-        isolation = {t.name: t.isolation for t in tenants}
-        check_transitions(ctx, spec.tenants, isolation, baseline, base_name)
+        check_transitions(ctx, spec.tenants, {t.name: t for t in tenants}, baseline, base_name)
     _check_role_names(ctx, [t.name for t in tenants if t.state != "deleted"], agents)
     check_networks(ctx, tenants)
     check_plan_limits(ctx, tenants, agents, workflows)
@@ -92,13 +91,19 @@ def baseline_of(spec: ParsedSpec) -> dict[str, Baseline]:
         raise SpecError(list(spec.problems))
     out = {}
     for name, doc in spec.tenants.items():
-        plan = spec.plans.get(doc.model.spec.plan)
+        tenant = doc.model.spec
+        plan = spec.plans.get(tenant.plan)
+        isolation = plan.model.spec.isolation if plan else ""
+        target = None
+        if tenant.state != "deleted" and isolation:
+            target = f"pool-{tenant.pool}" if isolation == "pooled" else f"tenant-{name}"
         out[name] = Baseline(
-            state=doc.model.spec.state,
-            subscription=doc.model.spec.subscription.status,
-            isolation=plan.model.spec.isolation if plan else "",
-            plan=doc.model.spec.plan,
+            state=tenant.state,
+            subscription=tenant.subscription.status,
+            isolation=isolation,
+            plan=tenant.plan,
             location=doc.source.at("metadata", "name"),
+            sql_target=target,
         )
     return out
 
@@ -153,6 +158,7 @@ def _pools(spec: ParsedSpec, tenants: list[model.Tenant]) -> tuple[model.Pool, .
                 ),
                 pooled_tenants=tuple(t.name for t in members if t.isolation == "pooled"),
                 bridge_tenants=tuple(t.name for t in members if t.isolation == "bridge"),
+                confirm_destroy=tuple(sorted(pool.confirm_destroy)),
             )
         )
     return tuple(out)

@@ -41,6 +41,7 @@ class Baseline:
     isolation: str
     plan: str
     location: Location
+    sql_target: str | None = None  # the database its rows were in (None: deleted, unknown)
 
 
 def check_static(ctx: Context, doc: Parsed[Tenant], plan: model.Plan | None) -> None:
@@ -94,7 +95,7 @@ def check_static(ctx: Context, doc: Parsed[Tenant], plan: model.Plan | None) -> 
 def check_transitions(
     ctx: Context,
     tenants: Mapping[str, Parsed[Tenant]],
-    isolation_of: Mapping[str, str],
+    now: Mapping[str, model.Tenant],
     baseline: Mapping[str, Baseline],
     base_name: str,
 ) -> None:
@@ -106,7 +107,7 @@ def check_transitions(
             continue
         _check_state(ctx, doc, before)
         _check_subscription(ctx, doc, before)
-        _check_dedicated(ctx, doc, before, isolation_of.get(name), base_name)
+        _check_move(ctx, doc, before, now.get(name), base_name)
     for name, before in sorted(baseline.items()):
         gone = name not in tenants and not ctx.is_invalid("Tenant", name)
         if gone and before.state != "deleted":
@@ -160,23 +161,30 @@ def _check_subscription(ctx: Context, doc: Parsed[Tenant], before: Baseline) -> 
     )
 
 
-def _check_dedicated(
-    ctx: Context, doc: Parsed[Tenant], before: Baseline, isolation: str | None, base_name: str
+def _check_move(
+    ctx: Context, doc: Parsed[Tenant], before: Baseline, now: model.Tenant | None, base_name: str
 ) -> None:
-    """A dedicated database (silo, bridge) that a plan change drops needs the confirmation.
+    """A live tenant whose rows would live in another database (a change of isolation model,
+    or of pool) needs `confirmDataMove` naming both databases: the compiler can create the
+    new database but not move the rows, and the old one would keep them with no role left
+    to read them.
 
-    Deleted tenants need it anyway (`check_static`); a tenant whose plan is unknown has
-    its own error and no isolation to compare.
-    """
-    spec = doc.model.spec
-    dedicated = ("silo", "bridge")
-    if isolation is None or spec.state == "deleted" or spec.confirm_data_deletion == doc.name:
+    A tenant whose plan is unknown has its own error and nothing to compare."""
+    if now is None or now.state == "deleted" or before.sql_target is None:
         return
-    if before.isolation in dedicated and isolation not in dedicated:
-        ctx.error(
-            doc,
-            ("spec", "plan"),
-            f"moving from {before.isolation} plan '{before.plan}' (in {base_name}) to "
-            f"{isolation} plan '{spec.plan}' removes the tenant's dedicated database",
-            f"add 'confirmDataDeletion: {doc.name}' once the data is migrated or may go",
-        )
+    old, new = before.sql_target, now.sql_target
+    if old == new or now.confirm_data_move == (old, new):
+        return
+    spec = doc.model.spec
+    where = ("spec", "plan") if before.plan != spec.plan else ("spec", "pool")
+    confirmation = f"confirmDataMove: {{from: {old}, to: {new}}}"
+    wrong = now.confirm_data_move
+    said = f" (it confirms {wrong[0]} -> {wrong[1]})" if wrong else ""
+    ctx.error(
+        doc,
+        where,
+        f"moving from {before.isolation} plan '{before.plan}' (in {base_name}) to "
+        f"{now.isolation} plan '{spec.plan}' moves the tenant's rows from database {old} to "
+        f"{new}, which needs a reviewed confirmation{said}",
+        f"plan the move (README: Moving a tenant between databases), then add '{confirmation}'",
+    )

@@ -62,6 +62,7 @@ class Pool:
     pooled_tenants: tuple[str, ...]  # non-deleted pooled tenants, sorted
     bridge_tenants: tuple[str, ...]  # non-deleted bridge tenants, sorted
     labels: tuple[tuple[str, str], ...] = ()
+    confirm_destroy: tuple[str, ...] = ()  # stack resources that may be deleted or replaced
 
     @property
     def target(self) -> str:
@@ -239,6 +240,8 @@ class Tenant:
     agents: tuple[AgentAccess, ...]  # sorted by agent name; empty unless active
     denied: tuple[Denial, ...]  # agents absent from this tenant and why
     confirm_data_deletion: bool
+    confirm_data_move: tuple[str, str] | None = None  # (from, to) databases of its rows
+    confirm_destroy: tuple[str, ...] = ()  # stack resources that may be deleted or replaced
 
     @property
     def stack(self) -> str:

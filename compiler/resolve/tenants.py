@@ -60,6 +60,12 @@ def resolve_tenant(
         agents=(),
         denied=(),
         confirm_data_deletion=spec.confirm_data_deletion == doc.name,
+        confirm_data_move=(
+            None
+            if spec.confirm_data_move is None
+            else (spec.confirm_data_move.from_, spec.confirm_data_move.to)
+        ),
+        confirm_destroy=tuple(sorted(spec.confirm_destroy)),
     )
 
 

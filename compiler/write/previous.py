@@ -56,6 +56,7 @@ class Previous:
                 isolation=facts.isolation if facts.dedicated_database else "pooled",
                 plan=facts.plan,
                 location=Location((self.folder / record.path).as_posix()),
+                sql_target=facts.sql_target,
             )
         if out:
             return out
@@ -76,6 +77,10 @@ class Previous:
                 isolation=str(t.get("isolation")) if dedicated else "pooled",
                 plan=str(t.get("plan")),
                 location=where,
+                # The old layout names a dedicated database; a pooled tenant's pool is not in it.
+                sql_target=f"tenant-{name}"
+                if dedicated and t.get("isolation") != "pooled"
+                else None,
             )
         return out
 

@@ -38,7 +38,7 @@ TRANSITIONS = {
         "{at}/tenants/gamma.yaml:4:9: Tenant/gamma: tenant 'gamma' was removed from the spec while it is active in {base} (set 'state: offboarding', then 'deleted' with confirmDataDeletion; remove the document only after that has been applied)",
     ],
     "leaves-dedicated": [
-        "spec/tenants/beta.yaml:8:9: Tenant/beta spec.plan: moving from bridge plan 'pro' (in {base}) to pooled plan 'basic' removes the tenant's dedicated database (add 'confirmDataDeletion: beta' once the data is migrated or may go)",
+        "spec/tenants/beta.yaml:8:9: Tenant/beta spec.plan: moving from bridge plan 'pro' (in {base}) to pooled plan 'basic' moves the tenant's rows from database tenant-beta to pool-eu-pool, which needs a reviewed confirmation (plan the move (README: Moving a tenant between databases), then add 'confirmDataMove: {{from: tenant-beta, to: pool-eu-pool}}')",
     ],
     "new-tenants": [
         "spec/tenants/kappa.yaml:10:10: Tenant/kappa spec.state: a new tenant (not in {base}) cannot start as offboarding (new tenants start as active, pending, suspended)",
@@ -50,7 +50,8 @@ TRANSITIONS = {
 }
 
 # A change that only takes allowed steps: offboarding -> deleted with confirmation, a deleted
-# tenant's document removed, a bridge tenant moved to pooled with confirmation, a new tenant,
+# tenant's document removed, a bridge tenant moved to pooled with its data move confirmed, a
+# new tenant,
 # a suspension, and a pending trial that starts paying.
 ALLOWED = {
     "tenants/omega.yaml": """
@@ -78,7 +79,7 @@ ALLOWED = {
           pool: eu-pool
           state: active
           subscription: {status: active}
-          confirmDataDeletion: beta
+          confirmDataMove: {from: tenant-beta, to: pool-eu-pool}
         """,
     "tenants/kappa.yaml": """
         apiVersion: paybill.dev/v1

@@ -170,6 +170,13 @@ class Encryption:
 
 @implements(IAspect)
 class DataProtection:
+    """Protect every data store, but for the resources the spec confirms may be destroyed
+    (`confirmDestroy`): those keep their settings but lose `prevent_destroy`, so that
+    Terraform can plan the replacement or deletion reviewers agreed to."""
+
+    def __init__(self, confirmed: tuple[str, ...] = ()) -> None:
+        self.confirmed = frozenset(confirmed)
+
     def visit(self, node: IConstruct) -> None:
         if not isinstance(node, Resource) or node.type not in PROTECTED:
             return
@@ -183,4 +190,5 @@ class DataProtection:
             attributes["force_destroy"] = False
         elif node.type == "aws_kms_key":
             attributes["deletion_window_in_days"] = 30
-        node.protect()
+        if node.address not in self.confirmed:
+            node.protect()

@@ -71,8 +71,14 @@ class StackBuilder:
     """One stack under construction; `finish()` returns its `cdk.tf.json` bytes."""
 
     def __init__(
-        self, name: str, region: str, platform: PlatformFacts, tags: Mapping[str, str]
+        self,
+        name: str,
+        region: str,
+        platform: PlatformFacts,
+        tags: Mapping[str, str],
+        confirm_destroy: tuple[str, ...] = (),
     ) -> None:
+        self.confirm_destroy = confirm_destroy
         self.name = name
         self.region = region
         self.platform = platform
@@ -161,5 +167,5 @@ class StackBuilder:
         aspects = Aspects.of(self.stack)
         aspects.add(Tagging(self.tags))
         aspects.add(Encryption(self.key_arn))
-        aspects.add(DataProtection())
+        aspects.add(DataProtection(self.confirm_destroy))
         return canonical_json(synthesize(self.stack))

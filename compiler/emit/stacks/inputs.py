@@ -45,6 +45,7 @@ class PoolStack:
     region: str
     cidr: str
     database: DatabaseSize
+    confirm_destroy: tuple[str, ...] = ()  # resources the spec lets go: no prevent_destroy
 
     @property
     def stack(self) -> str:
@@ -66,6 +67,7 @@ class TenantStack:
     network_cidr: str | None  # dedicated network (silo)
     app_role: str  # the tenant's NOLOGIN database role, which the login role is granted
     login_role: str  # the database user the tenant's IAM role may connect as (IAM auth)
+    confirm_destroy: tuple[str, ...] = ()  # resources the spec lets go: no prevent_destroy
 
     @property
     def stack(self) -> str:
@@ -106,7 +108,14 @@ def platform_facts(spec: ResolvedSpec) -> PlatformFacts:
 
 
 def pool_stack(spec: ResolvedSpec, pool: Pool) -> PoolStack:
-    return PoolStack(platform_facts(spec), pool.name, pool.region, pool.cidr, pool.database)
+    return PoolStack(
+        platform_facts(spec),
+        pool.name,
+        pool.region,
+        pool.cidr,
+        pool.database,
+        confirm_destroy=pool.confirm_destroy,
+    )
 
 
 def tenant_stack(spec: ResolvedSpec, tenant: Tenant) -> TenantStack:
@@ -124,6 +133,7 @@ def tenant_stack(spec: ResolvedSpec, tenant: Tenant) -> TenantStack:
         network_cidr=tenant.network_cidr if tenant.isolation == "silo" else None,
         app_role=tenant.app_role,
         login_role=tenant.login_role,
+        confirm_destroy=tenant.confirm_destroy,
     )
 
 

@@ -41,6 +41,7 @@ def build_pool(pool: PoolStack) -> bytes:
         pool.region,
         pool.platform,
         {"pool": pool.name, "tenant": "shared", "plan": "shared", "isolation": "shared"},
+        pool.confirm_destroy,
     )
     key = keys.kms_key(b)
     log_bucket, log_policy = storage.log_bucket(b)

@@ -27,7 +27,7 @@ def build_tenant(tenant: TenantStack) -> bytes:
     tags = {"tenant": tenant.name, "plan": tenant.plan, "isolation": tenant.isolation}
     if tenant.pool is not None:
         tags["pool"] = tenant.pool
-    b = StackBuilder(tenant.stack, tenant.region, tenant.platform, tags)
+    b = StackBuilder(tenant.stack, tenant.region, tenant.platform, tags, tenant.confirm_destroy)
     if tenant.isolation == "silo":
         role, stage = _silo(b, tenant)
     elif tenant.isolation == "bridge":
