@@ -11,6 +11,7 @@ from compiler.commands import (
     describe,
     doctor,
     graph,
+    init,
     plan,
     schema,
     sql,
@@ -28,5 +29,6 @@ COMMANDS: tuple[Register, ...] = (
     schema.register,
     acl.register,
     sql.register,
+    init.register,
     doctor.register,
 )
