@@ -1,11 +1,11 @@
 """Where each SQL target's database is: `--dsn TARGET=DSN` (repeatable) and `PAYBILL_DSN_FILE`.
 
 A DSN file holds `TARGET=DSN` lines (`#` starts a comment). `*=DSN` is a template for every
-target not named: `{target}` in it becomes the target's name, and `{host}` / `{port}` the
-address of the database its stack created (the stack's `database_address` / `database_port`
-outputs), so a database created by the same apply can be reached without writing its address
-down first. A database named by a template is created when it does not exist yet (what the
-sandbox's local PostgreSQL needs); a database named explicitly must exist.
+target not named: `{target}` in it becomes the target's name, and `{host}` the address of
+the database its stack created (the stack's `database_address` output), so a database
+created by the same apply can be reached without writing its address down first. A database
+named by a template is created when it does not exist yet (what the sandbox's local
+PostgreSQL needs); a database named explicitly must exist.
 
 A flag wins over the file for the target it names. Passwords belong in PGPASSWORD or
 ~/.pgpass; when a DSN carries one, it is never printed (`compiler.sqlops.connect.mask`).
@@ -24,7 +24,7 @@ from compiler.errors import UsageError
 FILE_VARIABLE = "PAYBILL_DSN_FILE"
 TEMPLATE = "*"
 _TARGET = re.compile(r"^(\*|(pool|tenant)-[a-z0-9][a-z0-9-]*)$")
-_FIELDS = re.compile(r"\{(target|host|port)\}")
+_FIELDS = re.compile(r"\{(target|host)\}")
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Dsns:
         return bool(self.explicit or self.template)
 
     def for_target(self, target: str, outputs: Mapping[str, str] | None = None) -> Dsn | None:
-        """The target's DSN (None when none is given). `outputs` fill `{host}`/`{port}`."""
+        """The target's DSN (None when none is given). `outputs` fill `{host}`."""
         if target in self.explicit:
             return Dsn(target, self.explicit[target], create=False)
         if self.template is None:

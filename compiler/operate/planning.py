@@ -161,6 +161,7 @@ def _sql_live(options: PlanOptions, sql: dict[str, sql_diff.TargetChange]) -> No
     """With a DSN, the statements a converge would run on each touched target."""
     if not options.dsns:
         return
+    from compiler.operate.sql_apply import database_missing  # noqa: PLC0415
     from compiler.sqlops.connect import mask  # noqa: PLC0415
     from compiler.sqlops.converge import drift, load_state  # noqa: PLC0415
 
@@ -172,8 +173,11 @@ def _sql_live(options: PlanOptions, sql: dict[str, sql_diff.TargetChange]) -> No
             change.live = mask(dsn.dsn)
             change.statements = ["-- the target leaves the spec: nothing is converged"]
             continue
-        outcome = drift(dsn.dsn, load_state(options.generated, target))
         change.live = mask(dsn.dsn)
+        if database_missing(dsn):
+            change.statements = [f"-- database {target} does not exist yet: apply creates it"]
+            continue
+        outcome = drift(dsn.dsn, load_state(options.generated, target))
         change.statements = [str(s) for s in outcome.sql]
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import psycopg
 
 from compiler.emit.sql.state import TENANT_MARK, TargetState
+from compiler.sqlops import members
 
 Connection = psycopg.Connection[Any]
 
@@ -85,6 +86,8 @@ class LiveState:
     schema_privileges: set[SchemaPrivilege]
     policies: dict[tuple[str, str, str], LivePolicy]
     tenant_column: str  # the tenant column as PostgreSQL prints it in expressions
+    outside: set[members.Outside] = field(default_factory=set)  # see `members`
+    applier: str = ""  # the login reading (and applying)
 
 
 _ROLES = """
@@ -198,6 +201,7 @@ def read(conn: Connection, state: TargetState) -> LiveState:
         for row in conn.execute(_POLICIES, scope)
     }
     quoted = conn.execute("SELECT pg_catalog.quote_ident(%s)", [state.tenant_column]).fetchone()
+    tenant_roles = [r.name for r in state.roles if r.tenant is not None]
     return LiveState(
         roles=roles,
         retired=retired,
@@ -212,4 +216,12 @@ def read(conn: Connection, state: TargetState) -> LiveState:
         },
         policies=policies,
         tenant_column=str(quoted[0]) if quoted else state.tenant_column,
+        outside={
+            members.Outside(g, m, bool(su))
+            for g, m, su in conn.execute(
+                members.query(),
+                {"groups": [state.owner, *tenant_roles], "managed": scope["managed"]},
+            )
+        },
+        applier=str(conn.execute("SELECT current_user").fetchone()[0]),  # type: ignore[index]
     )

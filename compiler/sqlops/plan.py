@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from compiler.emit.sql import statements as st
 from compiler.emit.sql.quote import Sql, ident, literal
 from compiler.emit.sql.state import OWNER_COMMENT, PolicyState, TargetState
+from compiler.sqlops import members
 from compiler.sqlops.catalog import LivePolicy, LiveState
 
 ROLES, MEMBERS, SCHEMAS, TABLES, REVOKES, GRANTS, RLS, POLICIES, RETIRE = range(9)
@@ -38,6 +39,10 @@ def diff(state: TargetState, live: LiveState) -> list[Change]:
         [
             *_roles(state, live),
             *_memberships(state, live),
+            *(
+                Change(MEMBERS, key, text, sql)
+                for key, text, sql in members.findings(state, live.outside, live.applier)
+            ),
             *_schemas(state, live),
             *_tables(state, live),
             *_privileges(state, live),

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from compiler.terraform import apply, init, output, plan, show
+from compiler.terraform import apply, init, output, plan, show, targeted
 from compiler.terraform.changes import Plan
 from compiler.terraform.executor import Executor, Subprocess
 from compiler.terraform.output import Output
@@ -83,3 +83,19 @@ class Terraform:
 
     def output(self, copy: WorkingCopy) -> dict[str, Output]:
         return output.output(self.executor, copy, timeout=self.timeout)
+
+    def apply_targets(self, copy: WorkingCopy, addresses: list[str]) -> None:
+        """Apply the current configuration to these resources only (no saved plan)."""
+        targeted.apply_targets(
+            self.executor, copy, addresses, lock_timeout=self.lock_timeout, timeout=self.timeout
+        )
+
+    def forget(self, copy: WorkingCopy, addresses: list[str]) -> None:
+        """Remove resources from the state without deleting them."""
+        targeted.state_rm(
+            self.executor, copy, addresses, lock_timeout=self.lock_timeout, timeout=self.timeout
+        )
+
+    def resources(self, copy: WorkingCopy) -> list[str]:
+        """The addresses in the stack's state."""
+        return targeted.state_list(self.executor, copy, timeout=self.timeout)

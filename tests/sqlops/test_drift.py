@@ -249,3 +249,44 @@ def test_type_and_nullability_changes_are_reported_but_left_to_a_migration(
         f"{TARGET}: nothing to apply (13 roles, 2 tables, 12 policies checked)",
         *(f"  not changed: {line.strip()}" for line in left),
     ]
+
+
+def test_memberships_granted_to_roles_paybill_does_not_manage(
+    pg: Databases, fleet: Path, tmp_path: Path
+) -> None:
+    """A deployment's login roles hold their own tenant's application role; one holding the
+    owner role, or another tenant's role, is drift."""
+    generated = tmp_path / "generated"
+    db = converged(pg, fleet, generated)
+    with db.connect() as conn:
+        conn.execute("CREATE ROLE login_alpha_co LOGIN")
+        conn.execute("GRANT app_alpha_co TO login_alpha_co")  # expected: left alone
+        conn.execute("GRANT paybill_owner TO login_alpha_co")
+        conn.execute("GRANT app_bravo_labs TO login_alpha_co")
+        conn.execute("CREATE ROLE reporting NOLOGIN")
+        conn.execute("GRANT app_alpha_co, app_echo_inc TO reporting")
+    reported = [
+        '  login role "login_alpha_co" of tenant alpha-co is a member of "app_bravo_labs", a '
+        "role of tenant bravo-labs",
+        '  role "login_alpha_co" is a member of the owner role "paybill_owner": it could alter '
+        "or drop every table and turn row-level security off",
+        '  role "reporting" holds roles of several tenants (alpha-co, echo-inc); revoke the ones '
+        "it should not have",
+    ]
+    drift = sql_cmd("drift", db, generated, TARGET)
+    assert drift.code == 2
+    assert drift.out.splitlines()[1:-1] == reported
+    applied = sql_cmd("apply", db, generated, TARGET)
+    assert applied.out.splitlines()[1:] == [
+        *reported[:2],
+        "  not changed: " + reported[2].strip(),
+    ]
+    again = sql_cmd("drift", db, generated, TARGET)
+    assert again.out.splitlines()[1:] == [reported[2]]
+    with db.connect() as conn:
+        held = conn.execute(
+            "SELECT pg_has_role('login_alpha_co', 'app_alpha_co', 'MEMBER'), "
+            "pg_has_role('login_alpha_co', 'paybill_owner', 'MEMBER'), "
+            "pg_has_role('login_alpha_co', 'app_bravo_labs', 'MEMBER')"
+        ).fetchone()
+    assert held == (True, False, False)

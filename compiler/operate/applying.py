@@ -1,0 +1,346 @@
+"""`paybill apply`: the compiled output applied in the records' waves.
+
+What is applied:
+* with `--plan PLAN_DIR`, what the reviewed plan covered — refused when any of those nodes'
+  files changed since (a stale plan); the saved Terraform plans are applied as they are;
+* with `--base REV|DIR`, the change set against that base (planned now);
+* with neither, every node (a first deployment, or repairing drift).
+
+In wave order; within a wave up to `jobs` nodes at a time. A stack runs Terraform in its
+working copy; SQL targets converge once per wave, after the stack that makes their database
+(an earlier wave); ACL files are published in their (last) wave. A failure lets the running
+nodes finish and starts no further wave: exit 4, with the journal saying what is left for
+`--resume`. Nodes that left the output are torn down last, dependants first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from compiler.errors import EnvironmentProblem, PaybillError
+from compiler.graph import PlatformGraph, graph_from_records
+from compiler.operate import business, guard
+from compiler.operate.changeset import ChangeSet, change_set
+from compiler.operate.dsns import Dsns
+from compiler.operate.journal import Journal
+from compiler.operate.planning import PLAN_VERSION, EmptySource
+from compiler.operate.publish import Destination, destination, published_path
+from compiler.operate.sources import FolderSource, Source, open_base
+from compiler.operate.sql_apply import converge
+from compiler.operate.stack_apply import Refused, StackRun, apply_stack, teardown_stack
+from compiler.records import NodeRecord, read_records
+
+EXIT_APPLIED, EXIT_REFUSED, EXIT_PARTIAL = 0, 1, 4
+JOURNAL_NAME = "journal.json"
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    generated: Path
+    base: str | None = None
+    plan: Path | None = None
+    jobs: int = 2
+    tf_override: Path | None = None
+    dsns: Dsns = field(default_factory=Dsns)
+    workdir: Path = Path(".paybill/work")
+    resume: bool = False
+    wave: int | None = None
+    only: tuple[str, ...] = ()
+    acl_dir: Path | None = None
+
+
+@dataclass
+class ApplyResult:
+    journal: Journal
+    waves: list[list[str]]
+    removed: list[str]
+    stopped_after: int | None  # the wave after which nothing more started
+    refused: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        if self.refused:
+            return EXIT_REFUSED
+        outcomes = {e.outcome for e in self.journal.entries.values()}
+        return EXIT_PARTIAL if outcomes & {"failed", "not started"} else EXIT_APPLIED
+
+
+def _digests(record: NodeRecord | None) -> dict[str, str]:
+    return {a.path: a.sha256 for a in record.artifacts} if record else {}
+
+
+def _from_plan(
+    plan_dir: Path, head: Mapping[str, NodeRecord]
+) -> tuple[set[str], set[str], list[str]]:
+    """(nodes to apply, nodes removed, unconfirmed destructive items) from a reviewed plan
+    folder; stale
+    plans are refused."""
+    path = plan_dir / "plan.json"
+    try:
+        data = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError) as exc:
+        raise EnvironmentProblem(f"--plan {plan_dir}: {path} cannot be read ({exc})") from None
+    if not isinstance(data, dict) or data.get("schemaVersion") != PLAN_VERSION:
+        raise EnvironmentProblem(f"--plan {plan_dir}: {path} is not a {PLAN_VERSION} plan")
+    stale = sorted(
+        node
+        for node, digests in (data.get("planned") or {}).items()
+        if _digests(head.get(node)) != digests
+    )
+    if stale:
+        raise Refused(
+            "(plan)",
+            reason=f"the plan in {plan_dir} is stale: {', '.join(stale)} changed since it was "
+            "made; plan again",
+        )
+    nodes = {n for n, c in (data.get("nodes") or {}).items() if c.get("change") != "removed"}
+    nodes |= set(data.get("downstream") or [])
+    removed = {n for n, c in (data.get("nodes") or {}).items() if c.get("change") == "removed"}
+    refused = [
+        f"{d['what']}; add to {d['confirmIn']}: {d['confirmation']}"
+        for d in data.get("destructive") or []
+        if isinstance(d, dict) and not d.get("confirmed")
+    ]
+    return nodes, removed, refused
+
+
+class Applier:
+    """One apply run: what it applies, how, and its journal."""
+
+    def __init__(self, options: ApplyOptions, head_records: dict[str, NodeRecord]) -> None:
+        self.options = options
+        self.head_records = head_records
+        self.graph: PlatformGraph = graph_from_records(head_records)
+        self.journal = Journal.open(options.workdir / JOURNAL_NAME, resume=options.resume)
+        self.base_records: dict[str, NodeRecord] = {}
+        self._stacks: StackRun | None = None
+        self._acl: Destination | None = None
+        self.head = FolderSource(options.generated)
+        self.base: Source | None = None
+        self.saved: set[str] = set()  # stacks whose reviewed plan is saved in --plan
+
+    # -- node kinds -------------------------------------------------------------------
+    def stacks(self) -> StackRun:
+        if self._stacks is None:
+            from compiler.terraform import Terraform, Workspace  # noqa: PLC0415
+
+            if self.options.tf_override is not None and not self.options.tf_override.is_file():
+                raise EnvironmentProblem(f"--tf-override {self.options.tf_override}: no such file")
+            self._stacks = StackRun(
+                terraform=Terraform(),
+                workspace=Workspace(self.options.workdir),
+                override=self.options.tf_override,
+                head=self.head.read,
+                base=self.base.read if self.base is not None else None,
+                head_records=self.head_records,
+                base_records=self.base_records,
+                saved=self.options.plan,
+                saved_stacks=frozenset(self.saved),
+            )
+        return self._stacks
+
+    def acl(self) -> Destination:
+        if self._acl is None:
+            self._acl = destination(
+                self.options.generated, self.options.workdir, self.options.acl_dir
+            )
+        return self._acl
+
+    def outputs(self, target: str) -> dict[str, str]:
+        """A database's address, from the outputs of the stack that made it (same name)."""
+        run = self.stacks()
+        try:
+            copy = run.workspace.copy(target)
+        except FileNotFoundError:
+            return {}
+        found = run.terraform.output(copy)
+        address = found.get("database_address")
+        return {"host": str(address.value)} if address is not None else {}
+
+    def sql_targets(self, node: str) -> list[str]:
+        kind, _, name = node.partition(":")
+        if kind == "sql":
+            return [name]
+        targets = []
+        for records in (self.head_records, self.base_records):
+            record = records.get(node)
+            if record is not None and record.tenant is not None and record.tenant.sql_target:
+                targets.append(record.tenant.sql_target)
+        return sorted(set(targets) & self._live_targets())
+
+    def _live_targets(self) -> set[str]:
+        return {n.partition(":")[2] for n in self.head_records if n.startswith("sql:")}
+
+    def publish(self, node: str) -> str:
+        record = self.head_records[node]
+        target = self.acl()
+        for artifact in record.artifacts:
+            content = self.head.read(artifact.path)
+            if content is None:
+                raise EnvironmentProblem(
+                    f"{artifact.path} is missing from {self.options.generated}"
+                )
+            target.put(published_path(artifact.path), content)
+        return f"published {len(record.artifacts)} file(s) to {target.label}"
+
+    def unpublish(self, record: NodeRecord) -> str:
+        target = self.acl()
+        for artifact in record.artifacts:
+            target.delete(published_path(artifact.path))
+        return f"removed {len(record.artifacts)} file(s) from {target.label}"
+
+    # -- a wave ---------------------------------------------------------------------------
+    def run_wave(self, nodes: list[str]) -> bool:
+        """Apply one wave's nodes; False when one failed (the others still finish)."""
+        converged: dict[str, tuple[str, str]] = {}
+        targets = sorted({t for n in nodes for t in self.sql_targets(n)})
+
+        def one(node: str) -> bool:
+            digests = _digests(self.head_records.get(node))
+            kind = node.partition(":")[0]
+            try:
+                if kind == "stack":
+                    message = apply_stack(self.stacks(), node.partition(":")[2])
+                elif kind in ("sql", "tenant"):
+                    parts = [converged[t] for t in self.sql_targets(node)]
+                    message = "; ".join(m for _, m in parts) or "nothing to converge (a record)"
+                    outcomes = {o for o, _ in parts}
+                    if "failed" in outcomes:
+                        self.journal.record(node, "failed", message, digests)
+                        return False
+                    if "skipped" in outcomes:
+                        self.journal.record(node, "skipped", message, digests)
+                        return True
+                else:
+                    message = self.publish(node)
+            except Refused as refused:
+                self.journal.record(node, "refused", str(refused), digests)
+                return False
+            except PaybillError as error:
+                self.journal.record(node, "failed", str(error), digests)
+                return False
+            self.journal.record(node, "applied", message, digests)
+            return True
+
+        with ThreadPoolExecutor(max(1, self.options.jobs)) as pool:
+            for target, result in zip(
+                targets,
+                pool.map(self._converge_target, targets),
+                strict=True,
+            ):
+                converged[target] = result
+            results = list(pool.map(one, nodes))
+        return all(results)
+
+    def _converge_target(self, target: str) -> tuple[str, str]:
+        """("applied" | "skipped" | "failed", what happened); recorded on the target's nodes."""
+        try:
+            done, message = converge(
+                self.options.generated, target, self.options.dsns, self.outputs
+            )
+        except PaybillError as error:
+            return "failed", f"{target}: {error}"
+        return ("applied" if done else "skipped"), message
+
+
+def apply(options: ApplyOptions) -> ApplyResult:
+    head_records = read_records(options.generated)
+    applier = Applier(options, head_records)
+    base: Source = EmptySource()
+    removed: set[str] = set()
+    refused: list[str] = []
+    if options.plan is not None:
+        nodes, removed, refused = _from_plan(options.plan, head_records)
+        applier.saved = {n.partition(":")[2] for n in nodes if n.startswith("stack:")}
+        if options.base is not None:
+            base = open_base(options.base, options.generated)
+    elif options.base is not None:
+        base = open_base(options.base, options.generated)
+        changes = change_set(base, applier.head, head_records)
+        nodes = {n for n, c in changes.changes.items() if c.change != "removed"}
+        nodes |= set(changes.downstream)
+        removed = {n for n, c in changes.changes.items() if c.change == "removed"}
+        applier.base_records = {n: c.base for n, c in changes.changes.items() if c.base}
+        refused = _data_moves(changes, head_records)
+    else:
+        nodes = set(head_records)
+    if removed and not applier.base_records:
+        applier.base_records = _base_records(base, removed)
+    applier.base = base if not isinstance(base, EmptySource) else None
+    if options.only:
+        unknown = sorted(set(options.only) - set(head_records) - removed)
+        if unknown:
+            raise EnvironmentProblem(
+                f"--only: no such node in {options.generated}: {', '.join(unknown)}"
+            )
+        nodes &= set(options.only)
+        removed &= set(options.only)
+    waves = [[n for n in wave if n in nodes] for wave in applier.graph.waves()]
+    if options.wave is not None:
+        waves = [w if i == options.wave else [] for i, w in enumerate(waves)]
+        removed = set()
+    result = ApplyResult(applier.journal, waves, sorted(removed), None, refused)
+    if refused:
+        return result
+    for index, wave in enumerate(waves):
+        todo = [n for n in wave if not applier.journal.done(n, _digests(head_records.get(n)))]
+        if not todo:
+            continue
+        if not applier.run_wave(todo):
+            result.stopped_after = index
+            later = [n for w in waves[index + 1 :] for n in w] + sorted(removed)
+            for node in later:
+                applier.journal.record(
+                    node, "not started", f"wave {index} failed", _digests(head_records.get(node))
+                )
+            return result
+    _teardown(applier, removed)
+    return result
+
+
+def _data_moves(changes: ChangeSet, head: Mapping[str, NodeRecord]) -> list[str]:
+    items = guard.destructive_items([], business.tenant_changes(changes), head, {})
+    return [f"{i.what}; add to {i.owner}: {i.confirmation}" for i in items if not i.confirmed]
+
+
+def _base_records(base: Source, nodes: Iterable[str]) -> dict[str, NodeRecord]:
+    from compiler.records import parse_record, record_path  # noqa: PLC0415
+
+    out = {}
+    for node in nodes:
+        for wanted in (node, f"tenant:{node.partition(':')[2].removeprefix('tenant-')}"):
+            content = base.read(record_path(wanted))
+            if content is not None:
+                out[wanted] = parse_record(record_path(wanted), content)
+    return out
+
+
+def _teardown(applier: Applier, removed: Iterable[str]) -> None:
+    """Nodes that left the output, dependants first: ACLs unpublished, then stacks torn down
+    (a removed tenant's roles went with its target's converge)."""
+    order = {"acl": 0, "cedar": 0, "tenant": 1, "sql": 2, "stack": 3}
+    for node in sorted(removed, key=lambda n: (order.get(n.partition(":")[0], 9), n)):
+        kind, _, name = node.partition(":")
+        record = applier.base_records.get(node)
+        try:
+            if kind in ("acl", "cedar") and record is not None:
+                message = applier.unpublish(record)
+            elif kind == "stack":
+                message = teardown_stack(applier.stacks(), name)
+            else:
+                message = "nothing to do: its database goes with its stack"
+        except Refused as refused:
+            applier.journal.record(node, "refused", str(refused), {})
+            continue
+        except PaybillError as error:
+            applier.journal.record(node, "failed", str(error), {})
+            continue
+        applier.journal.record(node, "applied", message, {})
+
+
+Progress = Callable[[str], None]

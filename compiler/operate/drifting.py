@@ -1,0 +1,163 @@
+"""`paybill drift`: does what runs still match what was merged?
+
+* every stack: refreshed and planned (`-detailed-exitcode`); what changed outside Terraform
+  and what a plan would change back;
+* every SQL target with a DSN: the catalog comparison of `paybill sql drift` (roles, their
+  attributes and memberships, privileges, policies, row-level security);
+* the published ACL files: each against the digest its node's record lists.
+
+Written to `DIR/drift.md` and `DIR/drift.json`; exit 0 when nothing drifted, 2 when
+something did (`paybill apply` without `--plan` or `--base` repairs it).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from compiler.emit.artifact import canonical_json
+from compiler.errors import PaybillError
+from compiler.operate.dsns import Dsns
+from compiler.operate.publish import destination, published_path
+from compiler.operate.summary import Section, render
+from compiler.records import NodeRecord, read_records
+
+DRIFT_VERSION = "paybill.dev/drift/v1"
+EXIT_NONE, EXIT_DRIFT = 0, 2
+
+
+@dataclass(frozen=True)
+class DriftOptions:
+    generated: Path
+    out: Path
+    jobs: int = 2
+    tf_override: Path | None = None
+    dsns: Dsns = field(default_factory=Dsns)
+    workdir: Path = Path(".paybill/work")
+    acl_dir: Path | None = None
+    terraform: bool = True
+
+
+@dataclass
+class DriftResult:
+    stacks: dict[str, list[str]] = field(default_factory=dict)  # stack -> what drifted
+    sql: dict[str, list[str]] = field(default_factory=dict)
+    acl: list[str] = field(default_factory=list)
+    unchecked: list[str] = field(default_factory=list)  # what could not be compared, and why
+
+    @property
+    def drifted(self) -> bool:
+        return bool(any(self.stacks.values()) or any(self.sql.values()) or self.acl)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_DRIFT if self.drifted else EXIT_NONE
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "schemaVersion": DRIFT_VERSION,
+            "drifted": self.drifted,
+            "stacks": self.stacks,
+            "sql": self.sql,
+            "acl": self.acl,
+            "unchecked": self.unchecked,
+        }
+
+
+def _stack(options: DriftOptions, stack: str) -> list[str]:
+    from compiler.operate.stacks import checkout  # noqa: PLC0415
+    from compiler.terraform import Terraform, Workspace  # noqa: PLC0415
+
+    workspace = Workspace(options.workdir)
+    terraform = Terraform()
+    source = checkout(workspace, stack, lambda p: _read(options.generated / p), options.tf_override)
+    copy = workspace.checkout(stack, source, options.tf_override)
+    terraform.init(copy)
+    plan = terraform.plan(copy, out=copy.path / "drift.tfplan")
+    lines = [f"changed outside Terraform: {r.address} ({r.action.value})" for r in plan.drift]
+    lines += [f"a plan would {r.action.value} {r.address}" for r in plan.resources]
+    return lines
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def drift(options: DriftOptions) -> DriftResult:
+    records = read_records(options.generated)
+    result = DriftResult()
+    stacks = sorted(n.partition(":")[2] for n in records if n.startswith("stack:"))
+    if options.terraform:
+        if options.tf_override is not None and not options.tf_override.is_file():
+            from compiler.errors import EnvironmentProblem  # noqa: PLC0415
+
+            raise EnvironmentProblem(f"--tf-override {options.tf_override}: no such file")
+        with ThreadPoolExecutor(max(1, options.jobs)) as pool:
+            for stack, lines in zip(
+                stacks, pool.map(lambda s: _stack(options, s), stacks), strict=True
+            ):
+                result.stacks[stack] = lines
+    else:
+        result.unchecked.append("stacks: not checked (--no-terraform)")
+    _sql(options, records, result)
+    _acl(options, records, result)
+    return result
+
+
+def _sql(options: DriftOptions, records: dict[str, NodeRecord], result: DriftResult) -> None:
+    from compiler.sqlops.converge import drift as sql_drift  # noqa: PLC0415
+    from compiler.sqlops.converge import load_state  # noqa: PLC0415
+
+    for target in sorted(n.partition(":")[2] for n in records if n.startswith("sql:")):
+        dsn = options.dsns.for_target(target)
+        if dsn is None:
+            result.unchecked.append(f"{target}: no DSN given")
+            continue
+        try:
+            outcome = sql_drift(dsn.dsn, load_state(options.generated, target))
+        except PaybillError as error:
+            result.unchecked.append(f"{target}: {error}")
+            result.sql[target] = [f"could not be compared: {error}"]
+            continue
+        result.sql[target] = [c.text for c in outcome.changes]
+
+
+def _acl(options: DriftOptions, records: dict[str, NodeRecord], result: DriftResult) -> None:
+    target = destination(options.generated, options.workdir, options.acl_dir)
+    for node, record in sorted(records.items()):
+        if record.kind not in ("acl", "cedar"):
+            continue
+        for artifact in record.artifacts:
+            found = target.sha256(published_path(artifact.path))
+            where = f"{target.label}/{published_path(artifact.path)}"
+            if found is None:
+                result.acl.append(f"{where} is not published ({node})")
+            elif found != artifact.sha256:
+                result.acl.append(f"{where} differs from what was compiled ({node})")
+
+
+def write(result: DriftResult, out: Path) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "drift.json").write_bytes(canonical_json(result.to_json()))
+    sections = [
+        Section(
+            "Stacks",
+            [f"- `{s}`: {line}" for s, lines in result.stacks.items() for line in lines],
+            keep=True,
+        ),
+        Section(
+            "Databases",
+            [f"- `{t}`: {line}" for t, lines in result.sql.items() for line in lines],
+            keep=True,
+        ),
+        Section("Published ACL files", [f"- {line}" for line in result.acl], keep=True),
+        Section("Not checked", [f"- {line}" for line in result.unchecked]),
+    ]
+    headline = "Paybill drift: " + ("drift found" if result.drifted else "no drift")
+    path = out / "drift.md"
+    path.write_text(render(headline, sections, out.as_posix()))
+    return path
