@@ -253,7 +253,7 @@ class _Context:
         env: dict[str, str] = {}
         for layer in (workflow_env, job.get("env", {})):
             context["env"] = env
-            env = {**env, **{k: str(v) for k, v in self.expressions.render(layer, context).items()}}
+            env = {**env, **self.expressions.environment(layer, context)}
         if matrix is not None and "name" in job:
             label = f"{label} ({self.expressions.render(job['name'], context)})"
         run = JobRun(label, "success", matrix=matrix)
@@ -273,9 +273,7 @@ class _Context:
                 continue
             for path in files.values():
                 path.write_text("")
-            step_env = {
-                k: str(v) for k, v in self.expressions.render(step.get("env", {}), context).items()
-            }
+            step_env = self.expressions.environment(step.get("env", {}), context)
             process_env = self.environment(workspace, temp, files, event_path)
             process_env.update({**env, **dynamic, **step_env})
             if "uses" in step:
@@ -294,9 +292,7 @@ class _Context:
             if outcome == "failure":
                 run.result = "failure"
         context.update(steps=steps)
-        run.outputs = {
-            k: str(self.expressions.render(v, context)) for k, v in job.get("outputs", {}).items()
-        }
+        run.outputs = self.expressions.environment(job.get("outputs", {}), context)
         return run
 
     def environment(

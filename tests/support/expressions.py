@@ -32,6 +32,19 @@ def whole(text: str) -> str | None:
     return None
 
 
+def as_text(value: Any) -> str:
+    """A value as GitHub writes it into text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return str(value)
+
+
 def truthy(value: Any) -> bool:
     """GitHub's truthiness: false, 0, '', null (and NaN) are false."""
     if isinstance(value, float) and math.isnan(value):
@@ -79,16 +92,7 @@ class Expressions:
 
     def text(self, expr: str, context: Mapping[str, Any]) -> str:
         """An expression's value as `${{ }}` puts it into text."""
-        value = self.evaluate(expr, context)
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if value is None:
-            return ""
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        if isinstance(value, (dict, list)):
-            return json.dumps(value)
-        return str(value)
+        return as_text(self.evaluate(expr, context))
 
     def render(self, value: Any, context: Mapping[str, Any]) -> Any:
         """A workflow value with its expressions evaluated: a string that is one expression
@@ -104,6 +108,10 @@ class Expressions:
         if isinstance(value, dict):
             return {k: self.render(v, context) for k, v in value.items()}
         return value
+
+    def environment(self, values: Mapping[str, Any], context: Mapping[str, Any]) -> dict[str, str]:
+        """An `env:` mapping: every value as text (a missing secret is empty, not null)."""
+        return {k: as_text(self.render(v, context)) for k, v in values.items()}
 
     def condition(self, value: Any, context: Mapping[str, Any], status: Mapping[str, bool]) -> bool:
         """An `if:`: an expression with or without `${{ }}`; none means `success()`."""
