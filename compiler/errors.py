@@ -38,6 +38,9 @@ class Diagnostic:
     doc: str = ""
     path: str = ""
     hint: str = ""
+    # True when the cause is the machine rather than the spec (a folder that cannot be
+    # read, a named pipe among the spec files): the run then ends with exit code 3.
+    environment: bool = False
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (
@@ -49,12 +52,41 @@ class Diagnostic:
         )
 
     def render(self) -> str:
+        """One line; anything a terminal or CI log would interpret is shown escaped."""
         head = f"{self.location}:"
         subject = " ".join(part for part in (self.doc, self.path) if part)
         text = f"{head} {subject}: {self.message}" if subject else f"{head} {self.message}"
         if self.hint:
             text += f" ({self.hint})"
+        return escape(text)
+
+
+def escape(text: str) -> str:
+    r"""`text` with every character that is not printable shown as a Python escape.
+
+    Control characters (newlines, ESC sequences), bidirectional overrides and other format
+    characters (U+202E, U+2066, zero-width ones), line separators and non-ASCII spaces come
+    from the spec's names and values into messages; printed raw, they could forge lines in a
+    CI log or make text read differently than it is. `\n` -> `\\n`, U+202E -> `\\u202e`.
+    """
+    if text.isprintable():
         return text
+    return "".join(char if char.isprintable() else _escaped(char) for char in text)
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    named = _NAMED.get(char)
+    if named is not None:
+        return named
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 class PaybillError(Exception):
@@ -65,12 +97,18 @@ class PaybillError(Exception):
 
 @dataclass
 class SpecError(PaybillError):
-    """The spec has problems; carries all of them, sorted by file and position."""
+    """The spec has problems; carries all of them, sorted by file and position.
+
+    Exit code 1, or 3 when some of them are the environment's (files that could not be
+    read): what was checked is reported either way, but the spec was not seen whole.
+    """
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.diagnostics = sorted(self.diagnostics, key=Diagnostic.sort_key)
+        if any(d.environment for d in self.diagnostics):
+            self.exit_code = EnvironmentProblem.exit_code
         super().__init__(self.render())
 
     def render(self) -> str:

@@ -18,6 +18,7 @@ record is refused.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -258,11 +259,13 @@ def salvage_paths(content: bytes) -> list[str]:
 
 
 def _load(path: str, content: bytes) -> dict[str, Any]:
-    if has_conflict_markers(content):
-        raise RecordError(path, "it has git conflict markers")
     try:
         data = orjson.loads(content)
     except orjson.JSONDecodeError as exc:
+        # Git's conflict markers are never valid JSON: only a file that fails to parse can
+        # hold them, so only then is it searched.
+        if has_conflict_markers(content):
+            raise RecordError(path, "it has git conflict markers") from None
         raise RecordError(path, f"not valid JSON ({exc})") from None
     if not isinstance(data, dict):
         raise RecordError(path, "not a JSON object")
@@ -350,6 +353,24 @@ def _roles(path: str, value: object) -> tuple[RoleEntry, ...]:
     return tuple(out)
 
 
+def record_files(folder: Path) -> list[str]:
+    """The record files under an output folder (`nodes/<kind>/<name>.json`), relative to it,
+    sorted: one directory listing per kind, no path objects per file."""
+    base = folder / RECORDS_FOLDER
+    out: list[str] = []
+    try:
+        kinds = sorted(os.listdir(base))
+    except (FileNotFoundError, NotADirectoryError):
+        return out
+    for kind in kinds:
+        try:
+            names = os.listdir(base / kind)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        out.extend(f"{RECORDS_FOLDER}/{kind}/{n}" for n in sorted(names) if n.endswith(".json"))
+    return out
+
+
 def read_records(folder: Path) -> dict[str, NodeRecord]:
     """Every node's record under an output folder, strictly: for the commands that operate
     what was compiled, a damaged record or manifest is an error (exit 3), not a rebuild."""
@@ -364,10 +385,11 @@ def read_records(folder: Path) -> dict[str, NodeRecord]:
     if data.get("schemaVersion") != MANIFEST_VERSION:
         raise RecordError(shown, f"written by an older paybill: compile again ({MANIFEST_VERSION})")
     out = {}
-    for path in sorted((folder / RECORDS_FOLDER).glob("*/*.json")):
-        relative = path.relative_to(folder).as_posix()
+    for relative in record_files(folder):
+        path = folder / relative
         try:
-            content = path.read_bytes()
+            with open(path, "rb") as handle:
+                content = handle.read()
         except OSError as exc:
             raise RecordError(path.as_posix(), f"cannot be read ({exc.strerror})") from None
         record = parse_record(relative, content)

@@ -9,6 +9,7 @@ reviewed like code; the facts a reviewer relies on are also asserted here direct
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import subprocess
 import sys
@@ -314,3 +315,114 @@ def test_schema_needs_out(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().err.endswith(
         "paybill schema: error: the following arguments are required: --out\n"
     )
+
+
+def test_schema_out_that_is_a_file_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "taken").write_text("not a folder")
+    assert run(capsys, "schema", "--out", str(tmp_path / "taken")) == (
+        2,
+        "",
+        f"paybill: --out {tmp_path}/taken is a file, not a folder; give a folder to write the schemas into (it is created when missing)\n",
+    )
+    assert run(capsys, "schema", "--out", str(tmp_path / "taken" / "schemas")) == (
+        2,
+        "",
+        f"paybill: --out {tmp_path}/taken/schemas: '{tmp_path}/taken' is a file, not a folder; give a folder to write the schemas into (it is created when missing)\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("number", "strerror", "advice"),
+    [
+        (
+            errno.ENOSPC,
+            "No space left on device",
+            "free some space on that file system and run the command again",
+        ),
+        (
+            errno.EROFS,
+            "Read-only file system",
+            "the file system is read-only; choose a writable folder",
+        ),
+        (
+            errno.EACCES,
+            "Permission denied",
+            "check the permissions of the file and of the folders above it",
+        ),
+        (
+            errno.EIO,
+            "Input/output error",
+            "check that the path exists and that you may read and write it",
+        ),
+    ],
+)
+def test_file_system_trouble_is_exit_3_with_what_to_do(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    number: int,
+    strerror: str,
+    advice: str,
+) -> None:
+    def fail(self: Path, data: bytes) -> int:
+        raise OSError(number, strerror, str(self))
+
+    monkeypatch.setattr(Path, "write_bytes", fail)
+    assert run(capsys, "schema", "--out", str(tmp_path)) == (
+        3,
+        "",
+        f"paybill: cannot use '{tmp_path}/agent.schema.json': {strerror} ({advice})\n",
+    )
+
+
+def test_usage_errors_show_control_characters_escaped(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A subject taken from the command line cannot write raw escapes into a log."""
+    assert run(capsys, "describe", "Tenant/x\x1b[2K\r\u202eok", "spec") == (
+        2,
+        "",
+        "paybill: no Tenant named 'x\\x1b[2K\\r\\u202eok'\n",
+    )
+
+
+def with_stdout_closed(cwd: Path, *argv: str) -> tuple[int, bytes]:
+    """Run `python -m compiler ARGV` whose reader closed the pipe before it wrote anything
+    (so every write meets EPIPE); its exit code and stderr."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "compiler", *argv],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    assert process.stderr is not None
+    process.stdout.close()
+    err = process.stderr.read()
+    process.stderr.close()
+    return process.wait(), err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("graph", "spec"),
+        ("graph", "spec", "--format", "json"),
+        ("describe", "Tenant/alpha", "spec"),
+        ("validate", "spec"),
+        ("--help",),
+    ],
+)
+def test_a_reader_that_stops_reading_is_not_an_error(workdir: Path, argv: tuple[str, ...]) -> None:
+    """`paybill graph spec | head -1`: no traceback, and the command's own exit code."""
+    assert with_stdout_closed(workdir, *argv) == (0, b"")
+
+
+def test_a_reader_that_stops_reading_keeps_a_failing_exit_code(workdir: Path) -> None:
+    """`paybill validate | head` on a broken spec still exits 1, errors on stderr."""
+    (workdir / "spec" / "broken.yaml").write_text("kind: Tool\n")
+    code, err = with_stdout_closed(workdir, "validate", "spec")
+    assert code == 1
+    assert err.decode().endswith("3 errors found\n")

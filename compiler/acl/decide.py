@@ -8,6 +8,11 @@ A request names the step; it may also describe what the runtime is about to do (
 or a `ToolCall`), which must then fit inside what the step allows: the same table and
 operation, a subset of its columns and where-columns, at most its row cap, the same tool.
 A step that needs human approval is allowed only with `approved=True`.
+
+`authorize` fails closed on any input: it never raises, and it allows only a request made of
+exactly the types below that matches a grant. Anything else (an object that is not an `Acl`,
+a name that is not text, columns given as one string, a row count that is not a whole
+number, `approved="no"`, a damaged `Acl` built by hand) is denied, and the reason says why.
 """
 
 from __future__ import annotations
@@ -51,6 +56,86 @@ def authorize(
     approved: bool = False,
 ) -> Decision:
     """Allow exactly what `acl` lists for (agent, workflow, step); deny anything else."""
+    try:
+        if (
+            type(agent) is str
+            and type(workflow) is str
+            and type(step) is str
+            and type(approved) is bool
+            and isinstance(acl, Acl)
+        ):
+            request = action if action is None else _action(action)
+            if not isinstance(request, str):
+                return _decide(acl, agent, workflow, step, request, approved=approved)
+            problem = request
+        else:
+            problem = _request_problem(acl, agent, workflow, step, approved)
+        return Decision(False, f"request denied: {problem}")
+    except Exception as exc:  # fail closed: whatever went wrong, nothing is allowed
+        return Decision(False, f"request denied: it could not be checked ({type(exc).__name__})")
+
+
+def _request_problem(
+    acl: object, agent: object, workflow: object, step: object, approved: object
+) -> str:
+    """Why the request cannot be answered, when one of its parts has an unexpected type."""
+    if not isinstance(acl, Acl):
+        return (
+            f"the ACL is a {type(acl).__name__}, not an Acl (read one with compiler.acl.load, "
+            "load_tenant or AclSet)"
+        )
+    for what, value in (("agent", agent), ("workflow", workflow), ("step", step)):
+        if type(value) is not str:
+            return f"the {what} must be text, not {type(value).__name__}"
+    return f"approved must be True or False, not {type(approved).__name__}"
+
+
+def _action(action: object) -> Action | str:
+    """The action as it will be compared, or why it cannot be. Column collections other
+    than lists, tuples and sets are read once into tuples, so that what is checked is what
+    is compared (another collection could yield something else the second time)."""
+    if isinstance(action, ToolCall):
+        return action if type(action.tool) is str else "ToolCall.tool must be text"
+    if not isinstance(action, Query):
+        return f"the action is a {type(action).__name__}, not a Query or a ToolCall"
+    if type(action.table) is not str or type(action.operation) is not str:
+        return "Query.table and Query.operation must be text"
+    columns = _names(action.columns)
+    if isinstance(columns, str):
+        return f"Query.columns {columns}"
+    where = _names(action.where)
+    if isinstance(where, str):
+        return f"Query.where {where}"
+    rows = action.rows
+    if rows is not None and (type(rows) is not int or rows < 0):
+        return "Query.rows must be None or a whole number of 0 or more"
+    if columns is action.columns and where is action.where:
+        return action
+    return Query(action.table, action.operation, columns, where, rows)
+
+
+# Collections that yield the same items every time they are iterated.
+_STABLE = frozenset({tuple, list, frozenset, set})
+
+
+def _names(value: object) -> Collection[str] | str:
+    """`value` if it is a collection of names (read into a tuple unless it is a list, tuple
+    or set), or what is wrong with it."""
+    if type(value) in _STABLE:
+        read: Collection[object] = value  # type: ignore[assignment]
+    elif isinstance(value, Collection) and not isinstance(value, str | bytes):
+        read = tuple(value)
+    else:
+        return f"must be a collection of names, not {type(value).__name__}"
+    for name in read:
+        if type(name) is not str:
+            return "must hold names as text"
+    return read  # type: ignore[return-value]
+
+
+def _decide(
+    acl: Acl, agent: str, workflow: str, step: str, action: Action | None, *, approved: bool
+) -> Decision:
     grant = acl.agents.get(agent)
     if grant is None:
         return _no_agent(acl, agent)

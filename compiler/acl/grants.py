@@ -138,17 +138,28 @@ class Acl:
 
 
 def build(data: Mapping[str, Any]) -> Acl:
-    """An `Acl` from the parsed JSON of a file that passed the schema."""
-    tenant = data["tenant"]
-    agents = {name: _agent(tenant, name, body) for name, body in sorted(data["agents"].items())}
+    """An `Acl` from the parsed JSON of a file that passed the schema.
+
+    Every value is checked for its type as it is taken, so that data which skipped the
+    schema check (`validate=False`) still cannot put anything but text and whole numbers
+    where decisions read them; a wrong type raises (TypeError), which the loader turns into
+    an AclError.
+    """
+    tenant = _text(data["tenant"])
+    state = _text(data["state"])
+    agents = {
+        _text(name): _agent(tenant, name, body) for name, body in sorted(data["agents"].items())
+    }
+    if agents and state != "active":
+        raise ValueError(f"a tenant in state '{state}' has no agents")
     denied = tuple(
-        Denial(d["agent"], d.get("workflow"), d["reason"])
+        Denial(_text(d["agent"]), _optional_text(d.get("workflow")), _text(d["reason"]))
         for d in sorted(data["denied"], key=lambda d: (d["agent"], d.get("workflow") or ""))
     )
     return Acl(
         tenant=tenant,
-        plan=data["plan"],
-        state=data["state"],
+        plan=_text(data["plan"]),
+        state=state,
         agents=agents,
         denied=denied,
         denied_agents={d.agent: d.reason for d in denied if d.workflow is None},
@@ -159,11 +170,11 @@ def build(data: Mapping[str, Any]) -> Acl:
 def _agent(tenant: str, name: str, body: Mapping[str, Any]) -> AgentGrant:
     return AgentGrant(
         name=name,
-        role=body["role"],
-        runs_per_day=body["limits"]["runsPerDay"],
-        concurrent_runs=body["limits"]["concurrentRuns"],
+        role=_text(body["role"]),
+        runs_per_day=_count(body["limits"]["runsPerDay"]),
+        concurrent_runs=_count(body["limits"]["concurrentRuns"]),
         workflows={
-            flow: _workflow(tenant, name, flow, spec)
+            _text(flow): _workflow(tenant, name, flow, spec)
             for flow, spec in sorted(body["workflows"].items())
         },
     )
@@ -183,10 +194,10 @@ def _workflow(tenant: str, agent: str, name: str, body: Mapping[str, Any]) -> Wo
     limits = body["limits"]
     return WorkflowGrant(
         name=name,
-        trigger=dict(body["trigger"]),
-        max_steps=limits["maxSteps"],
-        timeout_seconds=limits["timeoutSeconds"],
-        max_rows_per_step=limits["maxRowsPerStep"],
+        trigger={_text(k): _text(v) for k, v in body["trigger"].items()},
+        max_steps=_count(limits["maxSteps"]),
+        timeout_seconds=_count(limits["timeoutSeconds"]),
+        max_rows_per_step=_count(limits["maxRowsPerStep"]),
         steps=steps,
         allow=allow,
     )
@@ -196,17 +207,53 @@ def _step(body: Mapping[str, Any]) -> StepGrant:
     query = tool = None
     if "query" in body:
         q = body["query"]
+        columns, where = _texts(q["columns"]), _texts(q["where"])
         query = QueryGrant(
-            table=q["table"],
-            schema=q["schema"],
-            operation=q["operation"],
-            columns=tuple(q["columns"]),
-            where=tuple(q["where"]),
-            max_rows=q["maxRows"],
-            pii=tuple(q["pii"]),
-            column_set=frozenset(q["columns"]),
-            where_set=frozenset(q["where"]),
+            table=_text(q["table"]),
+            schema=_text(q["schema"]),
+            operation=_text(q["operation"]),
+            columns=columns,
+            where=where,
+            max_rows=_count(q["maxRows"]),
+            pii=_texts(q["pii"]),
+            column_set=frozenset(columns),
+            where_set=frozenset(where),
         )
     else:
-        tool = ToolGrant(body["tool"]["name"], body["tool"]["effect"])
-    return StepGrant(body["id"], tuple(body["after"]), body["approval"], query, tool)
+        tool = ToolGrant(_text(body["tool"]["name"]), _text(body["tool"]["effect"]))
+    return StepGrant(
+        _text(body["id"]), _texts(body["after"]), _approval(body["approval"]), query, tool
+    )
+
+
+def _text(value: Any) -> str:
+    if type(value) is not str:
+        raise TypeError(f"expected text, found {type(value).__name__}")
+    return value
+
+
+def _optional_text(value: Any) -> str | None:
+    return None if value is None else _text(value)
+
+
+def _texts(values: Any) -> tuple[str, ...]:
+    if type(values) is not list:
+        raise TypeError(f"expected a list of text, found {type(values).__name__}")
+    return tuple(_text(value) for value in values)
+
+
+def _count(value: Any) -> int:
+    if type(value) is not int or value < 1:
+        found = value if type(value) is int else type(value).__name__
+        raise TypeError(f"expected a whole number of at least 1, found {found}")
+    return value
+
+
+def _approval(value: Any) -> str:
+    """`none` or `human`; anything else would be read as no approval needed."""
+    if value not in APPROVALS:
+        raise ValueError("approval must be 'none' or 'human'")
+    return _text(value)
+
+
+APPROVALS = ("none", "human")

@@ -2,8 +2,11 @@
 
 A file is checked against the versioned JSON Schema before it is used: a runtime must not
 guess what a damaged or newer file means, so anything unexpected is an `AclError` and the
-caller denies. A tenant without a file (deleted, or a name that does not exist) is not an
-error: it gets an ACL that allows nothing and says why.
+caller denies. That holds for any input: every public function here raises `AclError` and
+nothing else for what it cannot use (a file nested 100,000 levels deep, data of the wrong
+types even with `validate=False`, a path that is no path). A tenant without a file
+(deleted, or a name that does not exist) is not an error: it gets an ACL that allows
+nothing and says why.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ import difflib
 import json
 import os
 import re
+import stat
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,41 +33,85 @@ class AclError(Exception):
     """An ACL file cannot be read or is not a valid ACL of a version this runtime reads."""
 
 
+# Longest piece of a foreign error message repeated in an AclError.
+_LONGEST_DETAIL = 200
+
+
+@contextmanager
+def _fail_closed(source: object) -> Iterator[None]:
+    """Whatever goes wrong inside becomes an AclError naming `source`: the caller's one
+    exception to treat as deny."""
+    try:
+        yield
+    except AclError:
+        raise
+    except RecursionError as exc:
+        raise AclError(f"{source}: nested too deeply to be an ACL") from exc
+    except Exception as exc:
+        detail = str(exc)[:_LONGEST_DETAIL]
+        raise AclError(
+            f"{source}: not a valid {SCHEMA_VERSION} ACL ({type(exc).__name__}: {detail})"
+        ) from exc
+
+
 def load(path: str | os.PathLike[str], *, validate: bool = True) -> Acl:
     """One `acl/<tenant>.json`. `validate=False` skips the schema check, for files that
     were checked already (e.g. by the compile that wrote them)."""
-    where = Path(path)
-    try:
-        data = json.loads(where.read_bytes())
-    except (OSError, ValueError) as exc:
-        raise AclError(f"{where}: cannot be read as JSON ({exc})") from exc
-    return parse(data, str(where), validate=validate)
+    with _fail_closed(path):
+        where = Path(path)
+        try:
+            data = json.loads(_read_regular(where))
+        except (OSError, ValueError) as exc:
+            raise AclError(f"{where}: cannot be read as JSON ({exc})") from exc
+        return parse(data, str(where), validate=validate)
+
+
+# Opening a named pipe for reading would wait for a writer: never block, then refuse it.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _read_regular(path: Path) -> bytes:
+    """The bytes of `path` if it is a regular file (a pipe or device is refused)."""
+    with open(os.open(path, _OPEN_FLAGS), "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise AclError(f"{path}: not a regular file, so not an ACL")
+        return handle.read()
 
 
 def parse(data: Any, source: str = "<acl>", *, validate: bool = True) -> Acl:
     """An ACL from already-decoded JSON (e.g. fetched from a config store)."""
-    version = data.get("schemaVersion") if isinstance(data, dict) else None
-    if version != SCHEMA_VERSION:
-        raise AclError(
-            f"{source}: schemaVersion is {version!r}, but this runtime reads "
-            f"{SCHEMA_VERSION!r} (compile the spec and the runtime with the same paybill)"
-        )
-    if validate:
-        problem = schema_problem(data)
-        if problem:
-            raise AclError(f"{source}: not a valid {SCHEMA_VERSION} ACL {problem}")
-    return build(data)
+    with _fail_closed(source):
+        version = data.get("schemaVersion") if isinstance(data, dict) else None
+        if version != SCHEMA_VERSION:
+            shown = version if isinstance(version, str | None) else type(version).__name__
+            raise AclError(
+                f"{source}: schemaVersion is {shown!r}, but this runtime reads "
+                f"{SCHEMA_VERSION!r} (compile the spec and the runtime with the same paybill)"
+            )
+        if validate:
+            problem = schema_problem(data)
+            if problem:
+                raise AclError(f"{source}: not a valid {SCHEMA_VERSION} ACL {problem}")
+        return build(data)
 
 
 def load_tenant(folder: str | os.PathLike[str], tenant: str, *, validate: bool = True) -> Acl:
     """`folder/<tenant>.json`, or an ACL that allows nothing when the tenant has no file."""
-    root = Path(folder)
-    if not TENANT_NAME.fullmatch(tenant):
-        return Acl.nothing(tenant, f"'{tenant}' is not a tenant name, so it allows nothing")
-    path = root / f"{tenant}.json"
-    if not path.is_file():
-        return Acl.nothing(tenant, _absent(root, tenant))
-    return _load_named(path, validate)
+    if not isinstance(tenant, str) or not TENANT_NAME.fullmatch(tenant):
+        return Acl.nothing(
+            _shown(tenant), f"'{_shown(tenant)}' is not a tenant name, so it allows nothing"
+        )
+    with _fail_closed(folder):
+        root = Path(folder)
+        path = root / f"{tenant}.json"
+        if not path.is_file():
+            return Acl.nothing(tenant, _absent(root, tenant))
+        return _load_named(path, validate)
+
+
+def _shown(name: object) -> str:
+    """A requested tenant name as messages show it (a name that is not text by its type)."""
+    return name if isinstance(name, str) else f"<{type(name).__name__}>"
 
 
 class AclSet(Mapping[str, Acl]):
@@ -71,11 +120,12 @@ class AclSet(Mapping[str, Acl]):
     reads every file up front. `tenant()` never fails for a missing file: it denies."""
 
     def __init__(self, folder: str | os.PathLike[str], *, validate: bool = True) -> None:
-        self.folder = Path(folder)
-        if not self.folder.is_dir():
-            raise AclError(f"{self.folder}: no such folder of ACL files")
-        self.validate = validate
-        self._names = sorted(path.stem for path in self.folder.glob("*.json"))
+        with _fail_closed(folder):
+            self.folder = Path(folder)
+            if not self.folder.is_dir():
+                raise AclError(f"{self.folder}: no such folder of ACL files")
+            self.validate = validate
+            self._names = sorted(path.stem for path in self.folder.glob("*.json"))
         self._known = frozenset(self._names)
         self._acls: dict[str, Acl] = {}
 
@@ -88,6 +138,10 @@ class AclSet(Mapping[str, Acl]):
 
     def tenant(self, name: str) -> Acl:
         """The tenant's ACL, or one that allows nothing when the folder has no file for it."""
+        if not isinstance(name, str):
+            return Acl.nothing(
+                _shown(name), f"'{_shown(name)}' is not a tenant name, so it allows nothing"
+            )
         acl = self._acls.get(name)
         if acl is not None:
             return acl
@@ -96,9 +150,9 @@ class AclSet(Mapping[str, Acl]):
         return self[name]
 
     def __getitem__(self, name: str) -> Acl:
-        acl = self._acls.get(name)
+        acl = self._acls.get(name) if isinstance(name, str) else None
         if acl is None:
-            if name not in self._known:
+            if not isinstance(name, str) or name not in self._known:
                 raise KeyError(name)
             acl = _load_named(self.folder / f"{name}.json", self.validate)
             self._acls[name] = acl

@@ -17,10 +17,13 @@ from __future__ import annotations
 import json
 from functools import cache, lru_cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+
+# `jsonschema` is imported when a file is first checked, not with this module: the compiler
+# imports this module for SCHEMA_VERSION, and most commands never check an ACL file.
 
 SCHEMA_VERSION = "paybill.dev/acl/v1"
 SCHEMA_FILE = "acl-v1.schema.json"
@@ -44,6 +47,8 @@ def acl_validator() -> Draft202012Validator:
     check a file; the committed schema keeps its `$defs` for readers, the validator gets a
     copy without them. The schema has no recursive references, so the copy is finite.
     """
+    from jsonschema import Draft202012Validator  # noqa: PLC0415
+
     schema = acl_schema()
     return Draft202012Validator(_inline(schema, schema["$defs"]))
 
@@ -51,6 +56,8 @@ def acl_validator() -> Draft202012Validator:
 @cache
 def _shell_validator() -> Draft202012Validator:
     """The schema with every workflow body accepted as any object."""
+    from jsonschema import Draft202012Validator  # noqa: PLC0415
+
     schema = acl_schema()
     defs = {**schema["$defs"], "workflow": {"type": "object"}}
     return Draft202012Validator(_inline(schema, defs))
@@ -58,6 +65,8 @@ def _shell_validator() -> Draft202012Validator:
 
 @cache
 def _workflow_validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator  # noqa: PLC0415
+
     defs = acl_schema()["$defs"]
     return Draft202012Validator(_inline(defs["workflow"], defs))
 
@@ -80,6 +89,8 @@ def is_valid(data: Any) -> bool:
 
 def schema_problem(data: Any) -> str:
     """The most telling way `data` breaks the schema, as `at path: message`; "" if valid."""
+    from jsonschema.exceptions import best_match  # noqa: PLC0415
+
     if is_valid(data):
         return ""
     error = best_match(acl_validator().iter_errors(data))

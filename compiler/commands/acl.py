@@ -10,8 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from compiler.acl import AclError, authorize, load_tenant
-from compiler.errors import EnvironmentProblem, UsageError
+from compiler.errors import EnvironmentProblem, UsageError, escape
 
 DEFAULT_GENERATED = "generated"
 
@@ -52,6 +51,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    # Imported here, as it loads the JSON Schema validator that other commands do not need.
+    from compiler.acl import AclError, authorize, load_tenant  # noqa: PLC0415
+
     folder: Path = args.generated / "acl"
     if not folder.is_dir():
         raise UsageError(
@@ -67,8 +69,8 @@ def run_check(args: argparse.Namespace) -> int:
         ) from error
     decision = authorize(acl, args.agent, args.workflow, args.step, approved=args.approved)
     if decision.allowed:
-        print(f"allow: {decision.reason}")
+        print(f"allow: {escape(decision.reason)}")
         return 0
     hint = " (once a person has approved, check again with --approved)"
-    print(f"deny: {decision.reason}{hint if decision.needs_approval else ''}")
+    print(f"deny: {escape(decision.reason)}{hint if decision.needs_approval else ''}")
     return 1

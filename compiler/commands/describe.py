@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("subject", metavar="KIND/NAME", help="e.g. Tenant/acme, Agent/collector")
     add_spec_dir(parser)
     parser.add_argument("--format", choices=("yaml", "json"), default="yaml")
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, collect_cycles=False)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--format", choices=FORMATS, default="mermaid", help="output format (default: mermaid)"
     )
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, collect_cycles=False)
 
 
 def run(args: argparse.Namespace) -> int:

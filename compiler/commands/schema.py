@@ -6,13 +6,17 @@ import argparse
 from pathlib import Path
 
 from compiler.dsl.jsonschema import document_schemas, render
+from compiler.errors import UsageError
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "schema",
         help="write the JSON Schemas of the spec language (for editors and CI)",
-        description="Write one JSON Schema (2020-12) per kind and document.schema.json.",
+        description=(
+            "Write one JSON Schema (2020-12) per kind and document.schema.json into DIR "
+            "(created when missing)."
+        ),
     )
     parser.add_argument("--out", type=Path, required=True, metavar="DIR")
     parser.set_defaults(run=run)
@@ -20,8 +24,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
+    _make_folder(out)
     for name, schema in sorted(document_schemas().items()):
         (out / name).write_bytes(render(schema))
         print(out / name)
     return 0
+
+
+def _make_folder(out: Path) -> None:
+    """`out` as a folder, or a usage error when it (or a folder above it) is a file."""
+    for folder in (out, *out.parents):
+        if folder.exists() and not folder.is_dir():
+            subject = f"--out {out}" if folder == out else f"--out {out}: '{folder}'"
+            raise UsageError(
+                f"{subject} is a file, not a folder; give a folder to write the schemas "
+                "into (it is created when missing)"
+            )
+    out.mkdir(parents=True, exist_ok=True)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from compiler.sqlops.converge import Outcome, apply, drift, load_state
+if TYPE_CHECKING:
+    from compiler.sqlops.converge import Outcome
 
 DEFAULT_GENERATED = "generated"
 EXIT_DRIFT = 2
@@ -60,7 +62,13 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
 
 
+# The sqlops modules (and psycopg) are imported when a sql command runs: every other command
+# would otherwise pay for them at start.
+
+
 def run_drift(args: argparse.Namespace) -> int:
+    from compiler.sqlops.converge import drift, load_state  # noqa: PLC0415
+
     outcome = drift(args.dsn, load_state(args.generated, args.target))
     target = outcome.state.target
     if not outcome.changes:
@@ -76,6 +84,8 @@ def run_drift(args: argparse.Namespace) -> int:
 
 
 def run_apply(args: argparse.Namespace) -> int:
+    from compiler.sqlops.converge import apply, load_state  # noqa: PLC0415
+
     outcome = apply(args.dsn, load_state(args.generated, args.target), dry_run=args.dry_run)
     target = outcome.state.target
     if args.dry_run:

@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     add_spec_dir(parser)
     add_base(parser)
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, collect_cycles=False)
 
 
 def run(args: argparse.Namespace) -> int:

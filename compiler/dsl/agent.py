@@ -6,12 +6,16 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from compiler.dsl.common import UNIQUE, UNIQUE_ITEMS, Document, Model, Name, Positive, Text
+from compiler.dsl.common import UNIQUE, UNIQUE_ITEMS, WHOLE, Document, Model, Name, Text
 
 
 class AgentLimits(Model):
-    runs_per_day: Positive
-    concurrent_runs: Positive
+    runs_per_day: Annotated[
+        int, Field(ge=1, le=1_000_000, description="Runs per day: 1 to 1,000,000."), WHOLE
+    ]
+    concurrent_runs: Annotated[
+        int, Field(ge=1, le=1000, description="Runs at the same time: 1 to 1,000."), WHOLE
+    ]
 
 
 class AgentSpec(Model):

@@ -137,8 +137,17 @@ def _whole_number(value: Any) -> Any:
 
 # Last in `Annotated`, so bounds stay plain `minimum`/`maximum` in the JSON Schema.
 WHOLE = BeforeValidator(_whole_number)
-Count = Annotated[int, Field(ge=0), WHOLE]
-Positive = Annotated[int, Field(ge=1), WHOLE]
+# Whole numbers each get a range: what the provider they reach accepts, or (entitlements)
+# one no real plan comes near, with a description that messages show as the reason.
+DatabaseStorage = Annotated[
+    int,
+    Field(
+        ge=20,
+        le=65536,
+        description="Database storage in GiB: 20 to 65,536, what RDS for PostgreSQL allocates.",
+    ),
+    WHOLE,
+]
 NameList = Annotated[list[Name], UNIQUE, Field(json_schema_extra=UNIQUE_ITEMS)]
 
 

@@ -101,9 +101,48 @@ def _one(source: SourceDocument, model: type[BaseModel], detail: ErrorDetails) -
         if isinstance(error, FieldError):
             path = (*path, *error.field)
             where = source.key_at(*path)
+    elif kind in ("greater_than_equal", "less_than_equal"):
+        bound = ctx.get("ge") if kind == "greater_than_equal" else ctx.get("le")
+        side = "at least" if kind == "greater_than_equal" else "at most"
+        message = f"must be {side} {_number(bound)}, not {_number(value)}"
+        hint = _description(model, path)
     else:
         message, hint = _shape_message(kind, ctx, value, detail["msg"])
     return Diagnostic(where, message, source.label, format_path(path), hint)
+
+
+def _number(value: Any) -> str:
+    """A number as a message shows it: `1,000,000`; a huge one (`1.0e+300` in YAML is a
+    whole number) short."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{float(value):g}" if abs(value) >= 10**15 else f"{value:,}"
+    return str(value)
+
+
+def _description(model: type[BaseModel], path: Path) -> str:
+    """The description of the field at `path` (it says why a range is what it is)."""
+    if not path:
+        return ""
+    for owner in _models_at(model, path[:-1]):
+        for name, info in owner.model_fields.items():
+            if (info.alias or name) == path[-1]:
+                return _first_description(info)
+    return ""
+
+
+def _first_description(info: Any) -> str:
+    """`Runs per day: 1 to 1,000,000.` -> `runs per day: 1 to 1,000,000`, as a hint reads."""
+    found = [info.description, *(getattr(m, "description", None) for m in info.metadata)]
+    annotations = [info.annotation]
+    while annotations:
+        annotation = annotations.pop()
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            found += [getattr(m, "description", None) for m in typing.get_args(annotation)[1:]]
+        elif origin in (typing.Union, types.UnionType):
+            annotations.extend(typing.get_args(annotation))
+    text = next((str(d) for d in found if d), "")
+    return text[:1].lower() + text[1:].rstrip(".") if text else ""
 
 
 def _options(quoted: str) -> str:
@@ -136,10 +175,6 @@ def _shape_message(kind: str, ctx: dict[str, Any], value: Any, fallback: str) ->
         return ("must not be empty" if least == 1 else f"needs at least {least} items"), ""
     if kind in ("too_long", "string_too_long"):
         return f"must have at most {ctx.get('max_length')} {_unit(kind)}", ""
-    if kind == "greater_than_equal":
-        return f"must be at least {ctx.get('ge')}, not {value}", ""
-    if kind == "less_than_equal":
-        return f"must be at most {ctx.get('le')}, not {value}", ""
     return fallback, ""
 
 

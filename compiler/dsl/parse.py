@@ -21,7 +21,7 @@ from compiler.dsl.tenant import Tenant
 from compiler.dsl.tool import Tool
 from compiler.dsl.workflow import Workflow
 from compiler.errors import Collector, Diagnostic, Location, did_you_mean
-from compiler.load import LoadedSpec, SourceDocument
+from compiler.load import LoadedSpec, SourceDocument, Unread
 
 KINDS: dict[str, type[Document]] = {
     "Platform": Platform,
@@ -54,7 +54,9 @@ class ParsedSpec:
 
     `problems` are what parsing found wrong; `invalid` names the documents (kind, name)
     that were written but failed, so that later stages report their own findings too
-    without calling a reference to such a document "unknown".
+    without calling a reference to such a document "unknown". `unread` are files that could
+    not be read whole: a reference to a name one of them may define is not checked either,
+    and the run says so.
     """
 
     platform: Parsed[Platform]
@@ -68,19 +70,21 @@ class ParsedSpec:
     root: str = ""
     problems: tuple[Diagnostic, ...] = ()
     invalid: frozenset[tuple[str, str]] = frozenset()
+    unread: tuple[Unread, ...] = ()
 
 
 def parse(loaded: LoadedSpec, root: str = "") -> ParsedSpec:
     """Validate every document.
 
-    Raises one SpecError with every problem when the spec cannot be resolved at all (a file
-    could not be read, or there is not exactly one valid Platform). Otherwise the problems
-    travel in the result, and `compiler.resolve` raises them together with its own.
+    Raises one SpecError with every problem when the spec cannot be resolved at all (there
+    is not exactly one valid Platform). Otherwise the problems travel in the result, and
+    `compiler.resolve` raises them together with its own, so that a file that could not be
+    read does not hide what is wrong in the others.
     """
     problems = Collector()
     problems.extend(loaded.problems)
     by_kind: dict[str, dict[str, Parsed[Document]]] = {kind: {} for kind in KINDS}
-    invalid: set[tuple[str, str]] = set()
+    invalid: set[tuple[str, str]] = set(loaded.refused)
     platforms: list[Parsed[Document]] = []
     for source in loaded.documents:
         parsed = _parse_one(source, problems)
@@ -91,7 +95,8 @@ def parse(loaded: LoadedSpec, root: str = "") -> ParsedSpec:
         else:
             _add_unique(by_kind[source.kind], parsed, problems)
     _check_one_platform(loaded, root, problems)
-    if loaded.problems or len(platforms) != 1:
+    if len(platforms) != 1:
+        _not_resolved(loaded, root, problems)
         problems.raise_if_any()
     return ParsedSpec(
         platform=platforms[0],  # type: ignore[arg-type]
@@ -105,7 +110,24 @@ def parse(loaded: LoadedSpec, root: str = "") -> ParsedSpec:
         root=root,
         problems=tuple(problems.diagnostics),
         invalid=frozenset(invalid),
+        unread=loaded.unread,
     )
+
+
+def _not_resolved(loaded: LoadedSpec, root: str, problems: Collector) -> None:
+    """Without its Platform, no reference between documents can be checked: say so when
+    the reason is a file that could not be read (the Platform may be in it)."""
+    if loaded.unread and not any(s.kind == "Platform" for s in loaded.documents):
+        files = ", ".join(u.file for u in loaded.unread[:3])
+        more = f" and {len(loaded.unread) - 3} more" if len(loaded.unread) > 3 else ""
+        problems.add(
+            Diagnostic(
+                Location(root or "spec"),
+                "references between documents were not checked: no Platform document "
+                f"could be read (it may be in {files}{more}, which could not be read)",
+                hint="fix the files above, then run again",
+            )
+        )
 
 
 def _add_unique(
@@ -131,8 +153,9 @@ def _add_unique(
 def _check_one_platform(loaded: LoadedSpec, root: str, problems: Collector) -> None:
     """Exactly one document of kind Platform, valid or not (its own errors are separate)."""
     declared = [source for source in loaded.documents if source.kind == "Platform"]
-    if not declared and not loaded.problems:
-        # An unreadable file might hold the Platform: then its read error says enough.
+    refused = any(kind == "Platform" for kind, _ in loaded.refused)
+    if not declared and not loaded.unread and not refused:
+        # An unreadable file might hold the Platform: then `_not_resolved` says so.
         problems.add(
             Diagnostic(
                 Location(root or "spec"),

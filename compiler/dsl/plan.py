@@ -11,13 +11,12 @@ from compiler.dsl.common import (
     UNIQUE_ITEMS,
     WHOLE,
     Cidr,
-    Count,
+    DatabaseStorage,
     Document,
     Feature,
     FieldError,
     InstanceClass,
     Model,
-    Positive,
     PostgresVersion,
     Text,
 )
@@ -25,44 +24,100 @@ from compiler.dsl.common import (
 Isolation = Literal["silo", "pooled", "bridge"]
 LIMIT_KEYS = ("seats", "storageGb", "apiRequestsPerSecond", "agentRunsPerDay")
 
+# Every number has a range: those that reach a provider, what the provider accepts (a value
+# past it would compile and fail later, in Terraform or at apply); entitlements that reach
+# none yet, a range no real plan comes near. The description says why, in messages too.
+Seats = Annotated[int, Field(ge=0, le=10_000_000, description="Seats: 0 to 10,000,000."), WHOLE]
+StorageEntitlement = Annotated[
+    int,
+    Field(ge=0, le=1_000_000, description="Storage entitled, in GB: 0 to 1,000,000."),
+    WHOLE,
+]
+ApiRate = Annotated[
+    int,
+    Field(
+        ge=0,
+        le=10_000,
+        description=(
+            "Steady requests per second of the tenant's API key, bursts twice that: 0 to "
+            "10,000, API Gateway's throttle for an account in a region."
+        ),
+    ),
+    WHOLE,
+]
+RunsPerDay = Annotated[
+    int, Field(ge=0, le=1_000_000, description="Agent runs per day: 0 to 1,000,000."), WHOLE
+]
+StepsCap = Annotated[
+    int,
+    Field(ge=1, le=100, description="Steps of any one workflow: 1 to 100, as maxSteps."),
+    WHOLE,
+]
+RowsCap = Annotated[
+    int,
+    Field(
+        ge=1,
+        le=1_000_000,
+        description="Rows any one step may touch: 1 to 1,000,000, as maxRowsPerStep.",
+    ),
+    WHOLE,
+]
+TaskCount = Annotated[
+    int,
+    Field(ge=0, le=5000, description="Tasks: 0 to 5,000, what ECS runs for one service."),
+    WHOLE,
+]
+
 
 class Limits(Model):
     """Numeric entitlements. The first four keys must be written; `null` means unlimited."""
 
-    seats: Count | None
-    storage_gb: Count | None
-    api_requests_per_second: Count | None
-    agent_runs_per_day: Count | None
+    seats: Seats | None
+    storage_gb: StorageEntitlement | None
+    api_requests_per_second: ApiRate | None
+    agent_runs_per_day: RunsPerDay | None
     # Optional ceilings on any one workflow an agent runs for a tenant of this plan; absent
     # or null means unlimited. A workflow over them is a compile error at the step that
     # crosses the line (compiler.resolve.plan_limits), never a silent cut at run time.
-    agent_steps_per_workflow: Positive | None = None
-    agent_rows_per_step: Positive | None = None
+    agent_steps_per_workflow: StepsCap | None = None
+    agent_rows_per_step: RowsCap | None = None
 
 
 class LimitOverrides(Model):
     """A tenant's exceptions to its plan's limits; absent keys keep the plan's value."""
 
-    seats: Count | None = None
-    storage_gb: Count | None = None
-    api_requests_per_second: Count | None = None
-    agent_runs_per_day: Count | None = None
-    agent_steps_per_workflow: Positive | None = None
-    agent_rows_per_step: Positive | None = None
+    seats: Seats | None = None
+    storage_gb: StorageEntitlement | None = None
+    api_requests_per_second: ApiRate | None = None
+    agent_runs_per_day: RunsPerDay | None = None
+    agent_steps_per_workflow: StepsCap | None = None
+    agent_rows_per_step: RowsCap | None = None
 
 
 class DatabaseSize(Model):
     instance_class: InstanceClass
-    storage_gb: Annotated[int, Field(ge=20, le=65536), WHOLE]
+    storage_gb: DatabaseStorage
     version: PostgresVersion = "15"
     multi_az: bool = True
 
 
 class ComputeSize(Model):
     cpu: Annotated[Literal[256, 512, 1024, 2048, 4096, 8192, 16384], WHOLE]
-    memory_mb: Annotated[int, Field(ge=512, le=122880), WHOLE]
-    min_tasks: Count
-    max_tasks: Positive
+    memory_mb: Annotated[
+        int,
+        Field(
+            ge=512,
+            le=122880,
+            description="Memory of a task in MiB: 512 to 122,880, what Fargate runs.",
+        ),
+        WHOLE,
+    ]
+    min_tasks: TaskCount
+    max_tasks: Annotated[
+        int,
+        Field(ge=1, le=5000, description="Tasks: 1 to 5,000, what ECS runs for one service."),
+        WHOLE,
+    ]
 
 
 class NetworkSize(Model):
@@ -75,9 +130,12 @@ class Resources(Model):
     network: NetworkSize | None = None
 
 
+Days = Annotated[int, Field(ge=0, le=365, description="Days: 0 to 365."), WHOLE]
+
+
 class Billing(Model):
-    trial_days: Annotated[int, Field(ge=0, le=365), WHOLE] = 0
-    grace_period_days: Annotated[int, Field(ge=0, le=365), WHOLE] = 0
+    trial_days: Days = 0
+    grace_period_days: Days = 0
 
 
 def _given(required: tuple[str, ...], **properties: dict[str, Any]) -> dict[str, Any]:

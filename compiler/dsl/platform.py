@@ -16,6 +16,7 @@ from compiler.dsl.common import (
     UNIQUE_ITEMS,
     WHOLE,
     Cidr,
+    DatabaseStorage,
     Document,
     InstanceClass,
     Model,
@@ -57,7 +58,7 @@ class PoolDatabase(Model):
     engine: Literal["postgres"]
     version: PostgresVersion
     instance_class: InstanceClass
-    storage_gb: Annotated[int, Field(ge=20, le=65536), WHOLE]
+    storage_gb: DatabaseStorage
 
 
 class Pool(Model):

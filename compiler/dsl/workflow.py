@@ -109,9 +109,15 @@ class Trigger(Model):
 
 
 class WorkflowLimits(Model):
-    max_steps: Annotated[int, Field(ge=1, le=100), WHOLE]
-    timeout_seconds: Annotated[int, Field(ge=1, le=86400), WHOLE]
-    max_rows_per_step: Annotated[int, Field(ge=1, le=1_000_000), WHOLE]
+    max_steps: Annotated[int, Field(ge=1, le=100, description="Steps: 1 to 100."), WHOLE]
+    timeout_seconds: Annotated[
+        int, Field(ge=1, le=86400, description="Seconds: 1 to 86,400, one day."), WHOLE
+    ]
+    max_rows_per_step: Annotated[
+        int,
+        Field(ge=1, le=1_000_000, description="Rows one step may touch: 1 to 1,000,000."),
+        WHOLE,
+    ]
 
 
 class WorkflowSpec(Model):

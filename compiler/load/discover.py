@@ -1,17 +1,27 @@
-"""Finding and reading spec files: every *.yaml / *.yml under the folder, sorted by path."""
+"""Finding and reading spec files: every *.yaml / *.yml under the folder, sorted by path.
+
+Which files are read and what is refused is `compiler.load.walk`'s; how much a file and a
+run may hold is `compiler.load.limits`'s.
+"""
 
 from __future__ import annotations
 
+import errno
+import gc
 import hashlib
 import os
-from dataclasses import dataclass, replace
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
-from compiler.errors import Collector, Diagnostic, Location, UsageError
+from compiler.errors import Diagnostic, Location, SpecError, UsageError
+from compiler.load.limits import MAX_ENTRIES, MAX_FILE_BYTES, Budget
 from compiler.load.source import SourceDocument
-from compiler.load.yaml_reader import MAX_FILE_BYTES, read_yaml, too_large
+from compiler.load.walk import SPEC_SUFFIXES, SpecFile, walk
+from compiler.load.yaml_reader import Unread, read_file, too_large
 
-SPEC_SUFFIXES = (".yaml", ".yml")
+__all__ = ["SPEC_SUFFIXES", "LoadedSpec", "Unread", "discover", "load_files", "load_spec"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,86 +31,200 @@ class LoadedSpec:
     `problems` are files (or documents) that could not be read. They do not stop the
     loading of the others: the parser reports them together with what it finds in the
     documents that could be read, so one syntax error does not hide everything else.
+    `unread` says which files may hold documents that were not read (so references to
+    them cannot be checked), `refused` names documents that were written but refused whole.
     """
 
     documents: tuple[SourceDocument, ...]
     digest: str
     files: tuple[str, ...]
     problems: tuple[Diagnostic, ...] = ()
+    unread: tuple[Unread, ...] = ()
+    refused: frozenset[tuple[str, str]] = frozenset()
 
 
 def discover(root: Path) -> list[Path]:
     """Spec files under `root`, sorted by their path relative to it; hidden ones skipped."""
-    return [root / relative for relative in _spec_files(root)]
+    _check_folder(root)
+    return [root / found.relative for found in walk(str(root), root.as_posix()).files]
 
 
-def _spec_files(root: Path) -> list[str]:
-    """Relative posix paths of the spec files under `root`, sorted.
-
-    Hidden folders (`.git`, `.draft/`) are not entered and hidden files are skipped. Plain
-    strings rather than Path objects: a fleet's spec has tens of thousands of files.
-    """
+def _check_folder(root: Path) -> None:
     if not root.is_dir():
         raise UsageError(f"spec folder '{root}' does not exist or is not a folder")
-    found: list[str] = []
-    for folder, folders, names in os.walk(root):
-        folders[:] = [name for name in folders if not name.startswith(".")]
-        relative = os.path.relpath(folder, root).replace(os.sep, "/")
-        prefix = "" if relative == "." else relative + "/"
-        found.extend(
-            prefix + name
-            for name in names
-            if name.endswith(SPEC_SUFFIXES)
-            and not name.startswith(".")
-            and os.path.isfile(os.path.join(folder, name))
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """Why a file could not be read, as its diagnostic says it."""
+
+    message: str
+    hint: str
+    environment: bool = True
+    reason: str = "the file could not be read"
+
+
+Content = bytes | Failure
+
+
+class _Reader:
+    """Reads files in order against one run's budget, collecting everything they give."""
+
+    def __init__(self) -> None:
+        self.budget = Budget()
+        self.documents: list[SourceDocument] = []
+        self.problems: list[Diagnostic] = []
+        self.unread: list[Unread] = []
+        self.refused: set[tuple[str, str]] = set()
+        self.digest = hashlib.sha256()
+        self.shown: list[str] = []
+
+    def add(self, relative: str, shown: str, content: Content) -> None:
+        self.shown.append(shown)
+        if self.budget.spent:
+            self.unread.append(Unread(shown, "the run's limits were reached before it was read"))
+            return
+        if isinstance(content, Failure):
+            self.problems.append(
+                Diagnostic(
+                    Location(shown),
+                    content.message,
+                    hint=content.hint,
+                    environment=content.environment,
+                )
+            )
+            self.unread.append(Unread(shown, content.reason))
+            return
+        if not self.budget.take_bytes(len(content)):
+            self.problems.append(
+                Diagnostic(
+                    Location(shown),
+                    f"{self.budget.spent}, over the limit for one run; this file and the "
+                    "ones after it were not read",
+                    hint="see 'Limits on input' in the README; split the platform into "
+                    "several specs",
+                )
+            )
+            self.unread.append(Unread(shown, "the run's limits were reached before it was read"))
+            return
+        self.digest.update(relative.encode() + b"\0" + hashlib.sha256(content).digest())
+        found = read_file(shown, content, self.budget)
+        self.documents.extend(found.documents)
+        self.problems.extend(found.problems)
+        self.refused |= found.refused
+        if found.unread is not None:
+            self.unread.append(found.unread)
+
+    def result(self) -> LoadedSpec:
+        return LoadedSpec(
+            tuple(self.documents),
+            self.digest.hexdigest(),
+            tuple(self.shown),
+            tuple(self.problems),
+            tuple(self.unread),
+            frozenset(self.refused),
         )
-    return sorted(found)
 
 
 def load_files(files: dict[str, bytes], prefix: str) -> LoadedSpec:
     """Read already-fetched files (path relative to the spec folder -> bytes).
 
-    Used for folders and git revisions alike. Diagnostics show `prefix/relative`; the digest
-    covers only relative paths and bytes, so it does not depend on where the folder lives.
+    Used for git revisions and tests. Diagnostics show `prefix/relative`; the digest covers
+    only relative paths and bytes, so it does not depend on where the folder lives.
     """
-    problems = Collector()
-    documents: list[SourceDocument] = []
-    digest = hashlib.sha256()
-    shown_names = []
-    for name in sorted(files):
-        raw = files[name]
-        digest.update(name.encode() + b"\0" + hashlib.sha256(raw).digest())
-        shown = f"{prefix}/{name}" if prefix else name
-        shown_names.append(shown)
-        docs, errs = read_yaml(shown, raw)
-        documents.extend(docs)
-        problems.extend(errs)
-    return LoadedSpec(
-        tuple(documents), digest.hexdigest(), tuple(shown_names), tuple(problems.diagnostics)
-    )
+    return load_contents(sorted(files.items()), prefix)
+
+
+def load_contents(files: Iterable[tuple[str, Content]], prefix: str) -> LoadedSpec:
+    """Like `load_files`, in the order given, where a file may be the reason it could not
+    be fetched instead of its bytes."""
+    reader = _Reader()
+    collecting = gc.isenabled()
+    # Reading builds many small objects and no reference cycles: the cyclic collector would
+    # walk them again and again (most of the time of reading a large document) and free
+    # nothing. Reference counting frees them as before.
+    gc.disable()
+    try:
+        for name, content in files:
+            reader.add(name, f"{prefix}/{name}" if prefix else name, content)
+    finally:
+        if collecting:
+            gc.enable()
+    return reader.result()
 
 
 def load_spec(root: Path) -> LoadedSpec:
     """Read a spec folder. File names in diagnostics are shown as `root/relative/path`."""
-    relatives = _spec_files(root)
-    if not relatives:
-        raise UsageError(f"no *.yaml or *.yml files under '{root}'")
-    files: dict[str, bytes] = {}
-    problems = Collector()
+    _check_folder(root)
     prefix = root.as_posix().rstrip("/") or "/"
-    for relative in relatives:
-        shown = f"{prefix}/{relative}"
-        path = os.path.join(root, relative)
+    found = walk(str(root), prefix)
+    if found.too_many:
+        raise SpecError(
+            [
+                Diagnostic(
+                    Location(prefix),
+                    f"the spec folder holds more than {MAX_ENTRIES:,} files, folders and "
+                    "links; it was not read",
+                    hint="see 'Limits on input' in the README; split the platform into "
+                    "several specs",
+                )
+            ]
+        )
+    if not found.files and not found.problems:
+        raise UsageError(f"no *.yaml or *.yml files under '{root}'")
+    loaded = load_contents(((f.relative, _read(f)) for f in found.files), prefix)
+    return LoadedSpec(
+        loaded.documents,
+        loaded.digest,
+        loaded.files,
+        (*found.problems, *loaded.problems),
+        (*found.unread, *loaded.unread),
+        loaded.refused,
+    )
+
+
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)  # were it swapped for a named pipe, opening cannot block
+    | getattr(os, "O_CLOEXEC", 0)
+)
+
+
+def _read(found: SpecFile) -> Content:
+    """The bytes of a regular file, read through one descriptor that is checked to be one;
+    or why they could not be read."""
+    try:
+        descriptor = os.open(found.real, _OPEN_FLAGS)
+    except OSError as exc:
+        return _cannot(exc)
+    with open(descriptor, "rb", closefd=True) as handle:
         try:
-            size = os.path.getsize(path)
-            if size > MAX_FILE_BYTES:
-                problems.add(too_large(shown, size))
-                continue
-            with open(path, "rb") as handle:
-                files[relative] = handle.read()
+            status = os.fstat(descriptor)
+            if not stat.S_ISREG(status.st_mode):
+                return Failure("is not a regular file", "move it out of the spec folder")
+            if status.st_size > MAX_FILE_BYTES:
+                big = too_large("", status.st_size)
+                return Failure(big.message, big.hint, False, "the file is over the size limit")
+            # As many bytes as the file has (asking for the limit would allocate it for every
+            # file); when it has grown since, the rest up to one byte over the limit.
+            data = handle.read(status.st_size + 1)
+            if len(data) > status.st_size:
+                data += handle.read(MAX_FILE_BYTES + 1 - len(data))
+            return data
         except OSError as exc:
-            problems.add(Diagnostic(Location(shown), f"cannot read file: {exc.strerror}"))
-    loaded = load_files(files, prefix)
-    if not problems:
-        return loaded
-    return replace(loaded, problems=(*problems.diagnostics, *loaded.problems))
+            return _cannot(exc)
+
+
+def _cannot(exc: OSError) -> Content:
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        hint = (
+            "make the file readable for the user running paybill (chmod u+r), or move it out "
+            "of the spec folder"
+        )
+    elif exc.errno == errno.ELOOP:
+        return Failure("was replaced by a symlink while being read", "run again")
+    else:
+        hint = "check the file and the file system it is on"
+    return Failure(f"cannot read this file: {reason}", hint)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,10 @@ class SourceDocument:
     written. Both are kept so that "unknown field" points at the key and "bad value" at the
     value, the way an editor would underline them. `at` and `key_at` turn them into
     Locations in this document's file.
+
+    Positions are only needed for messages, and most documents have none: a document read
+    without any problem keeps only a few, and `locate` (set by the reader) records the rest
+    the first time a position it lacks is asked for.
     """
 
     file: str
@@ -31,10 +36,13 @@ class SourceDocument:
     keys: dict[Path, Position] = field(default_factory=dict)
     # Field paths (`spec.description`) where reading already reported a problem.
     broken: frozenset[str] = frozenset()
+    locate: Callable[[], None] | None = field(default=None, compare=False, repr=False)
 
     def at(self, *path: PathPart) -> Location:
         """Where the value at `path` is written, or the closest enclosing one."""
         parts = tuple(path)
+        if self.locate is not None and parts not in self.values:
+            self.locate()
         while parts:
             found = self.values.get(parts)
             if found is not None:
@@ -44,6 +52,8 @@ class SourceDocument:
 
     def key_at(self, *path: PathPart) -> Location:
         """Where the key of `path` is written (falls back to the value, then the parent)."""
+        if self.locate is not None and tuple(path) not in self.keys:
+            self.locate()
         found = self.keys.get(tuple(path))
         return Location(self.file, *found) if found is not None else self.at(*path)
 

@@ -1,191 +1,112 @@
-"""Safe YAML reading with positions.
+"""Reading one spec file: text, documents, and what could not be read.
 
-PyYAML's composer (the C one when libyaml is present) gives us nodes with marks; we build the
-plain data ourselves instead of using a constructor, which lets us:
+PyYAML's composer (the C one when libyaml is present) gives nodes with marks; we build the
+plain data ourselves (`compiler.load.build`) instead of using a constructor. Before YAML
+reads a file, its documents are counted and measured (YAML builds a document's every node
+at once), and each document draws on the run's budget (`compiler.load.limits`).
 
-* reject every tag that would construct an object (`!!python/object`, custom `!tags`);
-* report duplicate keys (PyYAML silently keeps the last one);
-* bound alias expansion, so `&a [*a, *a, ...]` bombs stop after a fixed number of nodes;
-* remember the line and column of every key and value for diagnostics.
+Most documents are plain data, read by the lean walk without positions; their positions
+are recorded only when a message first needs one, by composing the file again
+(`SourceDocument.locate`).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import yaml
 
 from compiler.errors import Diagnostic, Location
-from compiler.load.source import Path, Position, SourceDocument, format_path
+from compiler.load.build import (
+    Builder,
+    Limit,
+    NotPlain,
+    Plain,
+    kind_and_name,
+    node_count,
+    position,
+)
+from compiler.load.limits import (
+    MAX_DEPTH,
+    MAX_DOCUMENT_CHARACTERS,
+    MAX_DOCUMENTS_PER_FILE,
+    MAX_FILE_BYTES,
+    MAX_VALUES_PER_DOCUMENT,
+    Budget,
+    MiB,
+)
+from compiler.load.source import Path, Position, SourceDocument
 
-MAX_FILE_BYTES = 8 * 1024 * 1024
-MAX_NODES_PER_DOCUMENT = 100_000
-MAX_DEPTH = 64
+__all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "FileRead", "Unread", "read_file", "read_yaml"]
 
-_LOADER: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _T = "tag:yaml.org,2002:"
-_SCALARS: dict[str, Callable[[yaml.ScalarNode], Any]] = {
-    _T + "str": lambda node: node.value,
-    _T + "null": lambda node: None,
-    _T + "bool": _CONSTRUCTOR.construct_yaml_bool,
-    _T + "int": _CONSTRUCTOR.construct_yaml_int,
-    _T + "float": _CONSTRUCTOR.construct_yaml_float,
-    # Dates stay text: nothing in the DSL is a date, and text round-trips exactly.
-    _T + "timestamp": lambda node: node.value,
-}
-_MAP = _T + "map"
-_SEQ = _T + "seq"
-_MERGE = _T + "merge"
+_BASE_LOADER: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Tags of plain scalars already resolved, by their text (a fleet repeats the same few
+# values); at most this many are kept.
+_TAGS: dict[str, str] = {}
+_TAGS_KEPT = 10_000
 
 
-class _Limit(Exception):
-    def __init__(self, location: Location, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.location = location
-        self.message = message
-        self.hint = hint
+class _Loader(_BASE_LOADER):  # type: ignore[misc]
+    """The C composer with cheaper tag resolution: the composer asks for the tag of every
+    value, and resolving a plain scalar's tag runs regular expressions on its text."""
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode and implicit[0]:
+            tag = _TAGS.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(_TAGS) < _TAGS_KEPT:
+                    _TAGS[value] = tag
+            return tag
+        return str(super().resolve(kind, value, implicit))
+
+    # Path resolvers are never registered, so these do nothing; the composer calls them for
+    # every node, and a C function that ignores its arguments is far cheaper than a Python one.
+    descend_resolver: Callable[..., object] = {}.get
+    ascend_resolver: Callable[..., object] = {}.clear
 
 
-class _Builder:
-    """Turns one composed document into plain data, recording positions as it goes."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.values: dict[Path, Position] = {}
-        self.keys: dict[Path, Position] = {}
-        self.problems: list[Diagnostic] = []
-        self.budget = MAX_NODES_PER_DOCUMENT
-        self.active: set[int] = set()
-
-    def loc(self, node: yaml.Node) -> Location:
-        return Location(self.file, *_position(node))
-
-    def problem(self, node: yaml.Node, path: Path, message: str, hint: str = "") -> None:
-        self.problems.append(Diagnostic(self.loc(node), message, path=format_path(path), hint=hint))
-
-    def spend(self, node: yaml.Node) -> None:
-        """Count one more value; stop the document when aliases blow it up, or loop."""
-        self.budget -= 1
-        if self.budget < 0:
-            raise _Limit(
-                self.loc(node),
-                f"document expands to more than {MAX_NODES_PER_DOCUMENT:,} values",
-                "aliases (*name) that repeat large anchors multiply; write the values out",
-            )
-        if id(node) in self.active:
-            raise _Limit(
-                self.loc(node),
-                "an alias refers to a node that contains it",
-                "YAML allows such loops, but a spec must be a finite tree",
-            )
-
-    def build(self, node: yaml.Node, path: Path) -> Any:
-        self.spend(node)
-        if len(path) > MAX_DEPTH:
-            raise _Limit(self.loc(node), f"nesting deeper than {MAX_DEPTH} levels")
-        if path not in self.values:
-            self.values[path] = _position(node)
-        if isinstance(node, yaml.ScalarNode):
-            return self.scalar(node, path)
-        self.active.add(id(node))
-        try:
-            if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
-                return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-            if isinstance(node, yaml.MappingNode) and node.tag == _MAP:
-                return self.mapping(node, path)
-            self.problem(node, path, f"YAML tag '{_shown_tag(node.tag)}' is not allowed", _TAG_HINT)
-            return None
-        finally:
-            self.active.discard(id(node))
-
-    def scalar(self, node: yaml.ScalarNode, path: Path) -> Any:
-        construct = _SCALARS.get(node.tag)
-        if construct is None:
-            self.problem(node, path, f"YAML tag '{_shown_tag(node.tag)}' is not allowed", _TAG_HINT)
-            return None
-        try:
-            return construct(node)
-        except (ArithmeticError, LookupError, ValueError, yaml.YAMLError):
-            # e.g. `!!int ten`, `!!bool maybe`: an explicit tag on text it cannot read
-            self.problem(node, path, f"'{node.value}' is not a valid {node.tag[len(_T) :]}")
-            return None
-
-    def mapping(
-        self, node: yaml.MappingNode, path: Path, into: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
-        """The mapping's own keys first, then what `<<` merges in under keys not yet set.
-
-        Merged values are built straight at the path where they end up, so positions need
-        no copying and every merged value counts against the budget like any other.
-        """
-        out: dict[str, Any] = {} if into is None else into
-        own: dict[str, Position] = {}
-        merges: list[yaml.Node] = []
-        for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
-                merges.append(value_node)
-                continue
-            key = self.key(key_node, path)
-            if key is None:
-                continue
-            child = (*path, key)
-            if key in own:
-                self.problem(
-                    key_node,
-                    child,
-                    f"duplicate key '{key}' (first written at line {own[key][0]})",
-                    "YAML would silently keep only the last one; remove one of them",
-                )
-                continue
-            own[key] = _position(key_node)
-            if key in out:  # merging: a key written nearer already won
-                continue
-            self.keys.setdefault(child, own[key])
-            out[key] = self.build(value_node, child)
-        for merge in merges:
-            self.merge(merge, path, out)
-        return out
-
-    def key(self, node: yaml.Node, path: Path) -> str | None:
-        if isinstance(node, yaml.ScalarNode) and node.tag == _T + "str":
-            return str(node.value)
-        if isinstance(node, yaml.ScalarNode):
-            self.problem(node, path, f"mapping key '{node.value}' is not text", "quote the key")
-        else:
-            shown = "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
-            self.problem(node, path, f"{shown} cannot be a mapping key")
-        return None
-
-    def merge(self, node: yaml.Node, path: Path, out: dict[str, Any]) -> None:
-        """`<<: *defaults` — explicit keys win, earlier merges win over later ones."""
-        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
-        for source in sources:
-            if not isinstance(source, yaml.MappingNode) or source.tag != _MAP:
-                self.problem(source, path, "'<<' must merge a mapping or a list of mappings")
-                continue
-            self.spend(source)
-            self.active.add(id(source))
-            try:
-                self.mapping(source, path, into=out)
-            finally:
-                self.active.discard(id(source))
+_LOADER: type[Any] = _Loader
 
 
-def _position(node: yaml.Node) -> Position:
-    mark = node.start_mark
-    return (mark.line + 1, mark.column + 1)
+@dataclass(frozen=True, slots=True)
+class Unread:
+    """A spec file whose documents could not all be read, and so may define documents that
+    other documents refer to. `words` are the names written in what could be decoded of it
+    (None: nothing could be), so a reference to a name it does not even mention is still
+    checked."""
+
+    file: str
+    reason: str
+    words: frozenset[str] | None = None
+
+    def may_define(self, name: str) -> bool:
+        return self.words is None or name in self.words
 
 
-_TAG_HINT = "spec files hold plain data: strings, numbers, booleans, lists and mappings"
+def words_of(text: str) -> frozenset[str]:
+    """Everything in `text` that could be a name of the spec language."""
+    return frozenset(_WORD.findall(text))
 
 
-def _shown_tag(tag: str) -> str:
-    """`tag:yaml.org,2002:python/object` -> `!!python/object`, as it is written."""
-    return "!!" + tag[len(_T) :] if tag.startswith(_T) else tag
+_WORD = re.compile(r"[a-z][a-z0-9-]*")
+
+
+@dataclass
+class FileRead:
+    """What reading one file gave: its documents, its problems, and, when some of it could
+    not be read, what that means for the checks of other files."""
+
+    documents: list[SourceDocument] = field(default_factory=list)
+    problems: list[Diagnostic] = field(default_factory=list)
+    unread: Unread | None = None
+    # (kind, name) of documents refused whole (over a limit): written, but not readable.
+    refused: set[tuple[str, str]] = field(default_factory=set)
 
 
 def too_large(file: str, size: int) -> Diagnostic:
@@ -193,35 +114,212 @@ def too_large(file: str, size: int) -> Diagnostic:
     return Diagnostic(
         Location(file),
         f"file is {size:,} bytes, over the limit of {MAX_FILE_BYTES:,} bytes "
-        f"({MAX_FILE_BYTES // (1024 * 1024)} MiB) for one spec file",
+        f"({MAX_FILE_BYTES // MiB} MiB) for one spec file",
         hint="split it into several files; every *.yaml under the spec folder is read",
     )
 
 
 def read_yaml(file: str, raw: bytes) -> tuple[list[SourceDocument], list[Diagnostic]]:
     """All documents of one file, or the problems that stop it from being read."""
+    found = read_file(file, raw, Budget())
+    return found.documents, found.problems
+
+
+def read_file(file: str, raw: bytes, budget: Budget) -> FileRead:
+    """All documents of one file and its problems, drawing on the run's `budget`."""
+    found = FileRead()
     if len(raw) > MAX_FILE_BYTES:
-        return [], [too_large(file, len(raw))]
+        found.problems.append(too_large(file, len(raw)))
+        found.unread = Unread(file, "the file is over the size limit")
+        return found
     text = _decode(file, raw)
     if isinstance(text, Diagnostic):
-        return [], [text]
-    documents: list[SourceDocument] = []
-    problems: list[Diagnostic] = []
+        found.problems.append(text)
+        found.unread = Unread(
+            file, "the file is not UTF-8 text", words_of(raw.decode(errors="replace"))
+        )
+        return found
+    refused = _over_limits(file, text)
+    if refused is not None:
+        return refused
+    located = _Locator(file, text)
     try:
         for index, node in enumerate(yaml.compose_all(text, Loader=_LOADER)):
+            if not budget.take_document():
+                _stop(found, file, text, node, budget)
+                break
             if node is None or _empty(node):
                 continue
-            document, found = _document(file, index, node)
-            problems.extend(found)
-            if document is not None:
-                documents.append(document)
+            if not _read_document(found, located, index, node, budget):
+                _stop(found, file, text, node, budget)
+                break
     except yaml.MarkedYAMLError as exc:
-        problems.append(_syntax_problem(file, text, exc))
+        found.problems.append(_syntax_problem(file, text, exc))
+        found.unread = Unread(file, "the file has a syntax error", words_of(text))
     except yaml.YAMLError as exc:  # errors without a mark: rare, but never a traceback
-        problems.append(Diagnostic(Location(file), f"invalid YAML: {exc}"))
+        found.problems.append(Diagnostic(Location(file), f"invalid YAML: {exc}"))
+        found.unread = Unread(file, "the file is not valid YAML", words_of(text))
     except RecursionError:
-        problems.append(Diagnostic(Location(file), "YAML is nested too deeply to read"))
-    return documents, problems
+        found.problems.append(Diagnostic(Location(file), "YAML is nested too deeply to read"))
+        found.unread = Unread(file, "the file is nested too deeply to read", words_of(text))
+    return found
+
+
+# A line that starts a document. It cannot occur inside a value: YAML reserves `---` at the
+# start of a line for this.
+_DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
+
+
+def _over_limits(file: str, text: str) -> FileRead | None:
+    """The file refused whole, before YAML reads it, when it has too many documents or one
+    that is too long (YAML builds a document's every node at once, whatever its budget)."""
+    starts = [match.start() for match in _DOCUMENT_START.finditer(text)]
+    message = ""
+    if len(starts) > MAX_DOCUMENTS_PER_FILE:
+        at = starts[MAX_DOCUMENTS_PER_FILE]
+        message = (
+            f"file holds more than {MAX_DOCUMENTS_PER_FILE:,} documents, over the limit for "
+            "one spec file; none of them was read"
+        )
+    else:
+        bounds = [0, *starts, len(text)]
+        longest = max(itertools.pairwise(bounds), key=lambda span: span[1] - span[0])
+        at = longest[0]
+        length = longest[1] - longest[0]
+        if length > MAX_DOCUMENT_CHARACTERS:
+            message = (
+                f"document is {length:,} characters long, over the limit of "
+                f"{MAX_DOCUMENT_CHARACTERS:,} for one document; the file was not read"
+            )
+    if not message:
+        return None
+    line = text.count("\n", 0, at) + 1
+    problem = Diagnostic(
+        Location(file, line, 1),
+        message,
+        hint="split it into several files; every *.yaml under the spec folder is read",
+    )
+    return FileRead(
+        problems=[problem], unread=Unread(file, "the file is over the limits", words_of(text))
+    )
+
+
+def _stop(found: FileRead, file: str, text: str, node: yaml.Node | None, budget: Budget) -> None:
+    """The run's budget ran out inside this file: the rest of it is not read."""
+    where = Location(file, *position(node)) if node is not None else Location(file)
+    found.problems.append(
+        Diagnostic(
+            where,
+            f"{budget.spent}, over the limit for one run; this document and what follows "
+            "were not read",
+            hint="see 'Limits on input' in the README; split the platform into several specs",
+        )
+    )
+    found.unread = Unread(file, "the run's limits were reached in it", words_of(text))
+
+
+def _read_document(
+    found: FileRead, located: _Locator, index: int, node: yaml.Node, budget: Budget
+) -> bool:
+    """Add one document to `found`; False when the run's budget of values ran out."""
+    file = located.file
+    plain = Plain()
+    try:
+        data = plain.value(node, 0)
+    except NotPlain:
+        pass
+    except RecursionError:
+        found.problems.append(
+            Diagnostic(Location(file, *position(node)), "document is nested too deeply")
+        )
+        found.refused.add(kind_and_name(node))
+        return True
+    else:
+        if not budget.take_values(MAX_VALUES_PER_DOCUMENT - plain.left):
+            return False
+        document = _plain_document(located, index, node, data)
+        found.documents.append(document)
+        return True
+    builder = Builder(file)
+    try:
+        data = builder.build(node, ())
+    except Limit as limit:
+        found.problems.append(Diagnostic(limit.location, limit.message, hint=limit.hint))
+        found.refused.add(kind_and_name(node))
+        # Charged with all that YAML built for it, which the builder did not walk to the end.
+        return budget.take_values(max(node_count(node), MAX_VALUES_PER_DOCUMENT - builder.budget))
+    except RecursionError:
+        found.problems.append(Diagnostic(builder.loc(node), "document is nested too deeply"))
+        found.refused.add(kind_and_name(node))
+        return True
+    if not budget.take_values(MAX_VALUES_PER_DOCUMENT - builder.budget):
+        return False
+    document = SourceDocument(
+        file,
+        index,
+        data,
+        builder.loc(node),
+        builder.values,
+        builder.keys,
+        broken=frozenset(p.path for p in builder.problems),
+    )
+    found.documents.append(document)
+    found.problems.extend(replace(p, doc=document.label) for p in builder.problems)
+    return True
+
+
+def _plain_document(located: _Locator, index: int, node: yaml.Node, data: Any) -> SourceDocument:
+    """A document the lean walk read: the position of `metadata.name` now (lifecycle checks
+    against a base name every tenant by it), every other one when first asked for."""
+    values: dict[Path, Position] = {(): position(node)}
+    keys: dict[Path, Position] = {}
+    if node.__class__ is yaml.MappingNode:
+        for key, value in node.value:
+            if key.value == "metadata" and value.__class__ is yaml.MappingNode:
+                for inner_key, inner in value.value:
+                    if inner_key.value == "name":
+                        values["metadata", "name"] = position(inner)
+                        keys["metadata", "name"] = position(inner_key)
+    document = SourceDocument(
+        located.file,
+        index,
+        data,
+        Location(located.file, *position(node)),
+        values,
+        keys,
+        locate=located.locate,
+    )
+    located.documents[index] = document
+    return document
+
+
+class _Locator:
+    """Records the positions of a file's plain documents, all at once, when one of them is
+    first asked for one: compose the file again and let the careful builder walk each."""
+
+    def __init__(self, file: str, text: str) -> None:
+        self.file = file
+        self.text = text
+        self.documents: dict[int, SourceDocument] = {}
+
+    def locate(self) -> None:
+        documents, self.documents = self.documents, {}
+        last = max(documents, default=-1)
+        try:
+            for index, node in enumerate(yaml.compose_all(self.text, Loader=_LOADER)):
+                document = documents.get(index)
+                if document is not None:
+                    builder = Builder(self.file)
+                    builder.build(node, ())
+                    document.values.update(builder.values)
+                    document.keys.update(builder.keys)
+                if index >= last:
+                    break
+        except (yaml.YAMLError, Limit, RecursionError):  # read once already: cannot happen
+            pass
+        finally:
+            for document in documents.values():
+                object.__setattr__(document, "locate", None)
 
 
 def _decode(file: str, raw: bytes) -> str | Diagnostic:
@@ -244,33 +342,6 @@ def _decode(file: str, raw: bytes) -> str | Diagnostic:
             Location(file, line, column), "contains a NUL byte; is this a binary file?"
         )
     return text
-
-
-def _document(
-    file: str, index: int, node: yaml.Node
-) -> tuple[SourceDocument | None, list[Diagnostic]]:
-    """One composed document as data, with the problems found in it.
-
-    Problems inside a document carry its `Kind/name`, and their paths are remembered so that
-    the parser does not report the same spot again (a rejected tag leaves a null behind).
-    """
-    builder = _Builder(file)
-    try:
-        data = builder.build(node, ())
-    except _Limit as limit:
-        return None, [Diagnostic(limit.location, limit.message, hint=limit.hint)]
-    except RecursionError:
-        return None, [Diagnostic(builder.loc(node), "document is nested too deeply")]
-    document = SourceDocument(
-        file,
-        index,
-        data,
-        builder.loc(node),
-        builder.values,
-        builder.keys,
-        broken=frozenset(p.path for p in builder.problems),
-    )
-    return document, [replace(p, doc=document.label) for p in builder.problems]
 
 
 def _empty(node: yaml.Node) -> bool:

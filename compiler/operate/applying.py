@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
+from psycopg.conninfo import conninfo_to_dict
 
 from compiler.errors import EnvironmentProblem, PaybillError
 from compiler.graph import PlatformGraph, graph_from_records
@@ -30,7 +31,7 @@ from compiler.operate.dsns import Dsns
 from compiler.operate.journal import Journal
 from compiler.operate.planning import PLAN_VERSION, EmptySource
 from compiler.operate.publish import Destination, destination, published_path
-from compiler.operate.sources import FolderSource, Source, open_base
+from compiler.operate.sources import FolderSource, Source, open_base, reopen
 from compiler.operate.sql_apply import converge
 from compiler.operate.stack_apply import Refused, StackRun, apply_stack, teardown_stack
 from compiler.records import NodeRecord, read_records
@@ -74,12 +75,20 @@ def _digests(record: NodeRecord | None) -> dict[str, str]:
     return {a.path: a.sha256 for a in record.artifacts} if record else {}
 
 
-def _from_plan(
-    plan_dir: Path, head: Mapping[str, NodeRecord]
-) -> tuple[set[str], set[str], list[str]]:
-    """(nodes to apply, nodes removed, unconfirmed destructive items) from a reviewed plan
-    folder; stale
-    plans are refused."""
+@dataclass(frozen=True)
+class Reviewed:
+    """What a saved plan covered."""
+
+    nodes: set[str]  # to apply
+    removed: set[str]  # to tear down
+    refused: list[str]  # destructive items it found unconfirmed
+    files: dict[str, list[str]]  # what the removed nodes had
+    base: object  # where it was compared with (`sources.reopen`)
+
+
+def _from_plan(plan_dir: Path, head: Mapping[str, NodeRecord]) -> Reviewed:
+    """What a reviewed plan folder covers; a stale plan (a node whose files changed since
+    it was made) is refused."""
     path = plan_dir / "plan.json"
     try:
         data = orjson.loads(path.read_bytes())
@@ -98,15 +107,21 @@ def _from_plan(
             reason=f"the plan in {plan_dir} is stale: {', '.join(stale)} changed since it was "
             "made; plan again",
         )
-    nodes = {n for n, c in (data.get("nodes") or {}).items() if c.get("change") != "removed"}
+    listed = data.get("nodes") or {}
+    nodes = {n for n, c in listed.items() if c.get("change") != "removed"}
     nodes |= set(data.get("downstream") or [])
-    removed = {n for n, c in (data.get("nodes") or {}).items() if c.get("change") == "removed"}
-    refused = [
-        f"{d['what']}; add to {d['confirmIn']}: {d['confirmation']}"
-        for d in data.get("destructive") or []
-        if isinstance(d, dict) and not d.get("confirmed")
-    ]
-    return nodes, removed, refused
+    removed = {n for n, c in listed.items() if c.get("change") == "removed"}
+    return Reviewed(
+        nodes=nodes,
+        removed=removed,
+        refused=[
+            f"{d['what']}; add to {d['confirmIn']}: {d['confirmation']}"
+            for d in data.get("destructive") or []
+            if isinstance(d, dict) and not d.get("confirmed")
+        ],
+        files={n: [str(f.get("path")) for f in listed[n].get("files") or []] for n in removed},
+        base=data.get("baseSource"),
+    )
 
 
 class Applier:
@@ -123,6 +138,7 @@ class Applier:
         self.head = FolderSource(options.generated)
         self.base: Source | None = None
         self.saved: set[str] = set()  # stacks whose reviewed plan is saved in --plan
+        self.removed_files: dict[str, list[str]] = {}  # what nodes that left the output had
 
     # -- node kinds -------------------------------------------------------------------
     def stacks(self) -> StackRun:
@@ -188,11 +204,11 @@ class Applier:
             target.put(published_path(artifact.path), content)
         return f"published {len(record.artifacts)} file(s) to {target.label}"
 
-    def unpublish(self, record: NodeRecord) -> str:
+    def unpublish(self, paths: list[str]) -> str:
         target = self.acl()
-        for artifact in record.artifacts:
-            target.delete(published_path(artifact.path))
-        return f"removed {len(record.artifacts)} file(s) from {target.label}"
+        for path in paths:
+            target.delete(published_path(path))
+        return f"removed {len(paths)} file(s) from {target.label}"
 
     # -- a wave ---------------------------------------------------------------------------
     def run_wave(self, nodes: list[str]) -> bool:
@@ -228,14 +244,27 @@ class Applier:
             return True
 
         with ThreadPoolExecutor(max(1, self.options.jobs)) as pool:
-            for target, result in zip(
-                targets,
-                pool.map(self._converge_target, targets),
-                strict=True,
-            ):
-                converged[target] = result
+            for group in pool.map(self._converge_serially, self._by_server(targets)):
+                converged.update(group)
             results = list(pool.map(one, nodes))
         return all(results)
+
+    def _by_server(self, targets: list[str]) -> list[list[str]]:
+        """Targets grouped by the database server they are on. Roles are per server (a
+        cluster), and several targets on one server (a sandbox, a shared instance) share
+        the owner role: their converges run one after the other."""
+        groups: dict[str, list[str]] = {}
+        for target in targets:
+            dsn = self.options.dsns.for_target(target)
+            key = target
+            if dsn is not None:
+                params = conninfo_to_dict(dsn.dsn)
+                key = f"{params.get('host')}:{params.get('port')}:{params.get('hostaddr')}"
+            groups.setdefault(key, []).append(target)
+        return list(groups.values())
+
+    def _converge_serially(self, targets: list[str]) -> dict[str, tuple[str, str]]:
+        return {target: self._converge_target(target) for target in targets}
 
     def _converge_target(self, target: str) -> tuple[str, str]:
         """("applied" | "skipped" | "failed", what happened); recorded on the target's nodes."""
@@ -255,10 +284,11 @@ def apply(options: ApplyOptions) -> ApplyResult:
     removed: set[str] = set()
     refused: list[str] = []
     if options.plan is not None:
-        nodes, removed, refused = _from_plan(options.plan, head_records)
+        reviewed = _from_plan(options.plan, head_records)
+        nodes, removed, refused = reviewed.nodes, reviewed.removed, reviewed.refused
+        applier.removed_files = reviewed.files
         applier.saved = {n.partition(":")[2] for n in nodes if n.startswith("stack:")}
-        if options.base is not None:
-            base = open_base(options.base, options.generated)
+        base = reopen(reviewed.base) or EmptySource()
     elif options.base is not None:
         base = open_base(options.base, options.generated)
         changes = change_set(base, applier.head, head_records)
@@ -266,6 +296,9 @@ def apply(options: ApplyOptions) -> ApplyResult:
         nodes |= set(changes.downstream)
         removed = {n for n, c in changes.changes.items() if c.change == "removed"}
         applier.base_records = {n: c.base for n, c in changes.changes.items() if c.base}
+        applier.removed_files = {
+            n: [p for _, p in c.files] for n, c in changes.changes.items() if c.change == "removed"
+        }
         refused = _data_moves(changes, head_records)
     else:
         nodes = set(head_records)
@@ -326,10 +359,9 @@ def _teardown(applier: Applier, removed: Iterable[str]) -> None:
     order = {"acl": 0, "cedar": 0, "tenant": 1, "sql": 2, "stack": 3}
     for node in sorted(removed, key=lambda n: (order.get(n.partition(":")[0], 9), n)):
         kind, _, name = node.partition(":")
-        record = applier.base_records.get(node)
         try:
-            if kind in ("acl", "cedar") and record is not None:
-                message = applier.unpublish(record)
+            if kind in ("acl", "cedar"):
+                message = applier.unpublish(applier.removed_files.get(node, []))
             elif kind == "stack":
                 message = teardown_stack(applier.stacks(), name)
             else:

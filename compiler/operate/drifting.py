@@ -71,7 +71,7 @@ def _stack(options: DriftOptions, stack: str) -> list[str]:
 
     workspace = Workspace(options.workdir)
     terraform = Terraform()
-    source = checkout(workspace, stack, lambda p: _read(options.generated / p), options.tf_override)
+    source = checkout(workspace, stack, lambda p: _read(options.generated / p))
     copy = workspace.checkout(stack, source, options.tf_override)
     terraform.init(copy)
     plan = terraform.plan(copy, out=copy.path / "drift.tfplan")

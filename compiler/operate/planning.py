@@ -60,10 +60,23 @@ class PlanResult:
         return [d for d in self.destructive if not d.confirmed]
 
     @property
+    def changed(self) -> bool:
+        """Whether applying would change anything: a node whose output differs, unless it is
+        a stack whose Terraform plan shows nothing to do (its file changed, the resources
+        would not, e.g. a new compiler writing the same configuration differently)."""
+        for node, change in self.changes.changes.items():
+            if change.kind != "stack":
+                return True
+            planned = self.stacks.get(node.partition(":")[2])
+            if planned is None or planned.plan is None or planned.plan.changed:
+                return True
+        return False
+
+    @property
     def exit_code(self) -> int:
         if self.refused:
             return EXIT_REFUSED
-        return EXIT_CHANGES if self.changes else EXIT_NONE
+        return EXIT_CHANGES if self.changed else EXIT_NONE
 
 
 class EmptySource:

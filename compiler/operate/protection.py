@@ -45,6 +45,7 @@ def override(resources: Iterable[tuple[str, str]], *, teardown: bool) -> bytes:
         body: dict[str, Any] = {"lifecycle": {"prevent_destroy": False}}
         if kind == "aws_db_instance":
             body["deletion_protection"] = False
+            body["apply_immediately"] = True  # else the change waits for a maintenance window
         if kind == "aws_s3_bucket" and teardown:
             body["force_destroy"] = True
         out.setdefault(kind, {})[name] = body

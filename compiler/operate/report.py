@@ -16,6 +16,7 @@ def plan_json(result: PlanResult) -> dict[str, Any]:
     return {
         "schemaVersion": PLAN_VERSION,
         "base": changes.base.label,
+        "baseSource": getattr(changes.base, "where", None),
         "head": changes.head.label,
         "exitCode": result.exit_code,
         "refused": bool(result.refused),
@@ -41,7 +42,7 @@ def plan_json(result: PlanResult) -> dict[str, Any]:
 
 def headline(result: PlanResult) -> str:
     changes = result.changes
-    if not changes:
+    if not result.changed:
         return "Paybill plan: no changes"
     counts = {
         "tenant": len(result.tenants),

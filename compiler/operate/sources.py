@@ -8,7 +8,6 @@ kinds compare without reading what did not change), and the bytes of one file.
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from compiler.errors import EnvironmentProblem, UsageError
-from compiler.records import MANIFEST_PATH, RECORDS_FOLDER
+from compiler.records import MANIFEST_PATH, RECORDS_FOLDER, record_files
 
 
 def blob_id(content: bytes) -> str:
@@ -47,21 +46,17 @@ class FolderSource:
     def __post_init__(self) -> None:
         self.label = self.label or self.folder.as_posix()
 
+    @property
+    def where(self) -> dict[str, str]:
+        """How `reopen` finds this source again (an apply of a saved plan)."""
+        return {"folder": str(self.folder.resolve())}
+
     def records(self) -> dict[str, str]:
         out: dict[str, str] = {}
-        base = self.folder / RECORDS_FOLDER
-        if not base.is_dir():
-            return out
-        for kind in sorted(os.listdir(base)):
-            folder = base / kind
-            if not folder.is_dir():
-                continue
-            for name in sorted(os.listdir(folder)):
-                if name.endswith(".json"):
-                    path = f"{RECORDS_FOLDER}/{kind}/{name}"
-                    content = self.read(path)
-                    if content is not None:
-                        out[path] = blob_id(content)
+        for path in record_files(self.folder):
+            content = self.read(path)
+            if content is not None:
+                out[path] = blob_id(content)
         return out
 
     def read(self, path: str) -> bytes | None:
@@ -86,6 +81,7 @@ class GitSource:
         self.revision = revision
         self.prefix = prefix.strip("/")
         self.label = f"{revision}:{self.prefix}" if self.prefix else revision
+        self.where = {"repository": str(repository), "revision": revision, "prefix": self.prefix}
         self._ids: dict[str, str] | None = None
         self._batch: subprocess.Popen[bytes] | None = None
 
@@ -193,3 +189,17 @@ def _toplevel(folder: Path) -> Path:
             "give --base a folder holding the base's compiled output instead"
         )
     return Path(done.stdout.strip())
+
+
+def reopen(where: object) -> FolderSource | GitSource | None:
+    """The source a plan was made against, from its `baseSource` (None when there was none
+    or it is gone)."""
+    if not isinstance(where, dict):
+        return None
+    if "folder" in where and Path(str(where["folder"])).is_dir():
+        return FolderSource(Path(str(where["folder"])))
+    if {"repository", "revision"} <= where.keys():
+        return GitSource(
+            Path(str(where["repository"])), str(where["revision"]), str(where.get("prefix", ""))
+        )
+    return None

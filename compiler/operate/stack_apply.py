@@ -18,7 +18,7 @@ from pathlib import Path
 from compiler.errors import PaybillError
 from compiler.operate import protection
 from compiler.operate.guard import Destructive, ResourceLoss, destructive_items
-from compiler.operate.stacks import STACK_FILES
+from compiler.operate.stacks import STACK_FILES, checkout
 from compiler.records import NodeRecord
 from compiler.terraform import Plan, Terraform, WorkingCopy, Workspace
 
@@ -67,17 +67,9 @@ class StackRun:
         self, stack: str, read: Read, extra: Mapping[str, bytes] | None = None
     ) -> WorkingCopy:
         """Check the stack's configuration (and `extra` files) out into its working copy."""
-        folder = self.workspace.root / "incoming" / stack
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        for name in STACK_FILES:
-            content = read(f"stacks/{stack}/{name}")
-            if content is not None:
-                (folder / name).write_bytes(content)
+        folder = checkout(self.workspace, stack, read, extra)
         if not (folder / "cdk.tf.json").is_file():
             raise Refused(stack, reason="its configuration cannot be found to run terraform with")
-        for name, content in (extra or {}).items():
-            (folder / name).write_bytes(content)
         copy = self.workspace.checkout(stack, folder, self.override)
         self.terraform.init(copy)
         return copy

@@ -10,11 +10,13 @@ removed from the output is planned for destruction from its base configuration.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from compiler.operate import protection
 from compiler.operate.changeset import ChangeSet
 from compiler.terraform import Plan, Terraform, Workspace
 
@@ -77,19 +79,22 @@ def schedule(changes: ChangeSet) -> dict[str, StackPlan]:
 
 
 def checkout(
-    workspace: Workspace, stack: str, read: Callable[[str], bytes | None], override: Path | None
+    workspace: Workspace,
+    stack: str,
+    read: Callable[[str], bytes | None],
+    extra: Mapping[str, bytes] | None = None,
 ) -> Path:
-    """Put a stack's configuration (read from an output source) into a folder of its own
-    and return it: what the workspace copies into the stack's working copy."""
+    """Put a stack's configuration (read from an output source), and `extra` files, into a
+    folder of its own and return it: what the workspace copies into the working copy."""
     folder = workspace.root / "incoming" / stack
-    folder.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
     for name in STACK_FILES:
         content = read(f"stacks/{stack}/{name}")
-        target = folder / name
-        if content is None:
-            target.unlink(missing_ok=True)
-        else:
-            target.write_bytes(content)
+        if content is not None:
+            (folder / name).write_bytes(content)
+    for name, content in (extra or {}).items():
+        (folder / name).write_bytes(content)
     return folder
 
 
@@ -108,13 +113,38 @@ def run_plans(
 
     def one(item: StackPlan) -> None:
         removed = item.change == "removed"
-        source = checkout(workspace, item.stack, base if removed else head, override)
+        extra = {}
+        if removed:
+            # What a teardown would do: the protection of its data stores lifted (the guard
+            # then asks whether the tenant's data deletion was confirmed).
+            config = base(f"stacks/{item.stack}/cdk.tf.json") or b"{}"
+            lifted = protection.override(protection.protected(config), teardown=True)
+            extra = {protection.UNPROTECT_FILE: lifted}
+        source = checkout(workspace, item.stack, base if removed else head, extra)
         copy = workspace.checkout(item.stack, source, override)
         out = plan_dir / "stacks" / item.stack / "plan.tfplan"
         out.parent.mkdir(parents=True, exist_ok=True)
         terraform.init(copy)
         item.plan = terraform.plan(copy, out=out, destroy=removed)
 
-    todo = [p for p in plans.values() if p.deferred_after is None]
     with ThreadPoolExecutor(max(1, jobs)) as pool:
-        list(pool.map(one, todo))
+        todo = [p for p in plans.values() if p.deferred_after is None]
+        while todo:
+            list(pool.map(one, todo))
+            todo = _now_plannable(plans)
+
+
+def _now_plannable(plans: Mapping[str, StackPlan]) -> list[StackPlan]:
+    """Deferred stacks whose changed upstream stacks are planned and change none of their
+    outputs: what they read will be the same after the upstream is applied, so they can be
+    planned now (a configuration that changed only in form, a tag, a sizing)."""
+    out = []
+    for item in plans.values():
+        if item.deferred_after is None or item.plan is not None:
+            continue
+        upstream = [plans.get(name) for name in item.because]
+        if all(u is not None and u.plan is not None and not u.plan.outputs for u in upstream):
+            item.deferred_after = None
+            item.because = []
+            out.append(item)
+    return out

@@ -58,6 +58,7 @@ def resolve(
     _check_role_names(ctx, [t.name for t in tenants if t.state != "deleted"], agents)
     check_networks(ctx, tenants)
     check_plan_limits(ctx, tenants, agents, workflows)
+    ctx.report_unchecked()
     ctx.problems.raise_if_any()
     memo: dict[tuple[str, ...], tuple[model.TablePrivileges, ...]] = {}
     # Deleted tenants too: they get no agents, and `denied` says why, like any inactive one.

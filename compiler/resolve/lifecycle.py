@@ -110,7 +110,11 @@ def check_transitions(
         _check_move(ctx, doc, before, now.get(name), base_name)
     for name, before in sorted(baseline.items()):
         gone = name not in tenants and not ctx.is_invalid("Tenant", name)
-        if gone and before.state != "deleted":
+        if (
+            gone
+            and before.state != "deleted"
+            and not ctx.unchecked(name, f"the removal of tenant '{name}' (in {base_name})")
+        ):
             ctx.problems.add(
                 Diagnostic(
                     before.location,

@@ -17,7 +17,10 @@ _LIMIT_FIELDS = tuple(f.name for f in fields(model.Limits))
 def effective_limits(plan: model.Limits, doc: Parsed[Tenant]) -> model.Limits:
     """The plan's limits with the tenant's overrides; an override of `null` means unlimited."""
     overrides = doc.model.spec.overrides.limits
-    changed = {f: getattr(overrides, f) for f in _LIMIT_FIELDS if f in overrides.model_fields_set}
+    written = overrides.model_fields_set
+    if not written:  # most tenants: their plan's limits as they are
+        return plan
+    changed = {f: getattr(overrides, f) for f in _LIMIT_FIELDS if f in written}
     return replace(plan, **changed) if changed else plan
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from compiler.terraform import step
+from compiler.terraform.errors import TimedOut, classify
 from compiler.terraform.executor import Executor
 from compiler.terraform.workspace import WorkingCopy
 
@@ -28,6 +29,22 @@ def apply_targets(
     step.run(executor, copy, "apply", args, timeout=timeout)
 
 
+def _state(
+    executor: Executor,
+    copy: WorkingCopy,
+    args: Sequence[str],
+    timeout: float | None,
+) -> str:
+    """`terraform state <subcommand> ...`: the subcommand comes first (`-no-color`, which the
+    other steps lead with, would be read as a subcommand here); its output has no colour."""
+    done = executor.run(["state", *args], copy.path, dict(copy.env), timeout)
+    if done.timed_out:
+        raise TimedOut(copy.stack, f"state {args[0]}", done.exit_code, "interrupted")
+    if done.exit_code != 0:
+        raise classify(copy.stack, f"state {args[0]}", done.exit_code, done.stderr, done.stdout)
+    return done.stdout
+
+
 def state_rm(
     executor: Executor,
     copy: WorkingCopy,
@@ -37,11 +54,10 @@ def state_rm(
     timeout: float | None = None,
 ) -> None:
     if addresses:
-        args = [*step.lock_args(lock_timeout), *addresses]
-        step.run(executor, copy, "state", ["rm", *args], timeout=timeout)
+        _state(executor, copy, ["rm", *step.lock_args(lock_timeout), *addresses], timeout)
 
 
 def state_list(executor: Executor, copy: WorkingCopy, *, timeout: float | None = None) -> list[str]:
     """The addresses terraform's state holds (none when there is no state yet)."""
-    done = step.run(executor, copy, "state", ["list"], ok=(0, 1), timeout=timeout)
-    return [line.strip() for line in done.stdout.splitlines() if line.strip()]
+    listed = _state(executor, copy, ["list"], timeout)
+    return [line.strip() for line in listed.splitlines() if line.strip()]

@@ -20,12 +20,12 @@ from compiler.errors import EnvironmentProblem, Location
 from compiler.records import (
     LEGACY_MANIFEST_VERSION,
     MANIFEST_PATH,
-    RECORDS_FOLDER,
     NodeRecord,
     RecordError,
     has_conflict_markers,
     parse_manifest,
     parse_record,
+    record_files,
     safe_path,
     salvage_paths,
 )
@@ -103,10 +103,8 @@ def read_previous(folder: Path) -> Previous:
     if not folder.is_dir():
         return previous
     _read_manifest(previous)
-    records = folder / RECORDS_FOLDER
-    if records.is_dir():
-        for path in sorted(records.glob("*/*.json")):
-            _read_record(previous, path.relative_to(folder).as_posix())
+    for relative in record_files(folder):
+        _read_record(previous, relative)
     return previous
 
 

@@ -1,4 +1,5 @@
 """Finding spec files: recursive, sorted, *.yaml and *.yml, hidden files and folders skipped."""
+# ruff: noqa: E501  (whole diagnostics are compared, one per line)
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ import pytest
 from compiler.errors import UsageError
 from compiler.load import discover, load_spec
 from compiler.load.git import load_revision
+from compiler.load.limits import MAX_FILE_BYTES
 from tests.fixtures.specs import BASE, build
 from tests.support.tools import require_binary
+
+TOOL = "apiVersion: paybill.dev/v1\nkind: Tool\nmetadata: {name: %s}\nspec: {description: A tool, effect: read}\n"
 
 
 def test_discovery_order_and_filters(workdir: Path) -> None:
@@ -127,3 +131,36 @@ def test_not_in_a_git_repository(workdir: Path) -> None:
     assert str(outside.value) == (
         "--base main: 'spec' is not in a git repository, and there is no folder 'main' either"
     )
+
+
+def test_git_revision_follows_links_as_a_folder_does(workdir: Path) -> None:
+    """In a revision too: a link to a file outside the spec folder is refused, one to a file
+    inside that is not read anyway is read, a second way to a file is refused, and a file
+    over the size limit is never fetched."""
+    git = require_binary("git", "install git (apt-get install git)")
+
+    def run(*args: str) -> None:
+        subprocess.run(
+            [git, "-c", "user.name=Reviewer", "-c", "user.email=reviewer@example.invalid",
+             "-c", "commit.gpgsign=false", *args],
+            cwd=workdir, check=True, capture_output=True,
+        )  # fmt: skip
+
+    run("init", "--quiet")
+    root = build(workdir, files={".shared/extra-tools.yaml": TOOL % "extra"})
+    (workdir / "secret.yaml").write_text("password: hunter2\n")
+    (root / "leak.yaml").symlink_to("../secret.yaml")
+    (root / "extra.yaml").symlink_to(".shared/extra-tools.yaml")
+    (root / "twice.yaml").symlink_to("tools.yaml")
+    (root / "huge.yaml").write_bytes(b"#" * (MAX_FILE_BYTES + 1))
+    run("add", "-A")
+    run("commit", "--quiet", "-m", "spec with links")
+    loaded = load_revision(Path("spec"), "HEAD")
+    assert loaded is not None
+    assert "hunter2" not in repr(loaded)
+    assert [d.render() for d in loaded.problems] == [
+        "HEAD:spec/leak.yaml: is a symlink to a path outside the spec folder; files outside it are never read (copy the file into the spec folder, or remove the link)",
+        "HEAD:spec/twice.yaml: is a symlink to the file HEAD:spec/tools.yaml, which is read already; each file and folder is read once (remove the link)",
+        "HEAD:spec/huge.yaml: file is 8,388,609 bytes, over the limit of 8,388,608 bytes (8 MiB) for one spec file (split it into several files; every *.yaml under the spec folder is read)",
+    ]
+    assert "Tool/extra" in [d.label for d in loaded.documents]

@@ -106,3 +106,22 @@ def test_ecs_services_report_rebalancing_and_managed_tags(emulator: Emulator) ->
     ecs.update_service(cluster="gap-cluster", service="defaults", enableECSManagedTags=True)
     (updated,) = ecs.describe_services(cluster="gap-cluster", services=["defaults"])["services"]
     assert updated["enableECSManagedTags"] is True
+
+
+def test_parameters_set_on_a_group_report_their_source(emulator: Emulator) -> None:
+    rds = client(emulator, "rds")
+    rds.create_db_parameter_group(
+        DBParameterGroupName="gap-params", DBParameterGroupFamily="postgres15", Description="x"
+    )
+    rds.modify_db_parameter_group(
+        DBParameterGroupName="gap-params",
+        Parameters=[
+            {"ParameterName": "rds.force_ssl", "ParameterValue": "1", "ApplyMethod": "immediate"}
+        ],
+    )
+    (parameter,) = rds.describe_db_parameters(DBParameterGroupName="gap-params")["Parameters"]
+    assert (parameter["ParameterName"], parameter["ParameterValue"], parameter["Source"]) == (
+        "rds.force_ssl",
+        "1",
+        "user",
+    )

@@ -4,7 +4,7 @@ tenant, with a silo tenant beside the pool. A second plan of each shows no chang
 change made by hand through the emulator's API shows as drift (repairing it is applying
 that plan, as the apply of every stack here already shows).
 
-About six minutes: the AWS provider waits about a minute and a half for each database
+Six to nine minutes: the AWS provider waits about a minute and a half for each database
 instance, and this covers the three kinds that have one (pool, bridge, silo).
 """
 

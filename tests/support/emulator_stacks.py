@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from compiler.terraform import Plan, Terraform, TerraformError, Workspace
 from tests.support.tools import REPO
@@ -27,7 +28,11 @@ KINDS = {
     "pooled": "tenant-initech",
     "bridge": "tenant-wayne",
 }
-VARIABLES = {"app_image": "registry.example/app@sha256:" + "0" * 64}
+# The stacks' inputs (TF_VAR_*: a stack that does not declare one ignores it).
+VARIABLES = {
+    "api_backend_url": "https://api.internal.example",
+    "app_image": "registry.example/app@sha256:" + "0" * 64,
+}
 
 
 @dataclass
@@ -42,17 +47,26 @@ class Outcome:
 
 
 def dependencies(stacks: Iterable[str], generated: Path = GENERATED) -> dict[str, set[str]]:
-    """Each stack's upstream stacks among `stacks`, from the manifest."""
-    nodes = json.loads((generated / "manifest.json").read_text())["nodes"]
+    """Each stack's upstream stacks among `stacks`, from the graph's node records
+    (`nodes/stack/<stack>.json`, or the `nodes` of an older single manifest)."""
     wanted = set(stacks)
     return {
         stack: {
             d.removeprefix("stack:")
-            for d in nodes[f"stack:{stack}"]["dependsOn"]
+            for d in _node(generated, stack)["dependsOn"]
             if d.removeprefix("stack:") in wanted
         }
         for stack in sorted(wanted)
     }
+
+
+def _node(generated: Path, stack: str) -> dict[str, Any]:
+    record = generated / "nodes" / "stack" / f"{stack}.json"
+    if record.is_file():
+        found: dict[str, Any] = json.loads(record.read_text())
+        return found
+    manifest: dict[str, Any] = json.loads((generated / "manifest.json").read_text())
+    return dict(manifest["nodes"][f"stack:{stack}"])
 
 
 def timed(seconds: dict[str, float], name: str, action: Callable[[], Plan | None]) -> Plan | None:

@@ -132,6 +132,7 @@ RESOURCE_TYPES: frozenset[str] = (
 )
 # Stores whose loss is loss of data: never destroyed by a plan.
 PROTECTED: frozenset[str] = frozenset({"aws_db_instance", "aws_kms_key", "aws_s3_bucket"})
+FINAL_SNAPSHOT_STAMP = 'formatdate("YYYYMMDDhhmmss", timestamp())'
 
 
 @implements(IAspect)
@@ -184,11 +185,15 @@ class DataProtection:
         if node.type == "aws_db_instance":
             attributes["deletion_protection"] = True
             attributes["skip_final_snapshot"] = False
-            attributes["final_snapshot_identifier"] = f"{attributes['identifier']}-final"
+            # Unique per instance, fixed when it is created: a tenant offboarded twice (or a
+            # database replaced twice) never meets the snapshot of the time before.
+            attributes["final_snapshot_identifier"] = (
+                f"{attributes['identifier']}-final-${{{FINAL_SNAPSHOT_STAMP}}}"
+            )
+            node.ignore_changes = (*node.ignore_changes, "final_snapshot_identifier")
             attributes["delete_automated_backups"] = False
         elif node.type == "aws_s3_bucket":
             attributes["force_destroy"] = False
         elif node.type == "aws_kms_key":
             attributes["deletion_window_in_days"] = 30
-        if node.address not in self.confirmed:
-            node.protect()
+        node.protect(prevent_destroy=node.address not in self.confirmed)

@@ -127,10 +127,12 @@ class Resource(cdktn.TerraformResource):
         """The same reference as a cdktn token, for use inside cdktn functions."""
         return str(self.get_string_attribute(attribute))
 
-    def protect(self) -> None:
-        """`lifecycle.prevent_destroy`: Terraform refuses any plan that would destroy this."""
+    def protect(self, *, prevent_destroy: bool = True) -> None:
+        """`lifecycle.prevent_destroy`: Terraform refuses any plan that would destroy this
+        (unless `prevent_destroy` is false: a destruction reviewers confirmed). Also writes
+        the lifecycle's `ignore_changes` as they stand now."""
         self.lifecycle = cdktn.TerraformResourceLifecycle(
-            prevent_destroy=True,
+            prevent_destroy=prevent_destroy or None,
             ignore_changes=list(self.ignore_changes) or None,
             create_before_destroy=self.create_before_destroy or None,
         )

@@ -6,7 +6,7 @@ that scale with the cores. They are used only when there are enough stacks to pa
 start (about a second each); each receives plain input records and returns bytes, so the
 output is the same whichever way it was made.
 
-Workers are plain subprocesses (`python -O -m compiler.emit.stacks.worker`), not
+Workers are plain subprocesses (`python -O -P -m compiler.emit.stacks.worker`), not
 `multiprocessing`: that would re-run the caller's main script in every worker, and `-O` skips
 the jsii bindings' per-argument type checks, a quarter of their cost (the builders never
 rely on `assert`).
@@ -82,12 +82,26 @@ def build_all(stacks: Sequence[StackInputs]) -> list[bytes]:
     return out
 
 
-def _run_worker(share: list[StackInputs]) -> list[bytes]:
+def worker_command() -> tuple[list[str], dict[str, str]]:
+    """The worker's command line and environment.
+
+    `-P` keeps the current folder off `sys.path` (plain `-m` would put it first, so a
+    `concurrent.py` in the folder `paybill compile` runs in would be imported). For the same
+    reason only absolute `PYTHONPATH` entries are passed on: an empty or relative entry means
+    the current folder again. The package's own folder comes first, so the worker imports
+    this compiler, whatever is installed.
+    """
     root = str(Path(__file__).resolve().parents[3])
-    path = os.environ.get("PYTHONPATH")
-    env = dict(os.environ, PYTHONPATH=f"{root}{os.pathsep}{path}" if path else root)
+    inherited = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    path = [root, *(entry for entry in inherited if os.path.isabs(entry) and entry != root)]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(path))
+    return [sys.executable, "-O", "-P", "-m", WORKER], env
+
+
+def _run_worker(share: list[StackInputs]) -> list[bytes]:
+    command, env = worker_command()
     done = subprocess.run(
-        [sys.executable, "-O", "-m", WORKER],
+        command,
         input=pickle.dumps(share),
         capture_output=True,
         env=env,

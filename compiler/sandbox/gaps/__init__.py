@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from compiler.sandbox.gaps import appautoscaling, ec2, ecs, rds
+from compiler.sandbox.gaps import appautoscaling, ec2, ecs, rds, rds_parameters
 
 # Settings moto reads from its environment: AWS-managed IAM policies (the stacks attach
 # `service-role/AmazonECSTaskExecutionRolePolicy`) exist only when moto loads them.
@@ -21,6 +21,7 @@ def apply_all() -> None:
     """Set the environment moto reads and patch every known gap (idempotent)."""
     os.environ.update(ENVIRONMENT)
     rds.apply()
+    rds_parameters.apply()
     appautoscaling.apply()
     ec2.apply()
     ecs.apply()

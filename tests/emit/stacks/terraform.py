@@ -13,13 +13,14 @@ from compiler.emit.stacks.provider import AWS_PROVIDER_SOURCE, AWS_PROVIDER_VERS
 from compiler.terraform import Provider, Subprocess, TerraformMissing, find_terraform
 from compiler.terraform import find_mirror as find_mirror_of
 from compiler.terraform.errors import HOW_TO_INSTALL
-from compiler.terraform.providers import MIRROR_VARIABLE, cli_config
+from compiler.terraform.providers import MIRROR_VARIABLE, cli_config, target_platform
 from compiler.terraform.workspace import terraform_env as environment
 from tests.support.tools import REPO, missing
 
 AWS = Provider.parse(AWS_PROVIDER_SOURCE, AWS_PROVIDER_VERSION)
 PROVIDER = AWS.source
 PLUGIN_CACHE = REPO / ".build" / "terraform-plugin-cache"
+_target = target_platform  # Terraform's name for this machine (linux_amd64, ...)
 HOW_TO_GET = (
     f"{HOW_TO_INSTALL}; offline, put {AWS_PROVIDER_SOURCE} {AWS_PROVIDER_VERSION} in a "
     f"plugin mirror and name it in {MIRROR_VARIABLE}"

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from compiler.emit.stacks.provider import AWS_PROVIDER_VERSION, HASHES, LOCK_FILE, lock_file
+from compiler.terraform.providers import target_platform
 from tests.emit.stacks.compiled import family_artifacts
 from tests.emit.stacks.conftest import SPEC_SETS
 from tests.emit.stacks.terraform import (
     PROVIDER,
-    _target,
     find_mirror,
     run,
     terraform,
@@ -69,7 +69,7 @@ def test_the_local_provider_package_is_in_the_lock_file() -> None:
     if mirror is None:
         missing(f"a plugin mirror with hashicorp/aws {AWS_PROVIDER_VERSION}", "see terraform.py")
     assert mirror is not None
-    package = mirror / PROVIDER / AWS_PROVIDER_VERSION / _target()
+    package = mirror / PROVIDER / AWS_PROVIDER_VERSION / target_platform()
     if not package.is_dir():
         pytest.skip(f"the mirror holds {package.name} packed; terraform checks its zh: sum")
     assert package_hash(package) in HASHES

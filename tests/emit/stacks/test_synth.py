@@ -53,3 +53,30 @@ def test_a_bad_jobs_setting_is_reported(monkeypatch: pytest.MonkeyPatch, value: 
         f"PAYBILL_JOBS='{value}' is not a number of processes; set it to 1 or more, "
         "or unset it to use every core"
     )
+
+
+@pytest.mark.parametrize("pythonpath", [None, "", "relative/folder", ":"])
+def test_workers_never_import_from_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pythonpath: str | None
+) -> None:
+    """A `concurrent.py` where `paybill compile` runs must not run in a worker.
+
+    The worker imports `concurrent.futures` (through synth); `python -m` would put the current
+    folder first on sys.path, and so would an empty or relative PYTHONPATH entry.
+    """
+    marker = tmp_path / "imported"
+    (tmp_path / "concurrent.py").write_text(
+        f"open({str(marker)!r}, 'w').close()\n"
+        "raise SystemExit('imported from the current folder')\n"
+    )
+    (tmp_path / "relative" / "folder").mkdir(parents=True)
+    (tmp_path / "relative" / "folder" / "concurrent.py").write_text(
+        (tmp_path / "concurrent.py").read_text()
+    )
+    monkeypatch.chdir(tmp_path)
+    if pythonpath is None:
+        monkeypatch.delenv("PYTHONPATH", raising=False)
+    else:
+        monkeypatch.setenv("PYTHONPATH", pythonpath)
+    assert synth._run_worker([]) == []
+    assert not marker.exists()
