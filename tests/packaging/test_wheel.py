@@ -143,12 +143,15 @@ def test_init_validate_compile_and_plan_run_from_the_wheel(installed: Path, tmp_
     subprocess.run([*git, "init", "--quiet", "-b", "main"], check=True)
     subprocess.run([*git, "add", "-A"], check=True)
     subprocess.run([*git, "commit", "--quiet", "-m", "Platform"], check=True)
-    tenant = repo / "spec" / "tenants" / "globex.yaml"
-    tenant.write_text(tenant.read_text().replace("seats", "seats").replace("Globex", "Globex Inc"))
+    globex = (repo / "spec" / "tenants" / "globex.yaml").read_text()
+    initech = globex.replace("globex", "initech").replace("Globex", "Initech")
+    (repo / "spec" / "tenants" / "initech.yaml").write_text(initech)
     assert paybill(installed, repo, "compile", "spec", "--out", "generated").returncode == 0
     done = paybill(installed, repo, "plan", "spec", "--base", "main", "--no-terraform")
     assert done.returncode == 2, done.stderr
-    assert (repo / "plan" / "summary.md").read_text().startswith("<!-- paybill-plan -->\n")
+    summary = (repo / "plan" / "summary.md").read_text()
+    assert summary.startswith("<!-- paybill-plan -->\n")
+    assert "initech" in summary
     assert (repo / "plan" / "plan.json").is_file()
 
 
