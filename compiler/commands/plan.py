@@ -64,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
         dsns=operate.dsn_map(args),
         workdir=operate.workdir(args),
     )
+    for earlier in ("summary.md", "plan.json"):  # never left behind by a plan that fails
+        (args.out / earlier).unlink(missing_ok=True)
     result = make_plan(options)
     summary = report.write(result, args.out)
     print(f"{report.headline(result)}: {summary}")
@@ -71,5 +73,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"  refused: {refused.what}; add to {refused.owner}: {refused.confirmation}")
     for stack, item in result.stacks.items():
         if item.deferred_after is not None:
-            print(f"  {stack}: planned after wave {item.deferred_after}")
+            waits = "changes" if item.waits_for == "changes" else "is not applied yet"
+            print(
+                f"  {stack}: planned after wave {item.deferred_after} "
+                f"({', '.join(item.because)} {waits})"
+            )
     return result.exit_code

@@ -29,7 +29,13 @@ def plan_json(result: PlanResult) -> dict[str, Any]:
         "tenants": [t.to_json() for t in result.tenants],
         "stacks": {s: p.to_json() for s, p in result.stacks.items() if p.deferred_after is None},
         "deferred": [
-            {"stack": s, "afterWave": p.deferred_after, "because": p.because, "change": p.change}
+            {
+                "stack": s,
+                "afterWave": p.deferred_after,
+                "because": p.because,
+                "waitsFor": p.waits_for,
+                "change": p.change,
+            }
             for s, p in result.stacks.items()
             if p.deferred_after is not None
         ],
@@ -131,11 +137,15 @@ def _stack_lines(result: PlanResult) -> list[str]:
             )
             lines.extend(f"- {r.action.value} `{r.address}`" for r in item.plan.resources)
             lines.append("\n</details>")
-    for stack, item in result.stacks.items():
+    deferred = {s: p for s, p in result.stacks.items() if p.deferred_after is not None}
+    if deferred and lines:
+        lines.append("")  # a list after an HTML block needs the blank line to be a list
+    for stack, item in deferred.items():
         if item.deferred_after is not None:
             lines.append(
                 f"- `{stack}`: planned after wave {item.deferred_after} "
-                f"(it reads {', '.join(item.because)}, which changes)"
+                f"(it reads {', '.join(item.because)}, "
+                + ("which changes)" if item.waits_for == "changes" else "not applied yet)")
             )
     return lines
 

@@ -3,7 +3,9 @@
 A stack reads its pool's outputs (remote state). When the pool stack itself changes, its
 tenants' stacks cannot be planned against outputs that do not exist yet: they are *deferred*,
 "planned after wave N" (the wave that applies the pool), and planned again by `apply` once
-that wave is through. Everything else that changed is planned now, up to `jobs` at a time,
+that wave is through. So is a stack whose upstream has never been applied (its remote state
+does not exist yet: a new platform, or a pool added by an earlier change that was not
+applied). Everything else that changed is planned now, up to `jobs` at a time,
 each in a working copy of the stack outside `generated/` (`compiler.terraform`). A stack
 removed from the output is planned for destruction from its base configuration.
 """
@@ -22,9 +24,12 @@ import orjson
 from compiler.errors import EnvironmentProblem
 from compiler.operate import protection
 from compiler.operate.changeset import ChangeSet
-from compiler.terraform import Plan, Terraform, Workspace
+from compiler.terraform import Plan, Terraform, TerraformError, Workspace
 
 CONFIG = "cdk.tf.json"
+# What terraform says when a `terraform_remote_state` it reads has no state, whatever the
+# backend: the upstream stack has not been applied.
+UNAPPLIED = "Unable to find remote state"
 STACK_FILES = (CONFIG, ".terraform.lock.hcl")
 
 
@@ -34,7 +39,10 @@ class StackPlan:
     change: str  # "added" | "changed" | "removed" | "downstream"
     plan: Plan | None = None
     deferred_after: int | None = None  # the wave after which it is planned
-    because: list[str] = field(default_factory=list)  # the changed stacks it reads
+    because: list[str] = field(default_factory=list)  # the stacks it waits for
+    waits_for: str = "changes"  # why: they "changes", or are "not applied" yet
+    reads: list[str] = field(default_factory=list)  # every stack whose state it reads
+    reads_wave: int = 0  # the last wave of those
     error: str = ""
 
     def to_json(self) -> dict[str, object]:
@@ -72,6 +80,9 @@ def schedule(changes: ChangeSet) -> dict[str, StackPlan]:
         upstream = sorted(n for n in graph.upstream(node) if n in moved)
         kind = changes.changes[node].change if node in changes.changes else "downstream"
         plan = StackPlan(stack, kind)
+        reads = sorted(n for n in graph.upstream(node) if n.startswith("stack:"))
+        plan.reads = [n.partition(":")[2] for n in reads]
+        plan.reads_wave = max((wave_of[n] for n in reads), default=0)
         if upstream:
             plan.deferred_after = max(wave_of[n] for n in upstream)
             plan.because = [n.partition(":")[2] for n in upstream]
@@ -152,7 +163,14 @@ def run_plans(
         out = plan_dir / "stacks" / item.stack / "plan.tfplan"
         out.parent.mkdir(parents=True, exist_ok=True)
         terraform.init(copy)
-        item.plan = terraform.plan(copy, out=out, destroy=removed)
+        try:
+            item.plan = terraform.plan(copy, out=out, destroy=removed)
+        except TerraformError as error:
+            if not (UNAPPLIED in error.detail and item.reads):
+                raise
+            item.deferred_after = item.reads_wave
+            item.because = item.reads
+            item.waits_for = "not applied"
 
     with ThreadPoolExecutor(max(1, jobs)) as pool:
         todo = [p for p in plans.values() if p.deferred_after is None]
@@ -170,7 +188,9 @@ def _now_plannable(plans: Mapping[str, StackPlan]) -> list[StackPlan]:
         if item.deferred_after is None or item.plan is not None:
             continue
         upstream = [plans.get(name) for name in item.because]
-        if all(u is not None and u.plan is not None and not u.plan.outputs for u in upstream):
+        if item.waits_for == "changes" and all(
+            u is not None and u.plan is not None and not u.plan.outputs for u in upstream
+        ):
             item.deferred_after = None
             item.because = []
             out.append(item)
