@@ -39,9 +39,7 @@ def pool(value: str, size: str) -> bytes:
     return json.dumps(
         {
             "terraform": BACKEND,
-            "resource": {
-                "terraform_data": {"value": {"input": value}, "size": {"input": size}}
-            },
+            "resource": {"terraform_data": {"value": {"input": value}, "size": {"input": size}}},
             "output": {"value": {"value": "${terraform_data.value.output}"}},
         }
     ).encode()
