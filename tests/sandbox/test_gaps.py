@@ -143,3 +143,24 @@ def test_api_keys_usage_plans_and_apis_take_tags(emulator: Emulator) -> None:
         api.untag_resource(resourceArn=arn, tagKeys=["tier"])
         assert api.get_tags(resourceArn=arn)["tags"] == {"plan": "free"}, arn
     assert api.get_api_key(apiKey=key["id"])["tags"] == {"plan": "free"}
+
+
+def test_a_usage_plan_changed_in_place_keeps_numbers(emulator: Emulator) -> None:
+    api = client(emulator, "apigateway")
+    plan = api.create_usage_plan(
+        name="gap-quota",
+        throttle={"rateLimit": 10.0, "burstLimit": 20},
+        quota={"limit": 1000, "period": "MONTH"},
+    )
+    changed = api.update_usage_plan(
+        usagePlanId=plan["id"],
+        patchOperations=[
+            {"op": "replace", "path": "/quota/limit", "value": "5000"},
+            {"op": "replace", "path": "/throttle/rateLimit", "value": "12.5"},
+            {"op": "replace", "path": "/throttle/burstLimit", "value": "40"},
+        ],
+    )
+    read = api.get_usage_plan(usagePlanId=plan["id"])
+    for answer in (changed, read):
+        assert answer["quota"] == {"limit": 5000, "period": "MONTH"}
+        assert answer["throttle"] == {"rateLimit": 12.5, "burstLimit": 40}

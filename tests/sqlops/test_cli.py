@@ -64,7 +64,8 @@ def test_masking_and_scrubbing() -> None:
     assert scrub("nothing to hide", "host=db") == "nothing to hide"
 
 
-def test_usage_errors_are_exit_2(generated: Path, tmp_path: Path) -> None:
+def test_usage_errors_are_exit_1_for_drift_and_2_for_apply(generated: Path, tmp_path: Path) -> None:
+    """`sql drift`'s 2 means drift: its usage mistakes exit 1, never reading as drift."""
     base = ("--generated", str(generated))
     cases = {
         ("--target", TARGET, "--dsn", "host=x port"): (
@@ -82,6 +83,8 @@ def test_usage_errors_are_exit_2(generated: Path, tmp_path: Path) -> None:
     }
     for args, message in cases.items():
         run = cli("sql", "drift", *args, *base)
+        assert (run.code, run.out, run.err) == (1, "", message)
+        run = cli("sql", "apply", *args, *base)
         assert (run.code, run.out, run.err) == (2, "", message)
     empty = cli("sql", "apply", "--target", TARGET, "--dsn", "host=x", "--generated", str(tmp_path))
     assert (empty.code, empty.err) == (

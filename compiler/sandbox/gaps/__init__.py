@@ -10,7 +10,15 @@ from __future__ import annotations
 
 import os
 
-from compiler.sandbox.gaps import apigateway_tags, appautoscaling, ec2, ecs, rds, rds_parameters
+from compiler.sandbox.gaps import (
+    apigateway_tags,
+    apigateway_usage_plans,
+    appautoscaling,
+    ec2,
+    ecs,
+    rds,
+    rds_parameters,
+)
 
 # Settings moto reads from its environment: AWS-managed IAM policies (the stacks attach
 # `service-role/AmazonECSTaskExecutionRolePolicy`) exist only when moto loads them.
@@ -26,3 +34,4 @@ def apply_all() -> None:
     ec2.apply()
     ecs.apply()
     apigateway_tags.apply()
+    apigateway_usage_plans.apply()
