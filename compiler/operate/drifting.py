@@ -159,5 +159,5 @@ def write(result: DriftResult, out: Path) -> Path:
     ]
     headline = "Paybill drift: " + ("drift found" if result.drifted else "no drift")
     path = out / "drift.md"
-    path.write_text(render(headline, sections, out.as_posix()))
+    path.write_text(render(headline, sections, out.as_posix(), report="drift"))
     return path

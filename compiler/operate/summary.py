@@ -25,13 +25,21 @@ class Section:
         return f"### {self.title}\n\n" + "\n".join(self.lines) + "\n"
 
 
-def render(headline: str, sections: list[Section], plan_dir: str, limit: int = LIMIT) -> str:
-    """The comment: a headline, then the sections that have lines, cut to `limit`."""
-    footer = (
-        f"\n---\nEverything, including the saved Terraform plans, is in the plan folder "
-        f"(`{plan_dir}`): `plan.json`.\n"
-    )
-    head = f"{MARKER}\n## {headline}\n\n"
+def render(
+    headline: str,
+    sections: list[Section],
+    folder: str,
+    limit: int = LIMIT,
+    *,
+    report: str = "plan",
+) -> str:
+    """The comment: a headline, then the sections that have lines, cut to `limit`. `report`
+    is "plan" or "drift": the marker CI finds it by, and the JSON file beside it."""
+    whole = f"{report}.json"
+    saved = ", including the saved Terraform plans," if report == "plan" else ""
+    footer = f"\n---\nEverything{saved} is in the {report} folder (`{folder}`): `{whole}`.\n"
+    marker = MARKER if report == "plan" else f"<!-- paybill-{report} -->"
+    head = f"{marker}\n## {headline}\n\n"
     parts = [s for s in sections if s.lines]
     budget = limit - len(head) - len(footer)
     out = []
@@ -49,7 +57,7 @@ def render(headline: str, sections: list[Section], plan_dir: str, limit: int = L
             kept.append(line)
             used += len(line) + 1
         left = len(section.lines) - len(kept)
-        kept.append(f"\n… {left} more lines left out to keep this comment short: see `plan.json`.")
+        kept.append(f"\n… {left} more lines left out to keep this comment short: see `{whole}`.")
         cut = Section(section.title, kept).text()
         out.append(cut)
         budget -= len(cut) + 1

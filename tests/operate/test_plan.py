@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
+from compiler.operate import drifting
 from compiler.operate.summary import LIMIT, MARKER, Section, render
 from tests.operate.repo import TENANTS, Repository, tenant
 from tests.support.postgres import Databases
@@ -209,3 +210,14 @@ def test_a_long_summary_is_cut_at_a_line_and_says_where_the_rest_is() -> None:
     assert "- **t00199** added" in text  # kept whole
     assert "more lines left out to keep this comment short: see `plan.json`." in text
     assert text.endswith("is in the plan folder (`plan`): `plan.json`.\n")
+
+
+def test_the_drift_report_names_its_own_marker_and_json(tmp_path: Path) -> None:
+    result = drifting.DriftResult(sql={"pool-x": ['PUBLIC has SELECT on "a"."b"']})
+    text = drifting.write(result, tmp_path / "drift").read_text()
+    assert text == (
+        "<!-- paybill-drift -->\n## Paybill drift: drift found\n\n### Databases\n\n"
+        '- `pool-x`: PUBLIC has SELECT on "a"."b"\n\n---\nEverything is in the drift folder '
+        f"(`{(tmp_path / 'drift').as_posix()}`): `drift.json`.\n"
+    )
+    assert (tmp_path / "drift" / "drift.json").is_file()
