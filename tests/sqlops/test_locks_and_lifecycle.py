@@ -7,36 +7,17 @@ suspended tenant exactly what `paybill sql apply` gives it: no agents, read-only
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from tests.conftest import EXAMPLES
+from tests.sqlops.fleet import ITEMS, TARGET, converged
 from tests.sqlops.live import apply_files, compile_to, login, seed, sql_cmd
 from tests.sqlops.steps import start
-from tests.support.postgres import Database, Databases
+from tests.support.postgres import Databases
 
 pytestmark = pytest.mark.postgres
-FLEET = next(p for p in EXAMPLES if p.name == "pooled-fleet")
-TARGET = "pool-fleet-eu"
-ITEMS = '"order"."work-items"'
-
-
-@pytest.fixture
-def fleet(tmp_path: Path) -> Path:
-    spec = tmp_path / "spec"
-    shutil.copytree(FLEET, spec)
-    return spec
-
-
-def converged(pg: Databases, spec: Path, generated: Path) -> Database:
-    state = compile_to(spec, generated)[TARGET]
-    db = pg.new()
-    assert sql_cmd("apply", db, generated, TARGET).code == 0
-    seed(db, state)
-    return db
 
 
 def edit(path: Path, old: str, new: str) -> None:
