@@ -128,10 +128,9 @@ def make_plan(options: PlanOptions, terraform: object | None = None) -> PlanResu
         _sql_live(options, sql)
         base_records = {c.node: c.base for c in changes.changes.values() if c.base is not None}
         losses = [
-            guard.ResourceLoss(p.stack, r.address, r.action.value)
+            guard.ResourceLoss(p.stack, address, p.loss(address))
             for p in stacks.values()
-            if p.plan is not None
-            for r in p.plan.destructive
+            for address in p.destructive
         ]
         destructive = guard.destructive_items(losses, tenants, head_records, base_records)
         unjudged = [s for s, p in stacks.items() if p.plan is None]

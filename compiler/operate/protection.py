@@ -15,12 +15,17 @@ at the next checkout; `generated/` never holds it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
 
 UNPROTECT_FILE = "paybill_unprotect_override.tf.json"
+# What `terraform plan` says of each resource it refuses to destroy because of
+# `lifecycle.prevent_destroy` (its diagnostics may wrap anywhere between words).
+_KEPT = re.compile(r"Resource\s+(\S+)\s+has\s+lifecycle\.prevent_destroy\s+set")
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\.[A-Za-z_][A-Za-z0-9_-]*")  # type.name
 # Forgotten, not destroyed, when a stack is torn down: a tenant's retained snapshots are
 # encrypted with its key, which must outlive them.
 KEPT_ON_TEARDOWN = frozenset({"aws_kms_key"})
@@ -56,3 +61,21 @@ def needs_unprotecting(address: str) -> bool:
     """Whether a confirmed replacement of `address` must first lift a cloud-side protection
     (only database instances have one; prevent_destroy was lifted by the compiler)."""
     return address.startswith("aws_db_instance.")
+
+
+def refused_destroys(terraform_says: str) -> list[str]:
+    """The addresses a failed `terraform plan` would not destroy or replace because their
+    `lifecycle.prevent_destroy` is set: an unconfirmed loss of a protected store."""
+    return sorted(set(_KEPT.findall(terraform_says)))
+
+
+def lift_prevent_destroy(addresses: Iterable[str]) -> bytes:
+    """An override lifting only `lifecycle.prevent_destroy` of `addresses`: to see what a
+    plan would do to them, never to apply (the cloud-side protection stays)."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for address in addresses:
+        if not _PLAIN.fullmatch(address):
+            raise ValueError(f"{address} is not a resource of the stack's own configuration")
+        kind, _, name = address.partition(".")
+        out.setdefault(kind, {})[name] = {"lifecycle": {"prevent_destroy": False}}
+    return orjson.dumps({"resource": out}, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2)

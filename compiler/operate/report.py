@@ -136,6 +136,12 @@ def _stack_lines(result: PlanResult) -> list[str]:
                 f"\n<details><summary>{stack}: {len(item.plan.resources)} resources</summary>\n"
             )
             lines.extend(f"- {r.action.value} `{r.address}`" for r in item.plan.resources)
+            if item.protected:
+                lines.append(
+                    f"\nTerraform refuses this plan (`prevent_destroy` on "
+                    f"{', '.join(f'`{a}`' for a in item.protected)}); shown with that lifted, "
+                    "not saved, so it cannot be applied."
+                )
             lines.append("\n</details>")
     deferred = {s: p for s, p in result.stacks.items() if p.deferred_after is not None}
     if deferred and lines:

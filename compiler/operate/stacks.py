@@ -44,6 +44,23 @@ class StackPlan:
     reads: list[str] = field(default_factory=list)  # every stack whose state it reads
     reads_wave: int = 0  # the last wave of those
     error: str = ""
+    # Addresses terraform would not destroy or replace (`prevent_destroy`): the plan shown
+    # is the one with only that lifted, for review; it is not saved, so it cannot be applied.
+    protected: list[str] = field(default_factory=list)
+
+    @property
+    def destructive(self) -> list[str]:
+        """Addresses of the data-bearing resources the plan deletes or replaces, and of
+        any resource terraform refused to destroy."""
+        found = {r.address for r in self.plan.destructive} if self.plan else set()
+        return sorted(found | set(self.protected))
+
+    def loss(self, address: str) -> str:
+        """What the plan does to a destroyed address: "delete" or "replace"."""
+        for resource in self.plan.resources if self.plan else ():
+            if resource.address == address:
+                return resource.action.value
+        return "destroy"
 
     def to_json(self) -> dict[str, object]:
         counts: dict[str, int] = {}
@@ -60,8 +77,10 @@ class StackPlan:
             "replace": counts.get("replace", 0),
             "delete": counts.get("delete", 0),
             "addresses": addresses,
-            "destructive": [r.address for r in self.plan.destructive] if self.plan else [],
-            "planFile": f"stacks/{self.stack}/plan.tfplan" if self.plan else None,
+            "destructive": self.destructive,
+            "planFile": (
+                f"stacks/{self.stack}/plan.tfplan" if self.plan and not self.protected else None
+            ),
         }
 
 
@@ -166,11 +185,26 @@ def run_plans(
         try:
             item.plan = terraform.plan(copy, out=out, destroy=removed)
         except TerraformError as error:
+            kept = protection.refused_destroys(error.detail)
+            if kept and not removed:
+                item.protected = kept
+                item.plan = _plan_for_review(item, kept, source, out)
+                return
             if not (UNAPPLIED in error.detail and item.reads):
                 raise
             item.deferred_after = item.reads_wave
             item.because = item.reads
             item.waits_for = "not applied"
+
+    def _plan_for_review(item: StackPlan, kept: list[str], source: Path, out: Path) -> Plan:
+        """The plan with the `prevent_destroy` of `kept` lifted: what the change would do,
+        to show and to refuse. Its file is removed at once (never applied)."""
+        (source / protection.UNPROTECT_FILE).write_bytes(protection.lift_prevent_destroy(kept))
+        copy = workspace.checkout(item.stack, source, override)  # initialized already
+        try:
+            return terraform.plan(copy, out=out)
+        finally:
+            out.unlink(missing_ok=True)
 
     with ThreadPoolExecutor(max(1, jobs)) as pool:
         todo = [p for p in plans.values() if p.deferred_after is None]

@@ -289,11 +289,6 @@ def test_the_pull_request_has_one_comment_edited_on_each_push(
     assert calls[-2:] == ["GET", "PATCH"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="paybill plan stops with terraform's prevent_destroy error (exit 3, no summary) "
-    "instead of refusing the replacement (exit 1) with the confirmation that allows it",
-)
 def test_a_plan_that_replaces_a_database_fails_the_check_with_the_list(
     platform: Platform, pull_request_runs: PullRequest
 ) -> None:
