@@ -2,6 +2,8 @@
 and checked.
 
     .venv/bin/python benchmarks/compile_fleet.py [TENANTS ...]   (default: 1000 10000)
+    .venv/bin/python benchmarks/compile_fleet.py --keep DIR TENANTS  (leaves the fleet's
+        spec/ and generated/ in DIR/<TENANTS>, for profiling or the change-set benchmark)
 
 For each fleet size:
 1. Writes a fleet spec into a temporary folder: the platform, plans, tables, tools, agents
@@ -191,10 +193,10 @@ def timed(spec: Path, out: Path, *, check: bool = False) -> tuple[Compiled, floa
     return result, seconds, peak[0], stages
 
 
-def run(tenants: int) -> None:
+def run(tenants: int, keep: Path | None = None) -> None:
     small = tenants == 1000
     print(f"\n{tenants} tenants (PAYBILL_JOBS={os.environ.get('PAYBILL_JOBS', 'auto')})")
-    with tempfile.TemporaryDirectory(prefix="paybill-bench-") as tmp:
+    with _folder(keep, tenants) as tmp:
         spec, out = Path(tmp) / "spec", Path(tmp) / "generated"
         write_fleet(spec, tenants)
         full, full_seconds, peak, stages = timed(spec, out)
@@ -234,14 +236,31 @@ def run(tenants: int) -> None:
         line("peak RSS, all processes", f"{peak:.0f} MB")
 
 
+@contextmanager
+def _folder(keep: Path | None, tenants: int) -> Iterator[str]:
+    if keep is None:
+        with tempfile.TemporaryDirectory(prefix="paybill-bench-") as tmp:
+            yield tmp
+        return
+    folder = keep / str(tenants)
+    if folder.exists():
+        raise SystemExit(f"--keep: {folder} exists already; give an empty folder")
+    folder.mkdir(parents=True)
+    yield str(folder)
+
+
 def main() -> int:
     """Each size in a process of its own, so that no size starts with a warm runtime."""
-    if len(sys.argv) == 3 and sys.argv[1] == "--one":
-        run(int(sys.argv[2]))
+    args = sys.argv[1:]
+    keep: list[str] = []
+    if len(args) >= 2 and args[0] == "--keep":
+        keep, args = ["--keep", args[1]], args[2:]
+    if len(args) == 2 and args[0] == "--one":
+        run(int(args[1]), Path(keep[1]) if keep else None)
         return 0
-    sizes = [int(a) for a in sys.argv[1:]] or [1000, 10000]
+    sizes = [int(a) for a in args] or [1000, 10000]
     for size in sizes:
-        subprocess.run([sys.executable, __file__, "--one", str(size)], check=True)
+        subprocess.run([sys.executable, __file__, *keep, "--one", str(size)], check=True)
     return 0
 
 

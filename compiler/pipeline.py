@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +51,21 @@ def base_baseline(spec_dir: Path, base: str) -> dict[str, Baseline]:
     return baseline_of(before) if before is not None else {}
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """A compile builds a large graph of objects that all live until it ends, and almost no
+    cyclic garbage: the cyclic collector's passes over them were a fifth of a one-tenant
+    recompile at 1,000 tenants. Paused while the compile runs."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 @dataclass(frozen=True)
 class Compiled:
     spec: ResolvedSpec
@@ -76,7 +94,10 @@ def compile_spec(
     bytes against their records instead of trusting file times).
     """
     timeout = timeout_from_environment() if lock_timeout is None else lock_timeout
-    with output_folder(out_dir, spec_dir, check=check, timeout=timeout) as notes:
+    with (
+        _collector_paused(),
+        output_folder(out_dir, spec_dir, check=check, timeout=timeout) as notes,
+    ):
         previous = read_previous(out_dir)
         notes.extend(previous.notes)
         parsed = parse_folder(spec_dir)

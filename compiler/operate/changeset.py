@@ -3,7 +3,8 @@ the base and the head, the nodes added and removed, and the nodes downstream of 
 must be planned again once those are applied.
 
 It is read from the node records alone — no cloud, no database, no spec. Records whose bytes
-are equal are equal nodes; only the records that differ are read and compared: what a node
+are equal are equal nodes (against a git revision, git says which differ); only the records
+that differ are read and compared: what a node
 owns (its files and their digests), its dependencies and, for a tenant, its facts and roles.
 A record that differs only in its input digest (a compiler upgrade that builds the same
 bytes) is not a change to apply.
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from compiler.graph import PlatformGraph, graph_from_records
-from compiler.operate.sources import Source
+from compiler.operate.sources import FolderSource, GitSource, Source
 from compiler.records import NodeRecord, parse_record
 
 Change = Literal["added", "removed", "changed"]
@@ -76,14 +77,10 @@ def _same(base: NodeRecord, head: NodeRecord) -> bool:
 
 def change_set(base: Source, head: Source, head_records: dict[str, NodeRecord]) -> ChangeSet:
     """Compare two outputs; `head_records` are the head's records, already read."""
-    before = base.records()
-    after = head.records()
     changes: dict[str, NodeChange] = {}
-    for path in sorted(before.keys() | after.keys()):
-        if before.get(path) == after.get(path):
-            continue
-        old = _record(base, path) if path in before else None
-        new = _record(head, path) if path in after else None
+    for path in _differing(base, head):
+        old = _record(base, path)
+        new = _record(head, path)
         if old is not None and new is not None:
             if not _same(old, new):
                 changes[new.node] = NodeChange(new.node, "changed", old, new)
@@ -95,6 +92,18 @@ def change_set(base: Source, head: Source, head_records: dict[str, NodeRecord]) 
     moved = [n for n, c in changes.items() if c.change != "removed"]
     downstream = [n for n in graph.affected_by(moved) if n not in changes]
     return ChangeSet(base, head, changes, head_records, graph, downstream)
+
+
+def _differing(base: Source, head: Source) -> list[str]:
+    """The record files whose bytes may differ: from git when the base is a revision of the
+    repository the head's folder is in (it knows from its index, reading nothing), else by
+    comparing the ids of every record's bytes."""
+    if isinstance(base, GitSource) and isinstance(head, FolderSource):
+        found = base.changed_records(head.folder)
+        if found is not None:
+            return found
+    before, after = base.records(), head.records()
+    return sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
 
 
 def _record(source: Source, path: str) -> NodeRecord | None:

@@ -118,10 +118,29 @@ class GitSource:
                     continue
                 meta, _, name = entry.partition(b"\t")
                 path = name.decode()[cut:]
-                if path.endswith(".json") and path.count("/") == 2:
+                if _is_record(path):
                     ids[path] = meta.split()[2].decode()
             self._ids = ids
         return self._ids
+
+    def changed_records(self, folder: Path) -> list[str] | None:
+        """The record files that differ between the revision and `folder`, when `folder` is
+        this repository's working tree where the revision's output is (None otherwise): git
+        tells them from its index, without reading or hashing the records that did not
+        change. Committed or not, staged or not, new or deleted."""
+        try:
+            here = folder.resolve().relative_to(self.repository.resolve()).as_posix()
+        except ValueError:
+            return None
+        if ("" if here == "." else here) != self.prefix:
+            return None
+        where = self._path(RECORDS_FOLDER)
+        listed = self._git("diff", "--name-only", "-z", "--no-renames", self.revision, "--", where)
+        # Files git does not track yet (a new node's record before `git add`), ignored or not.
+        listed += self._git("ls-files", "-z", "--others", "--", where)
+        cut = len(self.prefix) + 1 if self.prefix else 0
+        paths = {name.decode()[cut:] for name in listed.split(b"\0") if name}
+        return sorted(p for p in paths if _is_record(p))
 
     def read(self, path: str) -> bytes | None:
         batch = self._start()
@@ -152,6 +171,11 @@ class GitSource:
             if self._batch.stdout is not None:
                 self._batch.stdout.close()
             self._batch = None
+
+
+def _is_record(path: str) -> bool:
+    """`nodes/<kind>/<name>.json`, relative to the output folder."""
+    return path.startswith(f"{RECORDS_FOLDER}/") and path.endswith(".json") and path.count("/") == 2
 
 
 def open_base(base: str, head: Path) -> FolderSource | GitSource:

@@ -41,6 +41,7 @@ keys.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
 from compiler.emit.sql.runs import SETTINGS
 from compiler.emit.sql.state import (
@@ -115,6 +116,8 @@ class Profiles:
         self.steps = _workflow_grants(spec, spec.workflows)
         self.workflows = tuple(w.name for w in spec.workflows)
         self.rows = workflow_rows(spec)
+        # Every target's steps but for the profile names: named per target in `shared`.
+        self.step_template = step_states(spec, dict.fromkeys(self.workflows, ""))
 
     def shared(self, target: str) -> SharedState:
         profiles = [
@@ -138,7 +141,7 @@ class Profiles:
             profiles=tuple(sorted(profiles, key=lambda r: r.name)),
             settings=tuple(sorted(SETTINGS, key=lambda s: s.name)),
             workflows=self.rows,
-            steps=step_states(self.spec, names),
+            steps=tuple(replace(s, profile=names[s.workflow]) for s in self.step_template),
         )
 
 

@@ -73,3 +73,19 @@ def test_a_new_table_may_have_such_columns(workdir: Path) -> None:
         "    - {name: tenant_id, type: text}\n    - {name: name, type: text}\n"
     )
     assert cli("compile", "spec", "--out", "generated").code == 0
+
+
+@pytest.mark.parametrize(
+    "state",
+    [b"{not json", b'{"tables": {"schema": 1}}', b'{"tables": [{"schema": "order"}]}', b"[]"],
+)
+def test_a_state_file_that_is_not_one_is_skipped_and_rebuilt(workdir: Path, state: bytes) -> None:
+    """Nothing to compare with, so the new column compiles; the state file is written again."""
+    path = workdir / "generated/sql/pool-fleet-eu/state.json"
+    good = path.read_bytes()
+    path.write_bytes(state)
+    add_column(workdir, "    - {name: priority, type: smallint}\n")
+    run = cli("compile", "spec", "--out", "generated")
+    assert run.code == 0, run.err
+    assert b'"priority"' in path.read_bytes()
+    assert path.read_bytes() != good
