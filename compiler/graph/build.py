@@ -56,12 +56,14 @@ def graph_from_records(records: Mapping[str, NodeRecord]) -> PlatformGraph:
     """The graph as an output folder's records describe it (no spec needed): what the
     operate commands and `paybill graph --generated` use."""
     graph = PlatformGraph()
-    for node, record in sorted(records.items()):
-        graph.add(node, record.kind, record.name)
-    for node, record in sorted(records.items()):
+    ordered = sorted(records.items())
+    graph.add_all((node, record.kind, record.name) for node, record in ordered)
+    edges = []
+    for node, record in ordered:
         for first in record.depends_on:
             if first not in records:
                 raise RecordError(record.path, f"depends on {first}, which has no record")
-            graph.require(first, node)
+            edges.append((first, node))
+    graph.require_all(edges)
     graph.check_acyclic()
     return graph
