@@ -1,7 +1,7 @@
 """Plan, apply and drift benchmarks: the change set of a large fleet, and Terraform runs on
 the sandbox (a local AWS emulator and PostgreSQL, started and stopped here).
 
-    .venv/bin/python benchmarks/operate.py changeset [TENANTS]       (default 10000)
+    .venv/bin/python benchmarks/operate.py changeset [TENANTS] [--fleet DIR]  (default 10000)
     .venv/bin/python benchmarks/operate.py plan [--counts 1 10 50] [--jobs 1 4]
     .venv/bin/python benchmarks/operate.py apply [--jobs 1 2 4]
     .venv/bin/python benchmarks/operate.py drift [--stacks 200] [--jobs 4]
@@ -85,13 +85,20 @@ def sandbox(repo: Repository) -> Iterator[None]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def bench_changeset(tenants: int) -> None:
+def bench_changeset(tenants: int, compiled: Path | None) -> None:
     root = Path(tempfile.mkdtemp(prefix="paybill-bench-changeset-"))
     try:
-        repo = Repository.create(root / "platform", {})
-        shutil.rmtree(root / "platform/spec")
-        fleet.write_fleet(root / "platform/spec", tenants, MIX + MIX_SILO)
         started = time.monotonic()
+        if compiled is None:
+            repo = Repository.create(root / "platform", {})
+            shutil.rmtree(root / "platform/spec")
+            fleet.write_fleet(root / "platform/spec", tenants, MIX + MIX_SILO)
+        else:
+            # A fleet compiled by `compile_fleet.py --keep DIR`: DIR/<tenants>/spec, generated.
+            shutil.copytree(compiled / str(tenants), root / "platform")
+            repo = Repository(root / "platform")
+            repo.git("init", "-q", "-b", "main")
+            (root / "platform/.gitignore").write_text(".paybill/\nplan/\ndrift/\n")
         repo.commit(f"{tenants} tenants")
         print(
             f"fleet of {tenants} tenants compiled and committed: {time.monotonic() - started:.1f} s"
@@ -196,6 +203,12 @@ def main() -> None:
     sub = parser.add_subparsers(dest="what", required=True)
     changeset = sub.add_parser("changeset")
     changeset.add_argument("tenants", nargs="?", type=int, default=10000)
+    changeset.add_argument(
+        "--fleet",
+        type=Path,
+        help="start from the fleet `compile_fleet.py --keep DIR TENANTS` left in DIR "
+        "instead of writing and compiling one",
+    )
     plan = sub.add_parser("plan")
     plan.add_argument("--counts", type=int, nargs="+", default=[1, 10, 50])
     plan.add_argument("--jobs", type=int, nargs="+", default=[1, 4])
@@ -206,7 +219,7 @@ def main() -> None:
     drift.add_argument("--jobs", type=int, default=4)
     args = parser.parse_args()
     if args.what == "changeset":
-        bench_changeset(args.tenants)
+        bench_changeset(args.tenants, args.fleet)
     elif args.what == "plan":
         bench_plan(args.counts, args.jobs)
     elif args.what == "apply":
