@@ -41,7 +41,6 @@ keys.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 
 from compiler.emit.sql.runs import SETTINGS
 from compiler.emit.sql.state import (
@@ -54,6 +53,7 @@ from compiler.emit.sql.state import (
     PolicyState,
     RoleState,
     SharedState,
+    StepState,
     TableGrant,
     TableState,
     TargetState,
@@ -102,6 +102,27 @@ def approver_role(target: str) -> str:
     return role_name("paybill", target, "approver")
 
 
+def with_profile(step: StepState, profile: str) -> StepState:
+    """`dataclasses.replace(step, profile=profile)` at a fifth of the cost: called for every
+    step of every target (90,000 times at 10,000 tenants)."""
+    return StepState(
+        step.workflow,
+        step.step,
+        step.function,
+        profile,
+        step.after,
+        step.approval,
+        step.operation,
+        step.schema,
+        step.table,
+        step.columns,
+        step.where,
+        step.max_rows,
+        step.tenant_column,
+        step.max_steps,
+    )
+
+
 class Profiles:
     """What every target of a spec holds but for names — its tables and each profile's
     grants — worked out once per compile rather than once per target."""
@@ -116,7 +137,7 @@ class Profiles:
         self.steps = _workflow_grants(spec, spec.workflows)
         self.workflows = tuple(w.name for w in spec.workflows)
         self.rows = workflow_rows(spec)
-        # Every target's steps but for the profile names: named per target in `shared`.
+        # Every target's steps but for the profile names, which `shared` fills in.
         self.step_template = step_states(spec, dict.fromkeys(self.workflows, ""))
 
     def shared(self, target: str) -> SharedState:
@@ -141,7 +162,7 @@ class Profiles:
             profiles=tuple(sorted(profiles, key=lambda r: r.name)),
             settings=tuple(sorted(SETTINGS, key=lambda s: s.name)),
             workflows=self.rows,
-            steps=tuple(replace(s, profile=names[s.workflow]) for s in self.step_template),
+            steps=tuple(with_profile(s, names[s.workflow]) for s in self.step_template),
         )
 
 

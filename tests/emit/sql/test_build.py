@@ -3,13 +3,17 @@ the target's shared state names no tenant."""
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
+
 import pytest
 
 from compiler.emit.artifact import canonical_json
-from compiler.emit.sql.build import build_shared, build_target, build_tenant
+from compiler.emit.sql.build import build_shared, build_target, build_tenant, with_profile
 from compiler.emit.sql.state import (
     Atom,
     Privilege,
+    StepColumn,
+    StepState,
     TableGrant,
     TenantRow,
     shared_from_json,
@@ -249,3 +253,29 @@ def test_state_files_of_the_previous_version_are_still_read(fleet: ResolvedSpec)
             del column["default"]
     parsed = shared_from_json(canonical_json(old))
     assert (parsed.steps, parsed.tables[0].primary_key) == ((), ("id",))
+
+
+def test_a_step_named_for_a_target_keeps_every_other_field() -> None:
+    """`with_profile` lists the fields by hand: every field differs from its default here,
+    so one it forgot (a field added later) fails."""
+    column = StepColumn("id", "uuid", False)
+    step = StepState(
+        workflow="w",
+        step="s",
+        function="f",
+        profile="",
+        after=("a",),
+        approval=True,
+        operation="update",
+        schema="sch",
+        table="t",
+        columns=(column,),
+        where=(column,),
+        max_rows=5,
+        tenant_column="tenant_id",
+        max_steps=9,
+    )
+    defaults = StepState("", "", "", "", (), False, "tool")
+    others = [f.name for f in fields(StepState) if f.name != "profile"]
+    assert all(getattr(step, name) != getattr(defaults, name) for name in others)
+    assert with_profile(step, "p") == replace(step, profile="p")
