@@ -24,6 +24,7 @@ from compiler.write import (
     timeout_from_environment,
     write,
 )
+from compiler.write.record_cache import RecordCache
 
 
 def parse_folder(spec_dir: Path) -> ParsedSpec:
@@ -98,7 +99,8 @@ def compile_spec(
         _collector_paused(),
         output_folder(out_dir, spec_dir, check=check, timeout=timeout) as notes,
     ):
-        previous = read_previous(out_dir)
+        cache = None if check else RecordCache(out_dir)
+        previous = read_previous(out_dir, cache)
         notes.extend(previous.notes)
         parsed = parse_folder(spec_dir)
         if base is not None:
@@ -121,4 +123,7 @@ def compile_spec(
         else:
             changes = write(outputs, previous, disk)
             disk.save()
+            if cache is not None:
+                cache.wrote(outputs, {c.path for c in changes})
+                cache.save()
     return Compiled(spec, graph, outputs, frozenset(reuse), changes, notes)

@@ -216,7 +216,10 @@ def parse_manifest(path: str, content: bytes) -> dict[str, Any]:
 def parse_record(path: str, content: bytes) -> NodeRecord:
     """A node record, checked field by field (a record is also a list of paths the writer
     may delete, so nothing in it is trusted unchecked), or RecordError."""
-    data = _load(path, content)
+    return _checked(path, _load(path, content))
+
+
+def _checked(path: str, data: dict[str, Any]) -> NodeRecord:
     if data.get("schemaVersion") != RECORD_VERSION:
         raise RecordError(path, f"not a {RECORD_VERSION} record")
     node = data.get("id")
@@ -247,6 +250,53 @@ def parse_record(path: str, content: bytes) -> NodeRecord:
         tenant=_facts(path, data["tenant"]) if "tenant" in data else None,
         roles=_roles(path, data.get("roles", [])),
         confirm=_confirm(path, data["confirm"]) if "confirm" in data else None,
+    )
+
+
+def record_data(path: str, content: bytes) -> tuple[NodeRecord, dict[str, Any]]:
+    """`parse_record`, and the JSON data it checked (what the record cache keeps)."""
+    data = _load(path, content)
+    return _checked(path, data), data
+
+
+def trusted_record(data: dict[str, Any]) -> NodeRecord:
+    """The record of data that `parse_record` checked before (kept by the record cache,
+    keyed by the stat of its file): built without the checks."""
+    node: str = data["id"]
+    kind, _, name = node.partition(":")
+    facts, confirm = data.get("tenant"), data.get("confirm")
+    move = confirm.get("dataMove") if confirm is not None else None
+    return NodeRecord(
+        node=node,
+        kind=kind,
+        name=name,
+        depends_on=tuple(data["dependsOn"]),
+        wave=data["wave"],
+        input_digest=data["inputDigest"],
+        artifacts=tuple(Entry(a["path"], a["sha256"], a["bytes"]) for a in data["artifacts"]),
+        tenant=None
+        if facts is None
+        else TenantFacts(
+            plan=facts["plan"],
+            isolation=facts["isolation"],
+            region=facts["region"],
+            pool=facts.get("pool"),
+            state=facts["state"],
+            subscription=facts["subscription"],
+            dedicated_database=facts["dedicatedDatabase"],
+            sql_target=facts.get("sqlTarget"),
+        ),
+        roles=tuple(
+            RoleEntry(r["name"], r["kind"], r["tenant"], r.get("agent"), r["target"])
+            for r in data.get("roles", [])
+        ),
+        confirm=None
+        if confirm is None
+        else Confirm(
+            data_deletion=confirm["dataDeletion"],
+            data_move=None if move is None else (move["from"], move["to"]),
+            destroy=tuple(confirm["destroy"]),
+        ),
     )
 
 

@@ -173,6 +173,7 @@ def test_a_full_disk_while_writing_leaves_the_output_untouched(
     assert sorted(p.name for p in (workdir / "generated/.paybill").iterdir()) == [
         ".gitignore",
         "disk.json",
+        "records.json",
     ]
     assert sorted(p.name for p in workdir.iterdir()) == ["generated", "spec"]
 

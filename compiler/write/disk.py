@@ -39,6 +39,11 @@ def _stat(path: str) -> tuple[Stat | None, bool]:
     return [found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino], False
 
 
+def stat_key(path: str) -> Stat | None:
+    """The stat key of the regular file at `path`, None when there is none."""
+    return _stat(path)[0]
+
+
 def sha256_of(path: str | Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:

@@ -18,6 +18,7 @@ INTERNAL: Final = ".paybill"
 STAGING: Final = "staging"
 JOURNAL: Final = "journal.json"
 DISK_CACHE: Final = "disk.json"
+RECORD_CACHE: Final = "records.json"
 IGNORE_ALL: Final = b"# Working files of paybill compile; never committed.\n*\n"
 
 

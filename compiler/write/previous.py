@@ -24,13 +24,14 @@ from compiler.records import (
     RecordError,
     has_conflict_markers,
     parse_manifest,
-    parse_record,
+    record_data,
     record_files,
     safe_path,
     salvage_paths,
 )
 from compiler.resolve import Baseline
 from compiler.write.disk import Disk
+from compiler.write.record_cache import RecordCache
 
 
 @dataclass
@@ -98,13 +99,17 @@ class Previous:
         return out
 
 
-def read_previous(folder: Path) -> Previous:
+def read_previous(folder: Path, cache: RecordCache | None = None) -> Previous:
+    """What `folder` holds; records whose files `cache` knows unchanged are taken from it."""
     previous = Previous(folder)
     if not folder.is_dir():
         return previous
     _read_manifest(previous)
-    for relative in record_files(folder):
-        _read_record(previous, relative)
+    files = record_files(folder)
+    for relative in files:
+        _read_record(previous, relative, cache)
+    if cache is not None:
+        cache.keep_only(files)
     return previous
 
 
@@ -136,12 +141,18 @@ def _read_manifest(previous: Previous) -> None:
         )
 
 
-def _read_record(previous: Previous, relative: str) -> None:
+def _read_record(previous: Previous, relative: str, cache: RecordCache | None) -> None:
+    previous.written.add(relative)
+    key = cache.key(relative) if cache is not None else None
+    record = cache.get(relative, key) if cache is not None else None
+    if record is not None:
+        previous.records[record.node] = record
+        previous.written.update(a.path for a in record.artifacts)
+        return
     path = previous.folder / relative
     content = _bytes(path)
-    previous.written.add(relative)
     try:
-        record = parse_record(relative, content)
+        record, data = record_data(relative, content)
     except RecordError as error:
         if has_conflict_markers(content):
             note = f"{path.as_posix()} had git conflict markers; its node is built again"
@@ -152,6 +163,8 @@ def _read_record(previous: Previous, relative: str) -> None:
         return
     previous.records[record.node] = record
     previous.written.update(a.path for a in record.artifacts)
+    if cache is not None:
+        cache.put(relative, key, data)
 
 
 def _bytes(path: Path) -> bytes:
