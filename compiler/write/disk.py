@@ -110,12 +110,18 @@ class Disk:
         """Write the cache (only when it learned something, and never for `--check`)."""
         if not (self.trust and self._changed):
             return
-        folder = internal(self.out)
-        if not folder.is_dir():
-            return
-        scratch = folder / f"{DISK_CACHE}.{os.getpid()}"
-        try:
-            scratch.write_bytes(orjson.dumps(self._cache))
-            os.replace(scratch, folder / DISK_CACHE)
-        except OSError:
-            scratch.unlink(missing_ok=True)  # a cache is a convenience: never fail for it
+        save_cache(self.out, DISK_CACHE, orjson.dumps(self._cache))
+
+
+def save_cache(out: Path, name: str, content: bytes) -> None:
+    """Replace the cache file `name` in the output's `.paybill` folder with `content`, at
+    once; a cache is a convenience: failing to write one is never an error."""
+    folder = internal(out)
+    if not folder.is_dir():
+        return
+    scratch = folder / f"{name}.{os.getpid()}"
+    try:
+        scratch.write_bytes(content)
+        os.replace(scratch, folder / name)
+    except OSError:
+        scratch.unlink(missing_ok=True)

@@ -20,7 +20,7 @@ import orjson
 
 from compiler.emit.artifact import Artifact, Output, code_digest
 from compiler.records import RECORDS_FOLDER, NodeRecord, trusted_record
-from compiler.write.disk import Stat, stat_key
+from compiler.write.disk import Stat, save_cache, stat_key
 from compiler.write.layout import RECORD_CACHE, internal
 
 PREFIX = f"{RECORDS_FOLDER}/"
@@ -87,14 +87,6 @@ class RecordCache:
 
     def save(self) -> None:
         """Write the cache when it learned something; a failure to write is not an error."""
-        if not self._changed:
-            return
-        folder = internal(self.out)
-        if not folder.is_dir():
-            return
-        scratch = folder / f"{RECORD_CACHE}.{os.getpid()}"
-        try:
-            scratch.write_bytes(orjson.dumps({"code": self.code, "records": self._entries}))
-            os.replace(scratch, folder / RECORD_CACHE)
-        except OSError:
-            scratch.unlink(missing_ok=True)
+        if self._changed:
+            content = orjson.dumps({"code": self.code, "records": self._entries})
+            save_cache(self.out, RECORD_CACHE, content)
