@@ -24,9 +24,12 @@ def fleet(tmp_path: Path) -> Path:
     return spec
 
 
-def converged(pg: Databases, spec: Path, generated: Path) -> Database:
+def converged(pg: Databases, spec: Path, generated: Path, *, seeded: bool = True) -> Database:
+    """`spec` compiled into `generated` and applied to a new database, its tables seeded
+    with rows unless `seeded` is False."""
     state = compile_to(spec, generated)[TARGET]
     db = pg.new()
     assert sql_cmd("apply", db, generated, TARGET).code == 0
-    seed(db, state)
+    if seeded:
+        seed(db, state)
     return db

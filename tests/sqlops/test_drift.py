@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES
+from tests.sqlops.fleet import TARGET, converged
 from tests.sqlops.live import compile_to, effective, expected, seed, sql_cmd
-from tests.support.postgres import Database, Databases
+from tests.support.postgres import Databases
 
 pytestmark = pytest.mark.postgres
-FLEET = next(p for p in EXAMPLES if p.name == "pooled-fleet")
-TARGET = "pool-fleet-eu"
-
-
-@pytest.fixture
-def fleet(tmp_path: Path) -> Path:
-    """A copy of the pooled-fleet example that a test may edit."""
-    spec = tmp_path / "spec"
-    shutil.copytree(FLEET, spec)
-    return spec
-
-
-def converged(pg: Databases, spec: Path, generated: Path) -> Database:
-    compile_to(spec, generated)
-    db = pg.new()
-    assert sql_cmd("apply", db, generated, TARGET).code == 0
-    return db
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -90,7 +72,7 @@ def test_hand_made_widenings_are_reported_and_removed(
     pg: Databases, fleet: Path, tmp_path: Path
 ) -> None:
     generated = tmp_path / "generated"
-    db = converged(pg, fleet, generated)
+    db = converged(pg, fleet, generated, seeded=False)
     with db.connect() as conn:
         # A deployment's own roles: not managed, so never changed.
         conn.execute("CREATE ROLE reporting NOLOGIN")
@@ -122,7 +104,7 @@ def test_removing_a_step_revokes_exactly_its_privileges(
 ) -> None:
     generated = tmp_path / "generated"
     before_state = compile_to(fleet, generated)[TARGET]
-    db = converged(pg, fleet, generated)
+    db = converged(pg, fleet, generated, seeded=False)
     with db.connect() as conn:
         before = effective(conn, [r.name for r in before_state.roles], before_state)
     edit(
@@ -158,7 +140,7 @@ def test_tenants_leaving_active_lose_agents_and_write_access_but_keep_rows(
 ) -> None:
     generated = tmp_path / "generated"
     state = compile_to(fleet, generated)[TARGET]
-    db = converged(pg, fleet, generated)
+    db = converged(pg, fleet, generated, seeded=False)
     seed(db, state)
     tenants = fleet / "tenants.yaml"
     suspend_alpha_co(fleet)
@@ -203,7 +185,7 @@ def test_a_retired_role_holding_other_privileges_stops_apply_and_changes_nothing
     pg: Databases, fleet: Path, tmp_path: Path
 ) -> None:
     generated = tmp_path / "generated"
-    db = converged(pg, fleet, generated)
+    db = converged(pg, fleet, generated, seeded=False)
     suspend_alpha_co(fleet)
     compile_to(fleet, generated)
     with db.connect() as conn:
@@ -231,7 +213,7 @@ def test_type_and_nullability_changes_are_reported_but_left_to_a_migration(
     pg: Databases, fleet: Path, tmp_path: Path
 ) -> None:
     generated = tmp_path / "generated"
-    db = converged(pg, fleet, generated)
+    db = converged(pg, fleet, generated, seeded=False)
     with db.connect() as conn:
         conn.execute('ALTER TABLE "order"."work-items" ALTER COLUMN "select" TYPE varchar(10)')
         conn.execute('ALTER TABLE "order"."user-accounts" ALTER COLUMN "last-seen" SET NOT NULL')
@@ -297,7 +279,7 @@ def test_hand_made_changes_to_functions_rows_and_settings_are_reported_and_undon
     pg: Databases, fleet: Path, tmp_path: Path
 ) -> None:
     generated = tmp_path / "generated"
-    db = converged(pg, fleet, generated)
+    db = converged(pg, fleet, generated, seeded=False)
     with db.connect() as conn:
         for statement in RUNS_HAND_MADE:
             conn.execute(statement.format(database=db.name).encode())
@@ -324,7 +306,7 @@ def test_memberships_granted_to_roles_paybill_does_not_manage(
     """A deployment's login roles hold their own tenant's application role; one holding the
     owner role, or another tenant's role, is drift."""
     generated = tmp_path / "generated"
-    db = converged(pg, fleet, generated)
+    db = converged(pg, fleet, generated, seeded=False)
     with db.connect() as conn:
         conn.execute("CREATE ROLE login_alpha_co LOGIN")
         conn.execute("GRANT app_alpha_co TO login_alpha_co")  # expected: left alone
