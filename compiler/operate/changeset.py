@@ -4,8 +4,8 @@ must be planned again once those are applied.
 
 It is read from the node records alone — no cloud, no database, no spec. Records whose bytes
 are equal are equal nodes (against a git revision, git says which differ); only the records
-that differ are read and compared: what a node
-owns (its files and their digests), its dependencies and, for a tenant, its facts and roles.
+that differ are read and compared: what a node owns (its files and their digests), its
+dependencies and, for a tenant, its facts and roles.
 A record that differs only in its input digest (a compiler upgrade that builds the same
 bytes) is not a change to apply.
 """

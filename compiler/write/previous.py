@@ -145,26 +145,23 @@ def _read_record(previous: Previous, relative: str, cache: RecordCache | None) -
     previous.written.add(relative)
     key = cache.key(relative) if cache is not None else None
     record = cache.get(relative, key) if cache is not None else None
-    if record is not None:
-        previous.records[record.node] = record
-        previous.written.update(a.path for a in record.artifacts)
-        return
-    path = previous.folder / relative
-    content = _bytes(path)
-    try:
-        record, data = record_data(relative, content)
-    except RecordError as error:
-        if has_conflict_markers(content):
-            note = f"{path.as_posix()} had git conflict markers; its node is built again"
-        else:
-            note = f"{path.as_posix()} is damaged ({error.reason}); its node is built again"
-        previous.notes.append(note)
-        previous.written.update(salvage_paths(content))
-        return
+    if record is None:
+        path = previous.folder / relative
+        content = _bytes(path)
+        try:
+            record, data = record_data(relative, content)
+        except RecordError as error:
+            if has_conflict_markers(content):
+                note = f"{path.as_posix()} had git conflict markers; its node is built again"
+            else:
+                note = f"{path.as_posix()} is damaged ({error.reason}); its node is built again"
+            previous.notes.append(note)
+            previous.written.update(salvage_paths(content))
+            return
+        if cache is not None:
+            cache.put(relative, key, data)
     previous.records[record.node] = record
     previous.written.update(a.path for a in record.artifacts)
-    if cache is not None:
-        cache.put(relative, key, data)
 
 
 def _bytes(path: Path) -> bytes:
