@@ -5,6 +5,7 @@ uses it. The records it builds are exactly what reading the files gives."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from compiler import records as records_module
 from compiler.cli import main
 from compiler.records import (
     Confirm,
@@ -131,3 +133,11 @@ def test_check_reads_every_record_whatever_the_cache_says(
     assert main(["compile", "spec", "--out", "generated", "--check"]) == 0
     assert len(checked) == len(record_files(workdir / "generated"))
     assert json.loads((workdir / CACHE).read_text()) == cache  # --check writes no cache
+
+
+def test_the_cache_names_the_code_that_checks_records(workdir: Path) -> None:
+    """A change to `compiler/records.py` (how records are checked, and built from the cache)
+    must start the cache afresh; the emitter `compiler/emit/records.py` is not that code."""
+    checker = Path(records_module.__file__).read_bytes()
+    cache = json.loads((workdir / CACHE).read_text())
+    assert cache["code"] == hashlib.sha256(checker).hexdigest()
