@@ -1,5 +1,5 @@
 """A fleet spec for the benchmarks: the platform, plans, schema, tools, agents and workflows
-of spec/, and as many generated tenants as asked for, in one file."""
+of spec/, and as many generated tenants as asked for, in one file or in one file each."""
 
 from __future__ import annotations
 
@@ -40,8 +40,17 @@ def tenant_document(
     )
 
 
-def write_fleet(root: Path, tenants: int, mix: Mix, extra: Extra = lambda i, p: "") -> None:
-    """Write (or rewrite) the fleet into `root`; the same arguments give the same files."""
+def write_fleet(
+    root: Path,
+    tenants: int,
+    mix: Mix,
+    extra: Extra = lambda i, p: "",
+    *,
+    per_tenant: bool = False,
+) -> None:
+    """Write (or rewrite) the fleet into `root`; the same arguments give the same files.
+    With `per_tenant`, each tenant is `tenants/<name>.yaml` (as in spec/), and a rewrite
+    touches only the files whose text changes, as an edit would."""
     root.mkdir(parents=True, exist_ok=True)
     for name in SHARED:
         source = REPO / "spec" / name
@@ -56,4 +65,12 @@ def write_fleet(root: Path, tenants: int, mix: Mix, extra: Extra = lambda i, p: 
         plan, state, status = rng.choice(kinds)
         region = rng.choice(sorted(POOLS))
         docs.append(tenant_document(index, plan, state, status, region, extra(index, plan)))
-    (root / "tenants.yaml").write_text("---\n".join(docs))
+    if not per_tenant:
+        (root / "tenants.yaml").write_text("---\n".join(docs))
+        return
+    folder = root / "tenants"
+    folder.mkdir(exist_ok=True)
+    for index, text in enumerate(docs):
+        path = folder / f"{tenant_name(index)}.yaml"
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)

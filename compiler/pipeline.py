@@ -12,6 +12,7 @@ from compiler.dsl import ParsedSpec, parse
 from compiler.emit import Output, emit_all, input_digests, prepare_all
 from compiler.emit.sql.previous import previous_tables
 from compiler.graph import PlatformGraph, build_graph
+from compiler.incremental import compile_changed, snapshot_key, snapshot_of
 from compiler.load import load_spec
 from compiler.load.git import load_revision
 from compiler.resolve import Baseline, ResolvedSpec, baseline_of, resolve
@@ -25,6 +26,7 @@ from compiler.write import (
     write,
 )
 from compiler.write.record_cache import RecordCache
+from compiler.write.snapshot import discard
 
 
 def parse_folder(spec_dir: Path) -> ParsedSpec:
@@ -69,12 +71,15 @@ def _collector_paused() -> Iterator[None]:
 
 @dataclass(frozen=True)
 class Compiled:
-    spec: ResolvedSpec
-    graph: PlatformGraph
-    outputs: list[Output]  # every file of the output, records and manifest included
+    spec: ResolvedSpec  # what was resolved: the whole spec, or (incremental) what changed
+    graph: PlatformGraph  # the nodes of `spec`
+    outputs: list[Output]  # the files of those nodes, their records and the manifest
     reused: frozenset[str]  # nodes whose previous artifacts were taken as they were
     changes: list[Difference]  # written, or (with check) what would be
     notes: list[str]  # what people should know: recovered writes, conflicts, old layouts
+    files: int  # files of the whole output
+    nodes: int  # nodes of the whole graph
+    incremental: tuple[str, ...] | None = None  # the tenants compiled again; None: everything
 
 
 def compile_spec(
@@ -84,6 +89,7 @@ def compile_spec(
     check: bool = False,
     base: str | None = None,
     lock_timeout: float | None = None,
+    incremental: bool = True,
 ) -> Compiled:
     """Validate, build the graph, emit what changed in memory, then write (or compare).
 
@@ -93,16 +99,35 @@ def compile_spec(
     previous output is the baseline for lifecycle and data-deletion checks, and the source
     of the files of every node whose inputs did not change (`--check` verifies those files'
     bytes against their records instead of trusting file times).
+
+    When only tenant files changed since the last compile into `out_dir` and it is as that
+    compile left it, only the shared documents and those tenants are compiled
+    (`compiler.incremental`; `incremental=False` always compiles everything).
     """
     timeout = timeout_from_environment() if lock_timeout is None else lock_timeout
     with (
         _collector_paused(),
         output_folder(out_dir, spec_dir, check=check, timeout=timeout) as notes,
     ):
+        if incremental and not check and base is None:
+            built = compile_changed(spec_dir, out_dir)
+            if built is not None:
+                return Compiled(
+                    built.spec,
+                    built.graph,
+                    built.outputs,
+                    built.reused,
+                    built.changes,
+                    notes,
+                    built.files,
+                    built.nodes,
+                    built.tenants,
+                )
         cache = None if check else RecordCache(out_dir)
         previous = read_previous(out_dir, cache)
         notes.extend(previous.notes)
-        parsed = parse_folder(spec_dir)
+        loaded = load_spec(spec_dir)
+        parsed = parse(loaded, root=spec_dir.as_posix())
         if base is not None:
             resolve(parsed, base_baseline(spec_dir, base), base_name=base)
         spec = resolve(
@@ -121,9 +146,17 @@ def compile_spec(
         if check:
             changes = differences(outputs, previous, disk, everything=True)
         else:
+            discard(out_dir)
             changes = write(outputs, previous, disk)
             disk.save()
             if cache is not None:
                 cache.wrote(outputs, {c.path for c in changes})
                 cache.save()
-    return Compiled(spec, graph, outputs, frozenset(reuse), changes, notes)
+            prefix = spec_dir.as_posix().rstrip("/") or "/"
+            key = snapshot_key(spec_dir, out_dir)
+            snapshot = snapshot_of(key, loaded, prefix, spec, graph, outputs, disk)
+            if snapshot is not None:
+                snapshot.save(out_dir)
+    return Compiled(
+        spec, graph, outputs, frozenset(reuse), changes, notes, len(outputs), len(graph)
+    )

@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     )
     for note in result.notes:
         print(f"paybill: {note}", file=sys.stderr)
-    total = len(result.outputs)
+    total = result.files
     if args.check:
         if result.changes:
             print(f"{args.out} is not current: {len(result.changes)} of {total} files differ")
@@ -68,9 +68,20 @@ def run(args: argparse.Namespace) -> int:
         kind: sum(c.change == kind for c in result.changes)
         for kind in ("added", "changed", "removed")
     }
+    if result.incremental is None:
+        untouched = len(result.reused)
+        scope = ""
+    elif not result.incremental:
+        untouched = result.nodes
+        scope = "; no spec file changed since the last compile"
+    else:
+        untouched = result.nodes - len(result.graph) + len(result.reused)
+        shown = ", ".join(f"'{t}'" for t in result.incremental[:3])
+        more = len(result.incremental) - 3
+        scope = f"; only {shown}{f' and {more} more' if more > 0 else ''} compiled again"
     print(
         f"compiled {args.spec_dir} -> {args.out}: {total} files "
         f"({counts['added']} added, {counts['changed']} changed, {counts['removed']} removed); "
-        f"{len(result.reused)} of {len(result.graph)} nodes reused unchanged"
+        f"{untouched} of {result.nodes} nodes reused unchanged{scope}"
     )
     return 0

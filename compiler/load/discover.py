@@ -14,6 +14,7 @@ import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from compiler.errors import Diagnostic, Location, SpecError, UsageError
 from compiler.load.limits import MAX_ENTRIES, MAX_FILE_BYTES, Budget
@@ -21,7 +22,33 @@ from compiler.load.source import SourceDocument
 from compiler.load.walk import SPEC_SUFFIXES, SpecFile, walk
 from compiler.load.yaml_reader import Unread, read_file, too_large
 
-__all__ = ["SPEC_SUFFIXES", "LoadedSpec", "Unread", "discover", "load_files", "load_spec"]
+__all__ = [
+    "SPEC_SUFFIXES",
+    "FileFacts",
+    "LoadedSpec",
+    "Unread",
+    "discover",
+    "load_files",
+    "load_read",
+    "load_spec",
+    "read_spec_file",
+]
+
+Stat = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode of the file as it was read
+
+
+@dataclass(frozen=True, slots=True)
+class FileFacts:
+    """What one file that was read whole gave: its bytes' SHA-256, its stat when it was read
+    (None for bytes that did not come from a file), and what it drew from the run's budget.
+    An incremental compile knows an unchanged file by these, without reading it again."""
+
+    relative: str
+    sha256: str
+    stat: Stat | None
+    bytes: int
+    documents: int
+    values: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +68,7 @@ class LoadedSpec:
     problems: tuple[Diagnostic, ...] = ()
     unread: tuple[Unread, ...] = ()
     refused: frozenset[tuple[str, str]] = frozenset()
+    facts: tuple[FileFacts, ...] = ()
 
 
 def discover(root: Path) -> list[Path]:
@@ -78,8 +106,9 @@ class _Reader:
         self.refused: set[tuple[str, str]] = set()
         self.digest = hashlib.sha256()
         self.shown: list[str] = []
+        self.facts: list[FileFacts] = []
 
-    def add(self, relative: str, shown: str, content: Content) -> None:
+    def add(self, relative: str, shown: str, content: Content, status: Stat | None = None) -> None:
         self.shown.append(shown)
         if self.budget.spent:
             self.unread.append(Unread(shown, "the run's limits were reached before it was read"))
@@ -107,8 +136,21 @@ class _Reader:
             )
             self.unread.append(Unread(shown, "the run's limits were reached before it was read"))
             return
-        self.digest.update(relative.encode() + b"\0" + hashlib.sha256(content).digest())
+        sha256 = hashlib.sha256(content)
+        self.digest.update(relative.encode() + b"\0" + sha256.digest())
+        documents, values = self.budget.documents, self.budget.values
         found = read_file(shown, content, self.budget)
+        if not self.budget.spent:
+            self.facts.append(
+                FileFacts(
+                    relative,
+                    sha256.hexdigest(),
+                    status,
+                    len(content),
+                    documents - self.budget.documents,
+                    values - self.budget.values,
+                )
+            )
         self.documents.extend(found.documents)
         self.problems.extend(found.problems)
         self.refused |= found.refused
@@ -123,6 +165,7 @@ class _Reader:
             tuple(self.problems),
             tuple(self.unread),
             frozenset(self.refused),
+            tuple(self.facts),
         )
 
 
@@ -138,6 +181,11 @@ def load_files(files: dict[str, bytes], prefix: str) -> LoadedSpec:
 def load_contents(files: Iterable[tuple[str, Content]], prefix: str) -> LoadedSpec:
     """Like `load_files`, in the order given, where a file may be the reason it could not
     be fetched instead of its bytes."""
+    return load_read(((name, content, None) for name, content in files), prefix)
+
+
+def load_read(files: Iterable[tuple[str, Content, Stat | None]], prefix: str) -> LoadedSpec:
+    """Like `load_contents`, for files read from disk with their stat at reading."""
     reader = _Reader()
     collecting = gc.isenabled()
     # Reading builds many small objects and no reference cycles: the cyclic collector would
@@ -145,8 +193,8 @@ def load_contents(files: Iterable[tuple[str, Content]], prefix: str) -> LoadedSp
     # nothing. Reference counting frees them as before.
     gc.disable()
     try:
-        for name, content in files:
-            reader.add(name, f"{prefix}/{name}" if prefix else name, content)
+        for name, content, status in files:
+            reader.add(name, f"{prefix}/{name}" if prefix else name, content, status)
     finally:
         if collecting:
             gc.enable()
@@ -172,7 +220,7 @@ def load_spec(root: Path) -> LoadedSpec:
         )
     if not found.files and not found.problems:
         raise UsageError(f"no *.yaml or *.yml files under '{root}'")
-    loaded = load_contents(((f.relative, _read(f)) for f in found.files), prefix)
+    loaded = load_read(((f.relative, *read_spec_file(f)) for f in found.files), prefix)
     return LoadedSpec(
         loaded.documents,
         loaded.digest,
@@ -180,6 +228,7 @@ def load_spec(root: Path) -> LoadedSpec:
         (*found.problems, *loaded.problems),
         (*found.unread, *loaded.unread),
         loaded.refused,
+        loaded.facts,
     )
 
 
@@ -191,29 +240,37 @@ _OPEN_FLAGS = (
 )
 
 
-def _read(found: SpecFile) -> Content:
-    """The bytes of a regular file, read through one descriptor that is checked to be one;
-    or why they could not be read."""
+def read_spec_file(found: SpecFile) -> tuple[Content, Stat | None]:
+    """The bytes of a regular file, read through one descriptor that is checked to be one,
+    and its stat before reading (a later change changes it); or why it could not be read."""
     try:
         descriptor = os.open(found.real, _OPEN_FLAGS)
     except OSError as exc:
-        return _cannot(exc)
+        return _cannot(exc), None
     with open(descriptor, "rb", closefd=True) as handle:
         try:
             status = os.fstat(descriptor)
-            if not stat.S_ISREG(status.st_mode):
-                return Failure("is not a regular file", "move it out of the spec folder")
-            if status.st_size > MAX_FILE_BYTES:
-                big = too_large("", status.st_size)
-                return Failure(big.message, big.hint, False, "the file is over the size limit")
-            # As many bytes as the file has (asking for the limit would allocate it for every
-            # file); when it has grown since, the rest up to one byte over the limit.
-            data = handle.read(status.st_size + 1)
-            if len(data) > status.st_size:
-                data += handle.read(MAX_FILE_BYTES + 1 - len(data))
-            return data
         except OSError as exc:
-            return _cannot(exc)
+            return _cannot(exc), None
+        key = (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
+        return _read(handle, status), key
+
+
+def _read(handle: BinaryIO, status: os.stat_result) -> Content:
+    if not stat.S_ISREG(status.st_mode):
+        return Failure("is not a regular file", "move it out of the spec folder")
+    if status.st_size > MAX_FILE_BYTES:
+        big = too_large("", status.st_size)
+        return Failure(big.message, big.hint, False, "the file is over the size limit")
+    try:
+        # As many bytes as the file has (asking for the limit would allocate it for every
+        # file); when it has grown since, the rest up to one byte over the limit.
+        data = handle.read(status.st_size + 1)
+        if len(data) > status.st_size:
+            data += handle.read(MAX_FILE_BYTES + 1 - len(data))
+        return data
+    except OSError as exc:
+        return _cannot(exc)
 
 
 def _cannot(exc: OSError) -> Content:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -55,12 +56,15 @@ def sha256_of(path: str | Path) -> str:
 class Disk:
     """Digests of the files under one output folder (paths relative to it, POSIX)."""
 
-    def __init__(self, out: Path, *, trust: bool) -> None:
+    def __init__(self, out: Path, *, trust: bool, cached: bool = True) -> None:
+        """`cached=False` (an incremental compile, which looks at a few files): start with
+        no cache and never write one; what it learns is only for this run."""
         self.out = out
         self.root = str(out)
         self.trust = trust
-        self._cache: dict[str, list[Any]] = self._load() if trust else {}
+        self._cache: dict[str, list[Any]] = self._load() if trust and cached else {}
         self._changed = False
+        self._saved = cached
 
     def _load(self) -> dict[str, list[Any]]:
         """The cache: path -> [size, mtime_ns, ctime_ns, inode, sha256]."""
@@ -92,6 +96,11 @@ class Disk:
             self._changed = True
         return digest
 
+    def stat_of(self, path: str) -> list[int] | None:
+        """The stat this run last saw `path` with, when it hashed or wrote it."""
+        cached = self._cache.get(path)
+        return cached[:4] if cached is not None else None
+
     def is_blocked(self, path: str) -> bool:
         """Whether something other than a regular file (a link, a folder) is at `path`."""
         return _stat(self._path(path))[1]
@@ -108,7 +117,7 @@ class Disk:
 
     def save(self) -> None:
         """Write the cache (only when it learned something, and never for `--check`)."""
-        if not (self.trust and self._changed):
+        if not (self.trust and self._changed and self._saved):
             return
         save_cache(self.out, DISK_CACHE, orjson.dumps(self._cache))
 
@@ -125,3 +134,24 @@ def save_cache(out: Path, name: str, content: bytes) -> None:
         os.replace(scratch, folder / name)
     except OSError:
         scratch.unlink(missing_ok=True)
+
+
+def all_unchanged(out: Path, stats: Mapping[str, Sequence[int]]) -> bool:
+    """Whether every file of `stats` (path relative to `out` -> stat key) is still a regular
+    file with that stat; nothing is read. One tight loop: a fleet's output has over 100,000
+    files, and the system calls are most of the time."""
+    root, lstat, regular = str(out) + os.sep, os.lstat, stat.S_ISREG
+    for path, known in stats.items():
+        try:
+            found = lstat(root + path)
+        except OSError:
+            return False
+        if not (
+            regular(found.st_mode)
+            and known[0] == found.st_size
+            and known[1] == found.st_mtime_ns
+            and known[2] == found.st_ctime_ns
+            and known[3] == found.st_ino
+        ):
+            return False
+    return True

@@ -4,6 +4,8 @@
     <out>/.paybill/staging/     new file contents, before they are moved into place
     <out>/.paybill/journal.json the moves and removals of a write, once all is staged
     <out>/.paybill/disk.json    size, times and digest of each file last written or read
+    <out>/.paybill/records.json the node records as last checked
+    <out>/.paybill/inputs.json  what the last compile was made from (incremental compiles)
 
 Everything else under the output folder is output: the manifest and the folders named in
 `compiler.records.OUTPUT_FOLDERS`.
@@ -19,6 +21,7 @@ STAGING: Final = "staging"
 JOURNAL: Final = "journal.json"
 DISK_CACHE: Final = "disk.json"
 RECORD_CACHE: Final = "records.json"
+INPUTS: Final = "inputs.json"
 IGNORE_ALL: Final = b"# Working files of paybill compile; never committed.\n*\n"
 
 

@@ -10,7 +10,8 @@ replace or remove them). Paths are only ever taken when they stay inside the out
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,12 +100,21 @@ class Previous:
         return out
 
 
-def read_previous(folder: Path, cache: RecordCache | None = None) -> Previous:
-    """What `folder` holds; records whose files `cache` knows unchanged are taken from it."""
+def read_previous(
+    folder: Path, cache: RecordCache | None = None, *, only: Iterable[str] | None = None
+) -> Previous:
+    """What `folder` holds; records whose files `cache` knows unchanged are taken from it.
+    With `only` (record paths), just those of them that exist: an incremental compile
+    reads the records of the nodes it builds, not all of them."""
     previous = Previous(folder)
     if not folder.is_dir():
         return previous
     _read_manifest(previous)
+    if only is not None:
+        for relative in only:
+            if os.path.isfile(folder / relative):
+                _read_record(previous, relative, None)
+        return previous
     files = record_files(folder)
     for relative in files:
         _read_record(previous, relative, cache)
