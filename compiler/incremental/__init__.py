@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
@@ -237,12 +237,26 @@ def snapshot_of(
 ) -> Snapshot | None:
     """The snapshot of a full compile, or None when its spec files cannot be vouched for
     (bytes that came from no file)."""
-    defined = _tenants_by_file(loaded, prefix)
-    files = {}
+    files = _entries(loaded, _tenants_by_file(loaded, prefix))
+    if files is None:
+        return None
+    tenants = {t.name: _facts(t) for t in spec.tenants}
+    owned = {n for t in tenants for n in tenant_nodes(t)}
+    shared = sorted(n for n in graph.nodes() if n not in owned)
+    stats = _stats(outputs, disk)
+    return Snapshot(key, files, tenants, stats, shared) if stats is not None else None
+
+
+def _entries(
+    loaded: LoadedSpec, defined: dict[str, tuple[str, ...] | None]
+) -> dict[str, SpecFileEntry] | None:
+    """The files that were read, as the snapshot lists them; None when bytes came from no
+    file (they cannot be known again by their stat)."""
+    out = {}
     for facts in loaded.facts:
         if facts.stat is None:
             return None
-        files[facts.relative] = SpecFileEntry(
+        out[facts.relative] = SpecFileEntry(
             facts.stat,
             facts.sha256,
             facts.bytes,
@@ -250,11 +264,7 @@ def snapshot_of(
             facts.values,
             defined.get(facts.relative),
         )
-    tenants = {t.name: _facts(t) for t in spec.tenants}
-    owned = {n for t in tenants for n in tenant_nodes(t)}
-    shared = sorted(n for n in graph.nodes() if n not in owned)
-    stats = _stats(outputs, disk)
-    return Snapshot(key, files, tenants, stats, shared) if stats is not None else None
+    return out
 
 
 def _stats(outputs: Iterable[Output], disk: Disk) -> dict[str, list[int]] | None:
@@ -285,22 +295,13 @@ def _updated(
     disk: Disk,
     touched: set[str],
 ) -> Snapshot | None:
+    read = _entries(loaded, defined)
+    if read is None:
+        return None
     files = {p: e for p, e in snapshot.files.items() if p in scan.present}
     for path, stat in scan.restat.items():
-        entry = files[path]
-        files[path] = SpecFileEntry(
-            stat, entry.sha256, entry.bytes, entry.documents, entry.values, entry.tenants
-        )
-    for facts in loaded.facts:
-        assert facts.stat is not None
-        files[facts.relative] = SpecFileEntry(
-            facts.stat,
-            facts.sha256,
-            facts.bytes,
-            facts.documents,
-            facts.values,
-            defined.get(facts.relative),
-        )
+        files[path] = replace(files[path], stat=stat)
+    files.update(read)
     tenants = {n: f for n, f in snapshot.tenants.items() if n not in touched}
     tenants.update((t.name, _facts(t)) for t in spec.tenants)
     mine = {n for t in touched for n in tenant_nodes(t)}
