@@ -5,19 +5,18 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
+from compiler.compiled import Compiled
 from compiler.dsl import ParsedSpec, parse
-from compiler.emit import Output, emit_all, input_digests, prepare_all
+from compiler.emit import emit_all, input_digests, prepare_all
 from compiler.emit.sql.previous import previous_tables
-from compiler.graph import PlatformGraph, build_graph
+from compiler.graph import build_graph
 from compiler.incremental import compile_changed, snapshot_key, snapshot_of
 from compiler.load import load_spec
 from compiler.load.git import load_revision
 from compiler.resolve import Baseline, ResolvedSpec, baseline_of, resolve
 from compiler.write import (
-    Difference,
     Disk,
     differences,
     output_folder,
@@ -69,19 +68,6 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-@dataclass(frozen=True)
-class Compiled:
-    spec: ResolvedSpec  # what was resolved: the whole spec, or (incremental) what changed
-    graph: PlatformGraph  # the nodes of `spec`
-    outputs: list[Output]  # the files of those nodes, their records and the manifest
-    reused: frozenset[str]  # nodes whose previous artifacts were taken as they were
-    changes: list[Difference]  # written, or (with check) what would be
-    notes: list[str]  # what people should know: recovered writes, conflicts, old layouts
-    files: int  # files of the whole output
-    nodes: int  # nodes of the whole graph
-    incremental: tuple[str, ...] | None = None  # the tenants compiled again; None: everything
-
-
 def compile_spec(
     spec_dir: Path,
     out_dir: Path,
@@ -110,19 +96,9 @@ def compile_spec(
         output_folder(out_dir, spec_dir, check=check, timeout=timeout) as notes,
     ):
         if incremental and not check and base is None:
-            built = compile_changed(spec_dir, out_dir)
-            if built is not None:
-                return Compiled(
-                    built.spec,
-                    built.graph,
-                    built.outputs,
-                    built.reused,
-                    built.changes,
-                    notes,
-                    built.files,
-                    built.nodes,
-                    built.tenants,
-                )
+            done = compile_changed(spec_dir, out_dir, notes)
+            if done is not None:
+                return done
         cache = None if check else RecordCache(out_dir)
         previous = read_previous(out_dir, cache)
         notes.extend(previous.notes)

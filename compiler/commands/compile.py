@@ -69,19 +69,16 @@ def run(args: argparse.Namespace) -> int:
         for kind in ("added", "changed", "removed")
     }
     if result.incremental is None:
-        untouched = len(result.reused)
         scope = ""
     elif not result.incremental:
-        untouched = result.nodes
         scope = "; no spec file changed since the last compile"
     else:
-        untouched = result.nodes - len(result.graph) + len(result.reused)
         shown = ", ".join(f"'{t}'" for t in result.incremental[:3])
         more = len(result.incremental) - 3
         scope = f"; only {shown}{f' and {more} more' if more > 0 else ''} compiled again"
     print(
         f"compiled {args.spec_dir} -> {args.out}: {total} files "
         f"({counts['added']} added, {counts['changed']} changed, {counts['removed']} removed); "
-        f"{untouched} of {result.nodes} nodes reused unchanged{scope}"
+        f"{result.untouched} of {result.nodes} nodes reused unchanged{scope}"
     )
     return 0

@@ -20,12 +20,13 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 
 from compiler import __version__
+from compiler.compiled import Compiled
 from compiler.dsl import ParsedSpec, parse
 from compiler.emit import Output, Recorded, emit_all, input_digests, prepare_all
 from compiler.emit.sql.previous import previous_tables
@@ -44,27 +45,14 @@ from compiler.records import RECORDS_FOLDER, record_path, safe_path
 from compiler.resolve import ResolvedSpec, resolve
 from compiler.resolve.model import Tenant
 from compiler.resolve.roles import agent_role
-from compiler.write import Difference, Disk, write
+from compiler.write import Disk, write
 from compiler.write.previous import Previous, read_previous
 from compiler.write.snapshot import Snapshot, SpecFileEntry, TenantFacts, discard
 
 # More tenants compiled again than this and a full compile costs about as much.
 MAX_TENANTS = 200
 
-__all__ = ["Built", "compile_changed", "snapshot_key", "snapshot_of"]
-
-
-@dataclass(frozen=True)
-class Built:
-    spec: ResolvedSpec  # the shared documents and the changed tenants
-    graph: PlatformGraph  # their nodes
-    outputs: list[Output]  # the files of those nodes
-    reused: frozenset[str]
-    changes: list[Difference]
-    notes: list[str]
-    tenants: tuple[str, ...]  # the tenants compiled again
-    files: int  # files of the whole output
-    nodes: int  # nodes of the whole graph
+__all__ = ["compile_changed", "snapshot_key", "snapshot_of"]
 
 
 @cache
@@ -91,9 +79,9 @@ def snapshot_key(spec_dir: Path, out_dir: Path) -> str:
     return hashlib.sha256(f"{_code_digest()}\0{folders}".encode()).hexdigest()
 
 
-def compile_changed(spec_dir: Path, out_dir: Path) -> Built | None:
+def compile_changed(spec_dir: Path, out_dir: Path, notes: list[str]) -> Compiled | None:
     """Compile only what the changed tenant files touch, or None (nothing written) when a
-    full compile must decide."""
+    full compile must decide. `notes` are the output folder's, passed on in the result."""
     snapshot = Snapshot.load(out_dir, snapshot_key(spec_dir, out_dir))
     if snapshot is None:
         return None
@@ -144,16 +132,16 @@ def compile_changed(spec_dir: Path, out_dir: Path) -> Built | None:
     if updated is not None:
         updated.save(out_dir)
     whole = (updated or snapshot).outputs
-    return Built(
+    return Compiled(
         spec,
         graph,
         outputs,
         frozenset(reuse),
         changes,
-        [],
-        tuple(sorted(touched)),
+        notes,
         len(whole),
         sum(1 for p in whole if p.startswith(f"{RECORDS_FOLDER}/")),
+        tuple(sorted(touched)),
     )
 
 
