@@ -14,6 +14,7 @@ from compiler.emit.sql.previous import previous_tables
 from compiler.graph import build_graph
 from compiler.incremental import compile_changed, snapshot_key, snapshot_of
 from compiler.load import load_spec
+from compiler.load.discover import shown_prefix
 from compiler.load.git import load_revision
 from compiler.resolve import Baseline, ResolvedSpec, baseline_of, resolve
 from compiler.write import (
@@ -128,9 +129,8 @@ def compile_spec(
             if cache is not None:
                 cache.wrote(outputs, {c.path for c in changes})
                 cache.save()
-            prefix = spec_dir.as_posix().rstrip("/") or "/"
             key = snapshot_key(spec_dir, out_dir)
-            snapshot = snapshot_of(key, loaded, prefix, spec, graph, outputs, disk)
+            snapshot = snapshot_of(key, loaded, shown_prefix(spec_dir), spec, graph, outputs, disk)
             if snapshot is not None:
                 snapshot.save(out_dir)
     return Compiled(

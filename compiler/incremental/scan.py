@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from compiler.graph import acl_node, sql_node, stack_node, tenant_node
-from compiler.load.discover import Content, Failure, FileFacts, Stat, read_spec_file
+from compiler.load.discover import (
+    Content,
+    Failure,
+    FileFacts,
+    Stat,
+    read_spec_file,
+    shown_prefix,
+    stat_of,
+)
 from compiler.load.limits import MAX_RUN_BYTES, MAX_RUN_DOCUMENTS, MAX_RUN_VALUES
 from compiler.load.walk import SpecFile, walk
 from compiler.records import record_files, record_path
@@ -52,7 +60,7 @@ class SpecScan:
 def scan_spec(spec_dir: Path, snapshot: Snapshot) -> SpecScan | None:
     """The files to load for an incremental compile (the shared ones and the changed tenant
     files) or None when a shared file changed, or anything is unusual."""
-    prefix = spec_dir.as_posix().rstrip("/") or "/"
+    prefix = shown_prefix(spec_dir)
     found = walk(str(spec_dir), prefix)
     if found.too_many or found.problems or found.unread or not found.files:
         return None
@@ -87,7 +95,7 @@ def _same_stat(spec_file: SpecFile, stat: Stat) -> bool:
         found = os.stat(spec_file.real)
     except OSError:
         return False
-    return (found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino) == stat
+    return stat_of(found) == stat
 
 
 def within_limits(scan: SpecScan, snapshot: Snapshot, facts: Iterable[FileFacts]) -> bool:

@@ -32,6 +32,8 @@ __all__ = [
     "load_read",
     "load_spec",
     "read_spec_file",
+    "shown_prefix",
+    "stat_of",
 ]
 
 Stat = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode of the file as it was read
@@ -201,10 +203,20 @@ def load_read(files: Iterable[tuple[str, Content, Stat | None]], prefix: str) ->
     return reader.result()
 
 
+def shown_prefix(root: Path) -> str:
+    """How messages show the spec folder: `prefix/relative/path`."""
+    return root.as_posix().rstrip("/") or "/"
+
+
+def stat_of(status: os.stat_result) -> Stat:
+    """The stat a file is known by again: size, modification and change times, inode."""
+    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
+
+
 def load_spec(root: Path) -> LoadedSpec:
     """Read a spec folder. File names in diagnostics are shown as `root/relative/path`."""
     _check_folder(root)
-    prefix = root.as_posix().rstrip("/") or "/"
+    prefix = shown_prefix(root)
     found = walk(str(root), prefix)
     if found.too_many:
         raise SpecError(
@@ -252,8 +264,7 @@ def read_spec_file(found: SpecFile) -> tuple[Content, Stat | None]:
             status = os.fstat(descriptor)
         except OSError as exc:
             return _cannot(exc), None
-        key = (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
-        return _read(handle, status), key
+        return _read(handle, status), stat_of(status)
 
 
 def _read(handle: BinaryIO, status: os.stat_result) -> Content:
