@@ -38,7 +38,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """spec/ compiled. Every compile here is a full one: the cache serves them, and an
     incremental compile (tests/write/test_incremental.py) reads only the records of the
     tenants it compiles."""
-    monkeypatch.setattr(pipeline, "compile_changed", lambda spec, out: None)
+    monkeypatch.setattr(pipeline, "compile_changed", lambda spec, out, notes: None)
     shutil.copytree(SPEC, tmp_path / "spec")
     monkeypatch.chdir(tmp_path)
     assert main(["compile", "spec", "--out", "generated"]) == 0
