@@ -382,9 +382,11 @@ def test_moving_a_tenants_rows_needs_confirmation(
     assert capsys.readouterr().err == (
         "spec/tenants/wayne.yaml:9:9: Tenant/wayne spec.plan: moving from bridge plan 'pro' "
         "(in generated/) to pooled plan 'starter' moves the tenant's rows from database "
-        "tenant-wayne to pool-eu-shared, which needs a reviewed confirmation (plan the move "
-        "(README: Moving a tenant between databases), then add 'confirmDataMove: "
-        "{from: tenant-wayne, to: pool-eu-shared}')\n"
+        "tenant-wayne to pool-eu-shared, which needs a reviewed confirmation (add "
+        "'confirmDataMove: {from: tenant-wayne, to: pool-eu-shared}' to the tenant's spec and "
+        "compile; then run 'paybill plan --base origin/main' (your base branch): it shows the "
+        "whole move and anything else it needs confirmed (docs/operate.md, 'Moving a tenant "
+        "between databases'))\n"
         "1 error found\n"
     )
     assert tree(workdir / "generated") == before

@@ -121,6 +121,30 @@ def test_moving_a_pooled_tenant_to_silo_is_refused_as_a_data_move(repo: Reposito
     assert repo.plan_json()["destructive"][0]["confirmed"] is True
 
 
+def test_doing_what_the_data_move_message_says_leads_to_a_plan(repo: Repository) -> None:
+    """The refusal names the line to add and then the command to run; doing exactly that
+    compiles, and the plan it names shows the move (it does not refuse it again)."""
+    repo.write("tenants/alpha.yaml", tenant("alpha", "pro"))
+    compiled = repo.paybill("compile", "spec", "--out", "generated")
+    assert compiled.code == 1
+    hint = compiled.err.splitlines()[0].split("which needs a reviewed confirmation (")[1]
+    assert hint == (
+        "add 'confirmDataMove: {from: pool-eu-shared, to: tenant-alpha}' to the tenant's spec "
+        "and compile; then run 'paybill plan --base origin/main' (your base branch): it shows "
+        "the whole move and anything else it needs confirmed (docs/operate.md, 'Moving a "
+        "tenant between databases'))"
+    )
+    line = hint.split("'")[1]
+    repo.write("tenants/alpha.yaml", tenant("alpha", "pro", extra=f"  {line}\n"))
+    assert repo.paybill("compile", "spec", "--out", "generated").code == 0
+    command = hint.split("then run '")[1].split("'")[0].split()
+    assert command[:3] == ["paybill", "plan", "--base"]
+    run = repo.paybill(*command[1:3], "main", "--no-terraform")  # `main` is this base branch
+    assert run.code == 2, run
+    moved = repo.plan_json()["destructive"][0]
+    assert (moved["confirmed"], moved["confirmation"]) == (True, line)
+
+
 def test_a_confirmation_left_in_the_spec_is_listed_by_every_later_plan(
     repo: Repository,
 ) -> None:
