@@ -118,6 +118,9 @@ def test_gitignore_readme_and_requirements(scaffolded: Path) -> None:
     assert readme.startswith(f"# {NAME}: the platform, as code\n")
     for needed in (f"{NAME}-paybill-state", "PAYBILL_APPLY_ROLE_ARN", "paybill init --update ."):
         assert needed in readme
+    protection = readme.split("**Branch protection**", 1)[1].split("\n## ", 1)[0]
+    for needed in ("`validate, check and\n   plan` check", "merge queue", "up to date"):
+        assert needed in protection, needed
 
 
 def test_the_readme_shows_how_to_try_it_in_the_sandbox(scaffolded: Path) -> None:
