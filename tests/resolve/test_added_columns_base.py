@@ -10,11 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES
+from tests.emit.sql.test_added_columns import FLEET, JOINS_THE_ROWS, add_column
 from tests.sqlops.live import cli
 
-FLEET = next(p for p in EXAMPLES if p.name == "pooled-fleet")
-LAST = "    - {name: nudged, type: boolean}\n"
 FIX = (
     "(add a 'default' of type smallint, or 'nullable: true', or add the column as nullable "
     "first and make it NOT NULL in a migration once every row has a value)"
@@ -27,13 +25,6 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(FLEET, tmp_path / "base")
     monkeypatch.chdir(tmp_path)
     return tmp_path
-
-
-def add_column(workdir: Path, column: str) -> None:
-    schema = workdir / "spec" / "schema.yaml"
-    text = schema.read_text()
-    assert LAST in text
-    schema.write_text(text.replace(LAST, LAST + column))
 
 
 def refusal(existing_at: str) -> str:
@@ -66,13 +57,7 @@ def test_without_a_base_nothing_says_the_table_exists(workdir: Path) -> None:
     assert cli("validate", "spec").code == 0
 
 
-@pytest.mark.parametrize(
-    "column",
-    [
-        "    - {name: priority, type: smallint, default: 3}\n",
-        "    - {name: priority, type: smallint, nullable: true}\n",
-    ],
-)
+@pytest.mark.parametrize("column", JOINS_THE_ROWS)
 def test_a_default_or_null_lets_it_join_the_rows(workdir: Path, column: str) -> None:
     add_column(workdir, column)
     assert cli("validate", "spec", "--base", "base").code == 0
