@@ -11,8 +11,18 @@ Exit codes (see `compiler.cli`): 1 spec errors, 2 usage, 3 environment.
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+
+# A run prints at most this many problems, then how many more there are in each file: a
+# broken fleet would otherwise print a hundred thousand lines into a CI log.
+PRINTED_PROBLEMS = 200
+# Files named, most problems first, in the summary of the problems not printed.
+SUMMARISED_FILES = 20
+# A value quoted in a message: at most its first line, cut to this many characters. A
+# spec file may be a hard link to anything (/etc/passwd); its text must not reach a log.
+QUOTED_CHARACTERS = 200
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -112,10 +122,43 @@ class SpecError(PaybillError):
         super().__init__(self.render())
 
     def render(self) -> str:
-        lines = [d.render() for d in self.diagnostics]
+        """The first PRINTED_PROBLEMS problems, how many more there are by file, the count."""
+        shown = self.diagnostics[:PRINTED_PROBLEMS]
+        lines = [d.render() for d in shown]
+        lines += _not_printed(self.diagnostics[PRINTED_PROBLEMS:])
         count = len(self.diagnostics)
-        lines.append(f"{count} error{'s' if count != 1 else ''} found")
+        lines.append(f"{count:,} error{'s' if count != 1 else ''} found")
         return "\n".join(lines)
+
+
+def _not_printed(rest: Sequence[Diagnostic]) -> list[str]:
+    """`... and N more, by file:` then one line per file, the files with most first."""
+    if not rest:
+        return []
+    per_file = Counter(d.location.file for d in rest)
+    ranked = sorted(per_file.items(), key=lambda item: (-item[1], item[0]))
+    lines = [f"... and {len(rest):,} more, by file:"]
+    lines += [f"  {escape(file)}: {count:,}" for file, count in ranked[:SUMMARISED_FILES]]
+    others = ranked[SUMMARISED_FILES:]
+    if others:
+        problems = sum(count for _, count in others)
+        lines.append(f"  {len(others):,} more files: {problems:,}")
+    lines.append("  (fix the problems above and run again to see the rest)")
+    return lines
+
+
+def quote(value: object) -> str:
+    """`'value'` for a message: its first line only, at most QUOTED_CHARACTERS characters.
+
+    What a message quotes comes from the spec, and a spec file can hold anything: a value
+    that is cut ends in `…` and says how long it was.
+    """
+    text = str(value)
+    first, newline, _ = text.partition("\n")
+    if not newline and len(first) <= QUOTED_CHARACTERS:
+        return f"'{text}'"
+    lines = f", {text.count(chr(10)) + 1:,} lines" if newline else ""
+    return f"'{first[:QUOTED_CHARACTERS]}…' ({len(text):,} characters{lines})"
 
 
 class UsageError(PaybillError):

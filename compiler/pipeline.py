@@ -16,7 +16,7 @@ from compiler.incremental import compile_changed, snapshot_key, snapshot_of
 from compiler.load import load_spec
 from compiler.load.discover import shown_prefix
 from compiler.load.git import load_revision
-from compiler.resolve import Baseline, ResolvedSpec, baseline_of, resolve
+from compiler.resolve import ResolvedSpec, baseline_of, resolve, tables_of
 from compiler.write import (
     Disk,
     differences,
@@ -35,15 +35,17 @@ def parse_folder(spec_dir: Path) -> ParsedSpec:
 
 def validate(spec_dir: Path, base: str | None = None) -> ResolvedSpec:
     """Load, parse and resolve `spec_dir`; with `base` (a git revision or a folder), also
-    check lifecycle transitions against the spec as it was there."""
+    check it against the spec as it was there."""
     parsed = parse_folder(spec_dir)
     if base is None:
         return resolve(parsed)
-    return resolve(parsed, base_baseline(spec_dir, base), base_name=base)
+    return resolve_against_base(parsed, spec_dir, base)
 
 
-def base_baseline(spec_dir: Path, base: str) -> dict[str, Baseline]:
-    """Tenants as they are in `base`: a folder, or a git revision of `spec_dir`."""
+def resolve_against_base(parsed: ParsedSpec, spec_dir: Path, base: str) -> ResolvedSpec:
+    """Resolve `parsed`, checking it against the spec in `base` (a folder, or a git revision
+    of `spec_dir`): lifecycle transitions of its tenants, and columns added to its tables
+    (they may hold rows)."""
     base_path = Path(base)
     before: ParsedSpec | None
     if base_path.is_dir():
@@ -51,7 +53,10 @@ def base_baseline(spec_dir: Path, base: str) -> dict[str, Baseline]:
     else:
         loaded = load_revision(spec_dir, base)
         before = parse(loaded) if loaded is not None else None
-    return baseline_of(before) if before is not None else {}
+    if before is None:
+        return resolve(parsed, {}, base_name=base)
+    baseline = baseline_of(before)
+    return resolve(parsed, baseline, base_name=base, previous_tables=tables_of(before))
 
 
 @contextmanager
@@ -106,7 +111,7 @@ def compile_spec(
         loaded = load_spec(spec_dir)
         parsed = parse(loaded, root=spec_dir.as_posix())
         if base is not None:
-            resolve(parsed, base_baseline(spec_dir, base), base_name=base)
+            resolve_against_base(parsed, spec_dir, base)
         spec = resolve(
             parsed,
             previous.baseline(),

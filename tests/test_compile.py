@@ -216,12 +216,13 @@ def test_files_no_longer_produced_are_pruned_and_only_those(
     capsys.readouterr()
     assert main(["compile", "spec", "--out", "generated"]) == 0
     assert capsys.readouterr().out == (
-        "compiled spec -> generated: 125 files (0 added, 1 changed, 16 removed); "
+        "compiled spec -> generated: 133 files (0 added, 1 changed, 17 removed); "
         "33 of 34 nodes reused unchanged; only 'stark' compiled again\n"
     )
     assert not (out / "stacks/tenant-stark").exists()
     assert not (out / "sql/tenant-stark").exists()
     assert not (out / "acl/stark.json").exists()
+    assert not (out / "acl/entitlements/stark.json").exists()
     assert not (out / "nodes/stack/tenant-stark.json").exists()
     stark = json.loads((out / "nodes/tenant/stark.json").read_bytes())
     assert (stark["tenant"]["state"], stark["artifacts"]) == ("deleted", [])
@@ -324,7 +325,8 @@ def test_check_rebuilds_only_what_changed(
     assert main(["compile", "spec", "--out", "generated", "--check"]) == 1
     assert built == ["tenant-vandelay"]
     assert capsys.readouterr().out.splitlines()[1:] == [
-        "  changed  nodes/acl/vandelay.json",  # its inputs changed, its file did not
+        "  changed  acl/entitlements/vandelay.json",  # its API rate, as its application reads it
+        "  changed  nodes/acl/vandelay.json",
         "  changed  nodes/stack/tenant-vandelay.json",
         "  changed  stacks/tenant-vandelay/cdk.tf.json",
         "run: paybill compile spec --out generated",
@@ -382,9 +384,11 @@ def test_moving_a_tenants_rows_needs_confirmation(
     assert capsys.readouterr().err == (
         "spec/tenants/wayne.yaml:9:9: Tenant/wayne spec.plan: moving from bridge plan 'pro' "
         "(in generated/) to pooled plan 'starter' moves the tenant's rows from database "
-        "tenant-wayne to pool-eu-shared, which needs a reviewed confirmation (plan the move "
-        "(README: Moving a tenant between databases), then add 'confirmDataMove: "
-        "{from: tenant-wayne, to: pool-eu-shared}')\n"
+        "tenant-wayne to pool-eu-shared, which needs a reviewed confirmation (add "
+        "'confirmDataMove: {from: tenant-wayne, to: pool-eu-shared}' to the tenant's spec and "
+        "compile; then run 'paybill plan --base origin/main' (your base branch): it shows the "
+        "whole move and anything else it needs confirmed (docs/operate.md, 'Moving a tenant "
+        "between databases'))\n"
         "1 error found\n"
     )
     assert tree(workdir / "generated") == before

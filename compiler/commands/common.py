@@ -23,6 +23,6 @@ def add_base(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--base",
         metavar="REV_OR_DIR",
-        help="also check lifecycle transitions against the spec at this git revision "
-        "(e.g. origin/main) or in this folder",
+        help="also check lifecycle transitions, and columns added to tables that exist "
+        "there, against the spec at this git revision (e.g. origin/main) or in this folder",
     )

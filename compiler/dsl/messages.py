@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from compiler.dsl.common import PATTERN_MEANING, FieldError
-from compiler.errors import Diagnostic, closest, did_you_mean
+from compiler.errors import Diagnostic, closest, did_you_mean, quote
 from compiler.load.source import Path, SourceDocument, format_path
 
 _FUTURE_CLOUDS = {"azure", "gcp", "oci", "ibm"}
@@ -25,7 +25,7 @@ def describe_value(value: Any) -> str:
     if isinstance(value, int | float):
         return f"the number {value}"
     if isinstance(value, str):
-        return f"the text '{value}'"
+        return f"the text {quote(value)}"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
@@ -79,11 +79,11 @@ def _one(source: SourceDocument, model: type[BaseModel], detail: ErrorDetails) -
         if isinstance(value, str):
             hint = did_you_mean(value, options)
             if value in _FUTURE_CLOUDS:
-                hint = f"'{value}' is a planned driver; only 'aws' is supported today"
+                hint = f"{quote(value)} is a planned driver; only 'aws' is supported today"
     elif kind == "string_pattern_mismatch":
         pattern = ctx.get("pattern", "")
         meaning = PATTERN_MEANING.get(pattern, f"text matching {pattern}")
-        message = f"'{value}' is not valid here: must be {meaning}"
+        message = f"{quote(value)} is not valid here: must be {meaning}"
     elif kind in ("union_tag_invalid", "union_tag_not_found"):
         # a mapping whose `type` (the discriminator) picks its shape, like stateBackend
         tag = str(ctx.get("discriminator", "")).strip("'")

@@ -175,13 +175,22 @@ def _check_one_platform(loaded: LoadedSpec, root: str, problems: Collector) -> N
         )
 
 
+def _shape_of_document(data: object) -> str:
+    """What a document that is not a mapping holds, quoting none of its text: such a file is
+    no spec at all (a stray text file, or a hard link to /etc/passwd), and its content must
+    not reach a CI log. Its place in the file says where it is."""
+    if isinstance(data, str):
+        return f"text ({len(data):,} characters)"
+    return describe_value(data)
+
+
 def _parse_one(source: SourceDocument, problems: Collector) -> Parsed[Document] | None:
     data = source.data
     if not isinstance(data, dict):
         problems.add(
             Diagnostic(
                 source.start,
-                f"a document must be a mapping, not {describe_value(data)}",
+                f"a document must be a mapping, not {_shape_of_document(data)}",
                 source.label,
                 hint="start with 'apiVersion: paybill.dev/v1' and 'kind: ...'",
             )

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from compiler.errors import Diagnostic, Location
+from compiler.errors import Diagnostic, Location, quote
 from compiler.load.limits import MAX_DEPTH, MAX_VALUES_PER_DOCUMENT
 from compiler.load.source import Path, Position, format_path
 
@@ -159,7 +159,7 @@ class Builder:
             return construct(node)
         except (ArithmeticError, LookupError, ValueError, yaml.YAMLError):
             # e.g. `!!int ten`, `!!bool maybe`: an explicit tag on text it cannot read
-            self.problem(node, path, f"'{node.value}' is not a valid {node.tag[len(T) :]}")
+            self.problem(node, path, f"{quote(node.value)} is not a valid {node.tag[len(T) :]}")
             return None
 
     def mapping(

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from compiler.errors import Diagnostic, Location, SpecError, UsageError
-from compiler.load.limits import MAX_ENTRIES, MAX_FILE_BYTES, Budget
+from compiler.load.limits import MAX_ENTRIES, MAX_FILE_BYTES, SPLIT_HINT, Budget
 from compiler.load.source import SourceDocument
 from compiler.load.walk import SPEC_SUFFIXES, SpecFile, walk
 from compiler.load.yaml_reader import Unread, read_file, too_large
@@ -132,8 +132,7 @@ class _Reader:
                     Location(shown),
                     f"{self.budget.spent}, over the limit for one run; this file and the "
                     "ones after it were not read",
-                    hint="see 'Limits on input' in the README; split the platform into "
-                    "several specs",
+                    hint=SPLIT_HINT,
                 )
             )
             self.unread.append(Unread(shown, "the run's limits were reached before it was read"))
@@ -225,8 +224,7 @@ def load_spec(root: Path) -> LoadedSpec:
                     Location(prefix),
                     f"the spec folder holds more than {MAX_ENTRIES:,} files, folders and "
                     "links; it was not read",
-                    hint="see 'Limits on input' in the README; split the platform into "
-                    "several specs",
+                    hint=SPLIT_HINT,
                 )
             ]
         )

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from compiler.errors import Diagnostic, EnvironmentProblem, Location, UsageError
 from compiler.load.discover import Content, Failure, LoadedSpec, load_contents
-from compiler.load.limits import MAX_FILE_BYTES, MAX_RUN_BYTES
+from compiler.load.limits import MAX_FILE_BYTES, MAX_RUN_BYTES, SEE_LIMITS
 from compiler.load.walk import is_spec_name
 from compiler.load.yaml_reader import too_large
 
@@ -258,7 +258,7 @@ def _fetch(top: Path, entries: list[_Entry]) -> dict[str, bytes | Failure]:
             position = start + size + 1
     skipped = Failure(
         "was not read: the run's limit of bytes was reached",
-        "see 'Limits on input' in the README",
+        SEE_LIMITS,
         False,
         "the run's limits were reached before it was read",
     )

@@ -6,7 +6,8 @@ and over), and a folder must not hold so many files or documents that a run take
 Each limit is far above what a real platform writes (a 100,000-tenant fleet fits) and is
 checked while reading, so a hostile file is refused within a fraction of a second.
 
-The README lists them under "Limits on input"; keep the two in step.
+The manual lists them (docs/spec.md, "Limits on input"); tests/docs/test_pages.py keeps the
+two in step.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ MAX_ENTRIES = 200_000  # files, folders and links looked at under the spec folde
 MAX_RUN_BYTES = 64 * MiB  # bytes of spec files read
 MAX_RUN_DOCUMENTS = 100_000  # documents, empty ones included
 MAX_RUN_VALUES = 2_000_000  # values of every document together (all that YAML built)
+
+# Where a message about a limit sends the reader.
+SEE_LIMITS = "see 'Limits on input' in Paybill's manual, docs/spec.md"
+SPLIT_HINT = f"{SEE_LIMITS}; split the platform into several specs"
 
 
 @dataclass

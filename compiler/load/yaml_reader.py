@@ -36,6 +36,7 @@ from compiler.load.limits import (
     MAX_DOCUMENTS_PER_FILE,
     MAX_FILE_BYTES,
     MAX_VALUES_PER_DOCUMENT,
+    SPLIT_HINT,
     Budget,
     MiB,
 )
@@ -212,7 +213,7 @@ def _stop(found: FileRead, file: str, text: str, node: yaml.Node | None, budget:
             where,
             f"{budget.spent}, over the limit for one run; this document and what follows "
             "were not read",
-            hint="see 'Limits on input' in the README; split the platform into several specs",
+            hint=SPLIT_HINT,
         )
     )
     found.unread = Unread(file, "the run's limits were reached in it", words_of(text))

@@ -3,9 +3,11 @@
 Each ACL is flattened into capabilities — an agent running a step of a workflow; a column it
 reads or filters on, writes, or a table it deletes from; a tool it calls — and into the
 limits and approvals around them. The difference says what becomes allowed and what stops
-being allowed, and marks the changes a reviewer must not miss as *widening*: personal data
-newly reachable, a human approval dropped, a row cap, a run limit or a concurrency limit
-raised, deleting newly allowed. Lines are written for people, in the words of the ACL.
+being allowed, and marks as *widening* every change that lets an agent do more, most
+sensitive first: personal data newly reachable, a human approval dropped, rows newly
+deleted, columns newly written, new steps that need a person's approval, columns newly
+read or filtered on, tools newly called, a row cap, a run limit or a concurrency limit
+raised. Lines are written for people, in the words of the ACL.
 """
 
 from __future__ import annotations
@@ -78,7 +80,9 @@ def _pii(acl: Acl | None) -> set[str]:
         query = step.get("query") or {}
         table = f"{query.get('schema')}.{query.get('table')}"
         for column in query.get("pii") or []:
-            out.add(f"{agent} / {workflow} / {step['id']}: personal data {table}.{column}")
+            out.add(
+                f"{agent} / {workflow} / {step['id']}: newly reaches personal data {table}.{column}"
+            )
     return out
 
 
@@ -114,23 +118,79 @@ def diff(tenant: str, before: Acl | None, after: Acl | None) -> AclChange:
     """The difference of one tenant's ACL (None: the tenant has no ACL there)."""
     old, new = capabilities(before), capabilities(after)
     change = AclChange(tenant, allowed=sorted(new - old), removed=sorted(old - new))
-    widened, narrowed = change.widened, change.narrowed
-    widened.extend(f"newly reachable: {line}" for line in sorted(_pii(after) - _pii(before)))
-    widened.extend(f"newly allowed: {line}" for line in change.allowed if ": delete from " in line)
+    old_approvals, new_approvals = _approvals(before), _approvals(after)
+    widening = [(0, line) for line in _pii(after) - _pii(before)]
+    for key in sorted(old_approvals.keys() & new_approvals.keys()):
+        if old_approvals[key] == "human" and new_approvals[key] != "human":
+            widening.append((1, f"{key}: human approval dropped"))
+        elif old_approvals[key] != "human" and new_approvals[key] == "human":
+            change.narrowed.append(f"{key}: now needs human approval")
+    widening.extend(_new_capabilities(change.allowed, new_approvals))
     old_numbers, new_numbers = _numbers(before), _numbers(after)
     for key in sorted(old_numbers.keys() & new_numbers.keys()):
         was, now = old_numbers[key], new_numbers[key]
         if now > was:
-            widened.append(f"{key} raised from {was} to {now}")
+            widening.append((len(_WIDENING) + 2, f"{key} raised from {was} to {now}"))
         elif now < was:
-            narrowed.append(f"{key} lowered from {was} to {now}")
-    old_approvals, new_approvals = _approvals(before), _approvals(after)
-    for key in sorted(old_approvals.keys() & new_approvals.keys()):
-        if old_approvals[key] == "human" and new_approvals[key] != "human":
-            widened.append(f"{key}: human approval dropped")
-        elif old_approvals[key] != "human" and new_approvals[key] == "human":
-            narrowed.append(f"{key}: now needs human approval")
-    narrowed.extend(
+            change.narrowed.append(f"{key} lowered from {was} to {now}")
+    change.widened.extend(line for _, line in sorted(widening))
+    change.narrowed.extend(
         f"no longer allowed: {line}" for line in change.removed if line.endswith(": may run")
     )
     return change
+
+
+def widening_rank(line: str) -> int:
+    """How sensitive a widening line is: 0 personal data, then approvals, deletes, writes,
+    steps needing approval, reads, filters, tools, raised limits. Sorts grouped lines."""
+    said = line.partition(": ")[2]
+    if said.startswith("newly reaches personal data"):
+        return 0
+    if said == "human approval dropped":
+        return 1
+    for rank, (_, words) in enumerate(_WIDENING):
+        if said.startswith(words):
+            return rank + 2
+    return len(_WIDENING) + 2
+
+
+# A newly allowed capability, by its verb as `capabilities` writes it, and how a widening
+# line says it; in this order, most sensitive first (after personal data and approvals).
+_WIDENING = (
+    ("delete from", "newly deletes from"),
+    ("insert", "newly inserts"),
+    ("update", "newly updates"),
+    ("may run", "new step"),
+    ("read", "newly reads"),
+    ("filter on", "newly filters on"),
+    ("call tool", "newly calls tool"),
+)
+_PER_COLUMN = frozenset({"insert", "update", "read", "filter on"})
+
+
+def _new_capabilities(allowed: list[str], approvals: dict[str, str]) -> list[tuple[int, str]]:
+    """The newly allowed capabilities as ranked widening lines: the columns of one step and
+    table on one line; a new step says whether it needs a person's approval first."""
+    grouped: dict[tuple[int, str, str], list[str]] = {}
+    for line in allowed:
+        where, _, what = line.partition(": ")
+        rank, verb = next(
+            (i, verb)
+            for i, (verb, _) in enumerate(_WIDENING)
+            if what == verb or what.startswith(verb + " ")
+        )
+        rest = what[len(verb) :].strip()
+        table, _, column = rest.rpartition(".") if verb in _PER_COLUMN else (rest, "", "")
+        grouped.setdefault((rank, where, table), []).append(column)
+    out = []
+    for (rank, where, subject), columns in sorted(grouped.items()):
+        words = _WIDENING[rank][1]
+        if words == "new step":
+            # what the step does is said by the lines of its columns, tables and tools
+            if approvals.get(where) == "human":
+                out.append((rank + 2, f"{where}: new step that needs human approval"))
+        elif any(columns):
+            out.append((rank + 2, f"{where}: {words} {subject}.{', '.join(sorted(columns))}"))
+        else:
+            out.append((rank + 2, f"{where}: {words} {subject}"))
+    return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from compiler.operate.changeset import ChangeSet
+from compiler.operate.summary import count, names
 from compiler.records import TenantFacts
 
 FACTS = ("plan", "isolation", "state", "subscription", "region", "pool")
@@ -55,8 +56,43 @@ class TenantChange:
         if self.change == "removed":
             was = self.before.state if self.before else "unknown"
             return f"**{self.tenant}** removed from the spec (it was {was})"
-        parts = [f"{name} {old} → {new}" for name, (old, new) in self.fields.items()]
+        parts = [f"{name} {shown(old)} → {shown(new)}" for name, (old, new) in self.fields.items()]
         return f"**{self.tenant}**: " + ", ".join(parts)
+
+
+def shown(value: str | None) -> str:
+    """A fact as a reviewer reads it: a silo tenant's pool is `none`, not `None`."""
+    return "none" if value is None else value
+
+
+def grouped_lines(changes: list[TenantChange]) -> list[str]:
+    """The same changes, grouped: tenants added alike, removed, and each field that changes
+    the same way, with how many tenants and which (the first few)."""
+    groups: dict[str, list[str]] = {}
+    for change in changes:
+        if change.change == "added" and change.after is not None:
+            a = change.after
+            where = f", pool {a.pool}" if a.pool else ""
+            key = f"added: plan {a.plan} ({a.isolation}{where}), {a.state}"
+            groups.setdefault(key, []).append(change.tenant)
+        elif change.change == "removed":
+            groups.setdefault("removed from the spec", []).append(change.tenant)
+        for name, (old, new) in change.fields.items():
+            key = f"{name} {shown(old)} → {shown(new)}"
+            groups.setdefault(key, []).append(change.tenant)
+    return [
+        f"- {key}: {count(len(tenants), 'tenant')} ({names(tenants)})"
+        for key, tenants in sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
+    ]
+
+
+def counted_lines(changes: list[TenantChange]) -> list[str]:
+    """Only how many tenants are added, removed and changed."""
+    kinds = {kind: sum(1 for c in changes if c.change == kind) for kind in FACT_CHANGES}
+    return [f"- {count(n, 'tenant')} {kind}" for kind, n in kinds.items() if n]
+
+
+FACT_CHANGES = ("added", "removed", "changed")
 
 
 def tenant_changes(changes: ChangeSet) -> list[TenantChange]:

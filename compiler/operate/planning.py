@@ -21,7 +21,7 @@ from pathlib import Path
 import orjson
 
 from compiler.errors import EnvironmentProblem
-from compiler.operate import acl_diff, business, guard, sql_diff
+from compiler.operate import acl_diff, business, entitlements_diff, guard, sql_diff
 from compiler.operate.changeset import ChangeSet, change_set
 from compiler.operate.dsns import Dsns
 from compiler.operate.sources import FolderSource, Source, open_base
@@ -54,6 +54,8 @@ class PlanResult:
     acl: dict[str, acl_diff.AclChange]
     destructive: list[guard.Destructive]
     unused: list[str]
+    plans: list[entitlements_diff.PlanEdit] = field(default_factory=list)
+    entitlements: dict[str, entitlements_diff.TenantEntitlements] = field(default_factory=dict)
 
     @property
     def refused(self) -> list[guard.Destructive]:
@@ -123,6 +125,7 @@ def make_plan(options: PlanOptions, terraform: object | None = None) -> PlanResu
         stacks = schedule(changes)
         sql = sql_diff.target_changes(changes)
         acl = acl_changes(changes)
+        plans, entitlements = entitlements_diff.entitlement_changes(changes)
         if options.terraform and any(p.deferred_after is None for p in stacks.values()):
             _terraform(options, stacks, head, base, terraform)
         _sql_live(options, sql)
@@ -139,7 +142,9 @@ def make_plan(options: PlanOptions, terraform: object | None = None) -> PlanResu
         close = getattr(base, "close", None)
         if close is not None:
             close()
-    return PlanResult(options, changes, tenants, stacks, sql, acl, destructive, unused)
+    return PlanResult(
+        options, changes, tenants, stacks, sql, acl, destructive, unused, plans, entitlements
+    )
 
 
 def _terraform(

@@ -6,8 +6,16 @@ from pathlib import Path
 from typing import Any
 
 from compiler.emit.artifact import canonical_json
+from compiler.operate import business
+from compiler.operate.acl_diff import widening_rank
 from compiler.operate.planning import PLAN_VERSION, PlanResult, node_digests
-from compiler.operate.summary import Section, render
+from compiler.operate.sections import (
+    acl_detail_section,
+    entitlements_section,
+    plans_section,
+    shared_section,
+)
+from compiler.operate.summary import DETAILS, Section, count, names, render
 
 
 def plan_json(result: PlanResult) -> dict[str, Any]:
@@ -26,7 +34,9 @@ def plan_json(result: PlanResult) -> dict[str, Any]:
         },
         "downstream": changes.downstream,
         "planned": node_digests(changes.head_records, moved),
+        "plans": [e.to_json() for e in result.plans],
         "tenants": [t.to_json() for t in result.tenants],
+        "entitlements": {t: e.lines for t, e in result.entitlements.items()},
         "stacks": {s: p.to_json() for s, p in result.stacks.items() if p.deferred_after is None},
         "deferred": [
             {
@@ -50,8 +60,11 @@ def headline(result: PlanResult) -> str:
     changes = result.changes
     if not result.changed:
         return "Paybill plan: no changes"
+    entitled = {t for e in result.plans for t in e.tenants} | set(result.entitlements)
     counts = {
+        "plan": len({e.plan for e in result.plans}),
         "tenant": len(result.tenants),
+        "entitlement set": len(entitled),
         "stack": sum(1 for c in changes.changes.values() if c.kind == "stack"),
         "database": len(result.sql),
         "agent permission set": len(result.acl),
@@ -62,20 +75,44 @@ def headline(result: PlanResult) -> str:
 
 
 def sections(result: PlanResult) -> list[Section]:
-    out = []
-    out.append(Section("Tenants", [f"- {t.line()}" for t in result.tenants], keep=True))
-    moves = [t for t in result.tenants if t.data_move]
-    out.append(
-        Section(
-            "Data that moves",
-            [
-                f"- **{t.tenant}**: rows move from `{t.data_move[0]}` to `{t.data_move[1]}`"
-                for t in moves
-                if t.data_move
-            ],
+    return [
+        plans_section(result.plans),
+        _tenants(result),
+        entitlements_section(result.entitlements),
+        _moves(result),
+        _destructive(result),
+        shared_section(
+            "Agent permissions that widen",
+            {t: c.widened for t, c in result.acl.items()},
             keep=True,
-        )
+            rank=widening_rank,
+        ),
+        Section("Infrastructure", _stack_lines(result), shorter=_stack_shorter(result)),
+        _databases(result),
+        acl_detail_section(result.acl),
+        Section("Confirmations no longer needed", [f"- {u}" for u in result.unused]),
+    ]
+
+
+def _tenants(result: PlanResult) -> Section:
+    changes = result.tenants
+    return Section(
+        "Tenants",
+        [f"- {t.line()}" for t in changes],
+        keep=True,
+        shorter=[business.grouped_lines(changes), business.counted_lines(changes)],
     )
+
+
+def _moves(result: PlanResult) -> Section:
+    moves = [(t.tenant, t.data_move) for t in result.tenants if t.data_move]
+    lines = [f"- **{tenant}**: rows move from `{m[0]}` to `{m[1]}`" for tenant, m in moves]
+    tenants = [tenant for tenant, _ in moves]
+    short = [f"- {count(len(tenants), 'tenant')}' rows move: {names(tenants)}"]
+    return Section("Data that moves", lines, keep=True, shorter=[short])
+
+
+def _destructive(result: PlanResult) -> Section:
     refused = [
         f"- ❌ {d.what} — add to `{d.owner}`: `{d.confirmation}`"
         for d in result.destructive
@@ -86,30 +123,37 @@ def sections(result: PlanResult) -> list[Section]:
     ]
     if refused:
         refused.insert(0, "Refused until the spec confirms each item (exit 1):\n")
-    out.append(Section("Destructive changes", refused + confirmed, keep=True))
-    widened = [f"- **{t}**: {line}" for t, c in result.acl.items() for line in c.widened]
-    out.append(Section("Agent permissions that widen", widened, keep=True))
-    out.append(Section("Infrastructure", _stack_lines(result)))
-    sql_lines = []
-    for target, change in result.sql.items():
-        sql_lines.append(
-            f"**{target}**" + (f" (compared with {change.live})" if change.live else "")
-        )
-        sql_lines.extend(f"- {line}" for line in change.lines)
-        if change.statements:
-            sql_lines.append("```sql")
-            sql_lines.extend(change.statements)
-            sql_lines.append("```")
-    out.append(Section("Databases", sql_lines))
-    acl_lines = []
-    for tenant, acl in result.acl.items():
-        acl_lines.append(f"**{tenant}**")
-        acl_lines.extend(f"- allowed: {line}" for line in acl.allowed)
-        acl_lines.extend(f"- no longer allowed: {line}" for line in acl.removed)
-        acl_lines.extend(f"- narrowed: {line}" for line in acl.narrowed)
-    out.append(Section("Agent permissions", acl_lines))
-    out.append(Section("Confirmations no longer needed", [f"- {u}" for u in result.unused]))
-    return out
+    short = refused[:21]
+    if len(refused) > len(short):
+        short.append(f"- … and {len(refused) - len(short):,} more refused: see `{DETAILS}`")
+    if confirmed:
+        short.append(f"- ✅ {count(len(confirmed), 'confirmed change')}: see `{DETAILS}`")
+    return Section("Destructive changes", refused + confirmed, keep=True, shorter=[short])
+
+
+def _databases(result: PlanResult) -> Section:
+    """Each target's changes and, with a DSN, the statements a converge runs; shorter: the
+    statements counted (they are in details.md); shortest: only counts."""
+
+    def lines(statements: bool) -> list[str]:
+        out: list[str] = []
+        for target, change in result.sql.items():
+            if out:
+                out.append("")  # else the next heading would continue the list above
+            out.append(f"**{target}**" + (f" (compared with {change.live})" if change.live else ""))
+            out.extend(f"- {line}" for line in change.lines)
+            if change.statements and statements:
+                out.extend(["```sql", *change.statements, "```"])
+            elif change.statements:
+                out.append(f"- {count(len(change.statements), 'statement')}: see `{DETAILS}`")
+        return out
+
+    counted = [
+        f"- **{target}**: {count(len(change.lines), 'change')}"
+        + (f", {count(len(change.statements), 'statement')}" if change.statements else "")
+        for target, change in result.sql.items()
+    ]
+    return Section("Databases", lines(True), shorter=[lines(False), counted])
 
 
 def _stack_lines(result: PlanResult) -> list[str]:
@@ -156,10 +200,51 @@ def _stack_lines(result: PlanResult) -> list[str]:
     return lines
 
 
+ACTIONS = ("create", "update", "replace", "delete")
+
+
+def _stack_shorter(result: PlanResult) -> list[list[str]]:
+    """The table without each stack's resources; then only counts by kind of change."""
+    full = _stack_lines(result)
+    table = [line for line in full if line.startswith("|")]
+    waiting: dict[str, list[str]] = {}  # why -> the stacks planned after their pool for it
+    for line in full:
+        if line.startswith("- `"):
+            stack, _, why = line[3:].partition("`: ")
+            waiting.setdefault(why, []).append(stack)
+    rest = [
+        f"- {count(len(stacks), 'stack')} {why}: {names(stacks)}" for why, stacks in waiting.items()
+    ]
+    by_change: dict[str, list[int]] = {}
+    for item in result.stacks.values():
+        totals = by_change.setdefault(
+            item.change if item.deferred_after is None else "planned after its pool",
+            [0, 0, 0, 0, 0],
+        )
+        totals[0] += 1
+        if item.plan is not None and item.deferred_after is None:
+            for resource in item.plan.resources:
+                action = resource.action.value
+                if action in ACTIONS:
+                    totals[1 + ACTIONS.index(action)] += 1
+    counted = [
+        f"- {count(n, 'stack')} {change}"
+        + (
+            f": {c:,} to create, {u:,} to update, {r:,} to replace, {d:,} to delete"
+            if c + u + r + d
+            else ""
+        )
+        for change, (n, c, u, r, d) in sorted(by_change.items())
+    ]
+    return [table + ([""] if table and rest else []) + rest, counted]
+
+
 def write(result: PlanResult, out: Path) -> Path:
     """Write `summary.md` and `plan.json` into the plan folder; returns the summary's path."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "plan.json").write_bytes(canonical_json(plan_json(result)))
+    parts = sections(result)
     summary = out / "summary.md"
-    summary.write_text(render(headline(result), sections(result), out.as_posix()))
+    summary.write_text(render(headline(result), parts, out.as_posix()))
+    (out / DETAILS).write_text(render(headline(result), parts, out.as_posix(), limit=None))
     return summary

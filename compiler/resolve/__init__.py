@@ -20,11 +20,16 @@ from compiler.resolve.plan_limits import check_plan_limits
 from compiler.resolve.plans import resolve_plans
 from compiler.resolve.platform import resolve_platform
 from compiler.resolve.roles import agent_role
-from compiler.resolve.tables import PreviousTable, check_added_columns, resolve_tables
+from compiler.resolve.tables import (
+    PreviousTable,
+    check_added_columns,
+    resolve_tables,
+    tables_of,
+)
 from compiler.resolve.tenants import resolve_tenant
 from compiler.resolve.workflows import resolve_tools, resolve_workflows
 
-__all__ = ["Baseline", "PreviousTable", "ResolvedSpec", "baseline_of", "resolve"]
+__all__ = ["Baseline", "PreviousTable", "ResolvedSpec", "baseline_of", "resolve", "tables_of"]
 
 ResolvedSpec = model.ResolvedSpec
 

@@ -190,5 +190,7 @@ def _check_move(
         f"moving from {before.isolation} plan '{before.plan}' (in {base_name}) to "
         f"{now.isolation} plan '{spec.plan}' moves the tenant's rows from database {old} to "
         f"{new}, which needs a reviewed confirmation{said}",
-        f"plan the move (README: Moving a tenant between databases), then add '{confirmation}'",
+        f"add '{confirmation}' to the tenant's spec and compile; then run 'paybill plan "
+        "--base origin/main' (your base branch): it shows the whole move and anything else it "
+        "needs confirmed (docs/operate.md, 'Moving a tenant between databases')",
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from compiler.errors import quote
+
 _FIELDS = (
     ("minute", 0, 59),
     ("hour", 0, 23),
@@ -39,11 +41,11 @@ def _item_problem(item: str, label: str, low: int, high: int) -> str:
         return ""
     bounds = base.split("-")
     if len(bounds) > 2 or "" in bounds:
-        return f"'{item}' is not a valid {label}"
+        return f"{quote(item)} is not a valid {label}"
     for bound in bounds:
         if _NUMBER.match(bound):
             if not low <= int(bound) <= high:
                 return f"{label} {bound} is outside {low}-{high}"
         elif bound.lower() not in _NAMES.get(label, ()):
-            return f"'{bound}' is not a valid {label}"
+            return f"{quote(bound)} is not a valid {label}"
     return ""

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from compiler.dsl import Parsed
+from compiler.dsl import Parsed, ParsedSpec
 from compiler.dsl.table import Column, Table
 from compiler.errors import Location
 from compiler.resolve import model
@@ -133,6 +133,17 @@ def _default(
             error.hint,
         )
         return None
+
+
+def tables_of(spec: ParsedSpec) -> dict[tuple[str, str], PreviousTable]:
+    """(schema, table) -> its columns, as a base revision of the spec declares them: a
+    table there may hold rows, so a column added to it meets them (`validate --base`)."""
+    return {
+        (doc.model.spec.db_schema, name): PreviousTable(
+            frozenset(c.name for c in doc.model.spec.columns), doc.source.at("metadata", "name")
+        )
+        for name, doc in spec.tables.items()
+    }
 
 
 def check_added_columns(

@@ -75,17 +75,17 @@ def test_a_document_too_long_to_read_is_refused_before_yaml_builds_it(workdir: P
         (
             "MAX_RUN_DOCUMENTS",
             3,
-            "b.yaml:6:1: the spec files hold more than 3 documents in all, over the limit for one run; this document and what follows were not read (see 'Limits on input' in the README; split the platform into several specs)",
+            "b.yaml:6:1: the spec files hold more than 3 documents in all, over the limit for one run; this document and what follows were not read (see 'Limits on input' in Paybill's manual, docs/spec.md; split the platform into several specs)",
         ),
         (
             "MAX_RUN_VALUES",
             20,
-            "b.yaml:1:1: the spec files hold more than 20 values in all, over the limit for one run; this document and what follows were not read (see 'Limits on input' in the README; split the platform into several specs)",
+            "b.yaml:1:1: the spec files hold more than 20 values in all, over the limit for one run; this document and what follows were not read (see 'Limits on input' in Paybill's manual, docs/spec.md; split the platform into several specs)",
         ),
         (
             "MAX_RUN_BYTES",
             250,
-            "b.yaml: the spec files hold more than 250 bytes in all, over the limit for one run; this file and the ones after it were not read (see 'Limits on input' in the README; split the platform into several specs)",
+            "b.yaml: the spec files hold more than 250 bytes in all, over the limit for one run; this file and the ones after it were not read (see 'Limits on input' in Paybill's manual, docs/spec.md; split the platform into several specs)",
         ),
     ],
 )

@@ -20,7 +20,8 @@ from tests.support.tools import REPO, require_binary
 PLAN_SCHEMA = REPO / "compiler/schemas/plan-v1.schema.json"
 EMPTY = (
     f"{MARKER}\n## Paybill plan: no changes\n\n\n---\nEverything, including the saved "
-    "Terraform plans, is in the plan folder (`plan`): `plan.json`.\n"
+    "Terraform plans, is in the plan folder (`plan`): `plan.json` and every line of this "
+    "summary in `details.md`.\n"
 )
 
 
@@ -64,15 +65,20 @@ def test_a_new_pii_column_widens_exactly_the_tenants_that_run_the_workflow(
     assert run.code == 2, run
     data = repo.plan_json()
     assert valid(data) == []
-    reach = (
-        "support-triage / ticket-triage / read-ticket: personal data "
-        "support.tickets.requester_phone"
-    )
+    step = "support-triage / ticket-triage / read-ticket"
+    reach = [
+        f"{step}: newly reaches personal data support.tickets.requester_phone",
+        f"{step}: newly reads support.tickets.requester_phone",
+    ]
     widened = {t: c["widened"] for t, c in data["acl"].items() if c["widened"]}
     # echo's plan (free) has no ai-support: its agents never run ticket-triage.
-    assert widened == {t: [f"newly reachable: {reach}"] for t in ("alpha", "bravo", "charlie")}
+    assert widened == dict.fromkeys(("alpha", "bravo", "charlie"), reach)
     summary = (repo.root / "plan/summary.md").read_text()
-    assert f"### Agent permissions that widen\n\n- **alpha**: newly reachable: {reach}\n" in summary
+    assert (
+        "### Agent permissions that widen\n\n"
+        f"- 3 tenants (alpha, bravo, charlie): {reach[0]}\n"
+        f"- 3 tenants (alpha, bravo, charlie): {reach[1]}\n"
+    ) in summary
     assert "echo" not in data["acl"]
 
 
@@ -119,6 +125,30 @@ def test_moving_a_pooled_tenant_to_silo_is_refused_as_a_data_move(repo: Reposito
     repo.commit("confirmed")
     assert repo.paybill("plan", "--base", "HEAD~2", "--no-terraform").code == 2
     assert repo.plan_json()["destructive"][0]["confirmed"] is True
+
+
+def test_doing_what_the_data_move_message_says_leads_to_a_plan(repo: Repository) -> None:
+    """The refusal names the line to add and then the command to run; doing exactly that
+    compiles, and the plan it names shows the move (it does not refuse it again)."""
+    repo.write("tenants/alpha.yaml", tenant("alpha", "pro"))
+    compiled = repo.paybill("compile", "spec", "--out", "generated")
+    assert compiled.code == 1
+    hint = compiled.err.splitlines()[0].split("which needs a reviewed confirmation (")[1]
+    assert hint == (
+        "add 'confirmDataMove: {from: pool-eu-shared, to: tenant-alpha}' to the tenant's spec "
+        "and compile; then run 'paybill plan --base origin/main' (your base branch): it shows "
+        "the whole move and anything else it needs confirmed (docs/operate.md, 'Moving a "
+        "tenant between databases'))"
+    )
+    line = hint.split("'")[1]
+    repo.write("tenants/alpha.yaml", tenant("alpha", "pro", extra=f"  {line}\n"))
+    assert repo.paybill("compile", "spec", "--out", "generated").code == 0
+    command = hint.split("then run '")[1].split("'")[0].split()
+    assert command[:3] == ["paybill", "plan", "--base"]
+    run = repo.paybill(*command[1:3], "main", "--no-terraform")  # `main` is this base branch
+    assert run.code == 2, run
+    moved = repo.plan_json()["destructive"][0]
+    assert (moved["confirmed"], moved["confirmation"]) == (True, line)
 
 
 def test_a_confirmation_left_in_the_spec_is_listed_by_every_later_plan(
@@ -175,8 +205,11 @@ def test_a_live_database_is_compared_and_its_password_is_never_written(
     compared = next(line for line in summary.splitlines() if line.startswith("**pool-eu-shared**"))
     assert f"dbname={database.name}" in compared
     assert "password=***" in compared
-    assert 'CREATE ROLE "app_delta"' in summary  # the statements a converge would run
-    written = [summary, (repo.root / "plan/plan.json").read_text(), run.out, run.err]
+    # The statements a converge would run: the whole pool, as the database is empty; too
+    # many for the comment, which counts them, so they are in details.md.
+    details = (repo.root / "plan/details.md").read_text()
+    assert 'CREATE ROLE "app_delta"' in details
+    written = [summary, details, (repo.root / "plan/plan.json").read_text(), run.out, run.err]
     assert not [text for text in written if secret in text]
 
 
@@ -208,8 +241,28 @@ def test_a_long_summary_is_cut_at_a_line_and_says_where_the_rest_is() -> None:
     text = render("Paybill plan: a lot", sections, "plan")
     assert len(text) <= LIMIT
     assert "- **t00199** added" in text  # kept whole
-    assert "more lines left out to keep this comment short: see `plan.json`." in text
-    assert text.endswith("is in the plan folder (`plan`): `plan.json`.\n")
+    assert (
+        "more lines left out to keep this comment short: see `details.md` and `plan.json`." in text
+    )
+    assert text.endswith(
+        "is in the plan folder (`plan`): `plan.json` and every line of this summary in "
+        "`details.md`.\n"
+    )
+
+
+def test_a_summary_too_long_for_one_comment_falls_back_to_grouped_forms() -> None:
+    """Sections that must not be cut say the same grouped; the longest gives way first."""
+    added = [f"- **t{i:05}** added: plan starter" for i in range(3000)]
+    sections = [
+        Section("Tenants", added, keep=True, shorter=[["- 3,000 tenants added: plan starter"]]),
+        Section("Databases", ["- a role is created"] * 10, shorter=[["- 10 changes"]]),
+    ]
+    text = render("Paybill plan: a lot", sections, "plan")
+    assert len(text) <= LIMIT
+    assert "### Tenants\n\n- 3,000 tenants added: plan starter\n" in text
+    assert "### Databases\n\n" + "- a role is created\n" * 10 in text  # it fitted
+    whole = render("Paybill plan: a lot", sections, "plan", limit=None)
+    assert all(line in whole for line in added)
 
 
 def test_the_drift_report_names_its_own_marker_and_json(tmp_path: Path) -> None:

@@ -39,6 +39,7 @@ DATA = [
     "compiler/scaffold/files/requirements.txt.j2",
     "compiler/scaffold/files/spec/platform.yaml.j2",
     "compiler/schemas/acl-v1.schema.json",
+    "compiler/schemas/entitlements-v1.schema.json",
     "compiler/schemas/manifest-v2.schema.json",
     "compiler/schemas/node-v1.schema.json",
 ]

@@ -38,7 +38,7 @@ TRANSITIONS = {
         "{at}/tenants/gamma.yaml:4:9: Tenant/gamma: tenant 'gamma' was removed from the spec while it is active in {base} (set 'state: offboarding', then 'deleted' with confirmDataDeletion; remove the document only after that has been applied)",
     ],
     "leaves-dedicated": [
-        "spec/tenants/beta.yaml:8:9: Tenant/beta spec.plan: moving from bridge plan 'pro' (in {base}) to pooled plan 'basic' moves the tenant's rows from database tenant-beta to pool-eu-pool, which needs a reviewed confirmation (plan the move (README: Moving a tenant between databases), then add 'confirmDataMove: {{from: tenant-beta, to: pool-eu-pool}}')",
+        "spec/tenants/beta.yaml:8:9: Tenant/beta spec.plan: moving from bridge plan 'pro' (in {base}) to pooled plan 'basic' moves the tenant's rows from database tenant-beta to pool-eu-pool, which needs a reviewed confirmation (add 'confirmDataMove: {{from: tenant-beta, to: pool-eu-pool}}' to the tenant's spec and compile; then run 'paybill plan --base origin/main' (your base branch): it shows the whole move and anything else it needs confirmed (docs/operate.md, 'Moving a tenant between databases'))",
     ],
     "new-tenants": [
         "spec/tenants/kappa.yaml:10:10: Tenant/kappa spec.state: a new tenant (not in {base}) cannot start as offboarding (new tenants start as active, pending, suspended)",

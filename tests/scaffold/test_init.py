@@ -118,6 +118,30 @@ def test_gitignore_readme_and_requirements(scaffolded: Path) -> None:
     assert readme.startswith(f"# {NAME}: the platform, as code\n")
     for needed in (f"{NAME}-paybill-state", "PAYBILL_APPLY_ROLE_ARN", "paybill init --update ."):
         assert needed in readme
+    protection = readme.split("**Branch protection**", 1)[1].split("\n## ", 1)[0]
+    for needed in ("`validate, check and\n   plan` check", "merge queue", "up to date"):
+        assert needed in protection, needed
+
+
+def test_the_readme_shows_how_to_try_it_in_the_sandbox(scaffolded: Path) -> None:
+    readme = (scaffolded / "README.md").read_text()
+    section = readme.split("## Trying it on one machine: the sandbox\n", 1)[1].split("\n## ")[0]
+    for step in (
+        "pip install 'paybill[sandbox]'",
+        "paybill sandbox up sandbox && . sandbox/sandbox.env",
+        "paybill apply spec",
+        "paybill plan spec --base HEAD",
+        "paybill drift spec",
+        "paybill sandbox down sandbox",
+    ):
+        assert step in section, step
+    # The one edit it asks for is there to make: the local backend, commented in the spec.
+    assert "`stateBackend: {type: local}`" in section
+    platform = (scaffolded / "spec" / "platform.yaml").read_text()
+    assert "\n  # stateBackend: {type: local}\n" in platform
+    assert "\n  stateBackend:\n    type: s3\n" in platform
+    # What the sandbox writes stays out of git.
+    assert "sandbox/" in (scaffolded / ".gitignore").read_text().splitlines()
 
 
 def test_output_is_the_same_every_time(scaffolded: Path, tmp_path: Path) -> None:

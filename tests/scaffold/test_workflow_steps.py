@@ -18,13 +18,15 @@ from tests.support.actions import Event, Run, Runner
 from tests.support.tools import require_binary
 
 PLAN = ".github/workflows/paybill-plan.yml"
+APPLY = ".github/workflows/paybill-apply.yml"
 DRIFT = ".github/workflows/paybill-drift.yml"
 MARKER = "<!-- paybill-plan -->"
 
 STUB = """\
 #!/usr/bin/env bash
 # A stand-in paybill: records its arguments; `plan` and `drift` write the prepared report
-# into --out and exit with the prepared code; every other command succeeds.
+# into --out and exit with the prepared code; `compile` exits with its prepared code, if
+# any; every other command succeeds.
 set -e
 echo "$*" >> "{folder}/calls.txt"
 out=""
@@ -34,6 +36,9 @@ for arg in "$@"; do
   previous="$arg"
 done
 case "$1" in
+  compile)
+    if [ -f "{folder}/compile.exit" ]; then exit "$(cat "{folder}/compile.exit")"; fi
+    ;;
   plan|drift)
     mkdir -p "$out"
     cp "{folder}/$1"/* "$out"/
@@ -59,6 +64,10 @@ class Stub:
         for name, text in files.items():
             (self.folder / command / name).write_text(text)
         (self.folder / f"{command}.exit").write_text(f"{code}\n")
+
+    def stale(self) -> None:
+        """`compile --check` finds generated/ out of date from now on."""
+        (self.folder / "compile.exit").write_text("1\n")
 
     def calls(self) -> list[str]:
         return (self.folder / "calls.txt").read_text().splitlines()
@@ -119,6 +128,20 @@ def pull_request(commits: dict[str, str]) -> Event:
         base_ref="main",
         head_ref="onboard-initech",
     )
+
+
+def merge_group(commits: dict[str, str]) -> Event:
+    """A merge queue testing the pull request merged onto main (here: its own commit)."""
+    ref = "refs/heads/gh-readonly-queue/main/pr-7-" + commits["pr"]
+    payload = {
+        "merge_group": {
+            "base_ref": "refs/heads/main",
+            "base_sha": commits["main"],
+            "head_ref": ref,
+            "head_sha": commits["pr"],
+        }
+    }
+    return Event("merge_group", commits["pr"], ref, payload)
 
 
 def summary(text: str) -> str:
@@ -278,3 +301,54 @@ def test_the_drift_issue_is_opened_updated_and_closed(
     given = {r.action: r.inputs for r in last.recorded}
     assert given["aws-actions/configure-aws-credentials"]["role-to-assume"] == "arn:drift"
     assert "paybill-drift-4-1" in last.artifacts
+
+
+def test_a_merge_queue_runs_the_same_check_against_the_commit_it_merges_onto(
+    github: tuple[Runner, Stub, dict[str, str]],
+) -> None:
+    runner, stub, commits = github
+    stub.answer("plan", 2, {"summary.md": summary("1 tenant change"), "plan.json": plan_json()})
+    run = runner.run(PLAN, merge_group(commits))
+    job = run.job("plan")
+    assert job.result == "success", run.failures()
+    base = commits["main"]
+    assert stub.calls() == [
+        "validate spec",
+        f"validate spec --base {base}",
+        "compile spec --out generated --check",
+        f"plan spec --base {base} --generated generated --out plan",
+    ]
+    # No pull request to comment on: the plan goes to the run's page and its artifacts.
+    assert comments(runner) == []
+    step = next(s for s in job.steps if s.name == "Comment the plan on the pull request")
+    assert step.outcome == "skipped"
+    assert list(run.artifacts) == [f"paybill-plan-queue{runner.run_id}-1"]
+
+
+def test_a_stale_generated_fails_the_check_before_anything_is_planned(
+    github: tuple[Runner, Stub, dict[str, str]],
+) -> None:
+    runner, stub, commits = github
+    stub.stale()
+    run = runner.run(PLAN, merge_group(commits))
+    job = run.job("plan")
+    assert job.result == "failure"
+    failed = [s for s in job.steps if s.outcome == "failure"]
+    assert [s.name for s in failed] == ["The committed generated/ is what the spec compiles to"]
+    assert "::error title=generated/ is not what the spec compiles to::" in failed[0].log
+    assert not any(call.startswith("plan ") for call in stub.calls())
+
+
+def test_the_apply_refuses_a_stale_generated_before_any_wave(
+    github: tuple[Runner, Stub, dict[str, str]],
+) -> None:
+    runner, stub, commits = github
+    stub.stale()
+    run = runner.run(APPLY, Event("push", commits["main"], "refs/heads/main"))
+    waves = run.job("waves")
+    assert waves.result == "failure"
+    failed = [s for s in waves.steps if s.outcome == "failure"]
+    assert [s.name for s in failed] == ["The committed generated/ is what the spec compiles to"]
+    assert "::error title=generated/ on main is stale; nothing was applied::" in failed[0].log
+    assert stub.calls() == ["compile spec --out generated --check"]
+    assert {j.result for j in run.jobs if j.job != "waves"} <= {"skipped"}

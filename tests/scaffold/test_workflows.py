@@ -101,6 +101,25 @@ def test_the_plan_comment_is_found_by_the_summary_marker(scaffolded: Path) -> No
     assert f"marker='{MARKER}'" in plan
 
 
+def test_the_plan_check_runs_on_pull_requests_and_in_a_merge_queue(scaffolded: Path) -> None:
+    plan = load(scaffolded / ".github/workflows/paybill-plan.yml")
+    assert plan["on"] == {"pull_request": {"branches": ["main"]}, "merge_group": None}
+    # One job name in both: the check that branch protection or the queue requires.
+    assert [job["name"] for job in plan["jobs"].values()] == ["validate, check and plan"]
+
+
+def test_the_apply_checks_generated_before_it_reads_anything_from_it(scaffolded: Path) -> None:
+    apply = load(scaffolded / ".github/workflows/paybill-apply.yml")
+    steps = apply["jobs"]["waves"]["steps"]
+    runs = [s.get("run", "") for s in steps]
+    check = next(
+        i for i, r in enumerate(runs) if "paybill compile spec --out generated --check" in r
+    )
+    first_read = next(i for i, r in enumerate(runs) if "paybill graph" in r or "paybill plan" in r)
+    assert check < first_read
+    assert "exit 1" in runs[check]
+
+
 def test_the_waves_are_chained_and_the_tag_moves_last(scaffolded: Path) -> None:
     data = load(scaffolded / ".github" / "workflows" / "paybill-apply.yml")
     jobs = data["jobs"]

@@ -3,6 +3,8 @@
 Per live tenant (graph node `acl:<tenant>`):
     acl/<tenant>.json                          the ACL (compiler/schemas/acl-v1.schema.json)
     acl/cedar/tenants/<tenant>.entities.json   its Cedar principals
+    acl/entitlements/<tenant>.json             its limits, features and dedicated sizes
+                                               (compiler/schemas/entitlements-v1.schema.json)
 Shared by every tenant (graph node `cedar:platform`):
     acl/cedar/schema.cedarschema, acl/cedar/policies.cedar, acl/cedar/platform.entities.json
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 from compiler.emit.acl import cedar
 from compiler.emit.acl.document import acl_document
+from compiler.emit.acl.entitlements import entitlements_document, entitlements_path
 from compiler.emit.acl.inputs import Catalog
 from compiler.emit.artifact import (
     Artifact,
@@ -62,6 +65,8 @@ def prepare(spec: ResolvedSpec, graph: PlatformGraph) -> Prepared:
             out.append(Artifact(acl_path(tenant.name), document, node))
             entities = canonical_json(cedar.tenant_entities(inputs))
             out.append(Artifact(cedar.tenant_entities_path(tenant.name), entities, node))
+            granted = entitlements_document(tenant, spec.plan(tenant.plan))
+            out.append(Artifact(entitlements_path(tenant.name), canonical_json(granted), node))
         return out
 
     return Prepared(digests, build)

@@ -51,6 +51,14 @@ class Catalog:
         )
 
     def digest(self, tenant: model.Tenant) -> str:
-        """Changes whenever anything in `inputs(tenant)` changes."""
+        """Changes whenever anything in `inputs(tenant)` changes, or the plan's limits and
+        features (the entitlements say which of the tenant's come from its overrides)."""
         names = sorted({w for access in tenant.agents for w in access.workflows})
-        return fingerprint(code_digest("acl"), tenant, [(n, self._digests[n]) for n in names])
+        plan = self.spec.plan(tenant.plan)
+        return fingerprint(
+            code_digest("acl"),
+            tenant,
+            plan.limits,
+            plan.features,
+            [(n, self._digests[n]) for n in names],
+        )

@@ -36,7 +36,7 @@ from compiler.emit.sql.state import (
 # applies role settings only when a role logs in, and the roles paybill manages are NOLOGIN
 # (a deployment grants them to its own login roles), so the database is where these reach
 # every session. A session may still SET them itself: they bound what careless clients do
-# (a transaction left open holding locks), not what a hostile one does (README).
+# (a transaction left open holding locks), not what a hostile one does (docs/security.md).
 SETTINGS = (
     Setting("idle_in_transaction_session_timeout", "60s"),
     Setting("lock_timeout", "10s"),

@@ -2,8 +2,8 @@
 
 Each module fixes one gap by patching moto's models or responses in the emulator's own
 process before it serves (see `compiler.sandbox.moto_server`). Nothing here changes what
-`generated/` holds: the stacks stay exactly what a real AWS account receives. The README's
-Sandbox section lists every gap with the symptom that shows without its fix.
+`generated/` holds: the stacks stay exactly what a real AWS account receives. The manual's
+sandbox page (docs/sandbox.md) lists every gap with the symptom that shows without its fix.
 """
 
 from __future__ import annotations

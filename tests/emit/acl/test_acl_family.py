@@ -72,6 +72,7 @@ def test_every_live_tenant_gets_an_acl_and_its_principals_and_nothing_else(
     for name in live:
         expected[f"acl/{name}.json"] = f"acl:{name}"
         expected[f"acl/cedar/tenants/{name}.entities.json"] = f"acl:{name}"
+        expected[f"acl/entitlements/{name}.json"] = f"acl:{name}"
     assert {path: a.node for path, a in artifacts_of(spec_dir).items()} == expected
     assert set(build_graph(spec).nodes("acl")) == {f"acl:{n}" for n in live}
 

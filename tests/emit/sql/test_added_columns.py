@@ -51,13 +51,14 @@ def test_a_new_not_null_column_without_a_default_is_refused_at_the_column(workdi
     assert snapshot(workdir / "generated") == before
 
 
-@pytest.mark.parametrize(
-    "column",
-    [
-        "    - {name: priority, type: smallint, default: 3}\n",
-        "    - {name: priority, type: smallint, nullable: true}\n",
-    ],
-)
+# Columns that can join a table holding rows.
+JOINS_THE_ROWS = [
+    "    - {name: priority, type: smallint, default: 3}\n",
+    "    - {name: priority, type: smallint, nullable: true}\n",
+]
+
+
+@pytest.mark.parametrize("column", JOINS_THE_ROWS)
 def test_a_default_or_null_lets_it_join_the_rows(workdir: Path, column: str) -> None:
     add_column(workdir, column)
     assert cli("compile", "spec", "--out", "generated").code == 0
