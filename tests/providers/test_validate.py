@@ -134,6 +134,13 @@ MISSPELLED = {
         "kms_key_idd",
         "kms_key_id",
     ),
+    "ibm": (
+        "IBM-Cloud/ibm",
+        "ibm_is_vpc",
+        {"name": "v", "resource_grup": "${data.ibm_resource_group.g.id}"},
+        "resource_grup",
+        "resource_group",
+    ),
     "aws": (
         "hashicorp/aws",
         "aws_kms_key",
