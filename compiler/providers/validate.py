@@ -228,11 +228,12 @@ class _Block:
             else:
                 hint = did_you_mean(key, [*attributes, *nested])
                 self.problem((*path, key), _unknown("attribute or block", hint))
-        for key, spec in attributes.items():
-            if spec.get("required") and key not in body:
+        attributes_needed, blocks_needed = _required(block)
+        for key in attributes_needed:
+            if key not in body:
                 self.problem((*path, key), "required, missing")
-        for key, spec in nested.items():
-            if spec.get("min_items", 0) > 0 and key not in body:
+        for key in blocks_needed:
+            if key not in body:
                 self.problem((*path, key), "required block, missing")
 
     def _attribute(self, path: tuple[str, ...], value: Any, spec: Mapping[str, Any]) -> None:
@@ -285,7 +286,7 @@ class _Block:
         """A framework provider's nested attribute: an object (or collection of them)."""
         if value is None or _is_expression(value):
             return
-        block = {"attributes": nested.get("attributes", {})}
+        block = nested  # its "attributes" are the object's; it has no "block_types"
         mode = nested.get("nesting_mode", "single")
         if mode == "single":
             if isinstance(value, dict):
@@ -303,6 +304,24 @@ class _Block:
                     self.problem(here, f"expected an object, got {_shown(item)}")
         else:
             self.problem(path, f"expected a {mode}, got {_shown(value)}")
+
+
+# id(schema block) -> its required attributes and blocks. Schema blocks are loaded once and
+# kept for the process, so their ids stay theirs; most blocks have none or a few of a hundred
+# attributes, and walking all of them for every resource was most of the validation time.
+_REQUIRED: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _required(block: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    found = _REQUIRED.get(id(block))
+    if found is None:
+        attributes = block.get("attributes", {})
+        nested = block.get("block_types", {})
+        found = _REQUIRED[id(block)] = (
+            tuple(k for k, spec in attributes.items() if spec.get("required")),
+            tuple(k for k, spec in nested.items() if spec.get("min_items", 0) > 0),
+        )
+    return found
 
 
 def type_problems(path: tuple[str, ...], value: Any, type_: Any) -> Iterator[tuple[Any, str]]:
