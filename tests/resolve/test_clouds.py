@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from compiler.cli import main
-from tests.fixtures.specs import Files, errors, expect, valid
+from tests.fixtures.specs import Files, errors, expect, tenant_document, valid
 
 PLATFORM = """
     apiVersion: paybill.dev/v1
@@ -78,20 +78,7 @@ PLANS = """
 
 def tenant(name: str, plan: str, region: str, *extra: str) -> str:
     """A tenant document; `extra` are more lines of its spec."""
-    lines = [
-        "apiVersion: paybill.dev/v1",
-        "kind: Tenant",
-        "metadata:",
-        f"  name: {name}",
-        "spec:",
-        f"  displayName: {name.title()}",
-        f"  plan: {plan}",
-        f"  region: {region}",
-        "  state: active",
-        "  subscription: {status: active}",
-        *(f"  {line}" for line in extra),
-    ]
-    return "\n".join(lines) + "\n"
+    return tenant_document(name, plan, region, *(f"  {line}" for line in extra))
 
 
 VALID: Files = {
