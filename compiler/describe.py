@@ -65,7 +65,7 @@ def _names(spec: ResolvedSpec, kind: str) -> list[str]:
 
 
 def _fields(item: Any) -> dict[str, Any]:
-    """A resolved dataclass as a mapping with the spec's camelCase keys (`instanceClass`)."""
+    """A resolved dataclass as a mapping with the spec's camelCase keys (`storageGb`)."""
     return {to_camel(key): value for key, value in asdict(item).items()}
 
 
@@ -85,6 +85,7 @@ def _tenant(spec: ResolvedSpec, tenant: model.Tenant) -> dict[str, Any]:
         "displayName": tenant.display_name,
         "plan": f"{plan.name} ({plan.display_name})",
         "isolation": tenant.isolation,
+        "cloud": tenant.cloud,
         "region": tenant.region,
         "pool": tenant.pool,
         "state": tenant.state,
@@ -188,6 +189,10 @@ def _platform(spec: ResolvedSpec) -> dict[str, Any]:
         "platform": spec.platform.name,
         "cloud": spec.platform.cloud,
         "regions": list(spec.platform.regions),
+        "clouds": {
+            a.cloud: {"regions": list(a.regions), "stateBackend": _fields(a.state_backend)}
+            for a in spec.platform.clouds
+        },
         "stateBackend": _fields(spec.platform.state_backend),
         "database": spec.platform.database_name,
         "tenantColumn": spec.platform.tenant_column,
@@ -203,6 +208,7 @@ def _platform(spec: ResolvedSpec) -> dict[str, Any]:
 def _pool(spec: ResolvedSpec, pool: model.Pool) -> dict[str, Any]:
     return {
         "pool": pool.name,
+        "cloud": pool.cloud,
         "region": pool.region,
         "network": pool.cidr,
         "database": _fields(pool.database),

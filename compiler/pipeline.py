@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from compiler.clouds import DRIVERS
 from compiler.compiled import Compiled
 from compiler.dsl import ParsedSpec, parse
 from compiler.emit import emit_all, input_digests, prepare_all
@@ -118,6 +119,7 @@ def compile_spec(
             base_name=f"{out_dir.as_posix()}/",
             # The tables the last compile wrote: a new NOT NULL column there needs a default.
             previous_tables=previous_tables(out_dir, previous.records),
+            drivers=DRIVERS,
         )
         graph = build_graph(spec)
         prepared = prepare_all(spec, graph)

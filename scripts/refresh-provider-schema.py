@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Refresh tests/data/aws-provider-schema.json from the real AWS provider.
+"""Refresh compiler/providers/data/aws.json.gz from the real AWS provider.
 
-The stacks' tests check every attribute of every generated resource against the provider's
-schema, in process. The full schema is 13 MB; this keeps the resource types and data sources
-the stack builders use (compiler.emit.stacks: RESOURCE_TYPES, DATA_SOURCE_TYPES), without
-descriptions. Run it after changing the provider version or using a new resource type:
+`paybill compile` checks every attribute of every generated resource against the provider's
+schema, in process (compiler.providers). The full schema is 13 MB; this keeps the resource
+types and data sources the stack builders use (compiler.emit.stacks: RESOURCE_TYPES,
+DATA_SOURCE_TYPES), without descriptions, in the shape of `terraform providers schema
+-json`, gzipped. Run it after changing the provider version or using a new resource type:
 
     .venv/bin/python scripts/refresh-provider-schema.py
 
@@ -23,20 +24,20 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from compiler.emit.artifact import canonical_json  # noqa: E402
 from compiler.emit.stacks.aspects import RESOURCE_TYPES  # noqa: E402
 from compiler.emit.stacks.builder import DATA_SOURCE_TYPES  # noqa: E402
 from compiler.emit.stacks.provider import AWS_PROVIDER_SOURCE, AWS_PROVIDER_VERSION  # noqa: E402
+from compiler.providers.schemas import compressed, schema_path  # noqa: E402
 from tests.emit.stacks.terraform import PROVIDER, run, terraform_env  # noqa: E402
 
-OUT = REPO / "tests" / "data" / "aws-provider-schema.json"
-KEEP = ("type", "required", "optional", "computed", "deprecated", "sensitive")
+OUT = schema_path("aws")
+KEEP = ("type", "nested_type", "required", "optional", "computed", "deprecated", "sensitive")
 
 
 def trim(block: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     attributes = {
-        name: {k: v for k, v in spec.items() if k in KEEP}
+        name: {k: _nested(v) if k == "nested_type" else v for k, v in spec.items() if k in KEEP}
         for name, spec in block.get("attributes", {}).items()
     }
     if attributes:
@@ -48,6 +49,13 @@ def trim(block: dict[str, Any]) -> dict[str, Any]:
         nested[name] = entry
     if nested:
         out["block_types"] = nested
+    return out
+
+
+def _nested(nested: dict[str, Any]) -> dict[str, Any]:
+    """A framework provider's nested attribute type, without descriptions."""
+    out = {k: v for k, v in nested.items() if k in ("nesting_mode", "min_items", "max_items")}
+    out["attributes"] = trim(nested).get("attributes", {})
     return out
 
 
@@ -70,16 +78,27 @@ def main() -> int:
         print(f"not in the provider: {', '.join(missing)}", file=sys.stderr)
         return 1
     trimmed = {
-        "provider": f"{PROVIDER} {AWS_PROVIDER_VERSION}",
-        "provider_config": trim(schema["provider"]["block"]),
-        "resource_schemas": {
-            t: trim(schema["resource_schemas"][t]["block"]) for t in sorted(RESOURCE_TYPES)
+        "format_version": "1.0",
+        "provider_schemas": {
+            PROVIDER: {
+                "provider": {"version": 0, "block": trim(schema["provider"]["block"])},
+                "resource_schemas": {
+                    t: {"version": 0, "block": trim(schema["resource_schemas"][t]["block"])}
+                    for t in sorted(RESOURCE_TYPES)
+                },
+                "data_source_schemas": {
+                    t: {"version": 0, "block": trim(schema["data_source_schemas"][t]["block"])}
+                    for t in sorted(DATA_SOURCE_TYPES)
+                },
+            }
         },
-        "data_source_schemas": {
-            t: trim(schema["data_source_schemas"][t]["block"]) for t in sorted(DATA_SOURCE_TYPES)
+        "extracted_from": {
+            "method": "terraform providers schema -json (scripts/refresh-provider-schema.py), "
+            "cut to the types the stack builders use",
+            "provider_version": AWS_PROVIDER_VERSION,
         },
     }
-    OUT.write_bytes(canonical_json(trimmed))
+    OUT.write_bytes(compressed(trimmed))
     print(
         f"wrote {OUT.relative_to(REPO)}: {len(RESOURCE_TYPES)} resource types, "
         f"{len(DATA_SOURCE_TYPES)} data sources"

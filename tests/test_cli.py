@@ -260,9 +260,9 @@ def _keys(data: Any) -> set[str]:
 
 
 def test_describe_keys_are_camel_case() -> None:
-    """Views speak the DSL's camelCase (`instanceClass`), never Python's snake_case."""
+    """Views speak the DSL's camelCase (`storageGb`), never Python's snake_case."""
     snake = _snake_fields()
-    assert {"instance_class", "storage_gb", "memory_mb", "lock_table"} <= snake
+    assert {"storage_gb", "memory_mb", "lock_table", "multi_az"} <= snake
     for folder in ALL_SPECS:
         spec = validate(folder)
         subjects = ["Platform"] + [

@@ -151,6 +151,32 @@ def test_a_failure_while_synthesizing_leaves_the_output_untouched(
     assert tree(workdir / "generated") == before
 
 
+def test_a_stack_its_provider_schema_refuses_fails_the_compile(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every stack built is validated against its provider's schema; a mistake of the
+    builders is an error naming stack, resource and attribute, and nothing is written."""
+    before = tree(workdir / "generated")
+    edit(workdir / "spec/platform.yaml", "10.11.0.0/16", "10.12.0.0/16")
+    original = synth.build_all
+
+    def misspelled(stacks: list[StackInputs]) -> list[bytes]:
+        built = original(stacks)
+        return [b.replace(b'"storage_encrypted"', b'"storage_encryptd"') for b in built]
+
+    monkeypatch.setattr(synth, "build_all", misspelled)
+    capsys.readouterr()
+    assert main(["compile", "spec", "--out", "generated"]) == 1
+    assert capsys.readouterr().err == (
+        "stacks/pool-us-shared/cdk.tf.json: stack pool-us-shared "
+        "aws_db_instance.database.storage_encryptd: unknown attribute or block (did you mean "
+        "'storage_encrypted'?) (paybill generated this and the provider's schema refuses it: a "
+        "bug in paybill, not in your spec; nothing was written, please report it with this "
+        "message)\n1 error found\n"
+    )
+    assert tree(workdir / "generated") == before
+
+
 def test_a_full_disk_while_writing_leaves_the_output_untouched(
     workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

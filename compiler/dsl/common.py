@@ -18,7 +18,9 @@ API_VERSION = "paybill.dev/v1"
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$"
 SQL_IDENTIFIER_PATTERN = r"^[a-z_][a-z0-9_-]{0,62}$"
 FEATURE_PATTERN = r"^[a-z][a-z0-9-]{0,62}$"
-REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-[0-9]$"
+# Any cloud's spelling ('eu-central-1', 'westeurope', 'europe-west1', 'eu-de'); the names
+# themselves are checked against each cloud's list in `compiler.resolve.clouds`.
+REGION_PATTERN = r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$"
 CIDR_PATTERN = r"^([0-9]{1,3}\.){3}[0-9]{1,3}/[0-9]{1,2}$"
 # Spelled out instead of `\s`, whose meaning differs between regex engines.
 EMAIL_PATTERN = r"^[^@\x00-\x20\x7f]+@[^@\x00-\x20\x7f]+\.[^@\x00-\x20\x7f]+$"
@@ -44,6 +46,16 @@ DATABASE_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
 BUCKET_PATTERN = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 LOCK_TABLE_PATTERN = r"^[A-Za-z0-9_.-]{3,255}$"
 KEY_PREFIX_PATTERN = r"^[A-Za-z0-9!_.*'()/-]*$"
+# Further clouds' accounts and state backends (compiler.dsl.platform.Clouds).
+ENDPOINT_PATTERN = r"^https://[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(:[0-9]{1,5})?/?$"
+UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+GCP_PROJECT_PATTERN = r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$"
+OCID_PATTERN = r"^ocid1\.(compartment|tenancy)\.oc[0-9]+\.[a-z0-9-]*\.[a-z0-9]+$"
+OCI_NAMESPACE_PATTERN = r"^[a-z0-9]{1,64}$"
+IBM_RESOURCE_GROUP_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"
+AZURE_RESOURCE_GROUP_PATTERN = r"^[A-Za-z0-9_.()-]{0,89}[A-Za-z0-9_()-]$"
+STORAGE_ACCOUNT_PATTERN = r"^[a-z0-9]{3,24}$"
+CONTAINER_PATTERN = r"^[a-z0-9]([a-z0-9]|-[a-z0-9]){1,61}[a-z0-9]?$"
 # A database the compiler manages (a SQL target) and a Terraform resource address.
 TARGET_PATTERN = r"^(pool|tenant)-[a-z][a-z0-9-]{0,38}[a-z0-9]$"
 ADDRESS_PATTERN = r"^aws_[a-z0-9_]+\.[a-z][a-z0-9_]*$"
@@ -59,7 +71,7 @@ PATTERN_MEANING: dict[str, str] = {
         "starting with a letter or '_', at most 63 characters"
     ),
     FEATURE_PATTERN: "lowercase letters, digits and '-', starting with a letter",
-    REGION_PATTERN: "an AWS region name such as 'eu-central-1'",
+    REGION_PATTERN: "a region name such as 'eu-central-1', 'westeurope' or 'europe-west1'",
     CIDR_PATTERN: "an IPv4 CIDR block such as '10.10.0.0/16'",
     EMAIL_PATTERN: "an e-mail address",
     LABEL_KEY_PATTERN: "a label key: lowercase letters, digits, '.', '_', '/' and '-'",
@@ -82,6 +94,16 @@ PATTERN_MEANING: dict[str, str] = {
     BUCKET_PATTERN: "an S3 bucket name: 3-63 lowercase letters, digits, '.' and '-'",
     LOCK_TABLE_PATTERN: "a DynamoDB table name: 3-255 letters, digits, '_', '.' and '-'",
     KEY_PREFIX_PATTERN: "an S3 key prefix: letters, digits and !_.*'()/-",
+    ENDPOINT_PATTERN: "an https:// URL of a host (and port), such as "
+    "'https://s3.eu-de.cloud-object-storage.appdomain.cloud'",
+    UUID_PATTERN: "a lowercase UUID such as '00000000-0000-0000-0000-000000000000'",
+    GCP_PROJECT_PATTERN: "a Google Cloud project id: 6-30 lowercase letters, digits and '-'",
+    OCID_PATTERN: "a compartment or tenancy OCID such as 'ocid1.compartment.oc1..aaaa'",
+    OCI_NAMESPACE_PATTERN: "an Object Storage namespace: lowercase letters and digits",
+    IBM_RESOURCE_GROUP_PATTERN: "a resource group name: letters, digits, '_', '.' and '-'",
+    AZURE_RESOURCE_GROUP_PATTERN: "an Azure resource group name",
+    STORAGE_ACCOUNT_PATTERN: "a storage account name: 3-24 lowercase letters and digits",
+    CONTAINER_PATTERN: "a blob container name: 3-63 lowercase letters, digits and single '-'",
     TARGET_PATTERN: "a database as paybill names it: pool-<pool> or tenant-<tenant>",
     ADDRESS_PATTERN: "a resource address of the stack, such as 'aws_db_instance.database'",
 }
@@ -117,6 +139,7 @@ Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 SqlIdentifier = Annotated[str, Field(pattern=SQL_IDENTIFIER_PATTERN)]
 Feature = Annotated[str, Field(pattern=FEATURE_PATTERN)]
 Region = Annotated[str, Field(pattern=REGION_PATTERN)]
+Cloud = Literal["aws", "azure", "gcp", "oci", "ibm"]
 Cidr = Annotated[str, Field(pattern=CIDR_PATTERN)]
 InstanceClass = Annotated[str, Field(pattern=INSTANCE_CLASS_PATTERN)]
 PostgresVersion = Annotated[str, Field(pattern=POSTGRES_VERSION_PATTERN)]

@@ -13,8 +13,6 @@ from compiler.dsl.common import PATTERN_MEANING, FieldError
 from compiler.errors import Diagnostic, closest, did_you_mean, quote
 from compiler.load.source import Path, SourceDocument, format_path
 
-_FUTURE_CLOUDS = {"azure", "gcp", "oci", "ibm"}
-
 
 def describe_value(value: Any) -> str:
     """How a YAML value reads in a message: `the number 5`, `a list`, `null`."""
@@ -78,8 +76,6 @@ def _one(source: SourceDocument, model: type[BaseModel], detail: ErrorDetails) -
         options = [o.strip().strip("'") for o in expected.replace(" or ", ",").split(",")]
         if isinstance(value, str):
             hint = did_you_mean(value, options)
-            if value in _FUTURE_CLOUDS:
-                hint = f"{quote(value)} is a planned driver; only 'aws' is supported today"
     elif kind == "string_pattern_mismatch":
         pattern = ctx.get("pattern", "")
         meaning = PATTERN_MEANING.get(pattern, f"text matching {pattern}")
@@ -99,7 +95,8 @@ def _one(source: SourceDocument, model: type[BaseModel], detail: ErrorDetails) -
         error = ctx.get("error")
         message = str(error if error is not None else detail["msg"])
         if isinstance(error, FieldError):
-            path = (*path, *error.field)
+            # a model's own rule: its loc ends at the model, or at a union tag after it
+            path = (*_written(source.data, path), *error.field)
             where = source.key_at(*path)
     elif kind in ("greater_than_equal", "less_than_equal"):
         bound = ctx.get("ge") if kind == "greater_than_equal" else ctx.get("le")
@@ -205,6 +202,19 @@ def _data_path(data: Any, loc: tuple[int | str, ...]) -> tuple[Path, bool]:
             path.append(part)
         # any other part is a tag pydantic added for a union member: not in the data
     return tuple(path), on_key
+
+
+def _written(data: Any, path: Path) -> Path:
+    """The longest start of `path` that is written in the document."""
+    current = data
+    for index, part in enumerate(path):
+        if isinstance(current, dict) and part in current:
+            current = current[part]
+        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+            current = current[part]
+        else:
+            return path[:index]
+    return path
 
 
 def _models_at(model: type[BaseModel], path: Path) -> list[type[BaseModel]]:

@@ -11,15 +11,16 @@ from compiler.dsl.common import (
     UNIQUE_ITEMS,
     WHOLE,
     Cidr,
+    Cloud,
     DatabaseStorage,
     Document,
     Feature,
     FieldError,
-    InstanceClass,
     Model,
     PostgresVersion,
     Text,
 )
+from compiler.dsl.sizing import Sizing
 
 Isolation = Literal["silo", "pooled", "bridge"]
 LIMIT_KEYS = ("seats", "storageGb", "apiRequestsPerSecond", "agentRunsPerDay")
@@ -94,8 +95,7 @@ class LimitOverrides(Model):
     agent_rows_per_step: RowsCap | None = None
 
 
-class DatabaseSize(Model):
-    instance_class: InstanceClass
+class DatabaseSize(Sizing):
     storage_gb: DatabaseStorage
     version: PostgresVersion = "15"
     multi_az: bool = True
@@ -177,6 +177,10 @@ class PlanSpec(Model):
     )
     resources: Resources | None = None
     billing: Billing = Field(default_factory=Billing)
+    # Where tenants of this plan may live; absent: on every cloud of the platform.
+    clouds: (
+        Annotated[list[Cloud], UNIQUE, Field(min_length=1, json_schema_extra=UNIQUE_ITEMS)] | None
+    ) = None
 
     @model_validator(mode="after")
     def _resources_match_isolation(self) -> PlanSpec:

@@ -10,6 +10,7 @@ from compiler.dsl.common import (
     EMAIL_PATTERN,
     UNIQUE,
     UNIQUE_ITEMS,
+    Cloud,
     Document,
     Feature,
     Model,
@@ -44,6 +45,9 @@ class Contact(Model):
 class TenantSpec(Model):
     display_name: Text
     plan: Name
+    # Silo tenants: the cloud of their own stack (default: the platform's); pooled and
+    # bridge tenants live in their pool's cloud and may only repeat it.
+    cloud: Cloud | None = None
     region: Region
     pool: Name | None = None
     state: TenantState

@@ -26,6 +26,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from compiler import __version__
+from compiler.clouds import DRIVERS
 from compiler.compiled import Compiled
 from compiler.dsl import ParsedSpec, parse
 from compiler.emit import Output, Recorded, emit_all, input_digests, prepare_all
@@ -158,6 +159,7 @@ def _build(
             previous.baseline() or {},
             base_name=f"{previous.folder.as_posix()}/",
             previous_tables=previous_tables(previous.folder, previous.records),
+            drivers=DRIVERS,
         )
     except SpecError:
         return None

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from compiler.dsl import ParsedSpec
 from compiler.errors import SpecError
 from compiler.resolve import model
+from compiler.resolve.clouds import check_drivers
 from compiler.resolve.context import Context
 from compiler.resolve.entitlements import grant_tenant_access
 from compiler.resolve.lifecycle import Baseline, check_transitions
@@ -40,16 +41,19 @@ def resolve(
     base_name: str = "the base",
     *,
     previous_tables: Mapping[tuple[str, str], PreviousTable] | None = None,
+    drivers: frozenset[str] | None = None,
 ) -> model.ResolvedSpec:
     """Resolve references, apply defaults and overrides, derive entitlements and grants.
 
     With a `baseline` (tenants as they were on the base branch or in the last compiled
     manifest), lifecycle transitions and data deletion are checked too. With
     `previous_tables` (the tables of the last compiled SQL state, by schema and name),
-    columns that could not be added to a table holding rows are reported.
+    columns that could not be added to a table holding rows are reported. With `drivers`
+    (the clouds `compile` can build stacks for), a pool or tenant on any other cloud is
+    reported: `validate` accepts it, `compile` does not build it yet.
     """
     ctx = Context(spec)
-    platform = resolve_platform(ctx)
+    platform, pool_databases = resolve_platform(ctx)
     plans = {p.name: p for p in resolve_plans(ctx)}
     tables = {t.name: t for t in resolve_tables(ctx)}
     if previous_tables:
@@ -69,6 +73,8 @@ def resolve(
     _check_role_names(ctx, [t.name for t in tenants if t.state != "deleted"], agents)
     check_networks(ctx, tenants)
     check_plan_limits(ctx, tenants, agents, workflows)
+    if drivers is not None:
+        check_drivers(ctx, tenants, drivers)
     ctx.report_unchecked()
     ctx.problems.raise_if_any()
     memo: dict[tuple[str, ...], tuple[model.TablePrivileges, ...]] = {}
@@ -82,7 +88,7 @@ def resolve(
     )
     return model.ResolvedSpec(
         platform=platform,
-        pools=_pools(spec, granted),
+        pools=_pools(spec, granted, pool_databases),
         plans=tuple(plans[n] for n in sorted(plans)),
         tenants=tuple(granted),
         tables=tuple(tables[n] for n in sorted(tables)),
@@ -155,22 +161,23 @@ def _check_role_names(ctx: Context, tenants: list[str], agents: Mapping[str, obj
                 )
 
 
-def _pools(spec: ParsedSpec, tenants: list[model.Tenant]) -> tuple[model.Pool, ...]:
+def _pools(
+    spec: ParsedSpec, tenants: list[model.Tenant], databases: Mapping[str, model.DatabaseSize]
+) -> tuple[model.Pool, ...]:
     out = []
     for pool in sorted(spec.platform.model.spec.pools, key=lambda p: p.name):
         members = [t for t in tenants if t.pool == pool.name and t.state != "deleted"]
-        db = pool.database
+        database = databases[pool.name]
         out.append(
             model.Pool(
                 name=pool.name,
                 region=pool.region,
                 cidr=pool.network.cidr,
-                database=model.DatabaseSize(
-                    db.instance_class, db.storage_gb, db.engine, db.version
-                ),
+                database=database,
                 pooled_tenants=tuple(t.name for t in members if t.isolation == "pooled"),
                 bridge_tenants=tuple(t.name for t in members if t.isolation == "bridge"),
                 confirm_destroy=tuple(sorted(pool.confirm_destroy)),
+                cloud=database.cloud,
             )
         )
     return tuple(out)

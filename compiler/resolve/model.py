@@ -37,12 +37,87 @@ class S3Backend:
 
 
 @dataclass(frozen=True, slots=True)
+class S3CompatibleBackend:
+    """S3-compatible object storage of another cloud (IBM COS, OCI's S3 API) at `endpoint`."""
+
+    bucket: str
+    endpoint: str
+    region: str | None
+    key_prefix: str
+    type: Literal["s3"] = "s3"
+
+
+@dataclass(frozen=True, slots=True)
+class AzurermBackend:
+    resource_group: str
+    storage_account: str
+    container: str
+    key_prefix: str
+    type: Literal["azurerm"] = "azurerm"
+
+
+@dataclass(frozen=True, slots=True)
+class GcsBackend:
+    bucket: str
+    key_prefix: str
+    type: Literal["gcs"] = "gcs"
+
+
+@dataclass(frozen=True, slots=True)
+class OciBackend:
+    bucket: str
+    namespace: str
+    key_prefix: str
+    type: Literal["oci"] = "oci"
+
+
+AnyBackend = (
+    LocalBackend | S3Backend | S3CompatibleBackend | AzurermBackend | GcsBackend | OciBackend
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CloudAccount:
+    """A cloud the platform uses: its regions, its account and where its stacks keep state."""
+
+    cloud: str
+    regions: tuple[str, ...]
+    account: tuple[tuple[str, str], ...]  # ("subscriptionId", "..."), as written, sorted
+    state_backend: AnyBackend
+    default: bool  # the platform's `cloud`
+
+
+@dataclass(frozen=True, slots=True)
 class DatabaseSize:
-    instance_class: str
+    sku: str  # the SKU on `cloud`: an RDS instance class on aws, a sku_name on azure, ...
     storage_gb: int
     engine: str = "postgres"
     version: str = "15"
     multi_az: bool = True  # a standby in a second availability zone
+    cloud: str = "aws"
+
+    @property
+    def instance_class(self) -> str:
+        """The RDS instance class (the SKU of a database on AWS)."""
+        return self.sku
+
+
+@dataclass(frozen=True, slots=True)
+class PlanDatabase:
+    """A plan's dedicated database, sized for each cloud it can be sized for."""
+
+    skus: tuple[tuple[str, str], ...]  # (cloud, sku), sorted by cloud
+    storage_gb: int
+    version: str = "15"
+    multi_az: bool = True
+    unsized: tuple[tuple[str, str], ...] = ()  # (cloud, why no SKU there)
+
+    def on(self, cloud: str) -> DatabaseSize | None:
+        """The database as a tenant on `cloud` gets it, or None when not sized there."""
+        sku = dict(self.skus).get(cloud)
+        if sku is None:
+            return None
+        return DatabaseSize(sku, self.storage_gb, "postgres", self.version, self.multi_az, cloud)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +138,7 @@ class Pool:
     bridge_tenants: tuple[str, ...]  # non-deleted bridge tenants, sorted
     labels: tuple[tuple[str, str], ...] = ()
     confirm_destroy: tuple[str, ...] = ()  # stack resources that may be deleted or replaced
+    cloud: str = "aws"
 
     @property
     def target(self) -> str:
@@ -73,11 +149,15 @@ class Pool:
 @dataclass(frozen=True, slots=True)
 class Platform:
     name: str
-    cloud: str
-    regions: tuple[str, ...]
-    state_backend: LocalBackend | S3Backend
+    cloud: str  # the default cloud of pools and silo tenants that name none
+    regions: tuple[str, ...]  # the default cloud's
+    state_backend: LocalBackend | S3Backend  # where AWS stacks keep state (local without AWS)
     database_name: str
     tenant_column: str
+    clouds: tuple[CloudAccount, ...] = ()  # every cloud declared, by name
+
+    def account(self, cloud: str) -> CloudAccount | None:
+        return next((a for a in self.clouds if a.cloud == cloud), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,11 +179,12 @@ class Plan:
     isolation: Isolation
     limits: Limits
     features: tuple[str, ...]
-    database: DatabaseSize | None
+    database: PlanDatabase | None
     compute: ComputeSize | None
     network_cidr: str | None
     trial_days: int
     grace_period_days: int
+    clouds: tuple[str, ...] | None = None  # where its tenants may live; None: anywhere
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,6 +333,7 @@ class Tenant:
     confirm_data_deletion: bool
     confirm_data_move: tuple[str, str] | None = None  # (from, to) databases of its rows
     confirm_destroy: tuple[str, ...] = ()  # stack resources that may be deleted or replaced
+    cloud: str = "aws"  # its own stack's (silo) or its pool's
 
     @property
     def stack(self) -> str:

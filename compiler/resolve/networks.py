@@ -20,7 +20,8 @@ block; that is reported as an error at the tenant, with a free block to write as
 `spec.network.cidr`.
 
 Every network in use, the pools' and the live silo tenants', must be disjoint from every
-other: that is what lets them be peered or routed to later. A document that already has
+other in the same cloud account: that is what lets them be peered or routed to later.
+Networks in different clouds are in different accounts and may overlap. A document that already has
 errors is left out of the overlap check, so one mistake is reported once.
 """
 
@@ -96,6 +97,7 @@ class _InUse:
     doc: Parsed[Tenant] | None  # the tenant's document; None for a pool
     path: Path  # where the network is written (or, when allocated, the tenant's name)
     origin: str  # how the network came about, for the message
+    cloud: str  # networks overlap only within one cloud account
 
 
 def check_networks(ctx: Context, tenants: Sequence[model.Tenant]) -> None:
@@ -111,9 +113,11 @@ def check_networks(ctx: Context, tenants: Sequence[model.Tenant]) -> None:
         if network is None or doc.source.label in failed:
             continue
         path, origin = _origin(ctx, doc, tenant)
-        in_use.append(_InUse(network, f"tenant '{tenant.name}'", doc, path, origin))
-    for item, other in _overlapping(in_use):
-        _report(ctx, item, other, [u.network for u in in_use])
+        in_use.append(_InUse(network, f"tenant '{tenant.name}'", doc, path, origin, tenant.cloud))
+    for cloud in sorted({u.cloud for u in in_use}):
+        same = [u for u in in_use if u.cloud == cloud]
+        for item, other in _overlapping(same):
+            _report(ctx, item, other, [u.network for u in same])
 
 
 def _check_range(ctx: Context) -> None:
@@ -187,11 +191,13 @@ def _valid(cidr: str) -> Network | None:
 def _pools(ctx: Context) -> list[_InUse]:
     platform = ctx.spec.platform
     out = []
+    default = platform.model.spec.cloud
     for index, pool in enumerate(platform.model.spec.pools):
         network = _valid(pool.network.cidr)
         if network is not None:
             path = ("spec", "pools", index, "network", "cidr")
-            out.append(_InUse(network, f"pool '{pool.name}'", None, path, "its network"))
+            cloud = pool.cloud or default
+            out.append(_InUse(network, f"pool '{pool.name}'", None, path, "its network", cloud))
     return out
 
 

@@ -3,7 +3,10 @@ networks usable)."""
 
 from __future__ import annotations
 
+from compiler import clouds as facts
+from compiler.dsl import Parsed, Plan
 from compiler.resolve import model
+from compiler.resolve.clouds import check_pins, declared, sku_of, undeclared
 from compiler.resolve.context import Context
 from compiler.resolve.platform import check_cidr
 
@@ -41,10 +44,7 @@ def resolve_plans(ctx: Context) -> tuple[model.Plan, ...]:
         cidr = None
         if resources is not None:
             if resources.database is not None:
-                db = resources.database
-                database = model.DatabaseSize(
-                    db.instance_class, db.storage_gb, "postgres", db.version, db.multi_az
-                )
+                database = _plan_database(ctx, doc)
             if resources.compute is not None:
                 c = resources.compute
                 if c.min_tasks > c.max_tasks:
@@ -82,6 +82,42 @@ def resolve_plans(ctx: Context) -> tuple[model.Plan, ...]:
                 network_cidr=cidr,
                 trial_days=spec.billing.trial_days,
                 grace_period_days=spec.billing.grace_period_days,
+                clouds=_plan_clouds(ctx, doc),
             )
         )
     return tuple(out)
+
+
+def _plan_clouds(ctx: Context, doc: Parsed[Plan]) -> tuple[str, ...] | None:
+    written = doc.model.spec.clouds
+    if written is None:
+        return None
+    known = declared(ctx)
+    for index, cloud in enumerate(written):
+        if cloud not in known:
+            undeclared(ctx, doc, ("spec", "clouds", index), cloud, f"plan '{doc.name}'")
+    return tuple(sorted(written))
+
+
+def _plan_database(ctx: Context, doc: Parsed[Plan]) -> model.PlanDatabase:
+    """The plan's database sized on every cloud it may be used on; a cloud the plan names
+    in `clouds` but cannot be sized on is reported here, any other when a tenant there
+    uses the plan."""
+    resources = doc.model.spec.resources
+    db = resources.database if resources is not None else None
+    assert db is not None  # only called for a plan that has one
+    here = ("spec", "resources", "database")
+    check_pins(ctx, doc, here, db)
+    skus, unsized = [], []
+    named = doc.model.spec.clouds
+    for cloud in sorted(set(declared(ctx)) & set(named or facts.CLOUDS)):
+        sku, why = sku_of(db, cloud)
+        if sku is not None:
+            skus.append((cloud, sku))
+            continue
+        unsized.append((cloud, why))
+        if named is not None:
+            ctx.error(
+                doc, here, f"plan '{doc.name}' names {cloud} in clouds, but {why}", on_key=True
+            )
+    return model.PlanDatabase(tuple(skus), db.storage_gb, db.version, db.multi_az, tuple(unsized))

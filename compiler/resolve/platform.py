@@ -1,4 +1,4 @@
-"""Platform and pools: regions, unique pool names, usable networks."""
+"""Platform and pools: clouds and regions, unique pool names, databases, usable networks."""
 
 from __future__ import annotations
 
@@ -7,6 +7,14 @@ import ipaddress
 from compiler.dsl import Document, Parsed
 from compiler.load import Path
 from compiler.resolve import model
+from compiler.resolve.clouds import (
+    check_pins,
+    declared,
+    region_problem,
+    resolve_clouds,
+    sku_of,
+    undeclared,
+)
 from compiler.resolve.context import Context
 
 MIN_PREFIX, MAX_PREFIX = 16, 24  # AWS VPCs allow /16../28; we need room for subnets in 3 AZs
@@ -43,9 +51,14 @@ def check_cidr(ctx: Context, doc: Parsed[Document], path: Path, cidr: str) -> No
         )
 
 
-def resolve_platform(ctx: Context) -> model.Platform:
+def resolve_platform(ctx: Context) -> tuple[model.Platform, dict[str, model.DatabaseSize]]:
+    """The platform and its clouds, and each pool's database on its cloud (by pool name;
+    a pool whose database cannot be sized there is reported and left out)."""
     doc = ctx.spec.platform
     spec = doc.model.spec
+    accounts = resolve_clouds(ctx)
+    regions = declared(ctx)
+    databases: dict[str, model.DatabaseSize] = {}
     seen: dict[str, int] = {}
     for index, pool in enumerate(spec.pools):
         here = ("spec", "pools", index)
@@ -56,30 +69,64 @@ def resolve_platform(ctx: Context) -> model.Platform:
                 f"pool '{pool.name}' is defined twice (also spec.pools[{seen[pool.name]}])",
             )
         seen.setdefault(pool.name, index)
-        if pool.region not in spec.regions:
-            ctx.error(
-                doc,
-                (*here, "region"),
-                f"pool region '{pool.region}' is not one of the platform's regions",
-                f"add it to spec.regions: {', '.join(spec.regions)}",
-            )
+        database = _pool_database(ctx, index, regions)
+        if database is not None:
+            databases.setdefault(pool.name, database)
         check_cidr(ctx, doc, (*here, "network", "cidr"), pool.network.cidr)
-    backend = spec.state_backend
-    state_backend: model.LocalBackend | model.S3Backend
-    if backend.type == "local":
-        state_backend = model.LocalBackend(path=backend.path)
-    else:
-        state_backend = model.S3Backend(
-            bucket=backend.bucket,
-            region=backend.region,
-            lock_table=backend.lock_table,
-            key_prefix=backend.key_prefix,
-        )
-    return model.Platform(
-        name=doc.name,
-        cloud=spec.cloud,
-        regions=tuple(spec.regions),
-        state_backend=state_backend,
-        database_name=spec.database.name,
-        tenant_column=spec.database.tenant_column,
+    aws = next((a for a in accounts if a.cloud == "aws"), None)
+    state_backend = (
+        aws.state_backend if aws is not None else model.LocalBackend("terraform.tfstate")
     )
+    if not isinstance(state_backend, model.LocalBackend | model.S3Backend):
+        state_backend = model.LocalBackend("terraform.tfstate")  # reported: not AWS's kind
+    return (
+        model.Platform(
+            name=doc.name,
+            cloud=spec.cloud,
+            regions=tuple(spec.regions),
+            state_backend=state_backend,
+            database_name=spec.database.name,
+            tenant_column=spec.database.tenant_column,
+            clouds=accounts,
+        ),
+        databases,
+    )
+
+
+def pool_cloud(ctx: Context, index: int) -> str:
+    pool = ctx.spec.platform.model.spec.pools[index]
+    return pool.cloud or ctx.spec.platform.model.spec.cloud
+
+
+def _pool_database(
+    ctx: Context, index: int, regions: dict[str, tuple[str, ...]]
+) -> model.DatabaseSize | None:
+    """The pool's cloud and region checked, and its database sized on that cloud."""
+    doc = ctx.spec.platform
+    pool = doc.model.spec.pools[index]
+    here = ("spec", "pools", index)
+    cloud = pool_cloud(ctx, index)
+    at = (*here, "cloud") if pool.cloud is not None else ("spec", "cloud")
+    if cloud not in regions:
+        undeclared(ctx, doc, at, cloud, f"pool '{pool.name}'")
+        return None
+    if pool.region not in regions[cloud]:
+        problem = region_problem(cloud, pool.region)
+        if problem is None:
+            default = cloud == doc.model.spec.cloud
+            field = "spec.regions" if default else f"spec.clouds.{cloud}.regions"
+            which = "regions" if default else f"{cloud} regions"
+            problem = (
+                f"pool region '{pool.region}' is not one of the platform's {which}",
+                f"add it to {field}: {', '.join(regions[cloud])}",
+            )
+        ctx.error(doc, (*here, "region"), *problem)
+    db = pool.database
+    check_pins(ctx, doc, (*here, "database"), db)
+    sku, why = sku_of(db, cloud)
+    if sku is None:
+        ctx.error(
+            doc, (*here, "database"), f"pool '{pool.name}' is on {cloud}, but {why}", on_key=True
+        )
+        return None
+    return model.DatabaseSize(sku, db.storage_gb, db.engine, db.version, cloud=cloud)

@@ -6,6 +6,7 @@ from dataclasses import fields, replace
 
 from compiler.dsl import Parsed, Tenant
 from compiler.resolve import model
+from compiler.resolve.clouds import declared, region_problem, undeclared
 from compiler.resolve.context import Context
 from compiler.resolve.lifecycle import check_static
 from compiler.resolve.networks import tenant_network
@@ -29,20 +30,14 @@ def resolve_tenant(
 ) -> model.Tenant | None:
     """Check one tenant's references; None when its plan is unknown (reported)."""
     spec = doc.model.spec
-    platform = ctx.spec.platform.model.spec
     plan = plans.get(spec.plan)
     check_static(ctx, doc, plan)
-    if spec.region not in platform.regions:
-        ctx.error(
-            doc,
-            ("spec", "region"),
-            f"region '{spec.region}' is not one of the platform's regions",
-            f"{ctx.spec.platform.source.label} spec.regions: {', '.join(platform.regions)}",
-        )
+    cloud = tenant_cloud(ctx, doc, plan)
     if plan is None:
         ctx.unknown(doc, ("spec", "plan"), "plan", spec.plan, plans)
         return None
     _check_pool(ctx, doc, plan)
+    database = _database(ctx, doc, plan, cloud)
     return model.Tenant(
         name=doc.name,
         display_name=spec.display_name,
@@ -55,7 +50,7 @@ def resolve_tenant(
         subscription=spec.subscription.status,
         limits=effective_limits(plan.limits, doc),
         features=tuple(sorted(set(plan.features) | set(spec.overrides.features))),
-        database=plan.database if plan.isolation != "pooled" else None,
+        database=database,
         compute=plan.compute,
         network_cidr=tenant_network(ctx, doc, plan),
         contacts=tuple(c.email for c in spec.contacts),
@@ -69,7 +64,81 @@ def resolve_tenant(
             else (spec.confirm_data_move.from_, spec.confirm_data_move.to)
         ),
         confirm_destroy=tuple(sorted(spec.confirm_destroy)),
+        cloud=cloud,
     )
+
+
+def _pool_clouds(ctx: Context) -> dict[str, str]:
+    platform = ctx.spec.platform.model.spec
+    return {p.name: p.cloud or platform.cloud for p in platform.pools}
+
+
+def tenant_cloud(ctx: Context, doc: Parsed[Tenant], plan: model.Plan | None) -> str:
+    """The tenant's cloud, with its region and plan checked against it."""
+    spec = doc.model.spec
+    platform = ctx.spec.platform.model.spec
+    pool_cloud = _pool_clouds(ctx).get(spec.pool or "")
+    shared = plan is not None and plan.isolation != "silo" and pool_cloud is not None
+    cloud = pool_cloud if shared and pool_cloud else spec.cloud or platform.cloud
+    if shared and spec.cloud is not None and spec.cloud != pool_cloud:
+        ctx.error(
+            doc,
+            ("spec", "cloud"),
+            f"{plan.isolation if plan else ''} tenants live in their pool's cloud: pool "
+            f"'{spec.pool}' is on {pool_cloud}",
+            f"remove 'cloud', or choose a pool on {spec.cloud}",
+        )
+    where = ("spec", "cloud") if spec.cloud is not None else ("spec", "region")
+    clouds = declared(ctx)
+    if cloud not in clouds:
+        undeclared(ctx, doc, where, cloud, f"tenant '{doc.name}'")
+        return cloud
+    _check_region(ctx, doc, cloud, clouds[cloud])
+    if plan is not None and plan.clouds is not None and cloud not in plan.clouds:
+        ctx.error(
+            doc,
+            ("spec", "plan"),
+            f"plan '{plan.name}' is for tenants on {', '.join(plan.clouds)}; this tenant is "
+            f"on {cloud}",
+            f"choose a plan for {cloud}, or add {cloud} to the plan's clouds",
+        )
+    return cloud
+
+
+def _check_region(ctx: Context, doc: Parsed[Tenant], cloud: str, regions: tuple[str, ...]) -> None:
+    region = doc.model.spec.region
+    if region in regions:
+        return
+    problem = region_problem(cloud, region)
+    if problem is None:
+        label = ctx.spec.platform.source.label
+        default = cloud == ctx.spec.platform.model.spec.cloud
+        field = "spec.regions" if default else f"spec.clouds.{cloud}.regions"
+        which = "regions" if default else f"{cloud} regions"
+        problem = (
+            f"region '{region}' is not one of the platform's {which}",
+            f"{label} {field}: {', '.join(regions)}",
+        )
+    ctx.error(doc, ("spec", "region"), *problem)
+
+
+def _database(
+    ctx: Context, doc: Parsed[Tenant], plan: model.Plan, cloud: str
+) -> model.DatabaseSize | None:
+    """The tenant's dedicated database on its cloud (silo, bridge), sized by its plan."""
+    if plan.isolation == "pooled" or plan.database is None:
+        return None
+    if plan.clouds is not None and cloud not in plan.clouds:
+        return None  # reported: the plan is not for this cloud
+    database = plan.database.on(cloud)
+    if database is None and cloud in declared(ctx):
+        why = dict(plan.database.unsized).get(cloud, f"the plan is not for {cloud}")
+        ctx.error(
+            doc,
+            ("spec", "plan"),
+            f"plan '{plan.name}' sizes no database on {cloud}, where this tenant is: {why}",
+        )
+    return database
 
 
 def _check_pool(ctx: Context, doc: Parsed[Tenant], plan: model.Plan) -> None:

@@ -81,7 +81,7 @@ def test_unknown_keys(workdir: Path) -> None:
         "spec/tenants/kappa.yaml:5:3: Tenant/kappa metadata.lables: unknown field 'lables' (did you mean 'labels'?)",
         "spec/tenants/kappa.yaml:7:3: Tenant/kappa spec.displayname: unknown field 'displayname' (did you mean 'displayName'?)",
         "spec/tenants/kappa.yaml:14:14: Tenant/kappa spec.overrides.limits.seat: unknown field 'seat' (did you mean 'seats'?)",
-        "spec/tenants/kappa.yaml:15:3: Tenant/kappa spec.colour: unknown field 'colour'",
+        "spec/tenants/kappa.yaml:15:3: Tenant/kappa spec.colour: unknown field 'colour' (did you mean 'cloud'?)",
     )
 
 

@@ -13,10 +13,10 @@ from tests.fixtures.specs import errors, expect
 
 
 def test_platform_cloud(workdir: Path) -> None:
-    """Future clouds are named as such; the state backend's type picks its shape."""
+    """An unknown cloud gets the closest one; the state backend's type picks its shape."""
     assert errors(workdir, "dsl/platform-cloud") == expect(
-        "spec/platform.yaml:6:10: Platform/fixture spec.cloud: must be 'aws', not the text 'gcp' ('gcp' is a planned driver; only 'aws' is supported today)",
-        "spec/platform.yaml:8:24: Platform/fixture spec.stateBackend.type: must be 'local' or 's3', not the text 'gcs'",
+        "spec/platform.yaml:6:10: Platform/fixture spec.cloud: must be 'aws', 'azure', 'gcp', 'oci' or 'ibm', not the text 'gpc' (did you mean 'gcp'?)",
+        "spec/platform.yaml:8:24: Platform/fixture spec.stateBackend.type: must be 'local', 's3', 'azurerm', 'gcs' or 'oci', not the text 'gsc'",
         "spec/platform.yaml:14:26: Platform/fixture spec.pools[0].database.engine: must be 'postgres', not the text 'mysql'",
         "spec/platform.yaml:14:42: Platform/fixture spec.pools[0].database.version: '8' is not valid here: must be a PostgreSQL major version from 13 to 17, as text: \"15\"",
         "spec/platform.yaml:14:87: Platform/fixture spec.pools[0].database.storageGb: must be at least 20, not 10 (database storage in GiB: 20 to 65,536, what RDS for PostgreSQL allocates)",

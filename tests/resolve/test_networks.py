@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from compiler.resolve.networks import allocated
-from tests.fixtures.specs import BASE, errors, expect, valid
+from tests.fixtures.specs import BASE, errors, expect, tenant_document, valid
 
 RANGE = "  siloNetworks: {cidr: 10.64.0.0/10, prefixLength: 20}\n"
 
@@ -29,20 +29,7 @@ def plans_without_network() -> str:
 
 
 def silo(name: str, *extra: str, state: str = "active", status: str = "active") -> str:
-    lines = [
-        "apiVersion: paybill.dev/v1",
-        "kind: Tenant",
-        "metadata:",
-        f"  name: {name}",
-        "spec:",
-        f"  displayName: {name.title()}",
-        "  plan: enterprise",
-        "  region: eu-central-1",
-        f"  state: {state}",
-        f"  subscription: {{status: {status}}}",
-        *extra,
-    ]
-    return "\n".join(lines) + "\n"
+    return tenant_document(name, "enterprise", "eu-central-1", *extra, state=state, status=status)
 
 
 def networks(workdir: Path, files: dict[str, str]) -> dict[str, str | None]:

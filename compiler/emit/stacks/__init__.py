@@ -25,6 +25,7 @@ from compiler.emit.artifact import (
 from compiler.emit.stacks.inputs import all_stacks
 from compiler.emit.stacks.provider import LOCK_FILE, lock_file
 from compiler.graph import PlatformGraph, stack_node
+from compiler.providers import check_documents
 from compiler.resolve import ResolvedSpec
 
 STACK_FILE = "cdk.tf.json"
@@ -67,6 +68,10 @@ def prepare(spec: ResolvedSpec, graph: PlatformGraph) -> Prepared:
                 todo.append(name)
         if todo:
             built = build_all([stacks[name] for name in todo])
+            check_documents(
+                (stack_path(name), f"stack {name}", content)
+                for name, content in zip(todo, built, strict=True)
+            )
             lock = lock_file()
             for name, content in zip(todo, built, strict=True):
                 artifacts.append(Artifact(stack_path(name), content, stack_node(name)))

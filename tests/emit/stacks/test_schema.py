@@ -1,4 +1,5 @@
-"""Every generated resource against the AWS provider 5.100.0 schema, in process."""
+"""Every generated AWS resource against the AWS provider 5.100.0 schema, in process
+(compiler.providers; the validator's own cases are in tests/providers)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from compiler.emit.stacks.aspects import (
     TAGGABLE,
 )
 from compiler.emit.stacks.builder import DATA_SOURCE_TYPES
+from compiler.emit.stacks.provider import AWS_PROVIDER_VERSION
+from compiler.providers import load_schema, validate
 from tests.emit.stacks.conftest import SET_NAMES
-from tests.emit.stacks.schema_check import check_stack, provider_schema
 
 
 @pytest.mark.parametrize("name", SET_NAMES)
@@ -24,22 +26,22 @@ def test_every_resource_matches_the_provider_schema(
     compiled_sets: dict[str, list[Artifact]], name: str
 ) -> None:
     problems = [
-        f"{artifact.path}: {problem}"
+        problem.render()
         for artifact in compiled_sets[name]
-        for problem in check_stack(json.loads(artifact.content))
+        for problem in validate(json.loads(artifact.content), artifact.path, "aws")
     ]
     assert problems == []
 
 
 def test_schema_data_holds_exactly_the_types_the_builders_use() -> None:
-    schema = provider_schema()
-    assert schema["provider"] == "registry.terraform.io/hashicorp/aws 5.100.0"
-    assert set(schema["resource_schemas"]) == RESOURCE_TYPES
-    assert set(schema["data_source_schemas"]) == DATA_SOURCE_TYPES
+    schema = load_schema("aws")
+    assert schema.label == f"hashicorp/aws {AWS_PROVIDER_VERSION}"
+    assert set(schema.resources) == RESOURCE_TYPES
+    assert set(schema.data_sources) == DATA_SOURCE_TYPES
 
 
 def test_taggable_types_are_exactly_those_with_tags() -> None:
-    schema = provider_schema()["resource_schemas"]
+    schema = load_schema("aws").resources
     with_tags = {t for t in RESOURCE_TYPES if "tags" in schema[t].get("attributes", {})}
     assert with_tags == TAGGABLE
 
@@ -48,39 +50,3 @@ def test_every_resource_type_is_classified_for_encryption_once() -> None:
     groups = [set(ENCRYPTED), set(ENCRYPTED_BY_COMPANION), set(NO_DATA_AT_REST)]
     assert sum(len(g) for g in groups) == len(RESOURCE_TYPES)
     assert set(ENCRYPTED_BY_COMPANION.values()) <= set(ENCRYPTED)
-
-
-def test_the_checker_reports_each_kind_of_mistake() -> None:
-    stack = {
-        "provider": {"aws": [{"region": "eu-west-1", "regoin": "x"}]},
-        "resource": {
-            "aws_db_instance": {
-                "db": {
-                    "allocated_storage": "twenty",
-                    "arn": "arn:aws:rds:x",
-                    "engine": "postgres",
-                    "lifecycle": {"prevent_destroy": True},
-                    "storage_encrypted": 1,
-                    "blue_green_update": [{"enabled": True}, {"enabled": False}],
-                }
-            },
-            "aws_s3_bucket": {"b": {"acl": "private"}},
-            "aws_s3_bucket_versioning": {"v": {"versioning_configuration": {"status": "x"}}},
-            "aws_no_such_thing": {"x": {}},
-        },
-        "data": {"aws_availability_zones": {"z": {"filter": [{"name": "a"}], "lifecycle": {}}}},
-    }
-    assert check_stack(stack) == [
-        "provider.aws.regoin: no such attribute or block",
-        "aws_db_instance.db.allocated_storage: expected a number, got 'twenty'",
-        "aws_db_instance.db.arn: computed by the provider, cannot be set",
-        "aws_db_instance.db.blue_green_update: 2 blocks, allowed 0..1",
-        "aws_db_instance.db.storage_encrypted: expected a bool, got 1",
-        "aws_db_instance.db.instance_class: required, missing",
-        "resource type aws_no_such_thing is not in aws-provider-schema.json",
-        "aws_s3_bucket.b.acl: deprecated in the provider",
-        "aws_s3_bucket_versioning.v.versioning_configuration: a list of blocks must be a list",
-        "aws_s3_bucket_versioning.v.bucket: required, missing",
-        "aws_availability_zones.z.filter[0].values: required, missing",
-        "aws_availability_zones.z.lifecycle: no such attribute or block",
-    ]
