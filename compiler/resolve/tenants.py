@@ -69,7 +69,15 @@ def resolve_tenant(
             else (spec.confirm_data_move.from_, spec.confirm_data_move.to)
         ),
         confirm_destroy=tuple(sorted(spec.confirm_destroy)),
+        billed=_billed(doc),
     )
+
+
+def _billed(doc: Parsed[Tenant]) -> model.Billed | None:
+    sub = doc.model.spec.subscription
+    if sub.provider is None or sub.id is None:
+        return None
+    return model.Billed(sub.provider, sub.id, sub.as_of, sub.event, sub.since)
 
 
 def _check_pool(ctx: Context, doc: Parsed[Tenant], plan: model.Plan) -> None:

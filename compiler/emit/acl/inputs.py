@@ -3,7 +3,7 @@ builders read the same things (a digest that missed an input would reuse stale f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from compiler.emit.artifact import code_digest, fingerprint
 from compiler.resolve import ResolvedSpec, model
@@ -53,4 +53,6 @@ class Catalog:
     def digest(self, tenant: model.Tenant) -> str:
         """Changes whenever anything in `inputs(tenant)` changes."""
         names = sorted({w for access in tenant.agents for w in access.workflows})
-        return fingerprint(code_digest("acl"), tenant, [(n, self._digests[n]) for n in names])
+        # Billing bookkeeping (the newest event applied) is not an input of the ACL.
+        plain = replace(tenant, billed=None) if tenant.billed is not None else tenant
+        return fingerprint(code_digest("acl"), plain, [(n, self._digests[n]) for n in names])
