@@ -9,12 +9,13 @@ from compiler.resolve.context import Context
 
 def check_billing(ctx: Context, plans: set[str]) -> None:
     providers = ctx.spec.billing_providers
-    for doc in providers.values():
-        for code, plan in sorted(doc.model.spec.plans.items()):
+    for provider in providers.values():
+        for code, plan in sorted(provider.model.spec.plans.items()):
             if plan not in plans:
-                ctx.unknown(doc, ("spec", "plans", code), "plan", plan, plans)
-    for doc in ctx.spec.tenants.values():
-        sub = doc.model.spec.subscription
+                ctx.unknown(provider, ("spec", "plans", code), "plan", plan, plans)
+    for tenant in ctx.spec.tenants.values():
+        doc = tenant
+        sub = tenant.model.spec.subscription
         where = ("spec", "subscription")
         if sub.provider is not None and sub.provider not in providers:
             ctx.unknown(doc, (*where, "provider"), "billing provider", sub.provider, providers)
