@@ -33,6 +33,14 @@ def settings(
     )
 
 
+@pytest.fixture(scope="session")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's spec with a Stripe provider, compiled and committed (copy it)."""
+    from tests.billing.repo import make_repository
+
+    return make_repository(tmp_path_factory.mktemp("billing") / "platform")
+
+
 @pytest.fixture
 def secrets(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     values = {

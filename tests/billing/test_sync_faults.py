@@ -1,0 +1,172 @@
+"""Bad input and faults of the sync: each leaves the events in the state that says why, and
+never a half-made commit."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from compiler.billing.config import state_folder
+from compiler.billing.inbox.base import Stored
+from compiler.billing.inbox.sqlite import SqliteInbox
+from compiler.billing.model import Notice
+from compiler.billing.run import SyncOptions, run_sync
+from compiler.billing.sync import sync_lock
+from compiler.errors import EnvironmentProblem
+from tests.billing.conftest import stripe_subscription
+from tests.billing.repo import git
+from tests.support.billing_api import ProviderApi, serve
+
+NOW = "2026-01-20T00:00:00Z"
+
+
+@pytest.fixture
+def repo(platform: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "platform"
+    shutil.copytree(platform, target)
+    return target
+
+
+def _store(inbox: SqliteInbox, event: str, sub: str, created: str = "2026-01-10T00:00:00Z") -> None:
+    notice = Notice(event, "customer.subscription.updated", sub, created, True)
+    inbox.store([Stored("stripe", notice, created)])
+
+
+def _sync(repo: Path, inbox: SqliteInbox, api: ProviderApi, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("PAYBILL_STRIPE_API_BASE", api.base)
+    return run_sync(SyncOptions(repo / "spec", repo / "generated", now=NOW), inbox)
+
+
+def _branches(repo: Path) -> str:
+    return git(repo, "branch", "--list", "billing/*")
+
+
+def test_unknown_tenant_and_unknown_price_fail_with_the_reason(
+    repo: Path, inbox: SqliteInbox, secrets: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    subs = {
+        "sub_x": stripe_subscription("sub_x", "nobody", "active"),
+        "sub_y": stripe_subscription("sub_y", "globex", "active", price="price_gold"),
+    }
+    _store(inbox, "evt_x", "sub_x")
+    _store(inbox, "evt_y", "sub_y")
+    with serve(ProviderApi(stripe=subs)) as api:
+        outcome = _sync(repo, inbox, api, monkeypatch)
+    reasons = {e.event_id: (e.state, e.reason) for e in inbox.listing(10)}
+    assert reasons["evt_x"] == (
+        "failed",
+        "unknown tenant 'nobody' (subscription sub_x, metadata.paybill_tenant): name a Tenant "
+        "of the spec there, or add the tenant",
+    )
+    assert reasons["evt_y"] == (
+        "failed",
+        "unknown price or plan code of subscription sub_y (price_gold): map it to a Plan in "
+        "BillingProvider/stripe spec.plans",
+    )
+    assert len(outcome.failed) == 2 and _branches(repo) == ""
+
+
+def test_provider_down_keeps_the_event_pending_after_retries(
+    repo: Path, inbox: SqliteInbox, secrets: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAYBILL_BILLING_RETRIES", "1")
+    _store(inbox, "evt_1", "sub_g")
+    api = ProviderApi(stripe={"sub_g": stripe_subscription("sub_g", "globex", "unpaid")})
+    api.fail_next = 100
+    with serve(api) as running_api:
+        outcome = _sync(repo, inbox, running_api, monkeypatch)
+        tries = len(running_api.requests)
+    [event] = inbox.pending()
+    assert event.attempts == 1 and "HTTP 503" in event.reason
+    assert tries == 2  # the first request and one retry
+    assert outcome.pending and _branches(repo) == ""
+    # Once the API answers, the next sync finishes the work.
+    api.fail_next = 0
+    with serve(api) as running_api:
+        again = _sync(repo, inbox, running_api, monkeypatch)
+    assert again.applied == 1 and "billing/globex" in _branches(repo)
+
+
+def test_slow_provider_times_out_and_stays_pending(
+    repo: Path, inbox: SqliteInbox, secrets: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAYBILL_BILLING_RETRIES", "0")
+    monkeypatch.setenv("PAYBILL_BILLING_TIMEOUT", "0.3")
+    _store(inbox, "evt_1", "sub_g")
+    api = ProviderApi(stripe={"sub_g": stripe_subscription("sub_g", "globex", "unpaid")})
+    api.delay = 1.0
+    with serve(api) as running_api:
+        _sync(repo, inbox, running_api, monkeypatch)
+    [event] = inbox.pending()
+    assert event.attempts == 1 and "Stripe's API did not answer usably" in event.reason
+
+
+def test_a_crash_between_commit_and_inbox_is_finished_by_the_next_sync(
+    repo: Path, inbox: SqliteInbox, secrets: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _store(inbox, "evt_1", "sub_g")
+    api = ProviderApi(stripe={"sub_g": stripe_subscription("sub_g", "globex", "unpaid")})
+    original = SqliteInbox.settle
+
+    def crash(self: SqliteInbox, keys, state, reason, tenant) -> None:  # type: ignore[no-untyped-def]
+        if state == "applied":
+            raise KeyboardInterrupt  # killed after the commit, before the inbox knew
+        original(self, keys, state, reason, tenant)
+
+    with serve(api) as running_api:
+        monkeypatch.setattr(SqliteInbox, "settle", crash)
+        with pytest.raises(KeyboardInterrupt):
+            _sync(repo, inbox, running_api, monkeypatch)
+        head = git(repo, "rev-parse", "billing/globex").strip()
+        assert [e.event_id for e in inbox.pending()] == ["evt_1"]
+        monkeypatch.setattr(SqliteInbox, "settle", original)
+        _sync(repo, inbox, running_api, monkeypatch)
+    [event] = inbox.listing(10)
+    assert event.state == "ignored" and event.reason.startswith("older than the tenant's asOf")
+    assert git(repo, "rev-parse", "billing/globex").strip() == head
+
+
+def test_a_second_sync_waits_for_the_first_then_says_so(repo: Path) -> None:
+    folder = state_folder(repo / "spec")
+    held, release = threading.Event(), threading.Event()
+
+    def first() -> None:
+        with sync_lock(folder, 5):
+            held.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    held.wait(5)
+    with pytest.raises(EnvironmentProblem, match="another paybill billing sync is running"):
+        with sync_lock(folder, 0.2):
+            pass
+    release.set()
+    thread.join()
+    with sync_lock(folder, 0.2):
+        pass
+
+
+def test_a_hand_edit_on_the_open_branch_is_kept(
+    repo: Path, inbox: SqliteInbox, secrets: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = ProviderApi(stripe={"sub_g": stripe_subscription("sub_g", "globex", "unpaid")})
+    _store(inbox, "evt_1", "sub_g", "2026-01-10T00:00:00Z")
+    with serve(api) as running_api:
+        _sync(repo, inbox, running_api, monkeypatch)
+        # A reviewer changes the display name on the pull request's branch.
+        git(repo, "checkout", "-q", "billing/globex")
+        tenant = repo / "spec" / "tenants" / "globex.yaml"
+        tenant.write_text(tenant.read_text().replace("Globex Corporation", "Globex Corp."))
+        git(repo, "commit", "-q", "-am", "Globex's new name")
+        git(repo, "checkout", "-q", "main")
+        api.stripe["sub_g"] = stripe_subscription("sub_g", "globex", "active")
+        _store(inbox, "evt_2", "sub_g", "2026-01-11T00:00:00Z")
+        _sync(repo, inbox, running_api, monkeypatch)
+    text = git(repo, "show", "billing/globex:spec/tenants/globex.yaml")
+    assert "displayName: Globex Corp." in text and "status: active" in text
+    parents = git(repo, "log", "-1", "--format=%P", "billing/globex").split()
+    assert len(parents) == 2  # the base, and the branch as the reviewer left it
