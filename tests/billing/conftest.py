@@ -10,6 +10,7 @@ import pytest
 
 from compiler.billing.config import Policy, ProviderSettings
 from compiler.billing.inbox.sqlite import SqliteInbox
+from tests.billing.repo import make_repository
 
 STRIPE_SECRET = "whsec_test_0123456789abcdef"
 ORB_SECRET = "orb-webhook-secret-0123456789"
@@ -36,8 +37,6 @@ def settings(
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repository's spec with a Stripe provider, compiled and committed (copy it)."""
-    from tests.billing.repo import make_repository
-
     return make_repository(tmp_path_factory.mktemp("billing") / "platform")
 
 

@@ -65,7 +65,7 @@ def _run(tmp: Path, deliveries: list[int], syncs: set[int]) -> str:
     repo = _Repo((REPO / FILE).read_text())
     inbox = SqliteInbox(tmp / f"inbox-{len(list(tmp.glob('inbox-*')))}.sqlite3")
     try:
-        for step, index in enumerate(deliveries + [None]):  # type: ignore[operator]
+        for step, index in enumerate([*deliveries, None]):  # type: ignore[operator]
             if index is not None:
                 event, created = EVENTS[index]
                 notice = Notice(event, "customer.subscription.updated", "sub_g", created, True)

@@ -82,7 +82,8 @@ def test_stripe_bad_signature_is_refused_and_nothing_stored(
         answer = client.post("/webhooks/stripe", content=body, headers=headers(body))
     assert answer.status_code == 400
     assert said in answer.json()["error"]
-    assert inbox.counts()["pending"] == 0 and inbox.listing(10) == []
+    assert inbox.counts()["pending"] == 0
+    assert inbox.listing(10) == []
     assert STRIPE_SECRET not in answer.text + caplog.text
 
 

@@ -66,7 +66,8 @@ def test_unknown_tenant_and_unknown_price_fail_with_the_reason(
         "unknown price or plan code of subscription sub_y (price_gold): map it to a Plan in "
         "BillingProvider/stripe spec.plans",
     )
-    assert len(outcome.failed) == 2 and _branches(repo) == ""
+    assert len(outcome.failed) == 2
+    assert _branches(repo) == ""
 
 
 def test_provider_down_keeps_the_event_pending_after_retries(
@@ -80,14 +81,17 @@ def test_provider_down_keeps_the_event_pending_after_retries(
         outcome = _sync(repo, inbox, running_api, monkeypatch)
         tries = len(running_api.requests)
     [event] = inbox.pending()
-    assert event.attempts == 1 and "HTTP 503" in event.reason
+    assert event.attempts == 1
+    assert "HTTP 503" in event.reason
     assert tries == 2  # the first request and one retry
-    assert outcome.pending and _branches(repo) == ""
+    assert outcome.pending
+    assert _branches(repo) == ""
     # Once the API answers, the next sync finishes the work.
     api.fail_next = 0
     with serve(api) as running_api:
         again = _sync(repo, inbox, running_api, monkeypatch)
-    assert again.applied == 1 and "billing/globex" in _branches(repo)
+    assert again.applied == 1
+    assert "billing/globex" in _branches(repo)
 
 
 def test_slow_provider_times_out_and_stays_pending(
@@ -101,7 +105,8 @@ def test_slow_provider_times_out_and_stays_pending(
     with serve(api) as running_api:
         _sync(repo, inbox, running_api, monkeypatch)
     [event] = inbox.pending()
-    assert event.attempts == 1 and "Stripe's API did not answer usably" in event.reason
+    assert event.attempts == 1
+    assert "Stripe's API did not answer usably" in event.reason
 
 
 def test_a_crash_between_commit_and_inbox_is_finished_by_the_next_sync(
@@ -125,7 +130,8 @@ def test_a_crash_between_commit_and_inbox_is_finished_by_the_next_sync(
         monkeypatch.setattr(SqliteInbox, "settle", original)
         _sync(repo, inbox, running_api, monkeypatch)
     [event] = inbox.listing(10)
-    assert event.state == "ignored" and event.reason.startswith("older than the tenant's asOf")
+    assert event.state == "ignored"
+    assert event.reason.startswith("older than the tenant's asOf")
     assert git(repo, "rev-parse", "billing/globex").strip() == head
 
 
@@ -141,9 +147,11 @@ def test_a_second_sync_waits_for_the_first_then_says_so(repo: Path) -> None:
     thread = threading.Thread(target=first)
     thread.start()
     held.wait(5)
-    with pytest.raises(EnvironmentProblem, match="another paybill billing sync is running"):
-        with sync_lock(folder, 0.2):
-            pass
+    with (
+        pytest.raises(EnvironmentProblem, match="another paybill billing sync is running"),
+        sync_lock(folder, 0.2),
+    ):
+        pass
     release.set()
     thread.join()
     with sync_lock(folder, 0.2):
@@ -167,6 +175,7 @@ def test_a_hand_edit_on_the_open_branch_is_kept(
         _store(inbox, "evt_2", "sub_g", "2026-01-11T00:00:00Z")
         _sync(repo, inbox, running_api, monkeypatch)
     text = git(repo, "show", "billing/globex:spec/tenants/globex.yaml")
-    assert "displayName: Globex Corp." in text and "status: active" in text
+    assert "displayName: Globex Corp." in text
+    assert "status: active" in text
     parents = git(repo, "log", "-1", "--format=%P", "billing/globex").split()
     assert len(parents) == 2  # the base, and the branch as the reviewer left it
