@@ -59,6 +59,7 @@ class TenantView:
     event: str | None = None
     since: str | None = None
     scheduled: tuple[str, str] | None = None  # (plan, at)
+    own_network: bool = False  # the file gives the tenant a network (silo only)
 
     def business(self) -> tuple[object, ...]:
         """What is provisioned and billed, without the bookkeeping of which event said so."""
@@ -186,9 +187,9 @@ def _placed(
     is a migration (another isolation model moves the tenant's data)."""
     isolation = plans[after.plan].isolation
     old = plans[before.plan].isolation if before.plan in plans else isolation
-    if isolation == "silo":
-        after = replace(after, pool=None)
-    elif after.pool is None:
+    # A silo tenant has no pool; only a silo tenant has a network of its own.
+    after = replace(after, pool=None) if isolation == "silo" else replace(after, own_network=False)
+    if isolation != "silo" and after.pool is None:
         pools = pools_by_region.get(after.region, ())
         if not pools:
             return Decision(

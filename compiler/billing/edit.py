@@ -75,6 +75,7 @@ def read_view(text: str, file: str, name: str) -> TenantView:
         scheduled=(str(scheduled["plan"]), str(scheduled["at"]))
         if isinstance(scheduled, dict)
         else None,
+        own_network="network" in spec,
     )
 
 
@@ -84,6 +85,8 @@ def edit_tenant(text: str, file: str, after: TenantView) -> str:
     spec = _spec(docs, file, after.name)
     _set(spec, "plan", after.plan)
     _set(spec, "state", after.state)
+    if not after.own_network:
+        spec.pop("network", None)
     if after.pool is None:
         spec.pop("pool", None)
     else:

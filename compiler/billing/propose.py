@@ -41,11 +41,14 @@ def propose(ctx: Context, works: dict[str, TenantWork], paths: Paths, when: int)
     moving = {n: t for n, t in texts.items() if works[n].migration is not None}
     outputs = _compile(ctx, works, plain, paths)
     refusals = _refusals(ctx, works, moving, paths)
+    accepted = {n: moving[n] for n, refusal in refusals.items() if refusal is None}
+    if accepted:  # migrations the compiler accepts as they are: with their output
+        outputs.update(_compile(ctx, works, accepted, paths))
     commits = []
     for name in sorted(outputs):
         files = {works[name].file: texts[name].encode(), **outputs[name]}
         commits.append(_commit(ctx, works[name], files, None))
-    for name in sorted(refusals):
+    for name in sorted(n for n, refusal in refusals.items() if refusal is not None):
         files = {works[name].file: moving[name].encode()}
         commits.append(_commit(ctx, works[name], files, refusals[name]))
     write_commits(ctx.git, commits, when)

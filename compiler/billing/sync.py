@@ -204,7 +204,8 @@ def _start(ctx: Context, tenant: str) -> TenantWork:
     if open_branch is not None:
         text = _branch_text(ctx, file, base_text, open_branch)
     view = read_view(text, file, tenant)
-    return TenantWork(tenant, file, text, view, view, open_branch)
+    base_view = read_view(base_text, file, tenant) if text != base_text else None
+    return TenantWork(tenant, file, text, view, view, open_branch, base_view=base_view)
 
 
 def _branch_text(ctx: Context, file: str, base_text: str, branch: str) -> str:

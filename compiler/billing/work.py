@@ -17,6 +17,7 @@ class TenantWork:
     before: TenantView  # the tenant as that file says
     after: TenantView
     open_branch: str | None = None  # the billing/<tenant> commit while its PR is open
+    base_view: TenantView | None = None  # the tenant on the base, when the branch differs
     applied: list[Key] = field(default_factory=list)
     events: list[str] = field(default_factory=list)  # event ids, for the trailers
     reasons: list[str] = field(default_factory=list)  # why, for the commit message
@@ -35,7 +36,8 @@ class TenantWork:
         return self.changes_business or self.open_branch is not None
 
     def headline(self) -> str:
-        b, a = self.before, self.after
+        """What the pull request changes, against the base."""
+        b, a = self.base_view or self.before, self.after
         parts = []
         if a.state != b.state:
             parts.append(f"{b.state} -> {a.state}")
