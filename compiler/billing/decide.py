@@ -91,6 +91,13 @@ def decide(
         return Decision("ignore", f"older than the tenant's asOf {tenant.as_of}")
     if news.status == NOT_STARTED:
         return Decision("ignore", f"subscription {news.id} is {news.raw_status}: not started")
+    if tenant.status == "canceled" and news.status not in ("active", "canceled"):
+        return Decision(
+            "fail",
+            f"tenant '{tenant.name}' is {tenant.state} with a canceled subscription, and "
+            f"subscription {news.id} is {news.status} again: a canceled subscription may only "
+            "become active in one step; reactivate the tenant by hand",
+        )
     plan = _plan_of(news, price_plans)
     if plan is None:
         codes = ", ".join(news.prices) or "none"

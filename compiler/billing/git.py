@@ -35,26 +35,20 @@ class Git:
         except EnvironmentProblem:
             return None
 
-    def is_ancestor(self, older: str, newer: str) -> bool:
-        done = subprocess.run(
-            ["git", "merge-base", "--is-ancestor", older, newer],
-            cwd=self.root,
-            capture_output=True,
-            check=False,
-        )
-        return done.returncode == 0
-
     def show(self, rev: str, path: str) -> str | None:
         try:
             return self.run("show", f"{rev}:{path}")
         except EnvironmentProblem:
             return None
 
-    def branches(self) -> dict[str, str]:
-        """`billing/<tenant>` branches: tenant -> commit."""
+    def branches(self, not_merged_into: str | None = None) -> dict[str, str]:
+        """`billing/<tenant>` branches: tenant -> commit; with `not_merged_into`, only those
+        whose commit that revision does not contain (their pull request is still open)."""
+        merged = [f"--no-merged={not_merged_into}"] if not_merged_into else []
         out = self.run(
             "for-each-ref",
             "--format=%(refname:strip=2) %(objectname)",
+            *merged,
             f"refs/heads/{BRANCH_PREFIX}",
         )
         pairs = (line.split(" ") for line in out.splitlines() if line)

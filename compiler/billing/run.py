@@ -52,7 +52,7 @@ def run_sync(
         spec = relative(options.spec_dir, git.root)
         paths = Paths(work, spec, relative(options.generated, git.root))
         now = options.now or times.now_text()
-        ctx = make_context(options.spec_dir, work / spec, git, base, inbox, now, make)
+        ctx = make_context(options.spec_dir, work / spec, git, base, inbox, now, make, work)
         works = reconcile(ctx) if reconciling else collect(ctx)
         commits = propose(ctx, works, paths, int(time.time()))
         if options.push or options.open_pr:

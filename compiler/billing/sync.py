@@ -15,6 +15,7 @@ import fcntl
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ from compiler.billing.work import TenantWork
 from compiler.errors import EnvironmentProblem, UsageError
 
 MakeProvider = Callable[[ProviderSettings], Provider]
+FETCHES_AT_ONCE = 8  # subscriptions fetched at the same time (well under providers' limits)
 
 
 @dataclass
@@ -81,6 +83,20 @@ class Context:
     now: str
     outcome: Outcome
     branches: dict[str, str]  # open billing branches: tenant -> commit
+    work: Path | None = None  # the working copy, checked out at `base`
+
+    def read_base(self, file: str) -> str:
+        """A file as the base has it: from the working copy (checked out at the base, not
+        yet edited when this is asked), else from git."""
+        if self.work is not None:
+            try:
+                return (self.work / file).read_text()
+            except FileNotFoundError:
+                pass
+        found = self.git.show(self.base, file)
+        if found is None:
+            raise EditError(f"{file} is not in {self.base[:12]}")
+        return found
 
 
 def collect(ctx: Context) -> dict[str, TenantWork]:
@@ -95,8 +111,11 @@ def collect(ctx: Context) -> dict[str, TenantWork]:
             _settle(ctx, [event], "ignored", "the event names no subscription")
         else:
             groups.setdefault((event.provider, event.subscription), []).append(event)
-    for (provider, subscription), events in sorted(groups.items()):
-        news = _fetch(ctx, provider, subscription, events)
+    ordered = sorted(groups.items())
+    # Fetching is waiting on the network: a few at a time; deciding stays in order.
+    with ThreadPoolExecutor(max_workers=FETCHES_AT_ONCE) as pool:
+        fetched = list(pool.map(lambda g: _fetch(ctx, g[0][0], g[0][1], g[1]), ordered))
+    for (_, events), news in zip(ordered, fetched, strict=True):
         if news is not None:
             _apply_news(ctx, works, news, events)
     for name in sorted(ctx.facts.tenant_files):
@@ -197,9 +216,7 @@ def _start(ctx: Context, tenant: str) -> TenantWork:
     """The tenant's file as a change starts from: its open branch's (which keeps what
     reviewers pushed there), merged with what changed on the base since; else the base's."""
     file = ctx.spec_prefix + ctx.facts.tenant_files[tenant]
-    base_text = ctx.git.show(ctx.base, file)
-    if base_text is None:
-        raise EditError(f"{file} is not in {ctx.base[:12]}")
+    base_text = ctx.read_base(file)
     text, open_branch = base_text, ctx.branches.get(tenant)
     if open_branch is not None:
         text = _branch_text(ctx, file, base_text, open_branch)
@@ -243,14 +260,12 @@ def make_context(
     inbox: Inbox,
     now: str,
     make: MakeProvider = make_provider,
+    work_root: Path | None = None,
 ) -> Context:
     facts = SpecFacts.read(work_spec)
     settings = provider_settings(facts.parsed)
-    open_branches = {
-        tenant: sha
-        for tenant, sha in git.branches().items()
-        if not git.is_ancestor(sha, base)  # merged: a new change starts from the base
-    }
+    # A merged branch's next change starts from the base again.
+    open_branches = git.branches(not_merged_into=base)
     prefix = relative(spec_dir, git.root)
     return Context(
         git=git,
@@ -262,6 +277,7 @@ def make_context(
         now=now,
         outcome=Outcome(),
         branches=open_branches,
+        work=work_root,
     )
 
 

@@ -99,3 +99,12 @@ def test_a_plan_that_needs_a_pool_gets_the_regions_pool_or_fails() -> None:
     assert failed.reason == (
         "plan 'pro' is pooled, but the platform has no pool in us-east-1 for tenant 'north'"
     )
+
+
+def test_a_canceled_subscription_only_comes_back_as_active() -> None:
+    leaving = TenantView("north", "pro", "offboarding", "canceled", "eu-shared", "eu-central-1")
+    back = run(leaving, news("active"))
+    assert (back.after.state, back.after.status) == ("active", "active")  # type: ignore[union-attr]
+    late = run(leaving, news("past_due", since="2025-12-01T00:00:00Z"))
+    assert late.outcome == "fail"
+    assert late.reason.startswith("tenant 'north' is offboarding with a canceled subscription")
