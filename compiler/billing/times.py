@@ -32,3 +32,15 @@ def plus_days(text: str, days: int) -> str:
 
 def now_text() -> str:
     return utc_text(datetime.now(UTC))
+
+
+def maybe_iso(value: object) -> str | None:
+    """`from_iso` of a provider's field that may be missing, empty, a datetime or not a time."""
+    if isinstance(value, datetime):
+        return utc_text(value)
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return from_iso(value)
+    except ValueError:
+        return None

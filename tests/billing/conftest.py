@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,9 @@ from typing import Any
 import pytest
 
 from compiler.billing.config import Policy, ProviderSettings
+from compiler.billing.inbox.base import Stored
 from compiler.billing.inbox.sqlite import SqliteInbox
+from compiler.billing.model import Notice
 from tests.billing.repo import make_repository
 
 STRIPE_SECRET = "whsec_test_0123456789abcdef"
@@ -38,6 +41,22 @@ def settings(
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repository's spec with a Stripe provider, compiled and committed (copy it)."""
     return make_repository(tmp_path_factory.mktemp("billing") / "platform")
+
+
+@pytest.fixture
+def repo(platform: Path, tmp_path: Path) -> Path:
+    """A copy of the platform repository, for a test to change."""
+    target = tmp_path / "platform"
+    shutil.copytree(platform, target)
+    return target
+
+
+def store_event(
+    inbox: SqliteInbox, event: str, sub: str, created: str = "2026-01-10T00:00:00Z"
+) -> None:
+    """A pending Stripe event about subscription `sub`, as the receiver stores it."""
+    notice = Notice(event, "customer.subscription.updated", sub, created, True)
+    inbox.store([Stored("stripe", notice, created)])
 
 
 @pytest.fixture

@@ -3,36 +3,21 @@ never a half-made commit."""
 
 from __future__ import annotations
 
-import shutil
 import threading
 from pathlib import Path
 
 import pytest
 
 from compiler.billing.config import state_folder
-from compiler.billing.inbox.base import Stored
 from compiler.billing.inbox.sqlite import SqliteInbox
-from compiler.billing.model import Notice
 from compiler.billing.run import SyncOptions, run_sync
 from compiler.billing.sync import sync_lock
 from compiler.errors import EnvironmentProblem
-from tests.billing.conftest import stripe_subscription
+from tests.billing.conftest import store_event, stripe_subscription
 from tests.billing.repo import git
 from tests.support.billing_api import ProviderApi, serve
 
 NOW = "2026-01-20T00:00:00Z"
-
-
-@pytest.fixture
-def repo(platform: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "platform"
-    shutil.copytree(platform, target)
-    return target
-
-
-def _store(inbox: SqliteInbox, event: str, sub: str, created: str = "2026-01-10T00:00:00Z") -> None:
-    notice = Notice(event, "customer.subscription.updated", sub, created, True)
-    inbox.store([Stored("stripe", notice, created)])
 
 
 def _sync(repo: Path, inbox: SqliteInbox, api: ProviderApi, monkeypatch: pytest.MonkeyPatch):
@@ -51,8 +36,8 @@ def test_unknown_tenant_and_unknown_price_fail_with_the_reason(
         "sub_x": stripe_subscription("sub_x", "nobody", "active"),
         "sub_y": stripe_subscription("sub_y", "globex", "active", price="price_gold"),
     }
-    _store(inbox, "evt_x", "sub_x")
-    _store(inbox, "evt_y", "sub_y")
+    store_event(inbox, "evt_x", "sub_x")
+    store_event(inbox, "evt_y", "sub_y")
     with serve(ProviderApi(stripe=subs)) as api:
         outcome = _sync(repo, inbox, api, monkeypatch)
     reasons = {e.event_id: (e.state, e.reason) for e in inbox.listing(10)}
@@ -74,7 +59,7 @@ def test_provider_down_keeps_the_event_pending_after_retries(
     repo: Path, inbox: SqliteInbox, secrets: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PAYBILL_BILLING_RETRIES", "1")
-    _store(inbox, "evt_1", "sub_g")
+    store_event(inbox, "evt_1", "sub_g")
     api = ProviderApi(stripe={"sub_g": stripe_subscription("sub_g", "globex", "unpaid")})
     api.fail_next = 100
     with serve(api) as running_api:
@@ -99,7 +84,7 @@ def test_slow_provider_times_out_and_stays_pending(
 ) -> None:
     monkeypatch.setenv("PAYBILL_BILLING_RETRIES", "0")
     monkeypatch.setenv("PAYBILL_BILLING_TIMEOUT", "0.3")
-    _store(inbox, "evt_1", "sub_g")
+    store_event(inbox, "evt_1", "sub_g")
     api = ProviderApi(stripe={"sub_g": stripe_subscription("sub_g", "globex", "unpaid")})
     api.delay = 1.0
     with serve(api) as running_api:
@@ -112,7 +97,7 @@ def test_slow_provider_times_out_and_stays_pending(
 def test_a_crash_between_commit_and_inbox_is_finished_by_the_next_sync(
     repo: Path, inbox: SqliteInbox, secrets: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _store(inbox, "evt_1", "sub_g")
+    store_event(inbox, "evt_1", "sub_g")
     api = ProviderApi(stripe={"sub_g": stripe_subscription("sub_g", "globex", "unpaid")})
     original = SqliteInbox.settle
 
@@ -162,7 +147,7 @@ def test_a_hand_edit_on_the_open_branch_is_kept(
     repo: Path, inbox: SqliteInbox, secrets: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     api = ProviderApi(stripe={"sub_g": stripe_subscription("sub_g", "globex", "unpaid")})
-    _store(inbox, "evt_1", "sub_g", "2026-01-10T00:00:00Z")
+    store_event(inbox, "evt_1", "sub_g", "2026-01-10T00:00:00Z")
     with serve(api) as running_api:
         _sync(repo, inbox, running_api, monkeypatch)
         # A reviewer changes the display name on the pull request's branch.
@@ -172,7 +157,7 @@ def test_a_hand_edit_on_the_open_branch_is_kept(
         git(repo, "commit", "-q", "-am", "Globex's new name")
         git(repo, "checkout", "-q", "main")
         api.stripe["sub_g"] = stripe_subscription("sub_g", "globex", "active")
-        _store(inbox, "evt_2", "sub_g", "2026-01-11T00:00:00Z")
+        store_event(inbox, "evt_2", "sub_g", "2026-01-11T00:00:00Z")
         _sync(repo, inbox, running_api, monkeypatch)
     text = git(repo, "show", "billing/globex:spec/tenants/globex.yaml")
     assert "displayName: Globex Corp." in text

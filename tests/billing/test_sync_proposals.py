@@ -4,34 +4,19 @@ scheduled downgrade applied once due; reconcile; the commands' output."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from compiler.billing.inbox.base import Stored
 from compiler.billing.inbox.sqlite import SqliteInbox
-from compiler.billing.model import Notice
 from compiler.billing.run import SyncOptions, run_sync
 from compiler.cli import main
-from tests.billing.conftest import stripe_subscription
+from tests.billing.conftest import store_event, stripe_subscription
 from tests.billing.repo import git
 from tests.support import fake_github_api
 from tests.support.billing_api import ProviderApi, serve
 
 NOW = "2026-01-20T00:00:00Z"
-
-
-@pytest.fixture
-def repo(platform: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "platform"
-    shutil.copytree(platform, target)
-    return target
-
-
-def _store(inbox: SqliteInbox, event: str, sub: str, created: str) -> None:
-    notice = Notice(event, "customer.subscription.updated", sub, created, True)
-    inbox.store([Stored("stripe", notice, created)])
 
 
 def test_push_and_one_pull_request_per_tenant_updated_in_place(
@@ -53,11 +38,11 @@ def test_push_and_one_pull_request_per_tenant_updated_in_place(
         monkeypatch.setenv("GITHUB_REPOSITORY", github.repository)
         monkeypatch.setenv("GITHUB_API_URL", github.url)
         options = SyncOptions(repo / "spec", repo / "generated", push=True, open_pr=True, now=NOW)
-        _store(inbox, "evt_1", "sub_g", "2026-01-10T00:00:00Z")
+        store_event(inbox, "evt_1", "sub_g", "2026-01-10T00:00:00Z")
         run_sync(options, inbox)
         first = git(remote, "rev-parse", "billing/globex").strip()
         api.stripe["sub_g"] = stripe_subscription("sub_g", "globex", "active")
-        _store(inbox, "evt_2", "sub_g", "2026-01-11T00:00:00Z")
+        store_event(inbox, "evt_2", "sub_g", "2026-01-11T00:00:00Z")
         run_sync(options, inbox)
     second = git(remote, "rev-parse", "billing/globex").strip()
     assert first != second
@@ -77,7 +62,7 @@ def test_a_plan_change_to_another_isolation_is_a_migration_proposal(
     api = ProviderApi(
         stripe={"sub_g": stripe_subscription("sub_g", "globex", "active", price="price_ent")}
     )
-    _store(inbox, "evt_1", "sub_g", "2026-01-10T00:00:00Z")
+    store_event(inbox, "evt_1", "sub_g", "2026-01-10T00:00:00Z")
     with serve(api) as running:
         monkeypatch.setenv("PAYBILL_STRIPE_API_BASE", running.base)
         outcome = run_sync(SyncOptions(repo / "spec", repo / "generated", now=NOW), inbox)
@@ -105,7 +90,7 @@ def test_a_downgrade_waits_for_period_end_then_the_sync_applies_it(
 ) -> None:
     # acme is on enterprise; starter takes features and limits away: at period end.
     sub = stripe_subscription("sub_a", "acme", "active", price="price_basic")
-    _store(inbox, "evt_1", "sub_a", "2026-01-10T00:00:00Z")
+    store_event(inbox, "evt_1", "sub_a", "2026-01-10T00:00:00Z")
     with serve(ProviderApi(stripe={"sub_a": sub})) as running:
         monkeypatch.setenv("PAYBILL_STRIPE_API_BASE", running.base)
         run_sync(SyncOptions(repo / "spec", repo / "generated", now=NOW), inbox)
@@ -164,8 +149,8 @@ def test_commands_report_and_status_lists_the_inbox(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     inbox = SqliteInbox(repo / ".paybill" / "billing-inbox.sqlite3")
-    _store(inbox, "evt_1", "sub_g", "2026-01-10T00:00:00Z")
-    _store(inbox, "evt_2", "sub_x", "2026-01-10T00:00:00Z")
+    store_event(inbox, "evt_1", "sub_g", "2026-01-10T00:00:00Z")
+    store_event(inbox, "evt_2", "sub_x", "2026-01-10T00:00:00Z")
     inbox.close()
     subs = {
         "sub_g": stripe_subscription("sub_g", "globex", "unpaid"),

@@ -9,8 +9,7 @@ from typing import Any
 
 import psycopg
 
-from compiler.billing import times
-from compiler.billing.inbox.base import COLUMNS, STATES, Event, Inbox, Key, Stored
+from compiler.billing.inbox.sql import Rows, SqlInbox
 from compiler.errors import EnvironmentProblem
 
 SCHEMA = """
@@ -31,17 +30,19 @@ CREATE TABLE IF NOT EXISTS paybill_billing_events (
 CREATE INDEX IF NOT EXISTS paybill_billing_events_state
     ON paybill_billing_events (state, created);
 """
-TABLE = "paybill_billing_events"
 
 
-class PostgresInbox(Inbox):
+class PostgresInbox(SqlInbox):
+    table = "paybill_billing_events"
+    mark = "%s"
+
     def __init__(self, dsn: str) -> None:
         try:
             self._db: psycopg.Connection[Any] = psycopg.connect(
                 dsn, connect_timeout=10, autocommit=True
             )
             with self._db.transaction():
-                self._db.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (TABLE,))
+                self._db.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.table,))
                 self._db.execute(SCHEMA)
         except psycopg.Error as exc:
             # psycopg's message may quote the address; only its first line, and never the DSN.
@@ -49,54 +50,13 @@ class PostgresInbox(Inbox):
             raise EnvironmentProblem(f"cannot open the PostgreSQL inbox: {reason}") from None
         self._lock = threading.Lock()
 
-    def store(self, items: Sequence[Stored]) -> list[bool]:
-        now = times.now_text()
-        out = []
+    def _write(self, sql: str, rows: Sequence[tuple[object, ...]]) -> list[int]:
         with self._lock, self._db.transaction():
-            for item in items:
-                cursor = self._db.execute(
-                    f"INSERT INTO {TABLE} (provider, event_id, type, subscription, created, "
-                    "received, state, reason, updated) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s) "
-                    "ON CONFLICT (provider, event_id) DO NOTHING",
-                    (*item.row(), now),
-                )
-                out.append(cursor.rowcount == 1)
-        return out
+            return [self._db.execute(sql, row).rowcount for row in rows]
 
-    def pending(self) -> list[Event]:
-        return self._select("WHERE state = 'pending' ORDER BY created, provider, event_id", ())
-
-    def listing(self, limit: int) -> list[Event]:
-        return self._select("ORDER BY received DESC, provider, event_id LIMIT %s", (limit,))
-
-    def _select(self, tail: str, params: tuple[object, ...]) -> list[Event]:
+    def _read(self, sql: str, params: tuple[object, ...]) -> Rows:
         with self._lock, self._db.transaction():
-            rows = self._db.execute(f"SELECT {COLUMNS} FROM {TABLE} {tail}", params).fetchall()
-        return [Event.from_row(r) for r in rows]
-
-    def settle(self, keys: Sequence[Key], state: str, reason: str, tenant: str | None) -> None:
-        now = times.now_text()
-        with self._lock, self._db.transaction(), self._db.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {TABLE} SET state = %s, reason = %s, tenant = %s, updated = %s "
-                "WHERE provider = %s AND event_id = %s",
-                [(state, reason, tenant, now, p, e) for p, e in keys],
-            )
-
-    def retry_later(self, keys: Sequence[Key], reason: str) -> None:
-        now = times.now_text()
-        with self._lock, self._db.transaction(), self._db.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {TABLE} SET attempts = attempts + 1, reason = %s, updated = %s "
-                "WHERE provider = %s AND event_id = %s AND state = 'pending'",
-                [(reason, now, p, e) for p, e in keys],
-            )
-
-    def counts(self) -> dict[str, int]:
-        with self._lock, self._db.transaction():
-            rows = self._db.execute(f"SELECT state, count(*) FROM {TABLE} GROUP BY state")
-            found = dict(rows.fetchall())
-        return {state: int(found.get(state, 0)) for state in STATES}
+            return list(self._db.execute(sql, params).fetchall())
 
     def close(self) -> None:
         with self._lock:

@@ -8,8 +8,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from compiler.billing import times
-from compiler.billing.inbox.base import COLUMNS, STATES, Event, Inbox, Key, Stored
+from compiler.billing.inbox.sql import Rows, SqlInbox
 from compiler.errors import EnvironmentProblem
 
 SCHEMA = """
@@ -31,7 +30,10 @@ CREATE INDEX IF NOT EXISTS billing_events_state ON billing_events (state, create
 """
 
 
-class SqliteInbox(Inbox):
+class SqliteInbox(SqlInbox):
+    table = "billing_events"
+    mark = "?"
+
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
@@ -44,54 +46,13 @@ class SqliteInbox(Inbox):
             raise EnvironmentProblem(f"cannot open the inbox {path}: {exc}") from None
         self._lock = threading.Lock()  # one connection, used by one thread at a time
 
-    def store(self, items: Sequence[Stored]) -> list[bool]:
-        now = times.now_text()
-        out = []
+    def _write(self, sql: str, rows: Sequence[tuple[object, ...]]) -> list[int]:
         with self._lock, self._db:
-            for item in items:
-                cursor = self._db.execute(
-                    "INSERT INTO billing_events (provider, event_id, type, subscription, "
-                    "created, received, state, reason, updated) VALUES (?,?,?,?,?,?,?,?,?) "
-                    "ON CONFLICT (provider, event_id) DO NOTHING",
-                    (*item.row(), now),
-                )
-                out.append(cursor.rowcount == 1)
-        return out
+            return [self._db.execute(sql, row).rowcount for row in rows]
 
-    def pending(self) -> list[Event]:
-        return self._select("WHERE state = 'pending' ORDER BY created, provider, event_id", ())
-
-    def listing(self, limit: int) -> list[Event]:
-        return self._select("ORDER BY received DESC, provider, event_id LIMIT ?", (limit,))
-
-    def _select(self, tail: str, params: tuple[object, ...]) -> list[Event]:
+    def _read(self, sql: str, params: tuple[object, ...]) -> Rows:
         with self._lock:
-            rows = self._db.execute(f"SELECT {COLUMNS} FROM billing_events {tail}", params)
-            return [Event.from_row(r) for r in rows.fetchall()]
-
-    def settle(self, keys: Sequence[Key], state: str, reason: str, tenant: str | None) -> None:
-        now = times.now_text()
-        with self._lock, self._db:
-            self._db.executemany(
-                "UPDATE billing_events SET state = ?, reason = ?, tenant = ?, updated = ? "
-                "WHERE provider = ? AND event_id = ?",
-                [(state, reason, tenant, now, p, e) for p, e in keys],
-            )
-
-    def retry_later(self, keys: Sequence[Key], reason: str) -> None:
-        now = times.now_text()
-        with self._lock, self._db:
-            self._db.executemany(
-                "UPDATE billing_events SET attempts = attempts + 1, reason = ?, updated = ? "
-                "WHERE provider = ? AND event_id = ? AND state = 'pending'",
-                [(reason, now, p, e) for p, e in keys],
-            )
-
-    def counts(self) -> dict[str, int]:
-        with self._lock:
-            rows = self._db.execute("SELECT state, count(*) FROM billing_events GROUP BY state")
-            found = dict(rows.fetchall())
-        return {state: int(found.get(state, 0)) for state in STATES}
+            return list(self._db.execute(sql, params).fetchall())
 
     def close(self) -> None:
         with self._lock:

@@ -117,7 +117,7 @@ class Lago(Provider):
     def snapshot(self, data: dict[str, Any]) -> Snapshot:
         raw = str(data.get("status"))
         status = STATUS.get(raw, NOT_STARTED)
-        since = _iso(data.get("terminated_at") or data.get("canceled_at"))
+        since = times.maybe_iso(data.get("terminated_at") or data.get("canceled_at"))
         found = data.get("plan")
         plan: dict[str, Any] = found if isinstance(found, dict) else {}
         if status == "active" and data.get("trial_ended_at") is None and plan.get("trial_period"):
@@ -133,10 +133,10 @@ class Lago(Provider):
             raw_status=raw,
             tenant=self.tenant_of(data),
             prices=(str(data.get("plan_code")),) if data.get("plan_code") else (),
-            period_end=_iso(data.get("current_billing_period_ending_at")),
+            period_end=times.maybe_iso(data.get("current_billing_period_ending_at")),
             since=since,
             scheduled_price=data.get("next_plan_code") or None,
-            scheduled_at=_iso(data.get("downgrade_plan_date")),
+            scheduled_at=times.maybe_iso(data.get("downgrade_plan_date")),
         )
 
     def _overdue_since(self, customer: str) -> str | None:
@@ -146,7 +146,7 @@ class Lago(Provider):
             return None
         params = {"external_customer_id": customer, "payment_overdue": "true"}
         invoices = _body(self._get("/invoices", params), None).get("invoices") or []
-        due = sorted(d for i in invoices if (d := _iso(i.get("payment_due_date"))))
+        due = sorted(d for i in invoices if (d := times.maybe_iso(i.get("payment_due_date"))))
         return due[0] if due else None
 
 
@@ -195,12 +195,3 @@ def _body(response: httpx.Response, key: str | None) -> dict[str, Any]:
     if not isinstance(found, dict):
         raise ProviderUnavailable(f"Lago's API answered without '{key}'")
     return found
-
-
-def _iso(value: object) -> str | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return times.from_iso(value)
-    except ValueError:
-        return None

@@ -5,7 +5,6 @@ client, which retries with backoff."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import orb as sdk
@@ -103,8 +102,8 @@ class Orb(Provider):
     def snapshot(self, data: dict[str, Any]) -> Snapshot:
         raw = str(data.get("status"))
         status = STATUS.get(raw, NOT_STARTED)
-        since = _iso(data.get("end_date")) if status == "canceled" else None
-        trial_end = _iso((data.get("trial_info") or {}).get("end_date"))
+        since = times.maybe_iso(data.get("end_date")) if status == "canceled" else None
+        trial_end = times.maybe_iso((data.get("trial_info") or {}).get("end_date"))
         if status == "active" and trial_end and trial_end > times.now_text():
             status = "trialing"
         if status in ("active", "trialing"):
@@ -120,7 +119,7 @@ class Orb(Provider):
             raw_status=raw,
             tenant=self.tenant_of(data),
             prices=(str(code),) if code else (),
-            period_end=_iso(data.get("current_billing_period_end_date")),
+            period_end=times.maybe_iso(data.get("current_billing_period_end_date")),
             since=since,
         )
 
@@ -132,7 +131,7 @@ class Orb(Provider):
             failures = [i.to_dict(mode="json").get("payment_failed_at") for i in issued]
         except sdk.APIError as exc:
             raise ProviderUnavailable(_unavailable(exc)) from None
-        moments = sorted(m for f in failures if (m := _iso(f)))
+        moments = sorted(m for f in failures if (m := times.maybe_iso(f)))
         return moments[0] if moments else None
 
 
@@ -143,17 +142,6 @@ def _subscription_of(data: dict[str, Any]) -> str | None:
         sub = invoice.get("subscription") if isinstance(invoice, dict) else None
     found = sub.get("id") if isinstance(sub, dict) else None
     return found if isinstance(found, str) and found else None
-
-
-def _iso(value: object) -> str | None:
-    if isinstance(value, datetime):
-        return times.utc_text(value.astimezone(UTC))
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return times.from_iso(value)
-    except ValueError:
-        return None
 
 
 def _unavailable(exc: sdk.APIError) -> str:
