@@ -5,8 +5,10 @@ quoting and layout; only the lines of fields that change differ."""
 from __future__ import annotations
 
 import io
+import itertools
 from typing import Any
 
+import yaml as yaml_reader
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
@@ -15,9 +17,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from compiler.billing.decide import TenantView
 from compiler.errors import PaybillError
 
-# (mapping, sequence, offset) indents tried in turn: the first that writes the file back
-# byte for byte is the file's own layout.
-LAYOUTS = ((2, 4, 2), (2, 2, 0), (4, 4, 2), (4, 6, 4))
+_SAFE: Any = getattr(yaml_reader, "CSafeLoader", yaml_reader.SafeLoader)
 
 
 class EditError(PaybillError):
@@ -34,15 +34,28 @@ def _yaml(layout: tuple[int, int, int]) -> YAML:
 
 
 def _load(text: str, file: str) -> tuple[YAML, list[Any]]:
-    for layout in LAYOUTS:
-        yaml = _yaml(layout)
-        try:
-            docs = list(yaml.load_all(text))
-        except YAMLError as exc:
-            raise EditError(f"{file} is not YAML that can be edited: {exc}") from None
-        if _dump(yaml, docs) == text:
-            return yaml, docs
-    return _yaml(LAYOUTS[0]), docs
+    yaml = _yaml(layout_of(text))
+    try:
+        return yaml, list(yaml.load_all(text))
+    except (YAMLError, ValueError) as exc:
+        raise EditError(f"{file} is not YAML that can be edited: {exc}") from None
+
+
+def layout_of(text: str) -> tuple[int, int, int]:
+    """The file's own indents (mapping, sequence, offset), as ruamel writes them: a nested
+    key's indent, and how far a block sequence's dash stands from its key."""
+    lines = [x for x in text.splitlines() if x.strip() and not x.lstrip().startswith("#")]
+    nested = (_indent(x) for x in lines if x.startswith(" ") and x.lstrip()[0] != "-")
+    mapping = next(nested, 2)
+    for above, line in itertools.pairwise(lines):
+        if line.lstrip().startswith("- ") and above.rstrip().endswith(":"):
+            offset = _indent(line) - _indent(above)
+            return (mapping, offset + 2, offset)
+    return (mapping, mapping + 2, mapping)
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
 
 
 def _dump(yaml: YAML, docs: list[Any]) -> str:
@@ -55,8 +68,12 @@ def _dump(yaml: YAML, docs: list[Any]) -> str:
 
 
 def read_view(text: str, file: str, name: str) -> TenantView:
-    """The billing-relevant fields of tenant `name` in `text`."""
-    _, docs = _load(text, file)
+    """The billing-relevant fields of tenant `name` in `text` (read with PyYAML's C loader:
+    a sync reads every tenant it hears about, and edits only those that change)."""
+    try:
+        docs = list(yaml_reader.load_all(text, Loader=_SAFE))
+    except yaml_reader.YAMLError as exc:
+        raise EditError(f"{file} is not YAML that can be edited: {exc}") from None
     spec = _spec(docs, file, name)
     sub = spec.get("subscription") or {}
     scheduled = sub.get("scheduled")
@@ -119,17 +136,17 @@ def edit_tenant(text: str, file: str, after: TenantView) -> str:
     return _dump(yaml, docs)
 
 
-def _spec(docs: list[Any], file: str, name: str) -> CommentedMap:
+def _spec(docs: list[Any], file: str, name: str) -> Any:
+    """The `spec` mapping of tenant `name` (a CommentedMap from ruamel, a dict from PyYAML)."""
     for doc in docs:
         if (
             isinstance(doc, dict)
             and doc.get("kind") == "Tenant"
             and isinstance(doc.get("metadata"), dict)
             and doc["metadata"].get("name") == name
+            and isinstance(doc.get("spec"), dict)
         ):
-            found = doc.get("spec")
-            if isinstance(found, CommentedMap):
-                return found
+            return doc["spec"]
     raise EditError(f"{file} holds no Tenant named '{name}'")
 
 

@@ -64,6 +64,28 @@ class Git:
         _run(path, "checkout", "--detach", "--force", "-q", rev, what="reset the working copy")
         _run(path, "clean", "-fdq", what="clean the working copy")
 
+    def restore(self, path: Path, rev: str, files: list[str]) -> None:
+        """Put `files` of the working copy at `path` back as `rev` has them (removing those
+        `rev` does not have), without walking the rest of the tree."""
+        if not files:
+            return
+        listed = _run(path, "ls-tree", "-r", "--name-only", "-z", rev, "--", *files, what="list")
+        known = set(filter(None, listed.split("\0")))
+        for file in files:
+            if file not in known:
+                (path / file).unlink(missing_ok=True)
+        if known:
+            data = "\0".join(sorted(known)).encode()
+            _run(
+                path,
+                "checkout",
+                rev,
+                "--pathspec-from-file=-",
+                "--pathspec-file-nul",
+                data=data,
+                what="restore the working copy",
+            )
+
     def merge_file(self, ours: str, base: str, theirs: str) -> str | None:
         """Three-way merge of one file's texts; None on a conflict."""
         folder = self.root / ".git" if (self.root / ".git").is_dir() else None

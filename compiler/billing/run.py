@@ -48,13 +48,18 @@ def run_sync(
         if base is None:
             raise EnvironmentProblem(f"{git.root} has no commit yet; commit the spec first")
         work = state / WORKING_COPY
-        git.scratch(work, base)
+        clean = state / f"{WORKING_COPY}.at"  # says the working copy is exactly this commit
+        if not (clean.exists() and clean.read_text() == base and (work / ".git").exists()):
+            git.scratch(work, base)
+        clean.unlink(missing_ok=True)
         spec = relative(options.spec_dir, git.root)
         paths = Paths(work, spec, relative(options.generated, git.root))
         now = options.now or times.now_text()
         ctx = make_context(options.spec_dir, work / spec, git, base, inbox, now, make, work)
         works = reconcile(ctx) if reconciling else collect(ctx)
         commits = propose(ctx, works, paths, int(time.time()))
+        git.restore(work, base, sorted({f for c in commits for f in c.files}))
+        clean.write_text(base)
         if options.push or options.open_pr:
             branches = unpushed(git)
             push(git, branches)
