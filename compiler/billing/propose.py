@@ -65,6 +65,8 @@ def _compile(
     """Compile the working copy with every edit; the changed output files of each tenant.
     A tenant whose edit the compiler refuses fails with the compiler's message, and the
     rest are compiled again without it."""
+    if not texts:
+        return {}
     owners = _owners(paths.work / paths.generated)  # of the base's files, for removals
     for _ in range(2):
         _write(paths.work, texts, works)
