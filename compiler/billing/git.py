@@ -5,6 +5,7 @@ one `git fast-import` (a thousand commits cost one process, not a thousand)."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,8 @@ from compiler.errors import EnvironmentProblem
 BRANCH_PREFIX = "billing/"
 TRAILER = "Billing-Event"
 DEFAULT_IDENTITY = ("Paybill billing", "billing@paybill.invalid")
+# A remote's address may carry a token (https://x-access-token:ghs_...@github.com/...).
+_CREDENTIALS = re.compile(r"(\w+://)[^/@\s]+@")
 
 
 class Git:
@@ -156,6 +159,12 @@ def identity() -> tuple[str, str]:
     return DEFAULT_IDENTITY
 
 
+def without_credentials(text: str) -> str:
+    """`text` with any user and token in an address replaced by `***` (git hides them
+    itself in most messages; not every version, and not every message)."""
+    return _CREDENTIALS.sub(r"\1***@", text)
+
+
 def _run(cwd: Path, *args: str, data: bytes | None = None, what: str) -> str:
     try:
         done = subprocess.run(["git", *args], cwd=cwd, input=data, capture_output=True, check=False)
@@ -163,5 +172,6 @@ def _run(cwd: Path, *args: str, data: bytes | None = None, what: str) -> str:
         raise EnvironmentProblem("git is not installed; install git and run again") from None
     if done.returncode != 0:
         said = done.stderr.decode(errors="replace").strip().splitlines()
-        raise EnvironmentProblem(f"cannot {what}: {said[-1] if said else 'git failed'}")
+        last = without_credentials(said[-1]) if said else "git failed"
+        raise EnvironmentProblem(f"cannot {what}: {last}")
     return done.stdout.decode(errors="replace")

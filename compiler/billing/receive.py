@@ -27,7 +27,6 @@ from compiler.billing.inbox import Inbox, Stored
 from compiler.billing.model import Malformed, Refused
 from compiler.billing.providers.base import Provider
 from compiler.billing.writer import GroupWriter
-from compiler.errors import PaybillError
 
 MAX_BODY = 1024 * 1024
 log = logging.getLogger("paybill.billing")
@@ -71,7 +70,7 @@ def create_app(providers: Mapping[str, Provider], inbox: Inbox) -> Starlette:
         assert writer is not None
         try:
             new = await writer.store(Stored(name, notice, times.now_text()))
-        except (PaybillError, OSError, Exception) as exc:  # the provider delivers it again
+        except Exception as exc:
             log.error("%s %s: not stored: %s", name, notice.event_id, type(exc).__name__)
             return _answer(503, "the inbox cannot store events now")
         outcome = "stored" if new else "already stored"

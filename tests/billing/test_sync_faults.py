@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from compiler.billing.config import state_folder
+from compiler.billing.git import Git, without_credentials
 from compiler.billing.inbox.sqlite import SqliteInbox
 from compiler.billing.run import SyncOptions, run_sync
 from compiler.billing.sync import sync_lock
@@ -164,3 +165,13 @@ def test_a_hand_edit_on_the_open_branch_is_kept(
     assert "status: active" in text
     parents = git(repo, "log", "-1", "--format=%P", "billing/globex").split()
     assert len(parents) == 2  # the base, and the branch as the reviewer left it
+
+
+def test_git_errors_never_show_a_remotes_token(repo: Path) -> None:
+    git(repo, "remote", "add", "origin", "https://x-access-token:ghs_secret123@127.0.0.1:9/a/b")
+    with pytest.raises(EnvironmentProblem) as raised:
+        Git(repo).run("push", "origin", "main", what="push to origin")
+    assert "ghs_secret123" not in str(raised.value)
+    assert without_credentials("fatal: 'https://x-access-token:ghs_1@github.com/a/b' failed") == (
+        "fatal: 'https://***@github.com/a/b' failed"
+    )
