@@ -3,6 +3,7 @@ pull requests."""
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,15 +62,32 @@ def run_sync(
         git.restore(work, base, sorted({f for c in commits for f in c.files}))
         clean.write_text(base)
         if options.push or options.open_pr:
-            branches = unpushed(git)
+            branches = unpushed(git)  # also what a sync stopped before pushing left behind
             push(git, branches)
             ctx.outcome.branches = sorted(set(ctx.outcome.branches) | set(branches))
         if options.open_pr:
-            github = GitHub.from_environment()
-            for commit in commits:
-                title, _, body = commit.message.partition("\n")
-                github.open_or_update(commit.branch, options.base_branch, title, body.strip())
+            _open_pulls(git, state, options.base_branch, base)
     return ctx.outcome
+
+
+def _open_pulls(git: Git, state: Path, base_branch: str, base: str) -> None:
+    """Open or update the pull request of every open billing branch whose commit its pull
+    request does not show yet (`.paybill/billing-pulls.json` remembers which commit each
+    shows), so that a sync stopped after pushing is finished by the next one."""
+    shown_file = state / "billing-pulls.json"
+    try:
+        shown = json.loads(shown_file.read_text())
+    except (FileNotFoundError, ValueError):
+        shown = {}
+    github = GitHub.from_environment()
+    for tenant, sha in sorted(git.branches(not_merged_into=base).items()):
+        branch = BRANCH_PREFIX + tenant
+        if shown.get(branch) == sha:
+            continue
+        title, _, body = git.run("log", "-1", "--format=%B", sha).partition("\n")
+        github.open_or_update(branch, base_branch, title, body.strip())
+        shown[branch] = sha
+        shown_file.write_text(json.dumps(shown, indent=1, sort_keys=True) + "\n")
 
 
 __all__ = ["BRANCH_PREFIX", "SyncOptions", "run_sync"]

@@ -11,6 +11,7 @@ import pytest
 from compiler.billing.inbox.sqlite import SqliteInbox
 from compiler.billing.run import SyncOptions, run_sync
 from compiler.cli import main
+from compiler.errors import EnvironmentProblem
 from tests.billing.conftest import store_event, stripe_subscription
 from tests.billing.repo import git
 from tests.support import fake_github_api
@@ -44,6 +45,9 @@ def test_push_and_one_pull_request_per_tenant_updated_in_place(
         api.stripe["sub_g"] = stripe_subscription("sub_g", "globex", "active")
         store_event(inbox, "evt_2", "sub_g", "2026-01-11T00:00:00Z")
         run_sync(options, inbox)
+        calls = len(github.calls)
+        run_sync(options, inbox)  # nothing new: no commit, no call
+        assert len(github.calls) == calls
     second = git(remote, "rev-parse", "billing/globex").strip()
     assert first != second
     assert git(remote, "merge-base", "--is-ancestor", first, second) == ""  # fast-forward
@@ -175,3 +179,31 @@ def test_commands_report_and_status_lists_the_inbox(
         line.startswith("applied  stripe evt_1 customer.subscription.updated globex")
         for line in status
     )
+
+
+def test_a_pull_request_that_could_not_be_opened_is_opened_by_the_next_sync(
+    repo: Path,
+    tmp_path: Path,
+    inbox: SqliteInbox,
+    secrets: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    git(repo, "remote", "add", "origin", str(remote))
+    github = fake_github_api.FakeGitHub("ghs_right", "acme/platform")
+    api = ProviderApi(stripe={"sub_g": stripe_subscription("sub_g", "globex", "unpaid")})
+    store_event(inbox, "evt_1", "sub_g")
+    with serve(api) as running, fake_github_api.serve(github):
+        monkeypatch.setenv("PAYBILL_STRIPE_API_BASE", running.base)
+        monkeypatch.setenv("GITHUB_REPOSITORY", github.repository)
+        monkeypatch.setenv("GITHUB_API_URL", github.url)
+        monkeypatch.setenv("GITHUB_TOKEN", "ghs_wrong")
+        options = SyncOptions(repo / "spec", repo / "generated", push=True, open_pr=True, now=NOW)
+        with pytest.raises(EnvironmentProblem, match="HTTP 401 Bad credentials"):
+            run_sync(options, inbox)
+        assert github.pulls == {}
+        monkeypatch.setenv("GITHUB_TOKEN", "ghs_right")
+        run_sync(options, inbox)
+    [pull] = github.pulls.values()
+    assert pull["title"] == "billing: globex active -> suspended, subscription active -> unpaid"
