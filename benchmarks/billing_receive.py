@@ -153,6 +153,10 @@ def main() -> None:
         f"in {took:.2f} s = {events / took:.0f} events/s; non-200 answers: {failed}"
     )
     print(
+        f"the receiver's own CPU time for them: {cpu:.2f} s = {events / cpu:.0f} events per "
+        "CPU-second (what one core does with the machine to itself)"
+    )
+    print(
         f"redelivery of all {events}: {again:.2f} s = {events / again:.0f} events/s; "
         f"non-200: {failed_again}"
     )
