@@ -108,3 +108,17 @@ def test_a_canceled_subscription_only_comes_back_as_active() -> None:
     late = run(leaving, news("past_due", since="2025-12-01T00:00:00Z"))
     assert late.outcome == "fail"
     assert late.reason.startswith("tenant 'north' is offboarding with a canceled subscription")
+
+
+def test_a_provider_scheduled_change_is_kept_and_an_unknown_code_fails() -> None:
+    lago = news("active", scheduled_price="p_starter", scheduled_at="2026-02-01T00:00:00Z")
+    kept = run(NORTH, lago)
+    assert kept.after is not None
+    assert (kept.after.plan, kept.after.scheduled) == ("pro", ("starter", "2026-02-01T00:00:00Z"))
+    unknown = run(
+        NORTH, news("active", scheduled_price="gold", scheduled_at="2026-02-01T00:00:00Z")
+    )
+    assert unknown.reason == (
+        "unknown plan code gold scheduled for subscription sub_1: map it to a Plan in "
+        "BillingProvider/stripe spec.plans"
+    )

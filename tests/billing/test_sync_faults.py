@@ -175,3 +175,28 @@ def test_git_errors_never_show_a_remotes_token(repo: Path) -> None:
     assert without_credentials("fatal: 'https://x-access-token:ghs_1@github.com/a/b' failed") == (
         "fatal: 'https://***@github.com/a/b' failed"
     )
+
+
+def test_the_same_lines_edited_on_the_branch_and_on_main_fail_with_the_reason(
+    repo: Path, inbox: SqliteInbox, secrets: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = ProviderApi(stripe={"sub_g": stripe_subscription("sub_g", "globex", "unpaid")})
+    store_event(inbox, "evt_1", "sub_g", "2026-01-10T00:00:00Z")
+    tenant = repo / "spec" / "tenants" / "globex.yaml"
+    with serve(api) as running_api:
+        _sync(repo, inbox, running_api, monkeypatch)
+        for branch, name in (("billing/globex", "Globex Corp."), ("main", "Globex Inc.")):
+            git(repo, "checkout", "-q", branch)
+            tenant.write_text(tenant.read_text().replace("Globex Corporation", name))
+            git(repo, "commit", "-q", "-am", f"Globex is {name}")
+        head = git(repo, "rev-parse", "billing/globex").strip()
+        api.stripe["sub_g"] = stripe_subscription("sub_g", "globex", "active")
+        store_event(inbox, "evt_2", "sub_g", "2026-01-11T00:00:00Z")
+        _sync(repo, inbox, running_api, monkeypatch)
+    event = next(e for e in inbox.listing(10) if e.event_id == "evt_2")
+    assert event.state == "failed"
+    assert event.reason == (
+        "spec/tenants/globex.yaml was changed both on its billing branch and on the base "
+        "since; merge them by hand (the sync never overwrites either)"
+    )
+    assert git(repo, "rev-parse", "billing/globex").strip() == head  # nothing overwritten
