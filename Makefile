@@ -104,6 +104,8 @@ bench: setup tools
 	$(BIN)/python benchmarks/operate.py plan --counts 1 10 50 --jobs 1 4
 	$(BIN)/python benchmarks/operate.py apply --jobs 1 2 4
 	$(BIN)/python benchmarks/operate.py drift --stacks 200 --jobs 4
+	$(BIN)/python benchmarks/billing_receive.py 5000 50
+	$(BIN)/python benchmarks/billing_sync.py 1000
 
 clean:
 	rm -rf $(VENV) $(BUILD) dist site .pytest_cache .mypy_cache .ruff_cache

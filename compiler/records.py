@@ -86,6 +86,28 @@ class Entry:
 
 
 @dataclass(frozen=True, slots=True)
+class BillingFacts:
+    """A billed tenant's subscription: the provider, its subscription id, the provider's time
+    of the state applied, that event's id, and when the subscription entered its status. The
+    plan summary says with it why a billing pull request changes the tenant."""
+
+    provider: str
+    id: str
+    as_of: str | None
+    event: str | None
+    since: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "provider": self.provider,
+            "id": self.id,
+            "asOf": self.as_of,
+            "event": self.event,
+            "since": self.since,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class TenantFacts:
     """What a tenant is, as the business sees it: the baseline of the next change."""
 
@@ -97,6 +119,7 @@ class TenantFacts:
     subscription: str
     dedicated_database: bool  # has (still) a database of its own
     sql_target: str | None  # where its rows live; None once deleted
+    billing: BillingFacts | None = None  # written only for a billed tenant
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +195,8 @@ class NodeRecord:
                 "dedicatedDatabase": t.dedicated_database,
                 "sqlTarget": t.sql_target,
             }
+            if t.billing is not None:
+                data["tenant"]["billing"] = t.billing.to_json()
             data["roles"] = [
                 {
                     "name": r.name,
@@ -285,6 +310,7 @@ def trusted_record(data: dict[str, Any]) -> NodeRecord:
             subscription=facts["subscription"],
             dedicated_database=facts["dedicatedDatabase"],
             sql_target=facts.get("sqlTarget"),
+            billing=_trusted_billing(facts.get("billing")),
         ),
         roles=tuple(
             RoleEntry(r["name"], r["kind"], r["tenant"], r.get("agent"), r["target"])
@@ -298,6 +324,12 @@ def trusted_record(data: dict[str, Any]) -> NodeRecord:
             destroy=tuple(confirm["destroy"]),
         ),
     )
+
+
+def _trusted_billing(data: dict[str, Any] | None) -> BillingFacts | None:
+    if data is None:
+        return None
+    return BillingFacts(data["provider"], data["id"], data["asOf"], data["event"], data["since"])
 
 
 def salvage_paths(content: bytes) -> list[str]:
@@ -364,7 +396,16 @@ def _facts(path: str, value: object) -> TenantFacts:
         subscription=_text(path, value, "subscription"),
         dedicated_database=dedicated,
         sql_target=_text(path, value, "sqlTarget", optional=True),
+        billing=_billing(path, value["billing"]) if "billing" in value else None,
     )
+
+
+def _billing(path: str, value: object) -> BillingFacts:
+    if not isinstance(value, dict):
+        raise RecordError(path, "tenant.billing is not an object")
+    provider, id_ = _text(path, value, "provider"), _text(path, value, "id")
+    as_of, event = _text(path, value, "asOf", True), _text(path, value, "event", True)
+    return BillingFacts(provider, id_, as_of, event, _text(path, value, "since", True))
 
 
 def _confirm(path: str, value: object) -> Confirm:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from compiler.commands import (
     acl,
     apply,
+    billing,
     compile,
     describe,
     doctor,
@@ -37,4 +38,5 @@ COMMANDS: tuple[Register, ...] = (
     sql.register,
     init.register,
     doctor.register,
+    billing.register,
 )

@@ -1,6 +1,7 @@
 """Stage 2: the spec language as pydantic models, one module per kind."""
 
 from compiler.dsl.agent import Agent
+from compiler.dsl.billing import BillingProvider
 from compiler.dsl.common import API_VERSION, Document
 from compiler.dsl.parse import KINDS, Parsed, ParsedSpec, parse
 from compiler.dsl.plan import Plan
@@ -14,6 +15,7 @@ __all__ = [
     "API_VERSION",
     "KINDS",
     "Agent",
+    "BillingProvider",
     "Document",
     "Parsed",
     "ParsedSpec",

@@ -59,6 +59,13 @@ CONTAINER_PATTERN = r"^[a-z0-9]([a-z0-9]|-[a-z0-9]){1,61}[a-z0-9]?$"
 # A database the compiler manages (a SQL target) and a Terraform resource address.
 TARGET_PATTERN = r"^(pool|tenant)-[a-z][a-z0-9-]{0,38}[a-z0-9]$"
 ADDRESS_PATTERN = r"^aws_[a-z0-9_]+\.[a-z][a-z0-9_]*$"
+# Billing: an environment variable's name, a provider's price or plan code, a dotted path
+# into a provider's subscription, a provider's subscription or event id, a UTC time.
+ENV_VAR_PATTERN = r"^[A-Z_][A-Z0-9_]{0,127}$"
+PRICE_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
+TENANT_KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$"
+BILLING_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,254}$"
+UTC_TIME_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"
 
 # What a pattern means, in words, for "must be ..." messages.
 PATTERN_MEANING: dict[str, str] = {
@@ -106,6 +113,14 @@ PATTERN_MEANING: dict[str, str] = {
     CONTAINER_PATTERN: "a blob container name: 3-63 lowercase letters, digits and single '-'",
     TARGET_PATTERN: "a database as paybill names it: pool-<pool> or tenant-<tenant>",
     ADDRESS_PATTERN: "a resource address of the stack, such as 'aws_db_instance.database'",
+    ENV_VAR_PATTERN: (
+        "the name of an environment variable: uppercase letters, digits and '_', "
+        "such as PAYBILL_STRIPE_WEBHOOK_SECRET"
+    ),
+    PRICE_CODE_PATTERN: "a provider's price or plan code: letters, digits, '_', '.', ':' and '-'",
+    TENANT_KEY_PATTERN: "a dotted path into the subscription, such as metadata.paybill_tenant",
+    BILLING_ID_PATTERN: "a provider's id, such as sub_1Ab2C3: letters, digits, '_', '.', ':', '-'",
+    UTC_TIME_PATTERN: 'a UTC time in RFC 3339, quoted: "2026-01-31T09:00:00Z"',
 }
 
 T = TypeVar("T")
@@ -200,7 +215,9 @@ class Metadata(Model):
     )
 
 
-KindName = Literal["Platform", "Plan", "Tenant", "Table", "Tool", "Agent", "Workflow"]
+KindName = Literal[
+    "Platform", "Plan", "Tenant", "Table", "Tool", "Agent", "Workflow", "BillingProvider"
+]
 
 
 class Document(Model):

@@ -12,6 +12,7 @@ from typing import Generic, TypeVar
 from pydantic import ValidationError
 
 from compiler.dsl.agent import Agent
+from compiler.dsl.billing import BillingProvider
 from compiler.dsl.common import Document
 from compiler.dsl.messages import describe_value, diagnostics_for
 from compiler.dsl.plan import Plan
@@ -31,6 +32,7 @@ KINDS: dict[str, type[Document]] = {
     "Tool": Tool,
     "Agent": Agent,
     "Workflow": Workflow,
+    "BillingProvider": BillingProvider,
 }
 
 D_co = TypeVar("D_co", bound=Document, covariant=True)
@@ -66,6 +68,7 @@ class ParsedSpec:
     tools: dict[str, Parsed[Tool]] = field(default_factory=dict)
     agents: dict[str, Parsed[Agent]] = field(default_factory=dict)
     workflows: dict[str, Parsed[Workflow]] = field(default_factory=dict)
+    billing_providers: dict[str, Parsed[BillingProvider]] = field(default_factory=dict)
     digest: str = ""
     root: str = ""
     problems: tuple[Diagnostic, ...] = ()
@@ -106,6 +109,7 @@ def parse(loaded: LoadedSpec, root: str = "") -> ParsedSpec:
         tools=by_kind["Tool"],  # type: ignore[arg-type]
         agents=by_kind["Agent"],  # type: ignore[arg-type]
         workflows=by_kind["Workflow"],  # type: ignore[arg-type]
+        billing_providers=by_kind["BillingProvider"],  # type: ignore[arg-type]
         digest=loaded.digest,
         root=root,
         problems=tuple(problems.diagnostics),

@@ -7,9 +7,11 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from compiler.dsl.common import (
+    BILLING_ID_PATTERN,
     EMAIL_PATTERN,
     UNIQUE,
     UNIQUE_ITEMS,
+    UTC_TIME_PATTERN,
     Cloud,
     Document,
     Feature,
@@ -23,11 +25,30 @@ from compiler.dsl.plan import LimitOverrides
 from compiler.dsl.platform import Network
 
 TenantState = Literal["pending", "active", "suspended", "offboarding", "deleted"]
-SubscriptionStatus = Literal["trialing", "active", "past_due", "canceled"]
+SubscriptionStatus = Literal["trialing", "active", "past_due", "unpaid", "paused", "canceled"]
+BillingId = Annotated[str, Field(pattern=BILLING_ID_PATTERN)]
+UtcTime = Annotated[str, Field(pattern=UTC_TIME_PATTERN)]
+
+
+class Scheduled(Model):
+    """A downgrade the customer has paid past: applied by the billing sync once `at` is due."""
+
+    plan: Name
+    at: UtcTime
 
 
 class Subscription(Model):
     status: SubscriptionStatus
+    # Billed tenants (written by `paybill billing sync`, or by hand): the BillingProvider, the
+    # provider's subscription id, the provider's time of the newest state applied (older news
+    # never overwrites it), that news' event id, when the subscription entered its status
+    # (the first failed payment for past_due), and a downgrade due at period end.
+    provider: Name | None = None
+    id: BillingId | None = None
+    as_of: UtcTime | None = None
+    event: BillingId | None = None
+    since: UtcTime | None = None
+    scheduled: Scheduled | None = None
 
 
 class Overrides(Model):

@@ -12,6 +12,7 @@ and a deleted tenant (no SQL any more) still has a record, the baseline of the n
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import astuple
 
 from compiler.emit.artifact import (
     GENERATOR,
@@ -27,6 +28,7 @@ from compiler.emit.artifact import (
 from compiler.graph import PlatformGraph, stack_node, tenant_node
 from compiler.records import (
     MANIFEST_PATH,
+    BillingFacts,
     Confirm,
     Entry,
     NodeRecord,
@@ -49,6 +51,7 @@ def tenant_facts(tenant: Tenant) -> TenantFacts:
         subscription=tenant.subscription,
         dedicated_database=tenant.dedicated_database and live,
         sql_target=tenant.sql_target if live else None,
+        billing=None if (b := tenant.billed) is None else BillingFacts(*astuple(b)),
     )
 
 

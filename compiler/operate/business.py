@@ -57,7 +57,24 @@ class TenantChange:
             was = self.before.state if self.before else "unknown"
             return f"**{self.tenant}** removed from the spec (it was {was})"
         parts = [f"{name} {shown(old)} → {shown(new)}" for name, (old, new) in self.fields.items()]
-        return f"**{self.tenant}**: " + ", ".join(parts)
+        return f"**{self.tenant}**: " + ", ".join(parts) + self.because()
+
+    def because(self) -> str:
+        """`, because subscription sub_1 (stripe) is unpaid since 2026-01-05T10:00:00Z`: why
+        billing news changed the tenant, when the head's record carries a new billing
+        event; empty for a hand edit."""
+        after = self.after
+        billing = after.billing if after is not None else None
+        before = self.before.billing if self.before is not None else None
+        if billing is None or (before is not None and before.event == billing.event):
+            return ""
+        since = billing.since or billing.as_of
+        when = f" since {since}" if since else ""
+        event = f" (event {billing.event})" if billing.event else ""
+        return (
+            f", because subscription {billing.id} ({billing.provider}) is "
+            f"{after.subscription if after else ''}{when}{event}"
+        )
 
 
 def shown(value: str | None) -> str:
@@ -110,6 +127,6 @@ def tenant_changes(changes: ChangeSet) -> list[TenantChange]:
                 if old != new:
                     fields[key] = (old, new)
             if not fields:
-                continue  # only its roles changed: the SQL and ACL sections say how
+                continue  # only its roles or billing bookkeeping changed
         out.append(TenantChange(name, change.change, before, after, fields))
     return out

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from compiler.dsl import ParsedSpec
 from compiler.errors import SpecError
 from compiler.resolve import model
+from compiler.resolve.billing import check_billing
 from compiler.resolve.clouds import check_drivers
 from compiler.resolve.context import Context
 from compiler.resolve.entitlements import grant_tenant_access
@@ -68,6 +69,7 @@ def resolve(
         for doc in spec.tenants.values()
         if (tenant := resolve_tenant(ctx, doc, plans)) is not None
     ]
+    check_billing(ctx, set(spec.plans))
     if baseline is not None:
         check_transitions(ctx, spec.tenants, {t.name: t for t in tenants}, baseline, base_name)
     _check_role_names(ctx, [t.name for t in tenants if t.state != "deleted"], agents)

@@ -17,6 +17,7 @@ _KIND_OF = {
     "tool": "Tool",
     "agent": "Agent",
     "workflow": "Workflow",
+    "billing provider": "BillingProvider",
 }
 
 

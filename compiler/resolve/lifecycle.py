@@ -23,12 +23,18 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "offboarding": frozenset({"active", "deleted"}),
     "deleted": frozenset(),
 }
+# Billing news may skip a step (a missed webhook, a trial that ends unpaid): every status
+# of a running subscription may follow another; a canceled one can only start again.
+_RUNNING = frozenset({"trialing", "active", "past_due", "unpaid", "paused"})
 SUBSCRIPTION_TRANSITIONS: dict[str, frozenset[str]] = {
-    "trialing": frozenset({"active", "past_due", "canceled"}),
-    "active": frozenset({"past_due", "canceled"}),
-    "past_due": frozenset({"active", "canceled"}),
+    "trialing": frozenset({"active", "past_due", "unpaid", "paused", "canceled"}),
+    "active": frozenset({"past_due", "unpaid", "paused", "canceled"}),
+    "past_due": frozenset({"active", "unpaid", "paused", "canceled"}),
+    "unpaid": frozenset({"active", "past_due", "paused", "canceled"}),
+    "paused": frozenset({"active", "past_due", "unpaid", "canceled"}),
     "canceled": frozenset({"active"}),
 }
+assert all(SUBSCRIPTION_TRANSITIONS[s] >= _RUNNING - {s, "trialing"} for s in _RUNNING)
 NEW_TENANT_STATES = frozenset({"pending", "active", "suspended"})
 
 

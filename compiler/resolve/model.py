@@ -15,7 +15,7 @@ from compiler.resolve.roles import login_role
 
 Isolation = Literal["silo", "pooled", "bridge"]
 TenantState = Literal["pending", "active", "suspended", "offboarding", "deleted"]
-SubscriptionStatus = Literal["trialing", "active", "past_due", "canceled"]
+SubscriptionStatus = Literal["trialing", "active", "past_due", "unpaid", "paused", "canceled"]
 Effect = Literal["read", "write", "destructive", "external"]
 Approval = Literal["none", "human"]
 Operation = Literal["select", "insert", "update", "delete"]
@@ -311,6 +311,17 @@ class AgentAccess:
 
 
 @dataclass(frozen=True, slots=True)
+class Billed:
+    """A billed tenant's subscription as the provider last reported it (see BillingProvider)."""
+
+    provider: str
+    id: str
+    as_of: str | None
+    event: str | None
+    since: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Tenant:
     name: str
     display_name: str
@@ -334,6 +345,7 @@ class Tenant:
     confirm_data_move: tuple[str, str] | None = None  # (from, to) databases of its rows
     confirm_destroy: tuple[str, ...] = ()  # stack resources that may be deleted or replaced
     cloud: str = "aws"  # its own stack's (silo) or its pool's
+    billed: Billed | None = None  # set when a BillingProvider bills the tenant
 
     @property
     def stack(self) -> str:

@@ -65,7 +65,15 @@ def resolve_tenant(
         ),
         confirm_destroy=tuple(sorted(spec.confirm_destroy)),
         cloud=cloud,
+        billed=_billed(doc),
     )
+
+
+def _billed(doc: Parsed[Tenant]) -> model.Billed | None:
+    sub = doc.model.spec.subscription
+    if sub.provider is None or sub.id is None:
+        return None
+    return model.Billed(sub.provider, sub.id, sub.as_of, sub.event, sub.since)
 
 
 def _pool_clouds(ctx: Context) -> dict[str, str]:

@@ -48,10 +48,10 @@ def test_two_platforms(workdir: Path) -> None:
 def test_bad_kind(workdir: Path) -> None:
     """Unknown, missing and misspelt kinds, and a wrong apiVersion."""
     assert errors(workdir, "dsl/bad-kind") == expect(
-        "spec/more.yaml:2:7: Tenantt/kappa kind: unknown kind 'Tenantt'; must be one of Platform, Plan, Tenant, Table, Tool, Agent, Workflow (did you mean 'Tenant'?)",
-        "spec/more.yaml:7:1: Document/no-kind kind: missing required field 'kind' (one of Platform, Plan, Tenant, Table, Tool, Agent, Workflow)",
+        "spec/more.yaml:2:7: Tenantt/kappa kind: unknown kind 'Tenantt'; must be one of Platform, Plan, Tenant, Table, Tool, Agent, Workflow, BillingProvider (did you mean 'Tenant'?)",
+        "spec/more.yaml:7:1: Document/no-kind kind: missing required field 'kind' (one of Platform, Plan, Tenant, Table, Tool, Agent, Workflow, BillingProvider)",
         "spec/more.yaml:12:13: Tool/from-the-future apiVersion: must be 'paybill.dev/v1', not the text 'paybill.dev/v2' (did you mean 'paybill.dev/v1'?)",
-        "spec/more.yaml:19:7: Document/listed-kind kind: must be one of Platform, Plan, Tenant, Table, Tool, Agent, Workflow, not a list",
+        "spec/more.yaml:19:7: Document/listed-kind kind: must be one of Platform, Plan, Tenant, Table, Tool, Agent, Workflow, BillingProvider, not a list",
     )
 
 
@@ -109,7 +109,7 @@ def test_enums(workdir: Path) -> None:
         "spec/more-tools.yaml:16:14: Plan/shared spec.isolation: must be 'silo', 'pooled' or 'bridge', not the text 'shared'",
         "spec/more-tools.yaml:19:20: Plan/shared spec.resources.compute.cpu: must be 256, 512, 1024, 2048, 4096, 8192 or 16384, not the number 1000",
         "spec/tenants/kappa.yaml:10:10: Tenant/kappa spec.state: must be 'pending', 'active', 'suspended', 'offboarding' or 'deleted', not the text 'activ' (did you mean 'active'?)",
-        "spec/tenants/kappa.yaml:11:26: Tenant/kappa spec.subscription.status: must be 'trialing', 'active', 'past_due' or 'canceled', not the text 'cancelled' (did you mean 'canceled'?)",
+        "spec/tenants/kappa.yaml:11:26: Tenant/kappa spec.subscription.status: must be 'trialing', 'active', 'past_due', 'unpaid', 'paused' or 'canceled', not the text 'cancelled' (did you mean 'canceled'?)",
     )
 
 

@@ -129,7 +129,7 @@ def test_byte_order_mark_crlf_and_empty_documents(workdir: Path) -> None:
     assert errors(workdir, files={"crlf.yaml": tool.encode()}) == expect(
         "spec/crlf.yaml:1:1: Tool#1 metadata: missing required field 'metadata'",
         "spec/crlf.yaml:1:1: Tool#1 spec: missing required field 'spec'",
-        "spec/crlf.yaml:5:1: Document/crlf kind: missing required field 'kind' (one of Platform, Plan, Tenant, Table, Tool, Agent, Workflow)",
+        "spec/crlf.yaml:5:1: Document/crlf kind: missing required field 'kind' (one of Platform, Plan, Tenant, Table, Tool, Agent, Workflow, BillingProvider)",
     )
 
 

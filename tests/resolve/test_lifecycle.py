@@ -45,7 +45,7 @@ TRANSITIONS = {
         "spec/tenants/lambda.yaml:10:10: Tenant/lambda spec.state: a new tenant (not in {base}) cannot start as deleted (new tenants start as active, pending, suspended)",
     ],
     "subscription": [
-        "spec/tenants/beta.yaml:12:26: Tenant/beta spec.subscription.status: subscription cannot change from past_due to trialing (from past_due it may become: active, canceled)",
+        "spec/tenants/beta.yaml:12:26: Tenant/beta spec.subscription.status: subscription cannot change from past_due to trialing (from past_due it may become: active, canceled, paused, unpaid)",
     ],
 }
 

@@ -22,6 +22,7 @@ from tests.scaffold.conftest import NAME
 WORKFLOWS = [
     ".github/workflows/paybill-apply-wave.yml",
     ".github/workflows/paybill-apply.yml",
+    ".github/workflows/paybill-billing.yml",
     ".github/workflows/paybill-drift.yml",
     ".github/workflows/paybill-plan.yml",
 ]
@@ -234,7 +235,7 @@ def test_update_rewrites_the_managed_files_only(
     code, out, _ = run(capsys, "init", str(repository), "--update")
     assert code == 0
     assert out == (
-        f"updated {repository}: 12 files (1 added, 1 replaced, 10 unchanged)\n"
+        f"updated {repository}: 14 files (1 added, 1 replaced, 12 unchanged)\n"
         "  replaced .github/workflows/paybill-plan.yml\n"
     )
     assert workflow.read_bytes() == original

@@ -3,7 +3,7 @@ builders read the same things (a digest that missed an input would reuse stale f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from compiler.emit.artifact import code_digest, fingerprint
 from compiler.resolve import ResolvedSpec, model
@@ -54,10 +54,12 @@ class Catalog:
         """Changes whenever anything in `inputs(tenant)` changes, or the plan's limits and
         features (the entitlements say which of the tenant's come from its overrides)."""
         names = sorted({w for access in tenant.agents for w in access.workflows})
+        # Billing bookkeeping (the newest event applied) is not an input of the ACL.
+        plain = replace(tenant, billed=None) if tenant.billed is not None else tenant
         plan = self.spec.plan(tenant.plan)
         return fingerprint(
             code_digest("acl"),
-            tenant,
+            plain,
             plan.limits,
             plan.features,
             [(n, self._digests[n]) for n in names],
