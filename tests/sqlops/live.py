@@ -44,16 +44,18 @@ def compile_to(spec_dir: Path, generated: Path) -> dict[str, TargetState]:
     return write_sql(spec_dir, generated)
 
 
-def sql_files(folder: Path) -> list[Path]:
-    """Every `.sql` file under a target's folder, in lexical order of its relative path."""
-    return sorted(folder.rglob("*.sql"), key=lambda p: p.relative_to(folder).as_posix())
+def sql_files(generated: Path, target: str) -> list[Path]:
+    """Every `.sql` file that builds `target`, in the order `paybill sql files` lists them."""
+    run = cli("sql", "files", "--target", target, "--generated", str(generated))
+    assert (run.code, run.err) == (0, ""), run.err
+    return [Path(line) for line in run.out.splitlines()]
 
 
-def apply_files(db: Database, folder: Path) -> None:
-    """What a deployment pipeline does with psql: every `.sql` file of the target's folder,
-    in lexical order of its path relative to the folder."""
+def apply_files(db: Database, generated: Path, target: str) -> None:
+    """What a deployment pipeline does with psql: every file `paybill sql files` lists, in
+    that order, each in its own transaction."""
     with db.connect() as conn:
-        for path in sql_files(folder):
+        for path in sql_files(generated, target):
             conn.execute(path.read_bytes())
 
 

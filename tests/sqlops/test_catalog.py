@@ -31,7 +31,7 @@ def test_files_and_apply_leave_the_reviewed_catalog(
     catalogs = {}
     for target in sorted(states):
         by_files = pg.new(target)
-        apply_files(by_files, generated / "sql" / target)
+        apply_files(by_files, generated, target)
         by_apply = pg.new(target)
         assert sql_cmd("apply", by_apply, generated, target).code == 0
         with by_files.connect() as conn:

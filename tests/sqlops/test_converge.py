@@ -50,8 +50,8 @@ def test_the_ordered_files_reach_the_same_state(
     states = compile_to(spec_dir, generated)
     for target in states:
         db = pg.new(target)
-        apply_files(db, generated / "sql" / target)
-        apply_files(db, generated / "sql" / target)  # idempotent
+        apply_files(db, generated, target)
+        apply_files(db, generated, target)  # idempotent
         drift = sql_cmd("drift", db, generated, target)
         assert (drift.code, drift.err) == (0, ""), drift.out
         assert sql_cmd("apply", db, generated, target).out.startswith(f"{target}: nothing to apply")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from compiler.emit.sql.quote import Sql, ident, idents, join, keyword, spread, wrapped
+from compiler.emit.sql.quote import Sql, idents, join, keyword, spread, wrapped
 from compiler.emit.sql.statements.template import Grantee, call, grantees, table_name
 
 
@@ -38,13 +38,23 @@ def on_table(schema: str, table: str) -> Sql:
     return Sql(f"TABLE {table_name(schema, table)}")
 
 
-def on_schema(schema: str) -> Sql:
-    return Sql(f"SCHEMA {ident(schema)}")
+def on_tables(tables: Sequence[tuple[str, str]]) -> Sql:
+    """Several tables ((schema, table) pairs), one per line when more than one."""
+    return Sql(f"TABLE{spread([table_name(s, t) for s, t in tables])}")
 
 
-def on_all_tables(schema: str) -> Sql:
-    """Every table, view and foreign table of a schema, whoever made it."""
-    return Sql(f"ALL TABLES IN SCHEMA {ident(schema)}")
+def on_schema(*schemas: str) -> Sql:
+    return Sql(f"SCHEMA {idents(schemas)}")
+
+
+def on_all_tables(*schemas: str) -> Sql:
+    """Every table, view and foreign table of the schemas, whoever made it."""
+    return Sql(f"ALL TABLES IN SCHEMA {idents(schemas)}")
+
+
+def on_functions(signatures: Sequence[Sql]) -> Sql:
+    """Functions by signature, one per line when more than one."""
+    return Sql(f"FUNCTION{spread(signatures)}")
 
 
 def grant(privileges: Privileges, target: Sql, to: Sequence[Grantee]) -> Sql:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from compiler.emit.sql.quote import Sql, ident, join, keyword, literal, spread
-from compiler.emit.sql.statements.template import BLOCK, call, grantees, literals
+from compiler.emit.sql.quote import Sql, ident, join, keyword, literal, qualified, spread
+from compiler.emit.sql.state import INTERNAL_SCHEMA
+from compiler.emit.sql.statements.template import call, grantees, text_array
 
 # Every managed role: NOLOGIN (a deployment grants it to a login role), no attribute that
 # would let it escape row-level security or administer others. INHERIT, so that a tenant
@@ -36,6 +37,25 @@ def create_role_if_missing(role: str) -> Sql:
         role_literal=literal(role),
         role=ident(role),
         options=role_options(),
+    )
+
+
+def create_roles_if_missing(roles: Sequence[str]) -> Sql:
+    """`create_role_if_missing` of several roles in one block (the files create each
+    tenant's and each target's roles this way)."""
+    return call(
+        "create_roles_if_missing",
+        roles=Sql(
+            "\n".join(
+                call(
+                    "create_one_role_if_missing",
+                    role_literal=literal(r),
+                    role=ident(r),
+                    options=role_options(),
+                )
+                for r in roles
+            )
+        ),
     )
 
 
@@ -72,20 +92,22 @@ def let_applier_own(owner: str) -> Sql:
 def keep_memberships(memberships: Sequence[tuple[str, str]]) -> Sql:
     """Revoke every membership of the members named in `memberships` ((group, member)
     pairs) that is not one of them, and any ADMIN OPTION on those that are: the files
-    converge memberships as `paybill sql apply` does."""
-    members = sorted({member for _, member in memberships})
-    pairs = spread(
-        (Sql(f"({literal(g)}, {literal(m)})") for g, m in sorted(memberships)), indent=BLOCK
+    converge memberships as `paybill sql apply` does (`functions.file_functions`)."""
+    pairs = [Sql(f"[{literal(g)}, {literal(m)}]") for g, m in sorted(memberships)]
+    return call(
+        "select_function",
+        function=qualified(INTERNAL_SCHEMA, "keep_memberships"),
+        arguments=Sql(f"ARRAY[{spread(pairs).lstrip(' ')}]::text[]"),
     )
-    return call("keep_memberships", members=literals(members), desired=pairs)
 
 
 def retire_roles(marker: str, keep: Sequence[str], schemas: Sequence[str]) -> Sql:
     """Drop the roles marked with `marker` that are not in `keep`, after revoking what they
     hold in `schemas`: a tenant's file retires the roles the tenant no longer has."""
     return call(
-        "retire_roles",
-        marker=literal(marker),
-        keep=literals(sorted(keep)),
-        schemas=literals(sorted(schemas)),
+        "select_function",
+        function=qualified(INTERNAL_SCHEMA, "retire_roles"),
+        arguments=Sql(
+            spread([literal(marker), text_array(sorted(keep)), text_array(sorted(schemas))])
+        ),
     )
