@@ -7,6 +7,7 @@ from typing import Any
 
 from compiler.emit.artifact import canonical_json
 from compiler.operate.planning import PLAN_VERSION, PlanResult, node_digests
+from compiler.operate.sql_diff import SHARED
 from compiler.operate.summary import Section, render
 
 
@@ -53,12 +54,21 @@ def headline(result: PlanResult) -> str:
     counts = {
         "tenant": len(result.tenants),
         "stack": sum(1 for c in changes.changes.values() if c.kind == "stack"),
-        "database": len(result.sql),
+        "database": len(databases(result)),
         "agent permission set": len(result.acl),
     }
     parts = [f"{n} {k}{'' if n == 1 else 's'}" for k, n in counts.items() if n]
     verdict = "REFUSED — " if result.refused else ""
     return f"Paybill plan: {verdict}" + (", ".join(parts) or "records only") + " change"
+
+
+def databases(result: PlanResult) -> list[str]:
+    """The SQL targets a plan changes: every one, when the runtime they share changes."""
+    if SHARED in result.sql:
+        return sorted(
+            n.partition(":")[2] for n in result.changes.head_records if n.startswith("sql:")
+        )
+    return sorted(result.sql)
 
 
 def sections(result: PlanResult) -> list[Section]:
@@ -92,9 +102,12 @@ def sections(result: PlanResult) -> list[Section]:
     out.append(Section("Infrastructure", _stack_lines(result)))
     sql_lines = []
     for target, change in result.sql.items():
-        sql_lines.append(
-            f"**{target}**" + (f" (compared with {change.live})" if change.live else "")
-        )
+        if target == SHARED:
+            sql_lines.append("**The SQL every target shares** (`sql/shared/`)")
+        else:
+            sql_lines.append(
+                f"**{target}**" + (f" (compared with {change.live})" if change.live else "")
+            )
         sql_lines.extend(f"- {line}" for line in change.lines)
         if change.statements:
             sql_lines.append("```sql")
