@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import socket
 from pathlib import Path
 
@@ -132,6 +133,49 @@ def test_a_target_and_a_runtime_not_compiled_together_are_exit_3(generated: Path
     assert (run.code, run.err) == (
         3,
         f"paybill: {shared} is missing: the SQL every target shares is not there; compile again\n",
+    )
+
+
+def test_files_lists_the_shared_and_the_targets_files_in_the_order_to_apply(
+    generated: Path,
+) -> None:
+    run = cli("sql", "files", "--target", TARGET, "--generated", str(generated))
+    assert (run.code, run.err) == (0, "")
+    sql = generated / "sql"
+    assert run.out.splitlines() == [
+        f"{sql}/shared/00-owner.sql",
+        f"{sql}/{TARGET}/00-roles.sql",
+        f"{sql}/shared/10-schema.sql",
+        f"{sql}/shared/15-runs.sql",
+        f"{sql}/shared/40-steps.sql",
+        f"{sql}/{TARGET}/50-grants.sql",
+        f"{sql}/{TARGET}/tenants/acme.sql",
+        f"{sql}/{TARGET}/tenants/bolt-co.sql",
+    ]
+
+
+def test_files_refuses_what_it_cannot_order(generated: Path) -> None:
+    files = ("sql", "files", "--generated", str(generated), "--target")
+    unknown = cli(*files, "pool-nowhere")
+    assert (unknown.code, unknown.out) == (2, "")
+    assert unknown.err == (
+        f"paybill: no compiled SQL target 'pool-nowhere' in {generated}/sql (targets: "
+        "pool-shared)\n"
+    )
+    twice = generated / "sql" / TARGET / "10-schema.sql"
+    twice.write_text("-- a file of the same name as one of the runtime's\n")
+    both = cli(*files, TARGET)
+    assert (both.code, both.out) == (3, "")
+    assert both.err == (
+        f"paybill: 10-schema.sql is both in {generated}/sql/shared and in {generated}/sql/"
+        f"{TARGET}: the order of the two is not defined; compile again\n"
+    )
+    twice.unlink()
+    shutil.rmtree(generated / "sql" / "shared")
+    missing = cli(*files, TARGET)
+    assert (missing.code, missing.err) == (
+        3,
+        f"paybill: {generated}/sql/shared is missing: compile again\n",
     )
 
 
