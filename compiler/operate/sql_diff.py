@@ -11,7 +11,7 @@ plan adds the exact statements a converge would run against each live database
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from compiler.emit.sql.runtime import ProfileState, RuntimeState, TargetPart
@@ -157,25 +157,28 @@ def _grants(grants: Iterable[TableGrant]) -> set[str]:
 
 def _functions(before: RuntimeState | None, after: RuntimeState | None) -> list[str]:
     """Workflows' limits and the step functions, by name."""
-    lines = []
     old_flows = {w.workflow: w for w in before.workflows} if before else {}
     new_flows = {w.workflow: w for w in after.workflows} if after else {}
-    for name in sorted(old_flows.keys() | new_flows.keys()):
-        if name not in old_flows:
-            lines.append(f"workflow {name} is added")
-        elif name not in new_flows:
-            lines.append(f"workflow {name} leaves the spec")
-        elif old_flows[name] != new_flows[name]:
-            lines.append(f"workflow {name}: its limits or steps change")
     old_steps = {s.function: s for s in before.steps} if before else {}
     new_steps = {s.function: s for s in after.steps} if after else {}
-    for name in sorted(old_steps.keys() | new_steps.keys()):
-        if name not in old_steps:
-            lines.append(f"step function {name} is created")
-        elif name not in new_steps:
-            lines.append(f"step function {name} is dropped")
-        elif old_steps[name] != new_steps[name]:
-            lines.append(f"step function {name} changes")
+    return [
+        *_named("workflow", old_flows, new_flows, "leaves the spec", "changes its limits"),
+        *_named("step function", old_steps, new_steps, "is dropped", "changes"),
+    ]
+
+
+def _named(
+    what: str, old: Mapping[str, object], new: Mapping[str, object], gone: str, changed: str
+) -> list[str]:
+    """A line for each name added, removed or changed between `old` and `new`."""
+    lines = []
+    for name in sorted(old.keys() | new.keys()):
+        if name not in old:
+            lines.append(f"{what} {name} is added")
+        elif name not in new:
+            lines.append(f"{what} {name} {gone}")
+        elif old[name] != new[name]:
+            lines.append(f"{what} {name} {changed}")
     return lines
 
 

@@ -228,7 +228,7 @@ def test_a_change_to_the_shared_sql_shows_each_databases_statements(
     assert sorted(data["sql"]) == ["pool-eu-shared", "shared"]  # bravo, charlie: no DSN
     assert data["sql"]["shared"]["changes"] == [
         "every SQL target applies this (3 in all)",
-        "workflow ticket-triage: its limits or steps change",
+        "workflow ticket-triage changes its limits",
         "step function ticket-triage.classify changes",
         "step function ticket-triage.read-ticket changes",  # lookup calls a tool: no rows
     ]

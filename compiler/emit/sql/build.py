@@ -22,7 +22,9 @@ them.
 The privileges sit on profiles that every target has, whichever tenants it holds: the
 application read-write and read-only, and one per workflow. A tenant's roles are members of
 the profiles their state and entitlements call for, so adding, changing or removing a tenant
-changes that tenant's part of the target and nothing shared.
+changes that tenant's part of the target and nothing shared. The profiles and everything
+else but their role names are the same in every target: they are built once per compile
+(`build_runtime`), and each target only names its roles (`runtime.target_part`).
 
 Agents touch no table: a workflow's profile holds EXECUTE on the functions of its steps,
 which run as the steps role (`paybill_<target>_steps`). That role holds what the steps of

@@ -4,12 +4,17 @@ converges to.
 A target (`pool-<pool>`, `tenant-<tenant>`) is written in parts, so that each part belongs
 to one graph node and two changes to different tenants touch different files:
 
-* `SharedState` (`state.json`, node `sql:<target>`): the owner, the tables, the privilege
-  profiles, the session limits, and the workflows and steps that agents run through
-  database functions. It never names a tenant.
+* `SharedState`: the owner, the tables, the privilege profiles, the session limits, and the
+  workflows and steps that agents run through database functions. It never names a
+  tenant. It is the same in every target of a spec but for the profiles' role names, so it
+  is written in two parts (`runtime.py`): the runtime every target shares
+  (`sql/shared/state.json`, node `runtime:sql`) and the target's role names
+  (`sql/<target>/state.json`, node `sql:<target>`). An earlier paybill wrote it whole in
+  the target's `state.json`; that is still read (`shared_from_json`).
 * `TenantPart` (`tenants/<tenant>.json`, node `tenant:<tenant>`): one tenant's roles, the
-  profiles they are members of, the policies that bind them to the tenant's rows, and the
-  tenant's and its agents' rows in paybill's own tables (state, run limits).
+  profiles they are members of, the policies that bind them to the tenant's rows (derived
+  from the roles when read, `policies.py`), and the tenant's and its agents' rows in
+  paybill's own tables (state, run limits).
 
 `TargetState` is the whole target, put together from its parts: what the lints check and
 what `paybill sql apply|drift` compare with the live catalogs. The parts are built from the
