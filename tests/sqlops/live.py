@@ -14,6 +14,7 @@ from psycopg import sql
 
 from compiler.cli import main
 from compiler.emit.sql.state import TableState, TargetState
+from compiler.sandbox.postgres import SUPERUSER
 from tests.emit.sql.compiled import write_sql
 from tests.support.postgres import Database
 
@@ -51,10 +52,10 @@ def sql_files(generated: Path, target: str) -> list[Path]:
     return [Path(line) for line in run.out.splitlines()]
 
 
-def apply_files(db: Database, generated: Path, target: str) -> None:
+def apply_files(db: Database, generated: Path, target: str, *, user: str = SUPERUSER) -> None:
     """What a deployment pipeline does with psql: every file `paybill sql files` lists, in
-    that order, each in its own transaction."""
-    with db.connect() as conn:
+    that order, each in its own transaction, as `user`."""
+    with db.connect(user) as conn:
         for path in sql_files(generated, target):
             conn.execute(path.read_bytes())
 
