@@ -242,8 +242,8 @@ def test_files_no_longer_produced_are_pruned_and_only_those(
     capsys.readouterr()
     assert main(["compile", "spec", "--out", "generated"]) == 0
     assert capsys.readouterr().out == (
-        "compiled spec -> generated: 133 files (0 added, 1 changed, 17 removed); "
-        "33 of 34 nodes reused unchanged; only 'stark' compiled again\n"
+        "compiled spec -> generated: 119 files (0 added, 1 changed, 13 removed); "
+        "34 of 35 nodes reused unchanged; only 'stark' compiled again\n"
     )
     assert not (out / "stacks/tenant-stark").exists()
     assert not (out / "sql/tenant-stark").exists()

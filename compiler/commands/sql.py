@@ -1,4 +1,5 @@
-"""`paybill sql drift|apply --target T --dsn DSN [--generated DIR] [--dry-run]`."""
+"""`paybill sql drift|apply --target T --dsn DSN [--generated DIR] [--dry-run]`, and
+`paybill sql files --target T [--generated DIR]`."""
 
 from __future__ import annotations
 
@@ -21,8 +22,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description=(
             "Read the live catalogs (roles, memberships, privileges, policies, row-level "
             "security) of what a target manages and compare them with "
-            "generated/sql/<target>/state.json. Roles the spec does not manage are never "
-            "touched; tables and rows are never dropped."
+            "generated/sql/shared/state.json and generated/sql/<target>/ (state.json, "
+            "tenants/). Roles the spec does not manage are never touched; tables and rows are "
+            "never dropped."
         ),
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
@@ -42,17 +44,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--dry-run", action="store_true", help="print the SQL that would run; change nothing"
     )
     apply_parser.set_defaults(run=run_apply)
+    files_parser = actions.add_parser(
+        "files",
+        help="list the .sql files that build a target, in the order to apply them (with psql)",
+        description=(
+            "The files of generated/sql/shared/ and generated/sql/<target>/ (tenants/ "
+            "included), in lexical order of their path relative to their own folder: the "
+            "order in which a database applies them, each in one transaction."
+        ),
+    )
+    _target_options(files_parser)
+    files_parser.set_defaults(run=run_files)
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def _target_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--target", required=True, metavar="T", help="pool-<pool> or tenant-<tenant>"
-    )
-    parser.add_argument(
-        "--dsn",
-        required=True,
-        metavar="DSN",
-        help="libpq connection string; keep the password in PGPASSWORD or ~/.pgpass",
     )
     parser.add_argument(
         "--generated",
@@ -60,6 +67,16 @@ def _common(parser: argparse.ArgumentParser) -> None:
         default=Path(DEFAULT_GENERATED),
         metavar="DIR",
         help=f"output folder of paybill compile (default: {DEFAULT_GENERATED})",
+    )
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    _target_options(parser)
+    parser.add_argument(
+        "--dsn",
+        required=True,
+        metavar="DSN",
+        help="libpq connection string; keep the password in PGPASSWORD or ~/.pgpass",
     )
     parser.add_argument(
         "--lock-timeout",
@@ -133,6 +150,14 @@ def run_apply(args: argparse.Namespace) -> int:
     else:
         print(f"{target}: nothing to apply ({_checked(outcome)})")
     _print_left(outcome)
+    return 0
+
+
+def run_files(args: argparse.Namespace) -> int:
+    from compiler.sqlops.files import apply_order  # noqa: PLC0415
+
+    for path in apply_order(args.generated, args.target):
+        print(path.as_posix())
     return 0
 
 

@@ -4,6 +4,7 @@ from compiler.graph.build import build_graph, graph_from_records
 from compiler.graph.core import (
     CEDAR_NODE,
     NODE_KINDS,
+    SQL_RUNTIME_NODE,
     CycleError,
     PlatformGraph,
     acl_node,
@@ -16,6 +17,7 @@ from compiler.graph.core import (
 __all__ = [
     "CEDAR_NODE",
     "NODE_KINDS",
+    "SQL_RUNTIME_NODE",
     "CycleError",
     "PlatformGraph",
     "acl_node",

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from compiler.graph.core import (
     CEDAR_NODE,
+    SQL_RUNTIME_NODE,
     PlatformGraph,
     acl_node,
     sql_node,
@@ -24,14 +25,17 @@ def build_graph(spec: ResolvedSpec) -> PlatformGraph:
     for a live tenant also its roles in its database), deleted ones too, so the next change
     is checked against what the tenant was. Otherwise deleted tenants have no nodes: nothing
     of theirs is applied any more. The Cedar schema and policies, shared by every tenant,
-    are one node.
+    are one node; so is the SQL runtime every SQL target shares (it depends on the shared
+    documents only, so it is there whatever tenants the spec holds).
     """
     graph = PlatformGraph()
     graph.add(CEDAR_NODE, "cedar", "platform")
+    graph.add(SQL_RUNTIME_NODE, "runtime", "sql")
     for pool in spec.pools:
         graph.add(stack_node(pool.target), "stack", pool.target)
         graph.add(sql_node(pool.target), "sql", pool.target)
         graph.require(stack_node(pool.target), sql_node(pool.target))
+        graph.require(SQL_RUNTIME_NODE, sql_node(pool.target))
     for tenant in spec.tenants:
         graph.add(tenant_node(tenant.name), "tenant", tenant.name)
     for tenant in spec.live_tenants:
@@ -42,6 +46,7 @@ def build_graph(spec: ResolvedSpec) -> PlatformGraph:
         if tenant.dedicated_database:
             graph.add(sql_node(tenant.sql_target), "sql", tenant.sql_target)
             graph.require(stack, sql_node(tenant.sql_target))
+            graph.require(SQL_RUNTIME_NODE, sql_node(tenant.sql_target))
         roles = tenant_node(tenant.name)
         graph.require(sql_node(tenant.sql_target), roles)
         acl = acl_node(tenant.name)

@@ -1,8 +1,8 @@
 """A networkx DiGraph behind domain verbs. Nodes are ids, edges mean "must exist first".
 
 Ids are stable strings — `stack:pool-eu-shared`, `stack:tenant-acme`, `sql:pool-eu-shared`,
-`sql:tenant-acme`, `tenant:acme`, `acl:acme`, `cedar:platform` — so records, logs and CI
-output can name a node across runs. The graph never holds model objects: emitters look
+`sql:tenant-acme`, `tenant:acme`, `acl:acme`, `cedar:platform`, `runtime:sql` — so records,
+logs and CI output can name a node across runs. The graph never holds model objects: emitters look
 things up in the resolved model.
 """
 
@@ -14,9 +14,11 @@ import networkx as nx
 
 from compiler.errors import PaybillError
 
-NodeKind = str  # "stack" | "sql" | "tenant" | "acl" | "cedar"
-NODE_KINDS = ("stack", "sql", "tenant", "acl", "cedar")
+NodeKind = str  # "stack" | "sql" | "tenant" | "acl" | "cedar" | "runtime"
+NODE_KINDS = ("stack", "sql", "tenant", "acl", "cedar", "runtime")
 CEDAR_NODE = "cedar:platform"
+# The SQL every target shares (generated/sql/shared/): one node, upstream of every target.
+SQL_RUNTIME_NODE = "runtime:sql"
 
 
 def stack_node(stack: str) -> str:

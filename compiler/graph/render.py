@@ -15,13 +15,14 @@ from compiler.graph.core import PlatformGraph
 FORMATS = ("mermaid", "dot", "json")
 
 # Mermaid shapes per node kind: stacks are boxes, databases cylinders, a tenant's record and
-# roles rounded boxes, ACL files hexagons.
+# roles rounded boxes, ACL files hexagons, the SQL runtime a subroutine box.
 _MERMAID_SHAPES = {
     "stack": ('["', '"]'),
     "sql": ('[("', '")]'),
     "tenant": ('("', '")'),
     "acl": ('{{"', '"}}'),
     "cedar": ('{{"', '"}}'),
+    "runtime": ('[["', '"]]'),
 }
 _DOT_SHAPES = {
     "stack": "box",
@@ -29,6 +30,7 @@ _DOT_SHAPES = {
     "tenant": "ellipse",
     "acl": "hexagon",
     "cedar": "hexagon",
+    "runtime": "component",
 }
 
 

@@ -8,7 +8,8 @@ What is applied:
 
 In wave order; within a wave up to `jobs` nodes at a time. A stack runs Terraform in its
 working copy; SQL targets converge once per wave, after the stack that makes their database
-(an earlier wave); ACL files are published in their (last) wave. A failure lets the running
+(an earlier wave), each with the SQL runtime they share (whose own node has nothing to
+apply); ACL files are published in their (last) wave. A failure lets the running
 nodes finish and starts no further wave: exit 4, with the journal saying what is left for
 `--resume`. Nodes that left the output are torn down last, dependants first.
 """
@@ -189,6 +190,13 @@ class Applier:
                 targets.append(record.tenant.sql_target)
         return sorted(set(targets) & self._live_targets())
 
+    def runtime_message(self) -> str:
+        """The SQL runtime is no database of its own: each target that uses it applies it
+        (they come after it in the graph, and a change to it makes every one of them part
+        of the change)."""
+        targets = len(self._live_targets())
+        return f"the SQL every target shares: applied by each of the {targets} SQL targets"
+
     def _live_targets(self) -> set[str]:
         return {n.partition(":")[2] for n in self.head_records if n.startswith("sql:")}
 
@@ -222,6 +230,8 @@ class Applier:
             try:
                 if kind == "stack":
                     message = apply_stack(self.stacks(), node.partition(":")[2])
+                elif kind == "runtime":
+                    message = self.runtime_message()
                 elif kind in ("sql", "tenant"):
                     parts = [converged[t] for t in self.sql_targets(node)]
                     message = "; ".join(m for _, m in parts) or "nothing to converge (a record)"
@@ -356,7 +366,7 @@ def _base_records(base: Source, nodes: Iterable[str]) -> dict[str, NodeRecord]:
 def _teardown(applier: Applier, removed: Iterable[str]) -> None:
     """Nodes that left the output, dependants first: ACLs unpublished, then stacks torn down
     (a removed tenant's roles went with its target's converge)."""
-    order = {"acl": 0, "cedar": 0, "tenant": 1, "sql": 2, "stack": 3}
+    order = {"acl": 0, "cedar": 0, "tenant": 1, "sql": 2, "runtime": 2, "stack": 3}
     for node in sorted(removed, key=lambda n: (order.get(n.partition(":")[0], 9), n)):
         kind, _, name = node.partition(":")
         try:
@@ -364,6 +374,8 @@ def _teardown(applier: Applier, removed: Iterable[str]) -> None:
                 message = applier.unpublish(applier.removed_files.get(node, []))
             elif kind == "stack":
                 message = teardown_stack(applier.stacks(), name)
+            elif kind == "runtime":
+                message = "nothing to do: no SQL target uses it any more"
             else:
                 message = "nothing to do: its database goes with its stack"
         except Refused as refused:

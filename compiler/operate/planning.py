@@ -128,7 +128,7 @@ def make_plan(options: PlanOptions, terraform: object | None = None) -> PlanResu
         plans, entitlements = entitlements_diff.entitlement_changes(changes)
         if options.terraform and any(p.deferred_after is None for p in stacks.values()):
             _terraform(options, stacks, head, base, terraform)
-        _sql_live(options, sql)
+        _sql_live(options, sql, changes)
         base_records = {c.node: c.base for c in changes.changes.values() if c.base is not None}
         losses = [
             guard.ResourceLoss(p.stack, address, p.loss(address))
@@ -175,15 +175,28 @@ def _terraform(
     )
 
 
-def _sql_live(options: PlanOptions, sql: dict[str, sql_diff.TargetChange]) -> None:
-    """With a DSN, the statements a converge would run on each touched target."""
+def _sql_live(
+    options: PlanOptions, sql: dict[str, sql_diff.TargetChange], changes: ChangeSet
+) -> None:
+    """With a DSN, the statements a converge would run on each touched target: every
+    target, when the runtime they share changed."""
     if not options.dsns:
         return
     from compiler.operate.sql_apply import database_missing  # noqa: PLC0415
     from compiler.sqlops.connect import mask  # noqa: PLC0415
     from compiler.sqlops.converge import drift, load_state  # noqa: PLC0415
 
-    for target, change in sql.items():
+    if sql_diff.SHARED in sql:
+        for node in changes.head_records:
+            name = node.partition(":")[2]
+            if node.startswith("sql:") and name not in sql and options.dsns.for_target(name):
+                sql[name] = sql_diff.TargetChange(name)
+        ordered = sorted(sql.items(), key=lambda item: (item[0] != sql_diff.SHARED, item[0]))
+        sql.clear()
+        sql.update(ordered)
+    for target, change in list(sql.items()):
+        if target == sql_diff.SHARED:
+            continue
         dsn = options.dsns.for_target(target)
         if dsn is None:
             continue

@@ -15,6 +15,7 @@ from compiler.operate.sections import (
     plans_section,
     shared_section,
 )
+from compiler.operate.sql_diff import SHARED
 from compiler.operate.summary import DETAILS, Section, count, names, render
 
 
@@ -66,12 +67,21 @@ def headline(result: PlanResult) -> str:
         "tenant": len(result.tenants),
         "entitlement set": len(entitled),
         "stack": sum(1 for c in changes.changes.values() if c.kind == "stack"),
-        "database": len(result.sql),
+        "database": len(databases(result)),
         "agent permission set": len(result.acl),
     }
     parts = [f"{n} {k}{'' if n == 1 else 's'}" for k, n in counts.items() if n]
     verdict = "REFUSED — " if result.refused else ""
     return f"Paybill plan: {verdict}" + (", ".join(parts) or "records only") + " change"
+
+
+def databases(result: PlanResult) -> list[str]:
+    """The SQL targets a plan changes: every one, when the runtime they share changes."""
+    if SHARED in result.sql:
+        return sorted(
+            n.partition(":")[2] for n in result.changes.head_records if n.startswith("sql:")
+        )
+    return sorted(result.sql)
 
 
 def sections(result: PlanResult) -> list[Section]:
@@ -140,7 +150,11 @@ def _databases(result: PlanResult) -> Section:
         for target, change in result.sql.items():
             if out:
                 out.append("")  # else the next heading would continue the list above
-            out.append(f"**{target}**" + (f" (compared with {change.live})" if change.live else ""))
+            if target == SHARED:
+                out.append("**The SQL every target shares** (`sql/shared/`)")
+            else:
+                live = f" (compared with {change.live})" if change.live else ""
+                out.append(f"**{target}**{live}")
             out.extend(f"- {line}" for line in change.lines)
             if change.statements and statements:
                 out.extend(["```sql", *change.statements, "```"])

@@ -1,34 +1,26 @@
-"""What a change does to a SQL target's desired state, read from the compiled state files:
-the tables, the privilege profiles and the tenant parts that differ between base and head.
+"""What a change does to the SQL targets' desired states, read from the compiled state files:
+the shared runtime, each target's roles, each tenant's part.
 
-Without a database this is the review: a profile that gains a column, a role that joins a
-profile, a policy bound differently. With a DSN, the plan adds the exact statements a
-converge would run against the live database (`compiler.sqlops`).
+Without a database this is the review: a table or a column added, a profile that gains a
+column, a step function that changes, a role that joins a profile, a policy bound
+differently. A change to the runtime (`runtime:sql`) is said once, under `shared`, for
+every target applies it; a target's own lines are only what differs in it. With a DSN, the
+plan adds the exact statements a converge would run against each live database
+(`compiler.sqlops`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
 
-import pydantic
-
-from compiler.emit.sql.state import (
-    ColumnState,
-    RoleState,
-    SharedState,
-    TableGrant,
-    TenantPart,
-    shared_from_json,
-    tenant_from_json,
-)
-from compiler.errors import EnvironmentProblem
+from compiler.emit.sql.runtime import ProfileState, RuntimeState, TargetPart
+from compiler.emit.sql.state import ColumnState, TableGrant, TableState, TenantPart
+from compiler.graph import SQL_RUNTIME_NODE
 from compiler.operate.changeset import ChangeSet
-from compiler.operate.sources import Source
-from compiler.records import NodeRecord
+from compiler.operate.sql_states import States
 
-T = TypeVar("T")
+SHARED = "shared"  # the key of the runtime's lines (no target is named so)
 
 
 @dataclass
@@ -42,48 +34,68 @@ class TargetChange:
         return {"changes": self.lines, "statements": self.statements, "live": self.live or None}
 
 
-def _load(source: Source, path: str | None, parse: Callable[[bytes], T]) -> T | None:
-    content = source.read(path) if path else None
-    if content is None:
-        return None
-    try:
-        return parse(content)
-    except pydantic.ValidationError:
-        raise EnvironmentProblem(
-            f"{source.label}/{path} is not a valid state file: compile again"
-        ) from None
+def target_changes(changes: ChangeSet) -> dict[str, TargetChange]:
+    """Per SQL target touched by the change, and once for the runtime they share: what
+    changes in their desired state."""
+    head_nodes = sorted(changes.head_records)
+    base = States(changes.base, changes.base_record, sorted({*head_nodes, *changes.changes}))
+    head = States(changes.head, changes.head_records.get, head_nodes)
+    out: dict[str, TargetChange] = {}
+
+    def target(name: str) -> TargetChange:
+        return out.setdefault(name, TargetChange(name))
+
+    if SQL_RUNTIME_NODE in changes.changes:
+        targets = sum(1 for n in head_nodes if n.startswith("sql:"))
+        target(SHARED).lines.extend(runtime_lines(base, head, targets))
+    for change in changes.of_kind("sql"):
+        name = change.node.partition(":")[2]
+        if change.change == "removed":
+            lines = ["the database leaves the spec: its roles and objects are no longer managed"]
+        else:
+            lines = _target_lines(base.target(name), head.target(name))
+            if change.change == "added":
+                lines.insert(0, "a new database: the shared runtime and these roles are created")
+        if lines:
+            target(name).lines.extend(lines)
+    for change in changes.of_kind("tenant"):
+        tenant = change.node.partition(":")[2]
+        was, now = base.tenant(tenant), head.tenant(tenant)
+        for name in sorted({p.target for p in (was, now) if p is not None}):
+            old = was if was is not None and was.target == name else None
+            new = now if now is not None and now.target == name else None
+            lines = _part_lines(tenant, old, new)
+            if lines:
+                target(name).lines.extend(lines)
+    return dict(sorted(out.items(), key=lambda item: (item[0] != SHARED, item[0])))
 
 
-def _state_path(record: NodeRecord | None, suffix: str) -> str | None:
-    if record is None:
-        return None
-    return next((a.path for a in record.artifacts if a.path.endswith(suffix)), None)
+# -- the runtime --------------------------------------------------------------------------
+def runtime_lines(base: States, head: States, targets: int) -> list[str]:
+    before, from_targets = base.runtime()
+    after, _ = head.runtime()
+    lines = _tables(before.tables if before else (), after.tables if after else ())
+    lines += _profiles(before.profiles if before else (), after.profiles if after else ())
+    lines += _functions(before, after)
+    if before is not None and after is not None and before.settings != after.settings:
+        shown = ", ".join(f"{s.name} = {s.value}" for s in after.settings)
+        lines.append(f"the session limits of every database become: {shown}")
+    if from_targets:
+        lines.insert(0, "the SQL every target shared is now written once, in sql/shared/")
+    if not lines:
+        lines.append(
+            "its SQL files change (function bodies or layout); its tables, profiles, "
+            "workflows and steps stay the same"
+        )
+    every = f"every SQL target applies this ({targets} in all)"
+    lines.insert(0, every if after is not None else "no SQL target is left to apply it")
+    return lines
 
 
-def _grants(role: RoleState) -> set[str]:
-    out: set[str] = set()
-    for grant in role.grants:
-        out.update(_grant_lines(grant))
-    return out
-
-
-def _grant_lines(grant: TableGrant) -> Iterable[str]:
-    table = f"{grant.schema}.{grant.table}"
-    for privilege in grant.table_privileges:
-        yield f"{privilege} on {table}"
-    for privilege, columns in (
-        ("SELECT", grant.select),
-        ("INSERT", grant.insert),
-        ("UPDATE", grant.update),
-    ):
-        for column in columns:
-            yield f"{privilege} ({column}) on {table}"
-
-
-def _shared_lines(before: SharedState | None, after: SharedState | None) -> list[str]:
+def _tables(before: Iterable[TableState], after: Iterable[TableState]) -> list[str]:
     lines = []
-    old_tables = {f"{t.schema}.{t.name}": t for t in before.tables} if before else {}
-    new_tables = {f"{t.schema}.{t.name}": t for t in after.tables} if after else {}
+    old_tables = {f"{t.schema}.{t.name}": t for t in before}
+    new_tables = {f"{t.schema}.{t.name}": t for t in after}
     for name in sorted(new_tables.keys() - old_tables.keys()):
         lines.append(f"table {name} is created")
     for name in sorted(old_tables.keys() - new_tables.keys()):
@@ -105,22 +117,83 @@ def _shared_lines(before: SharedState | None, after: SharedState | None) -> list
         if old_tables[name].row_security != new_tables[name].row_security:
             on = "on" if new_tables[name].row_security else "off"
             lines.append(f"row-level security on {name} turns {on}")
-    old_profiles = {r.name: r for r in before.profiles} if before else {}
-    new_profiles = {r.name: r for r in after.profiles} if after else {}
-    for name in sorted(old_profiles.keys() | new_profiles.keys()):
-        granted = _grants(old_profiles[name]) if name in old_profiles else set()
-        grants = _grants(new_profiles[name]) if name in new_profiles else set()
-        if name not in old_profiles:
-            lines.append(f"profile {name} is created")
-        lines.extend(f"profile {name} gains {g}" for g in sorted(grants - granted))
-        lines.extend(f"profile {name} loses {g}" for g in sorted(granted - grants))
-        if name not in new_profiles:
-            lines.append(f"profile {name} is dropped")
     return lines
 
 
 def _column(column: ColumnState) -> str:
     return f"{column.type}{'' if column.nullable else ' not null'}"
+
+
+def _profiles(before: Iterable[ProfileState], after: Iterable[ProfileState]) -> list[str]:
+    """By key: every target's role for the profile gains or loses the same privileges."""
+    lines = []
+    old = {p.key: p for p in before}
+    new = {p.key: p for p in after}
+    for key in sorted(old.keys() | new.keys()):
+        granted = _grants(old[key].grants) if key in old else set()
+        grants = _grants(new[key].grants) if key in new else set()
+        if key not in old:
+            lines.append(f"profile {key} is created in every target")
+        lines.extend(f"profile {key} gains {g}" for g in sorted(grants - granted))
+        lines.extend(f"profile {key} loses {g}" for g in sorted(granted - grants))
+        if key not in new:
+            lines.append(f"profile {key} is dropped from every target")
+    return lines
+
+
+def _grants(grants: Iterable[TableGrant]) -> set[str]:
+    out: set[str] = set()
+    for grant in grants:
+        table = f"{grant.schema}.{grant.table}"
+        out.update(f"{privilege} on {table}" for privilege in grant.table_privileges)
+        for privilege, columns in (
+            ("SELECT", grant.select),
+            ("INSERT", grant.insert),
+            ("UPDATE", grant.update),
+        ):
+            out.update(f"{privilege} ({column}) on {table}" for column in columns)
+    return out
+
+
+def _functions(before: RuntimeState | None, after: RuntimeState | None) -> list[str]:
+    """Workflows' limits and the step functions, by name."""
+    old_flows = {w.workflow: w for w in before.workflows} if before else {}
+    new_flows = {w.workflow: w for w in after.workflows} if after else {}
+    old_steps = {s.function: s for s in before.steps} if before else {}
+    new_steps = {s.function: s for s in after.steps} if after else {}
+    return [
+        *_named("workflow", old_flows, new_flows, "leaves the spec", "changes its limits"),
+        *_named("step function", old_steps, new_steps, "is dropped", "changes"),
+    ]
+
+
+def _named(
+    what: str, old: Mapping[str, object], new: Mapping[str, object], gone: str, changed: str
+) -> list[str]:
+    """A line for each name added, removed or changed between `old` and `new`."""
+    lines = []
+    for name in sorted(old.keys() | new.keys()):
+        if name not in old:
+            lines.append(f"{what} {name} is added")
+        elif name not in new:
+            lines.append(f"{what} {name} {gone}")
+        elif old[name] != new[name]:
+            lines.append(f"{what} {name} {changed}")
+    return lines
+
+
+# -- a target's own part, a tenant's part -------------------------------------------------
+def _target_lines(before: TargetPart | None, after: TargetPart | None) -> list[str]:
+    old = before.names if before else {}
+    new = after.names if after else {}
+    lines = [f"role {new[k]} (profile {k}) is created" for k in sorted(new.keys() - old.keys())]
+    lines += [f"role {old[k]} (profile {k}) is dropped" for k in sorted(old.keys() - new.keys())]
+    lines += [
+        f"profile {k} is played by role {new[k]} instead of {old[k]}"
+        for k in sorted(old.keys() & new.keys())
+        if old[k] != new[k]
+    ]
+    return lines
 
 
 def _part_lines(tenant: str, before: TenantPart | None, after: TenantPart | None) -> list[str]:
@@ -147,34 +220,3 @@ def _part_lines(tenant: str, before: TenantPart | None, after: TenantPart | None
             shown = ", ".join(sorted(now)) or "nobody (dropped)"
             lines.append(f"policy of {tenant} on {table} names {shown}")
     return lines
-
-
-def target_changes(changes: ChangeSet) -> dict[str, TargetChange]:
-    """Per SQL target touched by the change: its shared state's and tenant parts' changes."""
-    out: dict[str, TargetChange] = {}
-
-    def target(name: str) -> TargetChange:
-        return out.setdefault(name, TargetChange(name))
-
-    for change in changes.of_kind("sql"):
-        name = change.node.partition(":")[2]
-        before = _load(changes.base, _state_path(change.base, "/state.json"), shared_from_json)
-        after = _load(changes.head, _state_path(change.head, "/state.json"), shared_from_json)
-        lines = _shared_lines(before, after)
-        if change.change == "added":
-            lines.insert(0, "a new database: everything below is created")
-        if change.change == "removed":
-            lines = ["the database leaves the spec: its roles and objects are no longer managed"]
-        if lines:
-            target(name).lines.extend(lines)
-    for change in changes.of_kind("tenant"):
-        tenant = change.node.partition(":")[2]
-        was = _load(changes.base, _state_path(change.base, ".json"), tenant_from_json)
-        now = _load(changes.head, _state_path(change.head, ".json"), tenant_from_json)
-        for name in sorted({p.target for p in (was, now) if p is not None}):
-            old = was if was is not None and was.target == name else None
-            new = now if now is not None and now.target == name else None
-            lines = _part_lines(tenant, old, new)
-            if lines:
-                target(name).lines.extend(lines)
-    return dict(sorted(out.items()))

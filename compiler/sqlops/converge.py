@@ -12,7 +12,6 @@ stall it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,28 +21,36 @@ import psycopg
 import pydantic
 
 from compiler.emit.sql import statements as st
+from compiler.emit.sql.policies import with_policies
 from compiler.emit.sql.quote import Sql
 from compiler.emit.sql.runs import APPLY_LOCK, INTERNAL_TABLES
+from compiler.emit.sql.runtime import (
+    RUNTIME_FOLDER,
+    RUNTIME_VERSION,
+    TARGET_VERSION,
+    Mismatch,
+    assemble,
+    runtime_from_json,
+    target_from_json,
+)
 from compiler.emit.sql.state import (
     INTERNAL_SCHEMA,
     OWNER_COMMENT,
-    SCHEMA_VERSION,
     STATE_FILE,
     TENANT_SCHEMA_VERSION,
     TENANTS_FOLDER,
     TargetState,
     TenantPart,
-    shared_from_json,
     tenant_from_json,
 )
-from compiler.errors import EnvironmentProblem, UsageError
+from compiler.errors import EnvironmentProblem
 from compiler.sqlops import catalog, catalog_runs
 from compiler.sqlops.catalog import LiveState
 from compiler.sqlops.connect import connect, scrub
+from compiler.sqlops.files import target_folder
 from compiler.sqlops.plan import Change, diff, statements
 
 T = TypeVar("T")
-_TARGET = re.compile(r"^(pool|tenant)-[a-z0-9][a-z0-9-]*$")
 DEFAULT_LOCK_TIMEOUT = 30.0  # seconds
 
 
@@ -64,24 +71,29 @@ class Outcome:
 
 
 def load_state(generated: Path, target: str) -> TargetState:
-    """The compiled desired state of `target` under `generated`: its shared `state.json`
-    and the part of every tenant in `tenants/`."""
-    if not _TARGET.match(target):
-        raise UsageError(
-            f"--target '{target}' is not a target name (pool-<pool> or tenant-<tenant>)"
-        )
+    """The compiled desired state of `target` under `generated`: the shared runtime
+    (`sql/shared/state.json`), the target's role names (`sql/<target>/state.json`) and the
+    part of every tenant in `tenants/`."""
     folder = generated / "sql"
-    path = folder / target / STATE_FILE
-    if not path.is_file():
-        known = sorted(p.parent.name for p in folder.glob(f"*/{STATE_FILE}"))
-        listed = ", ".join(known) if known else "none; run: paybill compile"
-        raise UsageError(f"no compiled SQL target '{target}' in {folder} (targets: {listed})")
-    shared = _read(path, shared_from_json, SCHEMA_VERSION)
-    if shared.target != target:
-        raise EnvironmentProblem(f"{path} describes target '{shared.target}', not '{target}'")
+    path = target_folder(generated, target) / STATE_FILE
+    runtime_path = folder / RUNTIME_FOLDER / STATE_FILE
+    if not runtime_path.is_file():
+        raise EnvironmentProblem(
+            f"{runtime_path} is missing: the SQL every target shares is not there; compile again"
+        )
+    runtime = _read(runtime_path, runtime_from_json, RUNTIME_VERSION)
+    own = _read(path, target_from_json, TARGET_VERSION)
+    if own.target != target:
+        raise EnvironmentProblem(f"{path} describes target '{own.target}', not '{target}'")
+    try:
+        shared = assemble(runtime, own)
+    except Mismatch as exc:
+        raise EnvironmentProblem(
+            f"{path} and {runtime_path} were not compiled together ({exc}): compile again"
+        ) from None
     parts: list[TenantPart] = []
     for part_path in sorted((folder / target / TENANTS_FOLDER).glob("*.json")):
-        part = _read(part_path, tenant_from_json, TENANT_SCHEMA_VERSION)
+        part = with_policies(_read(part_path, tenant_from_json, TENANT_SCHEMA_VERSION), shared)
         if part.target != target or part_path.stem != part.tenant:
             raise EnvironmentProblem(
                 f"{part_path} describes tenant '{part.tenant}' of target '{part.target}', not "

@@ -57,6 +57,7 @@ def test_spec_graph_nodes_and_waves() -> None:
     waves = graph.waves()
     assert waves[0] == [
         "cedar:platform",
+        "runtime:sql",
         "stack:pool-eu-shared",
         "stack:pool-us-shared",
         "stack:tenant-acme",
@@ -73,6 +74,7 @@ def test_a_tenant_stack_waits_for_its_pool_only() -> None:
     assert graph.dependencies("stack:tenant-wayne") == ["stack:pool-eu-shared"]
     assert graph.dependencies("stack:tenant-acme") == []
     assert graph.upstream("acl:wayne") == [
+        "runtime:sql",
         "sql:tenant-wayne",
         "stack:pool-eu-shared",
         "stack:tenant-wayne",
@@ -81,6 +83,19 @@ def test_a_tenant_stack_waits_for_its_pool_only() -> None:
     # A pooled tenant's roles wait for its pool's database, not for its own stack.
     assert graph.dependencies("tenant:initech") == ["sql:pool-eu-shared"]
     assert graph.dependencies("acl:initech") == ["stack:tenant-initech", "tenant:initech"]
+
+
+def test_the_sql_runtime_comes_before_every_sql_target_and_nothing_else() -> None:
+    graph = build_graph(validate(SPEC))
+    assert graph.dependencies("runtime:sql") == []
+    targets = graph.nodes("sql")
+    assert len(targets) == 6
+    after = [n for n in graph.nodes() if "runtime:sql" in graph.dependencies(n)]
+    assert after == targets
+    # A change to it reaches every target, the tenants in them and their ACLs; no stack.
+    affected = graph.affected_by(["runtime:sql"])
+    assert [n for n in affected if n.startswith(("stack:", "cedar:"))] == []
+    assert set(targets) <= set(affected)
 
 
 def test_a_pool_change_affects_its_tenants_not_the_others() -> None:

@@ -63,7 +63,7 @@ def test_json_lists_waves_and_dependencies() -> None:
         "name": "tenant-alpha-co",
         "wave": 1,
     }
-    assert data["waves"][0] == ["cedar:platform", "stack:pool-fleet-eu"]
+    assert data["waves"][0] == ["cedar:platform", "runtime:sql", "stack:pool-fleet-eu"]
     assert ["stack:pool-fleet-eu", "stack:tenant-alpha-co"] in data["edges"]
 
 

@@ -213,6 +213,85 @@ def test_a_live_database_is_compared_and_its_password_is_never_written(
     assert not [text for text in written if secret in text]
 
 
+def test_a_change_to_the_shared_sql_is_planned_once_for_every_target(repo: Repository) -> None:
+    """A column added to a table changes the runtime every SQL target shares: the plan says
+    so once, counts every target, and applies to all of them (downstream)."""
+    repo.edit(
+        "schema/tickets.yaml",
+        "    - {name: subject, type: text}",
+        "    - {name: subject, type: text}\n    - {name: channel, type: text, nullable: true}",
+    )
+    repo.commit("tickets get a channel")
+    run = repo.paybill("plan", "--base", "HEAD~1", "--no-terraform")
+    assert run.code == 2, run
+    data = repo.plan_json()
+    assert valid(data) == []
+    targets = ["sql:pool-eu-shared", "sql:tenant-bravo", "sql:tenant-charlie"]
+    # The targets' own files do not change: they are downstream of the runtime.
+    assert [n for n in data["nodes"] if n.startswith(("sql:", "runtime:"))] == ["runtime:sql"]
+    assert set(targets) <= set(data["downstream"])
+    assert data["sql"] == {
+        "shared": {
+            "changes": [
+                "every SQL target applies this (3 in all)",
+                "column support.tickets.channel is added",
+            ],
+            "statements": [],
+            "live": None,
+        }
+    }
+    summary = (repo.root / "plan/summary.md").read_text()
+    assert summary.count("column support.tickets.channel is added") == 1
+    assert "## Paybill plan: 3 databases change" in summary
+    assert "### Databases\n\n**The SQL every target shares** (`sql/shared/`)\n" in summary
+
+
+@pytest.mark.postgres
+def test_a_change_to_the_shared_sql_shows_each_databases_statements(
+    repo: Repository, pg: Databases
+) -> None:
+    database = pg.new("pool")
+    repo.edit("workflows/ticket-triage.yaml", "maxRowsPerStep: ", "maxRowsPerStep: 1")
+    repo.commit("triage reads more rows per step")
+    run = repo.paybill(
+        "plan", "--base", "HEAD~1", "--no-terraform", "--dsn", f"pool-eu-shared={database.dsn}"
+    )
+    assert run.code == 2, run
+    data = repo.plan_json()
+    assert sorted(data["sql"]) == ["pool-eu-shared", "shared"]  # bravo, charlie: no DSN
+    assert data["sql"]["shared"]["changes"] == [
+        "every SQL target applies this (3 in all)",
+        "workflow ticket-triage changes its limits",
+        "step function ticket-triage.classify changes",
+        "step function ticket-triage.read-ticket changes",  # lookup calls a tool: no rows
+    ]
+    # An empty database: a converge creates everything, the new runtime included.
+    pool = data["sql"]["pool-eu-shared"]
+    assert pool["changes"] == []
+    assert 'CREATE OR REPLACE FUNCTION "paybill_api"."ticket-triage.lookup"(' in "\n".join(
+        pool["statements"]
+    )
+
+
+@pytest.mark.postgres
+def test_the_shared_sql_node_is_applied_by_the_targets_that_use_it(
+    repo: Repository, pg: Databases
+) -> None:
+    database = pg.new("pool")
+    dsn = ("--dsn", f"pool-eu-shared={database.dsn}")
+    only = ("--only", "runtime:sql", "--only", "sql:pool-eu-shared")
+    run = repo.paybill("apply", *only, *dsn)
+    assert run.code == 0, run
+    lines = run.out.splitlines()
+    assert lines[0] == (
+        "wave 0  runtime:sql: applied: the SQL every target shares: applied by each of the 3 SQL "
+        "targets"
+    )
+    assert lines[1].startswith("wave 1  sql:pool-eu-shared: applied: pool-eu-shared: ")
+    drift = repo.paybill("sql", "drift", "--target", "pool-eu-shared", "--dsn", database.dsn)
+    assert drift.code == 0, drift
+
+
 def test_apply_refuses_a_plan_whose_output_changed_since(repo: Repository) -> None:
     repo.write("tenants/delta.yaml", tenant("delta", "starter"))
     repo.commit("delta")

@@ -14,6 +14,7 @@ from psycopg import sql
 
 from compiler.cli import main
 from compiler.emit.sql.state import TableState, TargetState
+from compiler.sandbox.postgres import SUPERUSER
 from tests.emit.sql.compiled import write_sql
 from tests.support.postgres import Database
 
@@ -44,16 +45,18 @@ def compile_to(spec_dir: Path, generated: Path) -> dict[str, TargetState]:
     return write_sql(spec_dir, generated)
 
 
-def sql_files(folder: Path) -> list[Path]:
-    """Every `.sql` file under a target's folder, in lexical order of its relative path."""
-    return sorted(folder.rglob("*.sql"), key=lambda p: p.relative_to(folder).as_posix())
+def sql_files(generated: Path, target: str) -> list[Path]:
+    """Every `.sql` file that builds `target`, in the order `paybill sql files` lists them."""
+    run = cli("sql", "files", "--target", target, "--generated", str(generated))
+    assert (run.code, run.err) == (0, ""), run.err
+    return [Path(line) for line in run.out.splitlines()]
 
 
-def apply_files(db: Database, folder: Path) -> None:
-    """What a deployment pipeline does with psql: every `.sql` file of the target's folder,
-    in lexical order of its path relative to the folder."""
-    with db.connect() as conn:
-        for path in sql_files(folder):
+def apply_files(db: Database, generated: Path, target: str, *, user: str = SUPERUSER) -> None:
+    """What a deployment pipeline does with psql: every file `paybill sql files` lists, in
+    that order, each in its own transaction, as `user`."""
+    with db.connect(user) as conn:
+        for path in sql_files(generated, target):
             conn.execute(path.read_bytes())
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import socket
 from pathlib import Path
 
@@ -98,13 +99,83 @@ def test_usage_errors_are_exit_1_for_drift_and_2_for_apply(generated: Path, tmp_
 
 
 def test_a_damaged_state_file_is_exit_3(generated: Path) -> None:
-    state = generated / "sql" / TARGET / "state.json"
-    state.write_text(state.read_text().replace('"profiles"', '"profile"'))
-    run = cli("sql", "drift", "--target", TARGET, "--dsn", "host=x", "--generated", str(generated))
+    drift = ("sql", "drift", "--target", TARGET, "--dsn", "host=x", "--generated", str(generated))
+    for folder, version in (
+        (TARGET, "paybill.dev/sql-target/v1"),
+        ("shared", "paybill.dev/sql-runtime/v1"),
+    ):
+        state = generated / "sql" / folder / "state.json"
+        kept = state.read_text()
+        state.write_text(kept.replace('"profiles"', '"profile"'))
+        run = cli(*drift)
+        assert (run.code, run.err) == (
+            3,
+            f"paybill: {state} cannot be used (not a valid state file); it must be a "
+            f"{version} file written by paybill compile: compile again\n",
+        )
+        state.write_text(kept)
+
+
+def test_a_target_and_a_runtime_not_compiled_together_are_exit_3(generated: Path) -> None:
+    drift = ("sql", "drift", "--target", TARGET, "--dsn", "host=x", "--generated", str(generated))
+    shared = generated / "sql" / "shared" / "state.json"
+    own = generated / "sql" / TARGET / "state.json"
+    own.write_text(own.read_text().replace('"key": "workflow:file-items"', '"key": "workflow:x"'))
+    run = cli(*drift)
     assert (run.code, run.err) == (
         3,
-        f"paybill: {state} cannot be used (not a valid state file); it must be a "
-        "paybill.dev/sql-state/v3 file written by paybill compile: compile again\n",
+        f"paybill: {own} and {shared} were not compiled together (pool-shared names the "
+        "roles of profiles the shared runtime does not have: workflow:x; and none for these "
+        "of its profiles: workflow:file-items): compile again\n",
+    )
+    shared.unlink()
+    run = cli(*drift)
+    assert (run.code, run.err) == (
+        3,
+        f"paybill: {shared} is missing: the SQL every target shares is not there; compile again\n",
+    )
+
+
+def test_files_lists_the_shared_and_the_targets_files_in_the_order_to_apply(
+    generated: Path,
+) -> None:
+    run = cli("sql", "files", "--target", TARGET, "--generated", str(generated))
+    assert (run.code, run.err) == (0, "")
+    sql = generated / "sql"
+    assert run.out.splitlines() == [
+        f"{sql}/shared/00-owner.sql",
+        f"{sql}/{TARGET}/00-roles.sql",
+        f"{sql}/shared/10-schema.sql",
+        f"{sql}/shared/15-runs.sql",
+        f"{sql}/shared/40-steps.sql",
+        f"{sql}/{TARGET}/50-grants.sql",
+        f"{sql}/{TARGET}/tenants/acme.sql",
+        f"{sql}/{TARGET}/tenants/bolt-co.sql",
+    ]
+
+
+def test_files_refuses_what_it_cannot_order(generated: Path) -> None:
+    files = ("sql", "files", "--generated", str(generated), "--target")
+    unknown = cli(*files, "pool-nowhere")
+    assert (unknown.code, unknown.out) == (2, "")
+    assert unknown.err == (
+        f"paybill: no compiled SQL target 'pool-nowhere' in {generated}/sql (targets: "
+        "pool-shared)\n"
+    )
+    twice = generated / "sql" / TARGET / "10-schema.sql"
+    twice.write_text("-- a file of the same name as one of the runtime's\n")
+    both = cli(*files, TARGET)
+    assert (both.code, both.out) == (3, "")
+    assert both.err == (
+        f"paybill: 10-schema.sql is both in {generated}/sql/shared and in {generated}/sql/"
+        f"{TARGET}: the order of the two is not defined; compile again\n"
+    )
+    twice.unlink()
+    shutil.rmtree(generated / "sql" / "shared")
+    missing = cli(*files, TARGET)
+    assert (missing.code, missing.err) == (
+        3,
+        f"paybill: {generated}/sql/shared is missing: compile again\n",
     )
 
 
@@ -137,7 +208,7 @@ def test_dry_run_prints_the_sql_and_changes_nothing(generated: Path, pg: Databas
 
 
 FIRST_DRIFT = """\
-pool-shared: 63 differences from the compiled state
+pool-shared: 65 differences from the compiled state
   role "agent_acme_syncer" does not exist
   role "agent_bolt_co_syncer" does not exist
   role "app_acme" does not exist
@@ -181,6 +252,8 @@ says '60s'
   "paybill_pool_shared_app_readonly" lacks SELECT on "select"."from-items"
   "paybill_pool_shared_steps" lacks SELECT ("group-by", "order", "where"), INSERT ("group-by", \
 "order", "user"), UPDATE ("group-by") on "select"."from-items"
+  function "paybill"."keep_memberships" does not exist
+  function "paybill"."retire_roles" does not exist
   function "paybill"."login_role" does not exist
   function "paybill"."caller_role" does not exist
   function "paybill"."agent" does not exist

@@ -9,11 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from psycopg import sql
 
 from tests.conftest import ALL_SPECS, WriteSpec
 from tests.emit.sql.specs import KEYWORDS
-from tests.sqlops.live import apply_files, compile_to, effective, expected, sql_cmd
-from tests.support.postgres import Databases
+from tests.sqlops.fleet import TARGET
+from tests.sqlops.live import apply_files, cli, compile_to, effective, expected, sql_cmd
+from tests.support.postgres import Database, Databases
 
 pytestmark = pytest.mark.postgres
 
@@ -50,8 +52,8 @@ def test_the_ordered_files_reach_the_same_state(
     states = compile_to(spec_dir, generated)
     for target in states:
         db = pg.new(target)
-        apply_files(db, generated / "sql" / target)
-        apply_files(db, generated / "sql" / target)  # idempotent
+        apply_files(db, generated, target)
+        apply_files(db, generated, target)  # idempotent
         drift = sql_cmd("drift", db, generated, target)
         assert (drift.code, drift.err) == (0, ""), drift.out
         assert sql_cmd("apply", db, generated, target).out.startswith(f"{target}: nothing to apply")
@@ -93,3 +95,38 @@ def test_apply_creates_missing_columns_and_never_drops_data(
     assert rows == [(1, None)]
     assert kept == (True,)
     assert sql_cmd("drift", db, generated, "pool-shared").code == 0
+
+
+def test_a_login_that_is_no_superuser_applies_the_files_again_after_the_steps_change(
+    pg: Databases, tmp_path: Path, fleet: Path
+) -> None:
+    """A managed database's admin login (RDS's, say) is no superuser: it may create roles and
+    owns the database. It applies the files, then again once a step's body and another's
+    arguments changed: replacing and dropping functions the steps role owns needs the
+    membership the target's 00-roles.sql gives it before the shared files run."""
+    generated = tmp_path / "generated"
+    compile_to(fleet, generated)
+    db = pg.new()
+    with db.connect() as admin:
+        admin.execute("CREATE ROLE deployer LOGIN CREATEROLE")
+        admin.execute(
+            sql.SQL("ALTER DATABASE {} OWNER TO deployer").format(sql.Identifier(db.name))
+        )
+    as_deployer = Database(db.server, db.name)
+    apply_files(as_deployer, generated, TARGET, user="deployer")
+    agents = fleet / "agents.yaml"
+    text = agents.read_text()
+    for old, new in (
+        ("maxRowsPerStep: 200", "maxRowsPerStep: 300"),
+        ("where: [id]}", "where: [id, nudged]}"),
+    ):
+        assert old in text
+        text = text.replace(old, new, 1)
+    agents.write_text(text)
+    compile_to(fleet, generated)
+    with db.connect() as admin:  # as if another login applied this time
+        admin.execute("REVOKE paybill_pool_fleet_eu_steps FROM deployer")
+    apply_files(as_deployer, generated, TARGET, user="deployer")
+    dsn = db.server.dsn(db.name, user="deployer")
+    drift = cli("sql", "drift", "--target", TARGET, "--dsn", dsn, "--generated", str(generated))
+    assert (drift.code, drift.err) == (0, ""), drift.out

@@ -57,7 +57,7 @@ def test_the_files_widen_it_too(pg: Databases, fleet: Path, tmp_path: Path) -> N
     generated = tmp_path / "generated"
     db = converged(pg, fleet, generated)
     old_key(db)
-    apply_files(db, generated / "sql" / TARGET)
+    apply_files(db, generated, TARGET)
     assert key_of(db) == "PRIMARY KEY (tenant_id, id)"
 
 

@@ -126,8 +126,7 @@ def test_files_alone_take_a_suspended_tenants_writes_and_agents(
     generated = tmp_path / "generated"
     state = compile_to(fleet, generated)[TARGET]
     db = pg.new()
-    folder = generated / "sql" / TARGET
-    apply_files(db, folder)
+    apply_files(db, generated, TARGET)
     rows = seed(db, state)
     key = rows[("work-items", "alpha-co")][0]["id"]
     update = f"UPDATE {ITEMS} SET nudged = true WHERE id = %s".encode()
@@ -142,7 +141,7 @@ def test_files_alone_take_a_suspended_tenants_writes_and_agents(
             "pool: fleet-eu\n  state: suspended\n  subscription: {status: active}",
         )
         compile_to(fleet, generated)
-        apply_files(db, folder)  # the files only, no paybill sql apply
+        apply_files(db, generated, TARGET)  # the files only, no paybill sql apply
         # Its role is gone, and with it every way into the step functions.
         with pytest.raises(psycopg.errors.InsufficientPrivilege) as raised:
             start(agent, "stale-items")

@@ -22,7 +22,9 @@ them.
 The privileges sit on profiles that every target has, whichever tenants it holds: the
 application read-write and read-only, and one per workflow. A tenant's roles are members of
 the profiles their state and entitlements call for, so adding, changing or removing a tenant
-changes that tenant's part of the target and nothing shared.
+changes that tenant's part of the target and nothing shared. The profiles and everything
+else but their role names are the same in every target: they are built once per compile
+(`build_runtime`), and each target only names its roles (`runtime.target_part`).
 
 Agents touch no table: a workflow's profile holds EXECUTE on the functions of its steps,
 which run as the steps role (`paybill_<target>_steps`). That role holds what the steps of
@@ -41,19 +43,32 @@ keys.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
+from compiler.emit.sql.policies import TableKey, tables_reached, tenant_policies
 from compiler.emit.sql.runs import SETTINGS
+from compiler.emit.sql.runtime import (
+    APP,
+    APP_READONLY,
+    APPROVER,
+    RUNTIME_VERSION,
+    STEPS,
+    ProfileState,
+    RuntimeState,
+    TargetPart,
+    assemble,
+    profile_role,
+    target_part,
+    workflow_key,
+)
 from compiler.emit.sql.state import (
     OWNER_ROLE,
-    SCHEMA_VERSION,
     TENANT_SCHEMA_VERSION,
     AgentRow,
     ColumnState,
     DefaultState,
-    PolicyState,
     RoleState,
     SharedState,
-    StepState,
     TableGrant,
     TableState,
     TargetState,
@@ -63,16 +78,13 @@ from compiler.emit.sql.steps import step_states, workflow_rows
 from compiler.resolve import ResolvedSpec
 from compiler.resolve.entitlements import privileges
 from compiler.resolve.model import Table, Tenant, Workflow
-from compiler.resolve.roles import role_name
 
-TableKey = tuple[str, str]
-
-# What the application role of a live tenant may do, by tenant state (see the table above).
+# The application profile of a live tenant, by tenant state (see the table above).
 APP_ACCESS = {
-    "pending": "read-write",
-    "active": "read-write",
-    "suspended": "read-only",
-    "offboarding": "read-only",
+    "pending": APP,
+    "active": APP,
+    "suspended": APP_READONLY,
+    "offboarding": APP_READONLY,
 }
 
 
@@ -81,95 +93,38 @@ def tenants_of(spec: ResolvedSpec, target: str) -> tuple[Tenant, ...]:
     return tuple(t for t in spec.live_tenants if t.sql_target == target)
 
 
-def app_profile(target: str, access: str) -> str:
-    return (
-        role_name("paybill", target, "app")
-        if access == "read-write"
-        else role_name("paybill", target, "app", "readonly")
+def build_runtime(spec: ResolvedSpec) -> RuntimeState:
+    """What every target of `spec` holds, but for role names: its tables, each profile's
+    grants (by key), the session settings, the workflows and their steps. Built once per
+    compile; it never names a target or a tenant."""
+    tenant_column = spec.platform.tenant_column
+    workflows = tuple(w.name for w in spec.workflows)
+    profiles = [
+        ProfileState(APP, "grants", (), _app_grants(spec, read_write=True)),
+        ProfileState(APP_READONLY, "grants", (), _app_grants(spec, read_write=False)),
+        *(ProfileState(workflow_key(w), "grants", (w,), ()) for w in workflows),
+        ProfileState(STEPS, "steps", workflows, _workflow_grants(spec, spec.workflows)),
+        ProfileState(APPROVER, "approver", (), ()),
+    ]
+    return RuntimeState(
+        schema_version=RUNTIME_VERSION,
+        tenant_column=tenant_column,
+        owner=OWNER_ROLE,
+        tables=tuple(
+            sorted((_table_state(t, tenant_column) for t in spec.tables), key=lambda t: t.key)
+        ),
+        profiles=tuple(sorted(profiles, key=lambda p: p.key)),
+        settings=tuple(sorted(SETTINGS, key=lambda s: s.name)),
+        workflows=workflow_rows(spec),
+        steps=step_states(spec, {w: workflow_key(w) for w in workflows}),
     )
-
-
-def workflow_profile(target: str, workflow: str) -> str:
-    return role_name("paybill", target, "workflow", workflow)
-
-
-def steps_role(target: str) -> str:
-    """What the step functions run as."""
-    return role_name("paybill", target, "steps")
-
-
-def approver_role(target: str) -> str:
-    return role_name("paybill", target, "approver")
-
-
-def with_profile(step: StepState, profile: str) -> StepState:
-    """`dataclasses.replace(step, profile=profile)` at a fifth of the cost: called for every
-    step of every target (90,000 times at 10,000 tenants)."""
-    return StepState(
-        step.workflow,
-        step.step,
-        step.function,
-        profile,
-        step.after,
-        step.approval,
-        step.operation,
-        step.schema,
-        step.table,
-        step.columns,
-        step.where,
-        step.max_rows,
-        step.tenant_column,
-        step.max_steps,
-    )
-
-
-class Profiles:
-    """What every target of a spec holds but for names — its tables and each profile's
-    grants — worked out once per compile rather than once per target."""
-
-    def __init__(self, spec: ResolvedSpec) -> None:
-        self.spec = spec
-        self.tenant_column = spec.platform.tenant_column
-        self.tables = tuple(
-            sorted((_table_state(t, self.tenant_column) for t in spec.tables), key=lambda t: t.key)
-        )
-        self.app = {access: _app_grants(spec, access) for access in ("read-write", "read-only")}
-        self.steps = _workflow_grants(spec, spec.workflows)
-        self.workflows = tuple(w.name for w in spec.workflows)
-        self.rows = workflow_rows(spec)
-        # Every target's steps but for the profile names, which `shared` fills in.
-        self.step_template = step_states(spec, dict.fromkeys(self.workflows, ""))
-
-    def shared(self, target: str) -> SharedState:
-        profiles = [
-            RoleState(app_profile(target, access), "grants", None, None, (), (), grants)
-            for access, grants in self.app.items()
-        ]
-        names = {w: workflow_profile(target, w) for w in self.workflows}
-        profiles.extend(
-            RoleState(names[w], "grants", None, None, (w,), (), ()) for w in self.workflows
-        )
-        profiles.append(
-            RoleState(steps_role(target), "steps", None, None, self.workflows, (), self.steps)
-        )
-        profiles.append(RoleState(approver_role(target), "approver", None, None, (), (), ()))
-        return SharedState(
-            schema_version=SCHEMA_VERSION,
-            target=target,
-            tenant_column=self.tenant_column,
-            owner=OWNER_ROLE,
-            tables=self.tables,
-            profiles=tuple(sorted(profiles, key=lambda r: r.name)),
-            settings=tuple(sorted(SETTINGS, key=lambda s: s.name)),
-            workflows=self.rows,
-            steps=tuple(with_profile(s, names[s.workflow]) for s in self.step_template),
-        )
 
 
 def build_shared(spec: ResolvedSpec, target: str) -> SharedState:
-    """The owner, the tables and every profile of `target`; the same for every target of a
-    spec but for the names."""
-    return Profiles(spec).shared(target)
+    """The owner, the tables and every profile of `target`: the runtime with the target's
+    role names."""
+    runtime = build_runtime(spec)
+    return assemble(runtime, target_part(runtime, target))
 
 
 def build_tenant(
@@ -185,7 +140,7 @@ def build_tenant(
             tenant.name,
             None,
             (),
-            (app_profile(target, APP_ACCESS[tenant.state]),),
+            (profile_role(target, APP_ACCESS[tenant.state]),),
             (),
         )
     ]
@@ -196,7 +151,7 @@ def build_tenant(
             tenant.name,
             access.agent,
             access.workflows,
-            tuple(sorted(workflow_profile(target, w) for w in access.workflows)),
+            tuple(sorted(profile_role(target, workflow_key(w)) for w in access.workflows)),
             (),
         )
         for access in tenant.agents
@@ -207,7 +162,7 @@ def build_tenant(
         target=target,
         tenant=tenant.name,
         roles=tuple(roles),
-        policies=_policies(shared, tenant.name, roles, reach or tables_reached(shared)),
+        policies=tenant_policies(shared, tenant.name, roles, reach),
         state=tenant.state,
         agent_runs_per_day=tenant.limits.agent_runs_per_day,
         agents=tuple(
@@ -217,31 +172,38 @@ def build_tenant(
     )
 
 
+@dataclass(frozen=True)
+class Target:
+    """One target of a compile: its own part, its whole shared state, its tenants' parts."""
+
+    part: TargetPart
+    shared: SharedState
+    tenants: dict[str, TenantPart]
+
+
 def build_targets(
     spec: ResolvedSpec, targets: Iterable[str]
-) -> dict[str, tuple[SharedState, dict[str, TenantPart]]]:
-    """Every target's shared state and tenant parts, grouping tenants in one pass."""
-    profiles = Profiles(spec)
-    out: dict[str, tuple[SharedState, dict[str, TenantPart]]] = {
-        target: (profiles.shared(target), {}) for target in targets
-    }
-    reach = {target: tables_reached(shared) for target, (shared, _) in out.items()}
+) -> tuple[RuntimeState, dict[str, Target]]:
+    """The runtime, and every target's parts, grouping tenants in one pass."""
+    runtime = build_runtime(spec)
+    out: dict[str, Target] = {}
+    for name in targets:
+        part = target_part(runtime, name)
+        out[name] = Target(part, assemble(runtime, part), {})
+    reach = {name: tables_reached(t.shared) for name, t in out.items()}
     for tenant in spec.live_tenants:
-        if tenant.sql_target in out:
-            shared, parts = out[tenant.sql_target]
-            parts[tenant.name] = build_tenant(shared, tenant, reach[tenant.sql_target])
-    return out
+        found = out.get(tenant.sql_target)
+        if found is not None:
+            found.tenants[tenant.name] = build_tenant(
+                found.shared, tenant, reach[tenant.sql_target]
+            )
+    return runtime, out
 
 
 def build_target(spec: ResolvedSpec, target: str) -> TargetState:
     """A whole target, put together (what `paybill sql` converges a database to)."""
     shared = build_shared(spec, target)
     return TargetState.of(shared, (build_tenant(shared, t) for t in tenants_of(spec, target)))
-
-
-def tables_reached(shared: SharedState) -> dict[str, frozenset[TableKey]]:
-    """The tables each profile has any privilege on."""
-    return {p.name: frozenset(g.key for g in p.grants) for p in shared.profiles}
 
 
 def _table_state(table: Table, tenant_column: str) -> TableState:
@@ -267,8 +229,8 @@ def _table_state(table: Table, tenant_column: str) -> TableState:
     )
 
 
-def _app_grants(spec: ResolvedSpec, access: str) -> tuple[TableGrant, ...]:
-    if access == "read-write":
+def _app_grants(spec: ResolvedSpec, *, read_write: bool) -> tuple[TableGrant, ...]:
+    if read_write:
         grants = [
             TableGrant(
                 t.schema,
@@ -299,23 +261,3 @@ def _workflow_grants(spec: ResolvedSpec, workflows: Iterable[Workflow]) -> tuple
 
 def _sorted_grants(grants: Iterable[TableGrant]) -> tuple[TableGrant, ...]:
     return tuple(sorted(grants, key=lambda g: g.key))
-
-
-def _policies(
-    shared: SharedState,
-    tenant: str,
-    roles: list[RoleState],
-    reach: Mapping[str, frozenset[TableKey]],
-) -> tuple[PolicyState, ...]:
-    """Per tenant-scoped table: one policy naming the tenant's roles that have any privilege
-    on it (through their profiles), bound to the tenant's own id."""
-    reached = {role.name: frozenset().union(*(reach[g] for g in role.member_of)) for role in roles}
-    policy = role_name("tenant", tenant)
-    out = []
-    for table in shared.tables:
-        if not table.row_security:
-            continue
-        names = tuple(sorted(role.name for role in roles if table.key in reached[role.name]))
-        if names:
-            out.append(PolicyState(table.schema, table.name, policy, tenant, names))
-    return tuple(out)

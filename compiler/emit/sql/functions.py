@@ -176,9 +176,35 @@ def target_functions(
         return ()
     agents = tuple(sorted(r.name for r in roles if r.kind == "grants" and r.workflows))
     return (
+        *file_functions(owner),
         *run_functions(owner, executor, approver, agents),
         *(step_function(s, executor) for s in steps),
     )
+
+
+def file_functions(owner: str) -> tuple[Function, ...]:
+    """What every tenant's file calls to take back what the tenant no longer has: the
+    memberships of its roles that it no longer lists, the roles it no longer has. The same
+    for every tenant, so defined once. They run as their caller (the login applying the
+    files, which may revoke and drop roles) with no EXECUTE for anyone: only the owner role
+    and its members may call them."""
+
+    def fn(name: str, *arguments: Argument) -> Function:
+        body = str(_macro(name, schema=ident(INTERNAL_SCHEMA)))
+        return Function(
+            INTERNAL_SCHEMA, name, arguments, "void", False, "plpgsql", "v", body, owner, (),
+            definer=False,
+        )  # fmt: skip
+
+    return (
+        fn(KEEP_MEMBERSHIPS, Argument("desired", "text[]")),
+        fn(RETIRE_ROLES, *(Argument(n, t) for n, t in RETIRE_ARGUMENTS)),
+    )
+
+
+KEEP_MEMBERSHIPS = "keep_memberships"  # ((group, member), ...): the members' only ones
+RETIRE_ROLES = "retire_roles"
+RETIRE_ARGUMENTS = (("marker", "text"), ("keep", "text[]"), ("schemas", "text[]"))
 
 
 def run_functions(

@@ -1,8 +1,9 @@
 """The tables of the previous output's SQL state, for the checks that compare with it.
 
 A column added to a table that already exists meets the table's rows: the compiler reads
-what the last compile wrote (`sql/<target>/state.json` of every target, found through the
-node records) so that such a column is checked before it reaches a database. A state file
+what the last compile wrote (`sql/shared/state.json`, or in an output written before the
+runtime was shared, `sql/<target>/state.json` of every target; found through the node
+records) so that such a column is checked before it reaches a database. A state file
 that cannot be read is skipped: its node is built again anyway, and nothing is compared.
 Only the table and column names are read (not the whole state, validated: that took a
 tenth of a one-tenant recompile at 1,000 tenants).
@@ -28,7 +29,7 @@ def previous_tables(
     columns: dict[tuple[str, str], set[str]] = {}
     where: dict[tuple[str, str], Location] = {}
     for record in sorted(records.values(), key=lambda r: r.node):
-        if record.kind != "sql":
+        if record.kind not in ("runtime", "sql"):
             continue
         for artifact in record.artifacts:
             if not artifact.path.endswith(f"/{STATE_FILE}"):

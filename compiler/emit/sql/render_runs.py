@@ -1,45 +1,94 @@
-"""The parts of a target's files that serve agents' runs (see runs.py, functions.py):
+"""The parts of the SQL files that serve agents' runs (see runs.py, functions.py).
 
+In the shared runtime (`sql/shared/`, the same in every target):
     15-runs.sql    paybill's schemas and tables, the workflows' limits, the run API
     40-steps.sql   one function per workflow step
-and, in each tenant's file, the tenant's row (its state and the runs its agents may start
-per day) and its agents' rows (whom they act for, their limits).
+In each target's own files (50-grants.sql): who may call the run API, who owns and may
+call each step function; and, in each
+tenant's file, the tenant's row (its state and the runs its agents may start per day) and
+its agents' rows (whom they act for, their limits).
+
+The functions' definitions do not name a target's roles; who owns a step function (the
+target's steps role) and who may call a function (the target's profiles) do. So the
+definitions are in the runtime, and that is in the target.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
 from compiler.emit.sql import statements as st
-from compiler.emit.sql.functions import Function, run_functions, statements, step_function
-from compiler.emit.sql.quote import Sql
-from compiler.emit.sql.runs import (
-    INTERNAL_SCHEMAS,
-    INTERNAL_TABLES,
-    schema_privileges,
-    table_privileges,
+from compiler.emit.sql.functions import (
+    Function,
+    create,
+    file_functions,
+    run_functions,
+    step_function,
 )
+from compiler.emit.sql.quote import Sql
+from compiler.emit.sql.runs import INTERNAL_SCHEMAS, INTERNAL_TABLES
+from compiler.emit.sql.runtime import APPROVER, STEPS, WORKFLOW, RuntimeState, workflow_key
+from compiler.emit.sql.sections import Sections
 from compiler.emit.sql.state import (
     INTERNAL_SCHEMA,
-    RoleState,
     SharedState,
     TableState,
     TenantPart,
 )
 
-Sections = list[tuple[str, list[Sql]]]
+
+@dataclass(frozen=True)
+class Defined:
+    """The functions every target defines, built once per compile (their bodies are most of
+    the work): the files' helpers and the run API, then one per step. Where a function
+    names a target's role (the steps role owns the step functions; profiles may call them),
+    it names the profile's key; `named` gives a target's role names instead."""
+
+    runs: tuple[Function, ...]
+    steps: tuple[Function, ...]
+
+    @classmethod
+    def of(cls, runtime: RuntimeState) -> Defined:
+        keys = runtime.keys
+        agents = tuple(sorted(k for k in keys if k.startswith(WORKFLOW)))
+        owner = runtime.owner
+        runs = (*file_functions(owner), *run_functions(owner, STEPS, APPROVER, agents))
+        return cls(runs, tuple(step_function(s, STEPS) for s in runtime.steps))
+
+    def named(self, state: SharedState) -> Defined:
+        """The same functions with `state`'s role names."""
+        names = _names(state)
+
+        def rename(f: Function) -> Function:
+            callers = tuple(sorted(names.get(k, k) for k in f.execute))
+            return replace(f, owner=names.get(f.owner, f.owner), execute=callers)
+
+        return Defined(tuple(map(rename, self.runs)), tuple(map(rename, self.steps)))
 
 
-def _role(state: SharedState, kind: str) -> RoleState:
-    return next(r for r in state.profiles if r.kind == kind)
+def _names(state: SharedState) -> dict[str, str]:
+    """Profile key -> `state`'s role, for the profiles that own or may call functions."""
+    out: dict[str, str] = {}
+    for role in state.profiles:
+        if role.kind in (STEPS, APPROVER):
+            out[role.kind] = role.name
+        elif role.workflows:
+            out[workflow_key(role.workflows[0])] = role.name
+    return out
 
 
-def functions(state: SharedState) -> tuple[tuple[Function, ...], tuple[Function, ...]]:
-    """The run API and the step functions of the target."""
-    executor, approver = _role(state, "steps").name, _role(state, "approver").name
-    agents = tuple(sorted(r.name for r in state.profiles if r.kind == "grants" and r.workflows))
-    runs = run_functions(state.owner, executor, approver, agents)
-    return runs, tuple(step_function(s, executor) for s in state.steps)
+def _defined(function: Function, owner: str) -> list[Sql]:
+    """Create it; give it to `owner` when its owner is that role; let PUBLIC not run it."""
+    out = [create(function)]
+    if function.owner == owner:
+        out.append(st.alter_function_owner(function.signature, owner))
+    out.append(st.revoke(Sql("ALL"), st.on_functions([function.signature]), [None]))
+    return out
 
 
+# -- the shared runtime -------------------------------------------------------------------
 def internal_table(table: TableState, owner: str) -> list[Sql]:
     out = [st.create_table(table)]
     out.extend(st.add_column(table.schema, table.name, c) for c in table.columns)
@@ -49,34 +98,8 @@ def internal_table(table: TableState, owner: str) -> list[Sql]:
     return out
 
 
-def runs_file(state: SharedState) -> Sections:
-    runs, steps = functions(state)
-    everyone: list[str | None] = [None, *(r.name for r in state.profiles)]
-    privileges = sorted(schema_privileges(state.profiles))
-    access: list[Sql] = []
-    for schema in INTERNAL_SCHEMAS:
-        access.append(st.revoke(Sql("ALL"), st.on_schema(schema), everyone))
-        access.append(st.revoke(Sql("ALL"), st.on_all_tables(schema), everyone))
-        for privilege in ("USAGE", "CREATE"):
-            users = [r for r, s, p in privileges if (s, p) == (schema, privilege)]
-            if users:
-                access.append(st.grant(Sql(privilege), st.on_schema(schema), users))
-    grants: dict[tuple[str, str, str], list[Sql]] = {}
-    for role, schema, table, privilege, column in sorted(
-        table_privileges(state.profiles), key=lambda g: (g[0], g[1], g[2], g[3], g[4] or "")
-    ):
-        clauses = grants.setdefault((role, schema, table), [])
-        if column is None:
-            clauses.append(st.privilege_clause(privilege))
-        elif not clauses or not clauses[-1].startswith(privilege + " ("):
-            columns = [
-                c
-                for r, s, t, p, c in table_privileges(state.profiles)
-                if (r, s, t, p) == (role, schema, table, privilege) and c is not None
-            ]
-            clauses.append(st.privilege_clause(privilege, sorted(columns)))
-    for (role, schema, table), clauses in sorted(grants.items()):
-        access.append(st.grant(st.privileges_clause(clauses), st.on_table(schema, table), [role]))
+def runs_file(runtime: RuntimeState, defined: Defined) -> Sections:
+    runs, steps = defined.runs, defined.steps
     out: Sections = [
         (
             "paybill's schemas: no tenant, agent or profile role may use `paybill`.",
@@ -84,23 +107,31 @@ def runs_file(state: SharedState) -> Sections:
                 s
                 for schema in INTERNAL_SCHEMAS
                 for s in (
-                    st.create_schema(schema, state.owner),
-                    st.alter_schema_owner(schema, state.owner),
+                    st.create_schema(schema, runtime.owner),
+                    st.alter_schema_owner(schema, runtime.owner),
                 )
             ],
         )
     ]
     out.extend(
-        (f"Table {t.schema}.{t.name}", internal_table(t, state.owner)) for t in INTERNAL_TABLES
+        (f"Table {t.schema}.{t.name}", internal_table(t, runtime.owner)) for t in INTERNAL_TABLES
     )
-    out.append(("Who may use them: agents reach paybill_api through their profiles.", access))
+    out.append(
+        (
+            "PUBLIC may not use them (each target's files say which of its roles may).",
+            [
+                st.revoke(Sql("ALL"), st.on_schema(*INTERNAL_SCHEMAS), [None]),
+                st.revoke(Sql("ALL"), st.on_all_tables(*INTERNAL_SCHEMAS), [None]),
+            ],
+        )
+    )
     rows = [
         (w.workflow, w.max_steps, w.timeout_seconds, w.max_rows_per_step, w.steps, w.approval_steps)
-        for w in state.workflows
+        for w in runtime.workflows
     ]
     limits = [
         st.keep_rows(
-            INTERNAL_SCHEMA, "workflows", None, "workflow", [w.workflow for w in state.workflows]
+            INTERNAL_SCHEMA, "workflows", None, "workflow", [w.workflow for w in runtime.workflows]
         )
     ]
     if rows:
@@ -113,21 +144,48 @@ def runs_file(state: SharedState) -> Sections:
             [st.keep_functions(INTERNAL_SCHEMAS, keep)],
         )
     )
-    out.extend((f"Function {f.schema}.{f.name}", statements(f)) for f in runs)
+    out.extend((f"Function {f.schema}.{f.name}", _defined(f, runtime.owner)) for f in runs)
     return out
 
 
-def steps_file(state: SharedState) -> Sections:
-    _, steps = functions(state)
-    owns = [st.let_applier_own(_role(state, "steps").name)] if steps else []
-    out: Sections = [("What creates the step functions must be able to give them away.", owns)]
-    out.extend(
-        (f"Step {s.workflow} / {s.step}", statements(f))
-        for s, f in zip(state.steps, steps, strict=True)
-    )
-    return out
+def steps_file(runtime: RuntimeState, defined: Defined) -> Sections:
+    return [
+        (f"Step {s.workflow} / {s.step}", _defined(f, runtime.owner))
+        for s, f in zip(runtime.steps, defined.steps, strict=True)
+    ]
 
 
+# -- a target's own files -----------------------------------------------------------------
+def run_access(named: Defined) -> list[Sql]:
+    """Who of the target's roles may call the run API (`named`: with the target's names)."""
+    return _execute(named.runs)
+
+
+def _execute(functions_: Iterable[Function]) -> list[Sql]:
+    """GRANT EXECUTE, one statement per set of roles, naming every function they may call."""
+    by_callers: dict[tuple[str, ...], list[Sql]] = defaultdict(list)
+    for function in functions_:
+        if function.execute:
+            by_callers[function.execute].append(function.signature)
+    return [
+        st.grant(Sql("EXECUTE"), st.on_functions(signatures), callers)
+        for callers, signatures in sorted(by_callers.items())
+    ]
+
+
+def step_access(named: Defined) -> Sections:
+    """The step functions run as the target's steps role (they are SECURITY DEFINER), and
+    each workflow's profile may call that workflow's steps (`named`: with its names)."""
+    return [
+        (
+            "The step functions run as the steps role: it owns them.",
+            [st.alter_function_owner(f.signature, f.owner) for f in named.steps],
+        ),
+        ("Each workflow's profile may call the functions of its steps.", _execute(named.steps)),
+    ]
+
+
+# -- a tenant's file ----------------------------------------------------------------------
 WORKFLOW_COLUMNS = (
     "workflow",
     "max_steps",

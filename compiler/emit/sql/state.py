@@ -4,12 +4,17 @@ converges to.
 A target (`pool-<pool>`, `tenant-<tenant>`) is written in parts, so that each part belongs
 to one graph node and two changes to different tenants touch different files:
 
-* `SharedState` (`state.json`, node `sql:<target>`): the owner, the tables, the privilege
-  profiles, the session limits, and the workflows and steps that agents run through
-  database functions. It never names a tenant.
+* `SharedState`: the owner, the tables, the privilege profiles, the session limits, and the
+  workflows and steps that agents run through database functions. It never names a
+  tenant. It is the same in every target of a spec but for the profiles' role names, so it
+  is written in two parts (`runtime.py`): the runtime every target shares
+  (`sql/shared/state.json`, node `runtime:sql`) and the target's role names
+  (`sql/<target>/state.json`, node `sql:<target>`). An earlier paybill wrote it whole in
+  the target's `state.json`; that is still read (`shared_from_json`).
 * `TenantPart` (`tenants/<tenant>.json`, node `tenant:<tenant>`): one tenant's roles, the
-  profiles they are members of, the policies that bind them to the tenant's rows, and the
-  tenant's and its agents' rows in paybill's own tables (state, run limits).
+  profiles they are members of, the policies that bind them to the tenant's rows (derived
+  from the roles when read, `policies.py`), and the tenant's and its agents' rows in
+  paybill's own tables (state, run limits).
 
 `TargetState` is the whole target, put together from its parts: what the lints check and
 what `paybill sql apply|drift` compare with the live catalogs. The parts are built from the
@@ -54,8 +59,11 @@ from compiler.acl import names
 # that a base compiled by an older paybill can be compared with.
 SchemaVersion = Literal["paybill.dev/sql-state/v3", "paybill.dev/sql-state/v2"]
 SCHEMA_VERSION: Final[SchemaVersion] = "paybill.dev/sql-state/v3"
-TenantSchemaVersion = Literal["paybill.dev/sql-tenant/v2", "paybill.dev/sql-tenant/v1"]
-TENANT_SCHEMA_VERSION: Final[TenantSchemaVersion] = "paybill.dev/sql-tenant/v2"
+# v3 leaves the policies out: they are derived from the roles (`policies.py`).
+TenantSchemaVersion = Literal[
+    "paybill.dev/sql-tenant/v3", "paybill.dev/sql-tenant/v2", "paybill.dev/sql-tenant/v1"
+]
+TENANT_SCHEMA_VERSION: Final[TenantSchemaVersion] = "paybill.dev/sql-tenant/v3"
 STATE_FILE = "state.json"
 TENANTS_FOLDER = "tenants"
 OWNER_ROLE = "paybill_owner"
@@ -69,7 +77,7 @@ RoleKind = Literal["grants", "steps", "approver", "app", "agent"]
 Operation = Literal["select", "insert", "update", "delete", "tool"]
 PRIVILEGES: tuple[Privilege, ...] = ("SELECT", "INSERT", "UPDATE", "DELETE")
 
-_CONFIG = ConfigDict(
+CONFIG = ConfigDict(
     alias_generator=to_camel,
     extra="forbid",
     strict=True,
@@ -101,7 +109,7 @@ class DefaultState:
     """A column default: a literal of the column's type (rendered quoted, with a cast), or
     an expression of the allow-list in `statements.DEFAULT_EXPRESSIONS`."""
 
-    __pydantic_config__ = _CONFIG
+    __pydantic_config__ = CONFIG
 
     kind: Literal["literal", "expression"]
     value: str
@@ -109,7 +117,7 @@ class DefaultState:
 
 @dataclass(frozen=True, slots=True)
 class ColumnState:
-    __pydantic_config__ = _CONFIG
+    __pydantic_config__ = CONFIG
 
     name: str
     type: str
@@ -120,7 +128,7 @@ class ColumnState:
 
 @dataclass(frozen=True, slots=True)
 class IndexState:
-    __pydantic_config__ = _CONFIG
+    __pydantic_config__ = CONFIG
 
     name: str
     columns: tuple[str, ...]
@@ -128,7 +136,7 @@ class IndexState:
 
 @dataclass(frozen=True, slots=True)
 class TableState:
-    __pydantic_config__ = _CONFIG
+    __pydantic_config__ = CONFIG
 
     schema: str
     name: str
@@ -152,7 +160,7 @@ class TableState:
 class TableGrant:
     """Privileges of one role on one table: whole-table ones, and column lists."""
 
-    __pydantic_config__ = _CONFIG
+    __pydantic_config__ = CONFIG
 
     schema: str
     table: str
@@ -179,7 +187,7 @@ class TableGrant:
 
 @dataclass(frozen=True, slots=True)
 class RoleState:
-    __pydantic_config__ = _CONFIG
+    __pydantic_config__ = CONFIG
 
     name: str
     kind: RoleKind
@@ -194,7 +202,7 @@ class RoleState:
 class PolicyState:
     """`CREATE POLICY name ON table FOR ALL TO roles USING (col = 'tenant') WITH CHECK (...)`."""
 
-    __pydantic_config__ = _CONFIG
+    __pydantic_config__ = CONFIG
 
     schema: str
     table: str
@@ -219,7 +227,7 @@ class Atom:
 
 @dataclass(frozen=True, slots=True)
 class StepColumn:
-    __pydantic_config__ = _CONFIG
+    __pydantic_config__ = CONFIG
 
     name: str
     type: str  # the column's type as the spec writes it
@@ -230,7 +238,7 @@ class StepColumn:
 class StepState:
     """One step of a workflow, as the function agents call for it (`steps.py`)."""
 
-    __pydantic_config__ = _CONFIG
+    __pydantic_config__ = CONFIG
 
     workflow: str
     step: str
@@ -252,7 +260,7 @@ class StepState:
 class WorkflowRow:
     """A workflow's row in paybill's own table: its run limits."""
 
-    __pydantic_config__ = _CONFIG
+    __pydantic_config__ = CONFIG
 
     workflow: str
     max_steps: int
@@ -266,7 +274,7 @@ class WorkflowRow:
 class Setting:
     """A default for every session of the target's database (`ALTER DATABASE ... SET`)."""
 
-    __pydantic_config__ = _CONFIG
+    __pydantic_config__ = CONFIG
 
     name: str
     value: str
@@ -276,7 +284,7 @@ class Setting:
 class AgentRow:
     """An agent's row in paybill's own table: whom it acts for and its run limits."""
 
-    __pydantic_config__ = _CONFIG
+    __pydantic_config__ = CONFIG
 
     role: str
     agent: str
@@ -289,7 +297,7 @@ class AgentRow:
 class SharedState:
     """What a target holds for every tenant: `state.json`. Never names a tenant."""
 
-    __pydantic_config__ = _CONFIG
+    __pydantic_config__ = CONFIG
 
     schema_version: SchemaVersion
     target: str
@@ -311,13 +319,14 @@ class SharedState:
 class TenantPart:
     """One tenant's roles and policies in a target: `tenants/<tenant>.json`."""
 
-    __pydantic_config__ = _CONFIG
+    __pydantic_config__ = CONFIG
 
     schema_version: TenantSchemaVersion
     target: str
     tenant: str
     roles: tuple[RoleState, ...]  # kinds "app" and "agent", sorted by name
-    policies: tuple[PolicyState, ...]  # sorted by (schema, table)
+    # Sorted by (schema, table). Not written since v3: derived from the roles when read.
+    policies: tuple[PolicyState, ...] = ()
     state: str = ""  # the tenant's lifecycle state: agents act only in active tenants
     agent_runs_per_day: int | None = None  # every agent of the tenant together; None: no cap
     agents: tuple[AgentRow, ...] = ()  # sorted by role
@@ -440,7 +449,7 @@ _TENANT = TypeAdapter(TenantPart)
 def to_json(state: SharedState | TenantPart) -> object:
     if isinstance(state, SharedState):
         return _SHARED.dump_python(state, mode="json")
-    return _TENANT.dump_python(state, mode="json")
+    return _TENANT.dump_python(state, mode="json", exclude={"policies"})
 
 
 def shared_from_json(text: bytes | str) -> SharedState:
@@ -449,5 +458,6 @@ def shared_from_json(text: bytes | str) -> SharedState:
 
 
 def tenant_from_json(text: bytes | str) -> TenantPart:
-    """Parse a `tenants/<tenant>.json`; raises pydantic.ValidationError when it is not one."""
+    """Parse a `tenants/<tenant>.json`; raises pydantic.ValidationError when it is not one.
+    Its policies are `policies.with_policies`'s to add (they need the target's state)."""
     return _TENANT.validate_json(text)

@@ -8,12 +8,19 @@ from pathlib import Path
 
 from compiler.emit import Artifact
 from compiler.emit.sql import FAMILY
+from compiler.emit.sql.policies import with_policies
+from compiler.emit.sql.runtime import (
+    RUNTIME_FOLDER,
+    TargetPart,
+    assemble,
+    runtime_from_json,
+    target_from_json,
+)
 from compiler.emit.sql.state import (
     STATE_FILE,
     TENANTS_FOLDER,
     TargetState,
     TenantPart,
-    shared_from_json,
     tenant_from_json,
 )
 from compiler.graph import build_graph
@@ -28,18 +35,29 @@ def emit_sql(spec: ResolvedSpec) -> list[Artifact]:
 
 
 def states_from(artifacts: Iterable[Artifact]) -> dict[str, TargetState]:
-    """Every target's whole state, put together from its `state.json` and tenant parts."""
-    shared = {}
+    """Every target's whole state, put together from the shared runtime, the target's
+    `state.json` and its tenant parts."""
+    runtime = None
+    own: dict[str, TargetPart] = {}
     parts: dict[str, list[TenantPart]] = {}
     for artifact in artifacts:
         folder = artifact.path.split("/")
-        if folder[-1] == STATE_FILE:
-            state = shared_from_json(artifact.content)
-            shared[state.target] = state
+        if folder[-1] == STATE_FILE and folder[-2] == RUNTIME_FOLDER:
+            runtime = runtime_from_json(artifact.content)
+        elif folder[-1] == STATE_FILE:
+            part = target_from_json(artifact.content)
+            own[part.target] = part
         elif folder[-2] == TENANTS_FOLDER and artifact.path.endswith(".json"):
-            part = tenant_from_json(artifact.content)
-            parts.setdefault(part.target, []).append(part)
-    return {t: TargetState.of(s, parts.get(t, [])) for t, s in shared.items()}
+            tenant = tenant_from_json(artifact.content)
+            parts.setdefault(tenant.target, []).append(tenant)
+    assert runtime is not None or not own
+    out = {}
+    for target, part in own.items():
+        assert runtime is not None
+        shared = assemble(runtime, part)
+        tenants = [with_policies(p, shared) for p in parts.get(target, [])]
+        out[target] = TargetState.of(shared, tenants)
+    return out
 
 
 def write_sql(spec_dir: Path, out: Path) -> dict[str, TargetState]:

@@ -7,8 +7,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import orjson
 import pytest
 
+from compiler.emit.sql.previous import previous_tables
+from compiler.errors import Location
+from compiler.records import Entry, NodeRecord
 from tests.conftest import EXAMPLES
 from tests.sqlops.live import cli
 
@@ -43,7 +47,7 @@ def test_a_new_not_null_column_without_a_default_is_refused_at_the_column(workdi
     assert run.err == (
         "spec/schema.yaml:30:7: Table/work-items spec.columns[6]: column 'priority' is new, NOT "
         "NULL and has no default, but table 'order.work-items' already exists "
-        "(generated/sql/pool-fleet-eu/state.json): the rows it holds would have no value for it "
+        "(generated/sql/shared/state.json): the rows it holds would have no value for it "
         "(add a 'default' of type smallint, or 'nullable: true', or add the column as nullable "
         "first and make it NOT NULL in a migration once every row has a value)\n"
         "1 error found\n"
@@ -62,7 +66,7 @@ JOINS_THE_ROWS = [
 def test_a_default_or_null_lets_it_join_the_rows(workdir: Path, column: str) -> None:
     add_column(workdir, column)
     assert cli("compile", "spec", "--out", "generated").code == 0
-    text = (workdir / "generated/sql/pool-fleet-eu/10-schema.sql").read_text()
+    text = (workdir / "generated/sql/shared/10-schema.sql").read_text()
     added = 'ADD COLUMN IF NOT EXISTS "priority" smallint'
     assert added + (" NOT NULL DEFAULT '3'::smallint;" if "default" in column else ";") in text
 
@@ -82,7 +86,7 @@ def test_a_new_table_may_have_such_columns(workdir: Path) -> None:
 )
 def test_a_state_file_that_is_not_one_is_skipped_and_rebuilt(workdir: Path, state: bytes) -> None:
     """Nothing to compare with, so the new column compiles; the state file is written again."""
-    path = workdir / "generated/sql/pool-fleet-eu/state.json"
+    path = workdir / "generated/sql/shared/state.json"
     good = path.read_bytes()
     path.write_bytes(state)
     add_column(workdir, "    - {name: priority, type: smallint}\n")
@@ -90,3 +94,41 @@ def test_a_state_file_that_is_not_one_is_skipped_and_rebuilt(workdir: Path, stat
     assert run.code == 0, run.err
     assert b'"priority"' in path.read_bytes()
     assert path.read_bytes() != good
+
+
+def test_the_tables_are_read_from_the_runtime_and_from_an_output_written_before_it(
+    tmp_path: Path,
+) -> None:
+    """The runtime's `sql/shared/state.json` lists the tables; an output written before the
+    runtime was shared listed them in each target's `sql/<target>/state.json`."""
+
+    def write(path: str, tables: list[tuple[str, str, list[str]]]) -> None:
+        data = {
+            "tables": [
+                {"schema": s, "name": t, "columns": [{"name": c} for c in cs]}
+                for s, t, cs in tables
+            ]
+        }
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_bytes(orjson.dumps(data))
+
+    def record(node: str, path: str) -> NodeRecord:
+        kind, _, name = node.partition(":")
+        return NodeRecord(node, kind, name, (), 0, "0" * 64, (Entry(path, "0" * 64, 1),))
+
+    write("sql/shared/state.json", [("app", "items", ["id", "name"])])
+    write("sql/pool-old/state.json", [("app", "items", ["id", "legacy"]), ("app", "old", ["x"])])
+    write("sql/pool-old/tenants/a.json", [("app", "tenant-only", ["y"])])
+    records = {
+        "runtime:sql": record("runtime:sql", "sql/shared/state.json"),
+        "sql:pool-old": record("sql:pool-old", "sql/pool-old/state.json"),
+        "tenant:a": record("tenant:a", "sql/pool-old/tenants/a.json"),
+    }
+    found = previous_tables(tmp_path, records)
+    assert {key: sorted(t.columns) for key, t in found.items()} == {
+        ("app", "items"): ["id", "legacy", "name"],
+        ("app", "old"): ["x"],
+    }
+    assert found[("app", "items")].location == Location(
+        (tmp_path / "sql/shared/state.json").as_posix()
+    )

@@ -6,15 +6,28 @@ from __future__ import annotations
 from dataclasses import fields, replace
 
 import pytest
+from pydantic import TypeAdapter
 
 from compiler.emit.artifact import canonical_json
-from compiler.emit.sql.build import build_shared, build_target, build_tenant, with_profile
+from compiler.emit.sql.build import build_runtime, build_shared, build_target, build_tenant
+from compiler.emit.sql.policies import with_policies
+from compiler.emit.sql.runtime import (
+    assemble,
+    runtime_from_json,
+    runtime_json,
+    split,
+    target_from_json,
+    target_json,
+    target_part,
+    with_profile,
+)
 from compiler.emit.sql.state import (
     Atom,
     Privilege,
     StepColumn,
     StepState,
     TableGrant,
+    TenantPart,
     TenantRow,
     shared_from_json,
     tenant_from_json,
@@ -41,7 +54,7 @@ def ledger() -> ResolvedSpec:
 
 
 def targets(spec: ResolvedSpec) -> list[str]:
-    return sorted({a.path.split("/")[1] for a in emit_sql(spec)})
+    return sorted({a.path.split("/")[1] for a in emit_sql(spec)} - {"shared"})
 
 
 def test_targets_are_pools_and_live_dedicated_tenants(ledger: ResolvedSpec) -> None:
@@ -223,20 +236,73 @@ def test_the_shared_state_is_the_same_whichever_tenants_a_target_holds(
     assert pool.workflows == silo.workflows
 
 
+def test_the_runtime_names_no_target_and_each_target_only_its_roles(
+    ledger: ResolvedSpec,
+) -> None:
+    runtime = build_runtime(ledger)
+    text = canonical_json(runtime_json(runtime))
+    for name in ("pool-eu-shared", "pool_eu_shared", "tenant-acme", "tenant_acme", "initech"):
+        assert name.encode() not in text
+    assert [p.key for p in runtime.profiles] == [
+        "app",
+        "app-readonly",
+        "approver",
+        "steps",
+        "workflow:dunning-escalation",
+        "workflow:invoice-reminders",
+        "workflow:payment-reconciliation",
+        "workflow:refund-approval",
+        "workflow:ticket-triage",
+    ]
+    assert {s.profile for s in runtime.steps} == {
+        p.key for p in runtime.profiles if p.key.startswith("workflow:")
+    }
+    for target in ("pool-eu-shared", "tenant-stark"):
+        part = target_part(runtime, target)
+        assert assemble(runtime, part) == build_shared(ledger, target)
+        assert split(build_shared(ledger, target)) == (runtime, part)
+        prefix = f"paybill_{target.replace('-', '_')}_"
+        assert all(p.role.startswith(prefix) for p in part.profiles)
+
+
 def test_the_state_files_round_trip_and_reject_unknown_fields(fleet: ResolvedSpec) -> None:
+    runtime = build_runtime(fleet)
+    text = canonical_json(runtime_json(runtime))
+    assert runtime_from_json(text) == runtime
+    assert b'"schemaVersion": "paybill.dev/sql-runtime/v1"' in text
+    broken = text.replace(b'"tenantScoped"', b'"tenantScope"', 1)
+    with pytest.raises(ValueError, match="tenantScope"):
+        runtime_from_json(broken)
+    own = target_part(runtime, "pool-fleet-eu")
+    text = canonical_json(target_json(own))
+    assert target_from_json(text) == own
+    assert b'"schemaVersion": "paybill.dev/sql-target/v1"' in text
+    with pytest.raises(ValueError, match="schemaVersion"):
+        target_from_json(text.replace(b"sql-target/v1", b"sql-state/v3"))
+    # The whole shared state, as state.json held it before the runtime was shared.
     shared = build_shared(fleet, "pool-fleet-eu")
     text = canonical_json(to_json(shared))
     assert shared_from_json(text) == shared
     assert b'"schemaVersion": "paybill.dev/sql-state/v3"' in text
-    broken = text.replace(b'"tenantScoped"', b'"tenantScope"', 1)
-    with pytest.raises(ValueError, match="tenantScope"):
-        shared_from_json(broken)
     part = build_tenant(shared, fleet.tenant("alpha-co"))
+    assert part.policies
     text = canonical_json(to_json(part))
-    assert tenant_from_json(text) == part
-    assert b'"schemaVersion": "paybill.dev/sql-tenant/v2"' in text
+    assert b'"policies"' not in text  # derived from the roles when read
+    assert with_policies(tenant_from_json(text), shared) == part
+    assert b'"schemaVersion": "paybill.dev/sql-tenant/v3"' in text
     with pytest.raises(ValueError, match="schemaVersion"):
-        tenant_from_json(text.replace(b"sql-tenant/v2", b"sql-tenant/v0"))
+        tenant_from_json(text.replace(b"sql-tenant/v3", b"sql-tenant/v0"))
+    # A part of the previous version lists its policies: they are taken as listed.
+    old = to_json(replace(part, schema_version="paybill.dev/sql-tenant/v2"))
+    assert isinstance(old, dict)
+    old["policies"] = [{**p, "tenant": "someone-else"} for p in old_policies(part)]
+    parsed = with_policies(tenant_from_json(canonical_json(old)), shared)
+    assert {p.tenant for p in parsed.policies} == {"someone-else"}
+
+
+def old_policies(part: TenantPart) -> list[dict[str, object]]:
+    data = TypeAdapter(TenantPart).dump_python(part, mode="json")
+    return list(data["policies"])
 
 
 def test_state_files_of_the_previous_version_are_still_read(fleet: ResolvedSpec) -> None:
