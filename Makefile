@@ -59,8 +59,12 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
+# Workers beyond the 2 cores: the tests that apply stacks on the emulator mostly wait for the
+# AWS provider, and each worker runs its own emulator and PostgreSQL (docs/development.md).
+PYTEST_WORKERS ?= 6
+
 pytest: setup
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --durations=30
 
 # Regenerate what is committed: the JSON Schemas and generated/ for spec/.
 schemas: setup
