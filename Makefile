@@ -16,10 +16,15 @@ export CHECKPOINT_DISABLE := 1
 
 # The whole loop on spec/ against a sandbox (local AWS emulator + PostgreSQL): validate,
 # compile, plan, apply in waves, drift made by hand, reported and repaired. scripts/demo.sh.
-demo: setup postgres
-	scripts/demo.sh
-	$(BIN)/paybill acl check initech support-triage ticket-triage classify
-	$(BIN)/paybill acl check initech collections dunning-escalation escalate || echo "(exit $$?: denied, as the plan says)"
+# Prints how long it took, set-up included.
+demo:
+	@started=$$(date +%s); \
+	$(MAKE) --no-print-directory setup postgres && \
+	scripts/demo.sh && \
+	$(BIN)/paybill acl check initech support-triage ticket-triage classify && \
+	{ $(BIN)/paybill acl check initech collections dunning-escalation escalate \
+	  || echo "(exit $$?: denied, as the plan says)"; } && \
+	echo "make demo: $$(( $$(date +%s) - started )) s, set-up included"
 
 postgres:
 	scripts/ensure-postgres.sh
