@@ -29,7 +29,10 @@ demo:
 postgres:
 	scripts/ensure-postgres.sh
 
-test: setup tools lint typecheck pytest
+# Lint and type-check run beside the tests (make -j): the tests spend minutes waiting for the
+# AWS provider on the emulator, and the two cores do the rest meanwhile.
+test: setup tools
+	$(MAKE) --no-print-directory -j3 lint typecheck pytest
 
 setup: $(STAMP)
 
