@@ -22,10 +22,11 @@ from botocore.exceptions import ClientError
 
 from compiler.emit.stacks.aspects import FINAL_SNAPSHOT_STAMP
 from compiler.operate.stack_apply import StackRun, apply_stack, teardown_stack
-from compiler.records import Confirm, NodeRecord
+from compiler.records import Confirm
 from compiler.sandbox.emulator import Emulator
 from compiler.terraform import Action, Terraform, Workspace
 from tests.emit.stacks.terraform import PLUGIN_CACHE, terraform
+from tests.operate.repo import tenant_record
 from tests.support.emulator import client
 
 pytestmark = [pytest.mark.emulator, pytest.mark.terraform, pytest.mark.slow]
@@ -79,20 +80,6 @@ def stack() -> dict[str, Any]:
     }
 
 
-def deleted_tenant() -> NodeRecord:
-    """The record of tenant zulu, deleted with `confirmDataDeletion: zulu`."""
-    return NodeRecord(
-        node="tenant:zulu",
-        kind="tenant",
-        name="zulu",
-        depends_on=(),
-        wave=0,
-        input_digest="",
-        artifacts=(),
-        confirm=Confirm(data_deletion=True),
-    )
-
-
 def test_a_deleted_tenant_is_torn_down_ready_to_be_onboarded_again(
     emulator: Emulator, tmp_path: Path
 ) -> None:
@@ -106,7 +93,7 @@ def test_a_deleted_tenant_is_torn_down_ready_to_be_onboarded_again(
         head=head.get,
         base=None,
         head_records={},
-        base_records={"tenant:zulu": deleted_tenant()},
+        base_records={"tenant:zulu": tenant_record("zulu", Confirm(data_deletion=True))},
     )
     assert apply_stack(run, STACK).startswith("applied (3 create)")
     s3, rds, kms = (client(emulator, s, REGION) for s in ("s3", "rds", "kms"))
