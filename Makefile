@@ -16,15 +16,23 @@ export CHECKPOINT_DISABLE := 1
 
 # The whole loop on spec/ against a sandbox (local AWS emulator + PostgreSQL): validate,
 # compile, plan, apply in waves, drift made by hand, reported and repaired. scripts/demo.sh.
-demo: setup postgres
-	scripts/demo.sh
-	$(BIN)/paybill acl check initech support-triage ticket-triage classify
-	$(BIN)/paybill acl check initech collections dunning-escalation escalate || echo "(exit $$?: denied, as the plan says)"
+# Prints how long it took, set-up included.
+demo:
+	@started=$$(date +%s); \
+	$(MAKE) --no-print-directory setup postgres && \
+	scripts/demo.sh && \
+	$(BIN)/paybill acl check initech support-triage ticket-triage classify && \
+	{ $(BIN)/paybill acl check initech collections dunning-escalation escalate \
+	  || echo "(exit $$?: denied, as the plan says)"; } && \
+	echo "make demo: $$(( $$(date +%s) - started )) s, set-up included"
 
 postgres:
 	scripts/ensure-postgres.sh
 
-test: setup tools lint typecheck pytest
+# Lint and type-check run beside the tests (make -j): the tests spend minutes waiting for the
+# AWS provider on the emulator, and the two cores do the rest meanwhile.
+test: setup tools
+	$(MAKE) --no-print-directory -j3 lint typecheck pytest
 
 setup: $(STAMP)
 
@@ -59,8 +67,12 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
+# Workers beyond the 2 cores: the tests that apply stacks on the emulator mostly wait for the
+# AWS provider, and each worker runs its own emulator and PostgreSQL (docs/development.md).
+PYTEST_WORKERS ?= 6
+
 pytest: setup
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --durations=30
 
 # Regenerate what is committed: the JSON Schemas and generated/ for spec/.
 schemas: setup

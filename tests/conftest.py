@@ -1,5 +1,7 @@
-"""Shared fixtures: a spec-folder builder, the repository's spec and examples, and the
-session's PostgreSQL server (`pg`, tests/support/postgres.py)."""
+"""Shared fixtures: a spec-folder builder, the repository's spec and examples, the session's
+PostgreSQL server (`pg`, tests/support/postgres.py) and AWS emulator (`emulator`,
+tests/support/emulator.py), one of each per pytest-xdist worker; the order in which workers
+take the modules (tests/support/schedule.py)."""
 
 from __future__ import annotations
 
@@ -11,11 +13,24 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from tests.support.emulator import emulator
+from tests.support.leaks import pytest_configure, pytest_sessionfinish
 from tests.support.postgres import pg, postgres_server
+from tests.support.schedule import pytest_collection_modifyitems
 from tests.support.tools import REPO, in_ci
 
-# One PostgreSQL server for the whole session (started when a test first needs it).
-__all__ = ["pg", "postgres_server"]
+# One PostgreSQL server and one AWS emulator for each worker's session (each started when a
+# test first needs it, stopped at the end of the session).
+# Every process the run starts carries a token; one left running at the end fails the run
+# (tests/support/leaks.py).
+__all__ = [
+    "emulator",
+    "pg",
+    "postgres_server",
+    "pytest_collection_modifyitems",
+    "pytest_configure",
+    "pytest_sessionfinish",
+]
 
 # In CI, property tests replay the same examples every run: a new random failure there would
 # block an unrelated change. Locally they explore new examples each run.

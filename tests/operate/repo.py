@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from compiler.records import Confirm, NodeRecord
 from tests.conftest import SPEC
 from tests.support.tools import REPO
 
@@ -49,6 +50,20 @@ def tenant(
         f"metadata: {{name: {name}}}\nspec:\n  displayName: {name.title()}\n"
         f"  plan: {plan}\n  region: eu-central-1\n{pool_line}  state: {state}\n"
         f"  subscription: {{status: {subscription}}}\n{extra}"
+    )
+
+
+def tenant_record(name: str, confirm: Confirm) -> NodeRecord:
+    """A tenant's node record with what its spec confirms (all the guard reads of it)."""
+    return NodeRecord(
+        node=f"tenant:{name}",
+        kind="tenant",
+        name=name,
+        depends_on=(),
+        wave=0,
+        input_digest="",
+        artifacts=(),
+        confirm=confirm,
     )
 
 

@@ -16,9 +16,10 @@ import pytest
 
 from compiler.operate import guard
 from compiler.operate.stacks import StackPlan, run_plans
-from compiler.records import Confirm, NodeRecord
+from compiler.records import Confirm
 from compiler.terraform import Terraform, Workspace
 from tests.emit.stacks.terraform import terraform
+from tests.operate.repo import tenant_record
 
 pytestmark = [pytest.mark.terraform]
 
@@ -96,15 +97,6 @@ def test_the_guard_refuses_the_protected_loss_until_confirmed(tmp_path: Path) ->
         ("confirmDestroy: [terraform_data.store]", False)
     ]
     assert refused[0].what == "replace terraform_data.store in stack tenant-acme"
-    confirmed = NodeRecord(
-        node="tenant:acme",
-        kind="tenant",
-        name="acme",
-        depends_on=(),
-        wave=0,
-        input_digest="",
-        artifacts=(),
-        confirm=Confirm(destroy=("terraform_data.store",)),
-    )
+    confirmed = tenant_record("acme", Confirm(destroy=("terraform_data.store",)))
     allowed = guard.destructive_items(losses, [], {"tenant:acme": confirmed}, {})
     assert [d.confirmed for d in allowed] == [True]

@@ -118,3 +118,6 @@ def test_a_pool_change_that_keeps_its_outputs_plans_its_tenants_now(tmp_path: Pa
     assert tenant.deferred_after is None
     assert tenant.plan is not None
     assert tenant.plan.resources == ()
+    # As plan.json shows it: a downstream stack, planned, changing nothing.
+    shown = tenant.to_json()
+    assert (shown["change"], shown["planned"], shown["addresses"]) == ("downstream", True, {})

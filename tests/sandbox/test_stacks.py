@@ -30,7 +30,7 @@ from tests.support.emulator_stacks import (
 )
 from tests.support.tools import missing
 
-pytestmark = [pytest.mark.terraform, pytest.mark.slow]
+pytestmark = [pytest.mark.emulator, pytest.mark.terraform, pytest.mark.slow]
 
 # A command that runs longer has hit an emulator gap (the provider waiting forever).
 COMMAND_LIMIT = 900.0

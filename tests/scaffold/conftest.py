@@ -1,5 +1,5 @@
-"""A repository made by `paybill init`, once per session (compiling it takes a few seconds),
-copied for tests that change it."""
+"""A repository made by `paybill init`, once per run (compiling it takes a few seconds; the
+workers share it), copied for tests that change it."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from compiler.cli import main
+from tests.support.shared import folder_once
 
 NAME = "acme-platform"
 
@@ -16,9 +17,11 @@ NAME = "acme-platform"
 @pytest.fixture(scope="session")
 def scaffolded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The untouched result of `paybill init DIR` (do not change it: copy it)."""
-    target = tmp_path_factory.mktemp("init") / NAME
-    assert main(["init", str(target)]) == 0
-    return target
+
+    def init(folder: Path) -> None:
+        assert main(["init", str(folder / NAME)]) == 0
+
+    return folder_once(tmp_path_factory, "init", init) / NAME
 
 
 @pytest.fixture

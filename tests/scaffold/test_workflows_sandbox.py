@@ -41,7 +41,7 @@ from tests.emit.stacks.terraform import terraform
 from tests.support.actions import Event, Run, Runner
 from tests.support.tools import missing, require_binary
 
-pytestmark = [pytest.mark.slow, pytest.mark.terraform, pytest.mark.postgres]
+pytestmark = [pytest.mark.emulator, pytest.mark.slow, pytest.mark.terraform, pytest.mark.postgres]
 
 PLAN = ".github/workflows/paybill-plan.yml"
 APPLY = ".github/workflows/paybill-apply.yml"

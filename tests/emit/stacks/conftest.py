@@ -13,6 +13,7 @@ from compiler.emit import Artifact
 from tests.conftest import ALL_SPECS
 from tests.emit.stacks.compiled import stack_artifacts
 from tests.emit.stacks.specs import S3, spec_files
+from tests.support.shared import once
 
 SPEC_SETS = {path.name if path.parent.name == "examples" else "spec": path for path in ALL_SPECS}
 # Every set the tests compile: the repository's and the behaviour spec with both backends.
@@ -38,10 +39,17 @@ def behaviour_specs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]
 
 
 @pytest.fixture(scope="session")
-def compiled_sets(behaviour_specs: dict[str, Path]) -> dict[str, list[Artifact]]:
-    """{set name: stack artifacts} for spec/, each example and the behaviour specs."""
+def compiled_sets(
+    behaviour_specs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, list[Artifact]]:
+    """{set name: stack artifacts} for spec/, each example and the behaviour specs (compiled
+    once per run: the workers that need them share them)."""
     folders = {**SPEC_SETS, **behaviour_specs}
-    return {name: stack_artifacts(folder) for name, folder in sorted(folders.items())}
+    return once(
+        tmp_path_factory,
+        "compiled-stack-sets",
+        lambda: {name: stack_artifacts(folder) for name, folder in sorted(folders.items())},
+    )
 
 
 @pytest.fixture(scope="session")

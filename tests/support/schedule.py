@@ -1,0 +1,42 @@
+"""How the suite is spread over pytest-xdist's workers (`make pytest`: `-n`, `--dist loadfile`).
+
+Each test module runs whole on one worker, so its module fixtures (a sandbox, a deployment)
+are set up once. Workers take modules in the order of the collection, which `order` sets:
+the modules that wait the longest first (marked `emulator`: stacks applied on the local AWS
+emulator, minutes of the AWS provider's own waits), then `slow`, then those that start a
+tool (`terraform`, `postgres`), then the rest. So the long waits start at once, each on a
+worker of its own, and the other workers fill the cores meanwhile; there are more workers
+than cores because the first ones mostly wait.
+
+Without `-n` (one process) the same order applies; nothing else changes.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+# A module weighs what its heaviest test weighs; heavier modules are handed out first.
+WEIGHTS = {"emulator": 3, "slow": 2, "terraform": 1, "postgres": 1}
+
+
+def weight(item: pytest.Item) -> int:
+    return max((w for name, w in WEIGHTS.items() if item.get_closest_marker(name)), default=0)
+
+
+def module_of(item: pytest.Item) -> str:
+    """What `--dist loadfile` hands out as one unit: the test's file."""
+    return item.nodeid.split("::", 1)[0]
+
+
+def order(items: list[pytest.Item]) -> None:
+    """Heaviest modules first; each module's tests together and in their own order."""
+    modules: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        modules.setdefault(module_of(item), []).append(item)
+    ranked = sorted(modules.values(), key=lambda tests: -max(weight(t) for t in tests))
+    items[:] = [test for tests in ranked for test in tests]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    order(items)

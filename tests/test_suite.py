@@ -1,0 +1,112 @@
+"""The suite's own machinery, run as `make pytest` runs it (pytest-xdist workers): a missing
+tool fails under CI=true and skips elsewhere, the longest waits are handed out first, and a
+process a test leaves running fails the run (docs/development.md)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from tests.support.leaks import TOKEN_VARIABLE
+from tests.support.tools import REPO
+
+MISSING_TOOL = """
+from tests.support.tools import require_binary
+
+def test_needs_a_tool():
+    require_binary("paybill-no-such-tool", "nothing to install")
+"""
+
+
+def inner_pytest(
+    folder: Path, files: dict[str, str], *args: str, ci: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """pytest on `files` in `folder`, with the suite's plugins, as a run of its own (none of
+    this run's variables: not its workers', not its token)."""
+    for name, text in files.items():
+        (folder / name).write_text(textwrap.dedent(text).lstrip())
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("PYTEST_") and k not in ("CI", TOKEN_VARIABLE)
+    }
+    env.update(PYTHONPATH=str(REPO), **({"CI": "true"} if ci else {}))
+    options = ["-c", os.devnull, "--rootdir", str(folder), "-p", "no:cacheprovider", "-q"]
+    plugins = ["-p", "tests.support.leaks", "-p", "tests.support.schedule"]
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", *options, *plugins, *args],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_a_missing_tool_fails_a_worker_under_ci(tmp_path: Path) -> None:
+    done = inner_pytest(tmp_path, {"test_tool.py": MISSING_TOOL}, "-n", "2", ci=True)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "1 failed" in done.stdout
+    assert "CI=true: missing tools are failures, not skips" in done.stdout
+
+
+def test_a_missing_tool_skips_a_worker_elsewhere(tmp_path: Path) -> None:
+    done = inner_pytest(tmp_path, {"test_tool.py": MISSING_TOOL}, "-n", "2", "-rs")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 skipped" in done.stdout
+    assert "'paybill-no-such-tool' is not available: nothing to install" in done.stdout
+
+
+def test_the_longest_waits_are_handed_out_first(tmp_path: Path) -> None:
+    files = {
+        "test_a.py": "def test_quick():\n    pass\n\ndef test_quick_too():\n    pass\n",
+        "test_b.py": "import pytest\n\n@pytest.mark.slow\ndef test_slow():\n    pass\n",
+        "test_c.py": "def test_plain():\n    pass\n",
+        "test_d.py": (
+            "import pytest\n\ndef test_before():\n    pass\n\n"
+            "@pytest.mark.emulator\ndef test_waits():\n    pass\n"
+        ),
+    }
+    done = inner_pytest(tmp_path, files, "--collect-only", "-W", "ignore::pytest.PytestWarning")
+    listed = [line for line in done.stdout.splitlines() if "::" in line]
+    assert listed == [
+        "test_d.py::test_before",
+        "test_d.py::test_waits",
+        "test_b.py::test_slow",
+        "test_a.py::test_quick",
+        "test_a.py::test_quick_too",
+        "test_c.py::test_plain",
+    ], done.stdout + done.stderr
+
+
+LEAK = """
+import subprocess, sys
+
+def test_starts_a_server_and_forgets_it():
+    subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(300)  # a forgotten server"],
+        start_new_session=True,
+    )
+"""
+
+
+def test_a_process_left_running_is_stopped_and_fails_the_run(tmp_path: Path) -> None:
+    done = inner_pytest(tmp_path, {"test_leak.py": LEAK}, "-n", "2")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "1 passed" in done.stdout
+    assert "processes started by the tests were still running (now stopped):" in done.stdout
+    (pid,) = re.findall(r"^  (\d+): .*a forgotten server", done.stdout, re.MULTILINE)
+    assert not _alive(int(pid))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
