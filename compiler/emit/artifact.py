@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,10 +25,11 @@ class Artifact:
     path: str  # relative, POSIX separators, e.g. "stacks/tenant-acme/cdk.tf.json"
     content: bytes
     node: str
+    # Computed once: the writer compares it, the records list it, the cache keeps it.
+    sha256: str = field(init=False, compare=False)
 
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.content).hexdigest()
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sha256", hashlib.sha256(self.content).hexdigest())
 
     @property
     def size(self) -> int:

@@ -57,6 +57,11 @@ def commit(out: Path, writes: Sequence[tuple[str, bytes]], removes: Sequence[str
     """Write `writes` ((path, bytes)) and delete `removes`, all or nothing (see above)."""
     checked: set[Path] = set()
     for path in [p for p, _ in writes] + list(removes):  # refuse before anything changes
+        if safe_path(path) is None:
+            raise EnvironmentProblem(
+                f"refusing to write or remove '{path}': it is not inside the output folders "
+                f"of '{out}'; nothing was changed"
+            )
         _real_parents(out, (out / path).parent, checked, create=False)
     folder = ensure_internal(out)
     staging = folder / STAGING

@@ -1,0 +1,241 @@
+"""What the last compile into an output folder knew, for the next one: `<out>/.paybill/cache`.
+
+One file, one format (`FORMAT`), read whole before a compile and replaced whole after its
+write. Each stage of the compile skips work with it, and checks before it trusts:
+
+* `files`: every output file's stat (size, modification and change times, inode) and
+  SHA-256. A file whose stat is still the one listed has that digest, without being read
+  (like git's index); any other is read again. An edit changes the change time, so a hand
+  edit is always seen.
+* `records`: the node records as they were checked, each tied to the SHA-256 of its file:
+  a record whose file still has that digest is taken without reading and checking it again.
+* `snapshot`: what the compile was made from: each spec file as it was read (`KnownFile`),
+  the tenants' facts the checks between tenants need, and the graph's shared nodes. With it
+  a compile reads and builds only the tenants whose files changed (`compiler.scope`). It is
+  left out when the compile could not vouch for every file it read or wrote.
+
+The cache is a convenience, never an authority. It belongs to one compiler (`key`: every file
+of the compiler package, the versions that shape output, the spec and output folders);
+another key, another format, a damaged file or one edited by hand (the SHA-256 in its first
+line no longer matches) are ignored and the cache is rebuilt. It is replaced by a rename
+after the output is written, so a compile killed at any moment leaves the cache of the last
+complete compile, whose stats no longer match what the killed one changed. `--check` neither
+reads nor writes it. Paths taken from it pass the same checks as paths taken from records.
+
+Layout: a header line (JSON: format, key, SHA-256 of the rest), a line of JSON (files,
+snapshot), then one line per record: `path <TAB> sha256 <TAB> record as JSON`. The records
+stay bytes until a compile asks for one, as a one-tenant compile asks for a few.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from compiler import __version__
+from compiler.emit.artifact import Artifact, Output
+from compiler.load.scan import KnownFile
+from compiler.records import RECORDS_FOLDER, safe_path
+from compiler.write.layout import CACHE, OLD_CACHES, internal
+
+FORMAT = "paybill.dev/compile-cache/v1"
+FileEntry = list[Any]  # [size, mtime_ns, ctime_ns, inode, sha256], as the file stores it
+_SHA256 = re.compile(rb"^[0-9a-f]{64}$")
+_RECORDS = f"{RECORDS_FOLDER}/"
+
+
+@dataclass(frozen=True, slots=True)
+class TenantTies:
+    """What a tenant brings to the checks between tenants: whether it is live (not deleted),
+    and its own network when it has one."""
+
+    live: bool
+    network: str | None
+
+
+@dataclass
+class Snapshot:
+    spec: dict[str, KnownFile]  # spec file, relative to the spec folder -> as it was read
+    tenants: dict[str, TenantTies]
+    shared: list[str]  # the graph's nodes that belong to no tenant
+
+
+@dataclass
+class Cache:
+    key: str
+    files: dict[str, FileEntry] = field(default_factory=dict)
+    records: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # (sha256, JSON)
+    snapshot: Snapshot | None = None
+    notes: list[str] = field(default_factory=list)  # for people: a cache that was damaged
+
+    @classmethod
+    def load(cls, out: Path, key: str) -> Cache:
+        """The cache of `out` when it was written for `key`; else an empty one (with a note
+        when the file was damaged)."""
+        path = internal(out) / CACHE
+        try:
+            content = path.read_bytes()
+        except OSError:
+            return cls(key)
+        try:
+            return _parse(content, key) or cls(key)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            note = f"{path.as_posix()} was damaged or edited; it is ignored and written again"
+            return cls(key, notes=[note])
+
+    def record(self, path: str, sha256: str) -> dict[str, Any] | None:
+        """The checked data of the record at `path` when its file has digest `sha256`."""
+        entry = self.records.get(path)
+        if entry is None or entry[0] != sha256.encode():
+            return None
+        try:
+            data = orjson.loads(entry[1])
+        except orjson.JSONDecodeError:
+            return None
+        return data if isinstance(data, dict) else None
+
+    def put_record(self, path: str, sha256: str, content: bytes) -> None:
+        """Keep the record whose file (digest `sha256`) holds the JSON `content`."""
+        self.records[path] = (sha256.encode(), re.sub(rb"\n *", b"", content))
+
+    def after_write(
+        self, outputs: Sequence[Output], removed: Iterable[str], *, whole: bool
+    ) -> None:
+        """Keep the records the compile built, and forget the files it `removed`; after a
+        `whole` compile, forget everything that is no longer output. (`files` was kept up to
+        date by the `Disk` that wrote them.)"""
+        for path in removed:
+            self.records.pop(path, None)
+        for output in outputs:
+            if isinstance(output, Artifact) and output.path.startswith(_RECORDS):
+                known = self.records.get(output.path)
+                if known is None or known[0] != output.sha256.encode():
+                    self.put_record(output.path, output.sha256, output.content)
+        if whole:
+            paths = {o.path for o in outputs}
+            self.files = {p: e for p, e in self.files.items() if p in paths}
+            self.records = {p: r for p, r in self.records.items() if p in paths}
+
+    def covers(self, outputs: Sequence[Output]) -> bool:
+        """Whether every file of `outputs` is known by its stat (so the next compile can tell
+        that the output is as this one left it)."""
+        return all(o.path in self.files for o in outputs)
+
+    def save(self, out: Path) -> None:
+        """Replace the cache file at once. A cache is a convenience: failing to write one
+        is never an error (the next compile rebuilds it)."""
+        folder = internal(out)
+        if not folder.is_dir():
+            return
+        body = _body(self)
+        header = orjson.dumps(
+            {"format": FORMAT, "key": self.key, "sha256": hashlib.sha256(body).hexdigest()}
+        )
+        scratch = folder / f"{CACHE}.{os.getpid()}"
+        try:
+            with scratch.open("wb") as handle:
+                handle.write(header + b"\n")
+                handle.write(body)
+            os.replace(scratch, folder / CACHE)
+        except OSError:
+            scratch.unlink(missing_ok=True)
+            return
+        for old in OLD_CACHES:
+            (folder / old).unlink(missing_ok=True)
+
+
+def _body(cache: Cache) -> bytes:
+    snapshot = cache.snapshot
+    index = {
+        "files": cache.files,
+        "snapshot": None
+        if snapshot is None
+        else {
+            "spec": {p: e.row() for p, e in snapshot.spec.items()},
+            "tenants": {n: [t.live, t.network] for n, t in snapshot.tenants.items()},
+            "shared": snapshot.shared,
+        },
+    }
+    lines = [orjson.dumps(index)]
+    lines.extend(b"\t".join((p.encode(), *r)) for p, r in sorted(cache.records.items()))
+    return b"\n".join(lines)
+
+
+def _parse(content: bytes, key: str) -> Cache | None:
+    """The cache in `content`; None when it is of another format or key; ValueError (or
+    TypeError, KeyError) when it is damaged."""
+    header_end = content.index(b"\n")
+    header = orjson.loads(content[:header_end])
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        return None
+    if header.get("key") != key:
+        return None
+    body = memoryview(content)[header_end + 1 :]
+    if hashlib.sha256(body).hexdigest() != header["sha256"]:
+        raise ValueError("its digest does not match its content")
+    lines = bytes(body).split(b"\n")
+    index = orjson.loads(lines[0])
+    files = index["files"]
+    if not isinstance(files, dict) or not all(_is_entry(e) for e in files.values()):
+        raise TypeError("files")
+    if any(safe_path(p) is None for p in files):
+        raise ValueError("a path outside the output folders")
+    records = {}
+    for line in lines[1:]:
+        path, sha256, data = line.split(b"\t", 2)
+        if not _SHA256.match(sha256):
+            raise ValueError("a record without its digest")
+        records[path.decode()] = (sha256, data)
+    return Cache(key, files, records, _snapshot(index["snapshot"]))
+
+
+def _is_entry(entry: object) -> bool:
+    return type(entry) is list and len(entry) == 5 and type(entry[4]) is str
+
+
+def _snapshot(data: Any) -> Snapshot | None:
+    if data is None:
+        return None
+    tenants = {}
+    for name, (live, network) in data["tenants"].items():
+        if not isinstance(live, bool) or not (network is None or isinstance(network, str)):
+            raise TypeError("tenants")
+        tenants[str(name)] = TenantTies(live, network)
+    shared = data["shared"]
+    if not isinstance(shared, list) or not all(isinstance(n, str) for n in shared):
+        raise TypeError("shared")
+    spec = {str(p): KnownFile.of_row(r) for p, r in data["spec"].items()}
+    return Snapshot(spec, tenants, shared)
+
+
+@cache
+def code_digest() -> str:
+    """Every file of the compiler package, and the versions that shape its output."""
+    return package_digest(Path(__file__).resolve().parents[1])
+
+
+def package_digest(root: Path) -> str:
+    """SHA-256 of every file under `root` (compiled bytecode aside), with the versions of
+    paybill and cdktn."""
+    digest = hashlib.sha256(f"paybill {__version__}\0cdktn {version('cdktn')}".encode())
+    for source in sorted(
+        p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    ):
+        digest.update(source.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def cache_key(spec_dir: Path, out_dir: Path) -> str:
+    """The same code compiling the same spec folder into the same output folder."""
+    folders = f"{spec_dir.resolve().as_posix()}\0{out_dir.resolve().as_posix()}"
+    return hashlib.sha256(f"{code_digest()}\0{folders}".encode()).hexdigest()
