@@ -140,6 +140,8 @@ class Cache:
         header = orjson.dumps(
             {"format": FORMAT, "key": self.key, "sha256": hashlib.sha256(body).hexdigest()}
         )
+        for leftover in folder.glob(f"{CACHE}.*"):  # a killed compile's: this one holds the lock
+            leftover.unlink(missing_ok=True)
         scratch = folder / f"{CACHE}.{os.getpid()}"
         try:
             with scratch.open("wb") as handle:
