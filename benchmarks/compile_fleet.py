@@ -52,7 +52,7 @@ import fleet  # noqa: E402  (benchmarks/fleet.py, next to this script)
 from compiler import pipeline, scope  # noqa: E402
 from compiler.emit.stacks import synth  # noqa: E402
 from compiler.pipeline import Compiled, compile_spec  # noqa: E402
-from compiler.write import previous  # noqa: E402
+from compiler.write import previous, tree  # noqa: E402
 from compiler.write.cache import Cache  # noqa: E402
 
 # Tenants -> (full compile in seconds, peak RSS in MB); and the one-tenant recompile.
@@ -140,7 +140,8 @@ class Stages:
     """Wall time per compile stage, by wrapping the functions `compile_spec` calls."""
 
     # Whole and narrowed compiles run the same stages (`compiler.pipeline`); a narrowed one
-    # first scans the spec files and the output's stats (`compiler.scope`).
+    # first scans the spec files and the output's stats (`compiler.scope`). The writer takes
+    # each file as it is built (inside emit), and commits them all at the end.
     WRAPPED = (
         (Cache, "load", "read the cache"),
         (scope, "scan_spec", "scan spec files (stat; read when changed)"),
@@ -154,8 +155,8 @@ class Stages:
         (previous.Previous, "reusable", "verify reused files (stat or hash)"),
         (synth, "build_all", "stack synthesis"),
         (pipeline, "emit_all", "emit (all families + records)"),
-        (pipeline, "write", "write (compare, stage, move)"),
-        (pipeline, "differences", "compare (--check)"),
+        (tree.Writer, "take", "write: compare and stage each file"),
+        (tree.Writer, "finish", "write: commit (move into place, remove)"),
         (Cache, "save", "save the cache"),
     )
     SKIPPED_WHEN_ZERO = ("scan spec files", "stat every output file")
@@ -194,8 +195,9 @@ class Stages:
             if label.startswith(self.SKIPPED_WHEN_ZERO) and label not in self.seconds:
                 continue
             shown = label
-            if label.startswith("emit"):  # synthesis runs inside emit; show the rest
+            if label.startswith("emit"):  # synthesis and staging run inside emit
                 seconds -= self.seconds.get("stack synthesis", 0.0)
+                seconds -= self.seconds.get("write: compare and stage each file", 0.0)
                 shown = "other output families + records"
             line(f"  {shown}", f"{seconds:.2f} s")
 

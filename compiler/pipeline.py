@@ -36,11 +36,10 @@ from compiler.resolve import Baseline, ResolvedSpec, baseline_of, resolve
 from compiler.scope import Scope, narrowed
 from compiler.write import (
     Disk,
-    differences,
+    Writer,
     output_folder,
     read_previous,
     timeout_from_environment,
-    write,
 )
 from compiler.write.cache import Cache, cache_key
 
@@ -167,14 +166,14 @@ class _Run:
         if not scope.accepts_graph(graph, digests, previous):
             return None
         reuse = previous.reusable(digests, disk)
-        outputs = emit_all(spec, graph, prepared, digests, reuse)
+        with Writer(previous, disk, cache, check=cache is None) as writer:
+            outputs = emit_all(spec, graph, prepared, digests, reuse, writer.take)
+            changes = writer.finish()
         self.notes.extend(previous.notes)
-        result = Compiled(spec, graph, outputs, frozenset(reuse), [], self.notes)
+        result = Compiled(spec, graph, outputs, frozenset(reuse), changes, self.notes)
         if cache is None:
-            result.changes.extend(differences(outputs, previous, disk, everything=True))
             return result
-        result.changes.extend(write(outputs, previous, disk))
-        removed = (c.path for c in result.changes if c.change == "removed")
+        removed = (c.path for c in changes if c.change == "removed")
         cache.after_write(outputs, removed, whole=scope.whole)
         snapshot = scope.snapshot_after(loaded, shown_prefix(spec_dir), spec, graph)
         cache.snapshot = snapshot if cache.covers(outputs) else None

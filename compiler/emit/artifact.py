@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -38,9 +38,9 @@ class Artifact:
 
 @dataclass(frozen=True, slots=True)
 class Recorded:
-    """An output file taken as it is from the previous output: its node's inputs did not
-    change and the file on disk still has the digest its record lists. Known by that entry;
-    its bytes are not read again."""
+    """An output file known by its digest, not its bytes: taken as it is from the previous
+    output (its node's inputs did not change and the file on disk still has the digest its
+    record lists), or built now and handed to the writer already."""
 
     path: str
     sha256: str
@@ -63,7 +63,7 @@ class Prepared:
     """
 
     digests: dict[str, str]
-    build: Callable[[Reuse], list[Output]]
+    build: Callable[[Reuse], Iterable[Output]]  # a list, or the files one at a time
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class Family:
         return self.prepare(spec, graph).digests
 
     def emit(self, spec: ResolvedSpec, graph: PlatformGraph, reuse: Reuse) -> list[Output]:
-        return self.prepare(spec, graph).build(reuse)
+        return list(self.prepare(spec, graph).build(reuse))
 
 
 _CANONICAL = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE

@@ -42,15 +42,14 @@ from typing import Any
 import orjson
 
 from compiler import __version__
-from compiler.emit.artifact import Artifact, Output
+from compiler.emit.artifact import Output
 from compiler.load.scan import KnownFile
-from compiler.records import RECORDS_FOLDER, safe_path
+from compiler.records import safe_path
 from compiler.write.layout import CACHE, OLD_CACHES, internal
 
 FORMAT = "paybill.dev/compile-cache/v1"
 FileEntry = list[Any]  # [size, mtime_ns, ctime_ns, inode, sha256], as the file stores it
 _SHA256 = re.compile(rb"^[0-9a-f]{64}$")
-_RECORDS = f"{RECORDS_FOLDER}/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,19 +106,20 @@ class Cache:
         """Keep the record whose file (digest `sha256`) holds the JSON `content`."""
         self.records[path] = (sha256.encode(), re.sub(rb"\n *", b"", content))
 
+    def keep_record(self, path: str, sha256: str, content: bytes) -> None:
+        """The record a compile built (and wrote, or found on disk as it is)."""
+        known = self.records.get(path)
+        if known is None or known[0] != sha256.encode():
+            self.put_record(path, sha256, content)
+
     def after_write(
         self, outputs: Sequence[Output], removed: Iterable[str], *, whole: bool
     ) -> None:
-        """Keep the records the compile built, and forget the files it `removed`; after a
-        `whole` compile, forget everything that is no longer output. (`files` was kept up to
-        date by the `Disk` that wrote them.)"""
+        """Forget the files a compile `removed`; after a `whole` compile, everything that
+        is no longer output. (The `Disk` and the writer kept the rest up to date.)"""
         for path in removed:
+            self.files.pop(path, None)
             self.records.pop(path, None)
-        for output in outputs:
-            if isinstance(output, Artifact) and output.path.startswith(_RECORDS):
-                known = self.records.get(output.path)
-                if known is None or known[0] != output.sha256.encode():
-                    self.put_record(output.path, output.sha256, output.content)
         if whole:
             paths = {o.path for o in outputs}
             self.files = {p: e for p, e in self.files.items() if p in paths}
