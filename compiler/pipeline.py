@@ -25,8 +25,6 @@ from pathlib import Path
 
 from compiler.compiled import Compiled
 from compiler.dsl import ParsedSpec, parse
-from compiler.emit import emit_all, input_digests, prepare_all
-from compiler.emit.sql.previous import previous_tables
 from compiler.errors import SpecError
 from compiler.graph import build_graph
 from compiler.load import load_spec
@@ -140,6 +138,11 @@ class _Run:
 
     def compile(self, scope: Scope) -> Compiled | None:
         """The stages in order; None when `scope` cannot vouch for what it skips."""
+        # The emitters are loaded by a compile only: `validate` and `describe` stop at
+        # resolve, and loading every emitter and its templates was a fifth of their time.
+        from compiler.emit.families import emit_all, input_digests, prepare_all  # noqa: PLC0415
+        from compiler.emit.sql.previous import previous_tables  # noqa: PLC0415
+
         spec_dir, out_dir, cache = self.spec_dir, self.out_dir, self.cache
         loaded = scope.load(spec_dir)
         parsed = parse(loaded, root=spec_dir.as_posix())
