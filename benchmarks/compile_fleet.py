@@ -50,6 +50,7 @@ sys.path.insert(0, str(REPO))
 import fleet  # noqa: E402  (benchmarks/fleet.py, next to this script)
 
 from compiler import pipeline, scope  # noqa: E402
+from compiler.emit import families  # noqa: E402
 from compiler.emit.stacks import synth  # noqa: E402
 from compiler.pipeline import Compiled, compile_spec  # noqa: E402
 from compiler.write import previous, tree  # noqa: E402
@@ -151,10 +152,10 @@ class Stages:
         (pipeline, "parse", "load + parse"),
         (pipeline, "resolve", "resolve"),
         (pipeline, "build_graph", "graph"),
-        (pipeline, "prepare_all", "prepare: inputs and digests (all families)"),
+        (families, "prepare_all", "prepare: inputs and digests (all families)"),
         (previous.Previous, "reusable", "verify reused files (stat or hash)"),
         (synth, "build_all", "stack synthesis"),
-        (pipeline, "emit_all", "emit (all families + records)"),
+        (families, "emit_all", "emit (all families + records)"),
         (tree.Writer, "take", "write: compare and stage each file"),
         (tree.Writer, "finish", "write: commit (move into place, remove)"),
         (Cache, "save", "save the cache"),

@@ -149,7 +149,10 @@ class _Run:
         if cache is not None and not scope.accepts_loaded(loaded, parsed, out_dir, cache):
             return None
         disk = Disk(out_dir, cache.files if cache is not None else None)
-        previous = read_previous(out_dir, cache, disk, only=scope.record_paths())
+        # A whole compile takes unchanged records from the cache; a narrowed one reads its
+        # few from their files, and leaves the cache's records as they are.
+        records = cache if scope.whole else None
+        previous = read_previous(out_dir, records, disk, only=scope.record_paths())
         if not scope.accepts_previous(previous):
             return None
         if self.base is not None:
@@ -169,7 +172,7 @@ class _Run:
         if not scope.accepts_graph(graph, digests, previous):
             return None
         reuse = previous.reusable(digests, disk)
-        with Writer(previous, disk, cache, check=cache is None) as writer:
+        with Writer(previous, disk, records, check=cache is None) as writer:
             outputs = emit_all(spec, graph, prepared, digests, reuse, writer.take)
             changes = writer.finish()
         self.notes.extend(previous.notes)

@@ -44,7 +44,6 @@ import orjson
 from compiler import __version__
 from compiler.emit.artifact import Output
 from compiler.load.scan import KnownFile
-from compiler.records import safe_path
 from compiler.write.layout import CACHE, OLD_CACHES, internal
 
 FORMAT = "paybill.dev/compile-cache/v1"
@@ -72,9 +71,19 @@ class Snapshot:
 class Cache:
     key: str
     files: dict[str, FileEntry] = field(default_factory=dict)
-    records: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # (sha256, JSON)
     snapshot: Snapshot | None = None
     notes: list[str] = field(default_factory=list)  # for people: a cache that was damaged
+    # The record lines as read, until a compile asks for a record (a compile of a few
+    # tenants reads their few records from their files, and saves these lines as they are).
+    _lines: bytes = b""
+    _records: dict[str, tuple[bytes, bytes]] | None = None  # path -> (sha256, JSON)
+
+    @property
+    def records(self) -> dict[str, tuple[bytes, bytes]]:
+        if self._records is None:
+            self._records = _records(self._lines)
+            self._lines = b""
+        return self._records
 
     @classmethod
     def load(cls, out: Path, key: str) -> Cache:
@@ -88,8 +97,7 @@ class Cache:
         try:
             return _parse(content, key) or cls(key)
         except (ValueError, TypeError, KeyError, AttributeError):
-            note = f"{path.as_posix()} was damaged or edited; it is ignored and written again"
-            return cls(key, notes=[note])
+            return cls(key, notes=[_damaged(path)])
 
     def record(self, path: str, sha256: str) -> dict[str, Any] | None:
         """The checked data of the record at `path` when its file has digest `sha256`."""
@@ -116,14 +124,14 @@ class Cache:
         self, outputs: Sequence[Output], removed: Iterable[str], *, whole: bool
     ) -> None:
         """Forget the files a compile `removed`; after a `whole` compile, everything that
-        is no longer output. (The `Disk` and the writer kept the rest up to date.)"""
+        is no longer output. (The `Disk` and the writer kept the rest up to date; a record
+        kept for a file that changed since is never taken: its digest is not the file's.)"""
         for path in removed:
             self.files.pop(path, None)
-            self.records.pop(path, None)
         if whole:
             paths = {o.path for o in outputs}
             self.files = {p: e for p, e in self.files.items() if p in paths}
-            self.records = {p: r for p, r in self.records.items() if p in paths}
+            self._records = {p: r for p, r in self.records.items() if p in paths}
 
     def covers(self, outputs: Sequence[Output]) -> bool:
         """Whether every file of `outputs` is known by its stat (so the next compile can tell
@@ -167,8 +175,10 @@ def _body(cache: Cache) -> bytes:
             "shared": snapshot.shared,
         },
     }
+    if cache._records is None:
+        return orjson.dumps(index) + b"\n" + cache._lines
     lines = [orjson.dumps(index)]
-    lines.extend(b"\t".join((p.encode(), *r)) for p, r in sorted(cache.records.items()))
+    lines.extend(b"\t".join((p.encode(), *r)) for p, r in sorted(cache._records.items()))
     return b"\n".join(lines)
 
 
@@ -184,24 +194,29 @@ def _parse(content: bytes, key: str) -> Cache | None:
     body = memoryview(content)[header_end + 1 :]
     if hashlib.sha256(body).hexdigest() != header["sha256"]:
         raise ValueError("its digest does not match its content")
-    lines = bytes(body).split(b"\n")
-    index = orjson.loads(lines[0])
+    index_end = content.find(b"\n", header_end + 1)
+    index_end = len(content) if index_end < 0 else index_end
+    index = orjson.loads(content[header_end + 1 : index_end])
     files = index["files"]
-    if not isinstance(files, dict) or not all(_is_entry(e) for e in files.values()):
+    if not isinstance(files, dict):
         raise TypeError("files")
-    if any(safe_path(p) is None for p in files):
-        raise ValueError("a path outside the output folders")
-    records = {}
-    for line in lines[1:]:
-        path, sha256, data = line.split(b"\t", 2)
-        if not _SHA256.match(sha256):
-            raise ValueError("a record without its digest")
-        records[path.decode()] = (sha256, data)
-    return Cache(key, files, records, _snapshot(index["snapshot"]))
+    return Cache(key, files, _snapshot(index["snapshot"]), _lines=content[index_end + 1 :])
 
 
-def _is_entry(entry: object) -> bool:
-    return type(entry) is list and len(entry) == 5 and type(entry[4]) is str
+def _records(lines: bytes) -> dict[str, tuple[bytes, bytes]]:
+    """The record lines (`path <TAB> sha256 <TAB> JSON`), by path. They were covered by the
+    digest checked when the cache was read; a line that is not one is left out."""
+    out = {}
+    for line in lines.split(b"\n") if lines else ():
+        path, _, rest = line.partition(b"\t")
+        sha256, _, data = rest.partition(b"\t")
+        if _SHA256.match(sha256) and data:
+            out[path.decode(errors="replace")] = (sha256, data)
+    return out
+
+
+def _damaged(path: Path) -> str:
+    return f"{path.as_posix()} was damaged or edited; it is ignored and written again"
 
 
 def _snapshot(data: Any) -> Snapshot | None:

@@ -63,7 +63,7 @@ class Disk:
         if key is None:
             return None
         known = self.files.get(path) if self.files is not None else None
-        if known is not None and known[:4] == key:
+        if type(known) is list and len(known) == 5 and known[:4] == key:
             return str(known[4])
         try:
             digest = sha256_of(self._path(path))
@@ -94,19 +94,20 @@ class Disk:
 def all_unchanged(out: Path, files: Mapping[str, FileEntry]) -> bool:
     """Whether every file of `files` (path relative to `out` -> its entry) is still a
     regular file with the stat listed; nothing is read. One tight loop: a fleet's output has
-    over 100,000 files, and the system calls are most of the time."""
+    over 100,000 files, and the system calls are most of the time. (An entry that is not
+    one, which no compile writes, makes the answer no.)"""
     root, lstat, regular = str(out) + os.sep, os.lstat, stat.S_ISREG
-    for path, known in files.items():
-        try:
+    try:
+        for path, known in files.items():
             found = lstat(root + path)
-        except OSError:
-            return False
-        if not (
-            regular(found.st_mode)
-            and known[0] == found.st_size
-            and known[1] == found.st_mtime_ns
-            and known[2] == found.st_ctime_ns
-            and known[3] == found.st_ino
-        ):
-            return False
+            if not (
+                regular(found.st_mode)
+                and known[0] == found.st_size
+                and known[1] == found.st_mtime_ns
+                and known[2] == found.st_ctime_ns
+                and known[3] == found.st_ino
+            ):
+                return False
+    except (OSError, TypeError, IndexError, KeyError):
+        return False
     return True

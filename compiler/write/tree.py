@@ -43,7 +43,7 @@ class Writer:
 
     previous: Previous
     disk: Disk
-    cache: Cache | None = None  # kept up to date with the records written
+    cache: Cache | None = None  # keeps the records the compile built
     check: bool = False
     changes: list[Difference] = field(default_factory=list)
     _expected: set[str] = field(default_factory=set)

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 import pytest
 
-from compiler import pipeline
+from compiler import pipeline, scope
 from compiler.cli import main
 from compiler.records import (
     Confirm,
@@ -240,3 +240,24 @@ def test_older_caches_are_removed(workdir: Path) -> None:
     )
     assert main(["compile", "spec", "--out", "generated"]) == 0
     assert sorted(p.name for p in internal.iterdir()) == [".gitignore", "cache"]
+
+
+def test_entries_no_compile_writes_cost_work_and_never_a_wrong_output(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cache whose digest was made to match entries of the wrong shape (only a forger
+    writes one) is used as far as it can be trusted: the compile is whole, and right."""
+    monkeypatch.setattr(pipeline, "narrowed", scope.narrowed)  # tried first, as it is
+    path = workdir / CACHE
+    header, index, records = read_cache(path)
+    files = index["files"]
+    files["acl/acme.json"] = 5
+    files["acl/globex.json"] = ["a", "b"]
+    files["../outside.json"] = [0, 0, 0, 0, "0" * 64]
+    write_cache(path, header, index, records)
+    compiled = pipeline.compile_spec(Path("spec"), Path("generated"))
+    assert compiled.incremental is None  # the output could not be vouched for by its stats
+    assert main(["compile", "spec", "--out", "generated", "--check"]) == 0
+    _, index, _ = read_cache(path)
+    assert "../outside.json" not in index["files"]
+    assert len(index["files"]["acl/acme.json"]) == 5
