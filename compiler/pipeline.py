@@ -111,13 +111,12 @@ def compile_spec(
     ):
         cache = None if check else Cache.load(out_dir, cache_key(spec_dir, out_dir))
         run = _Run(spec_dir, out_dir, cache, notes, base)
-        if cache is not None:
-            notes.extend(cache.notes)
-            scope = narrowed(spec_dir, cache) if incremental and base is None else None
-            if scope is not None and (done := run.attempt(scope)) is not None:
-                return done
-        done = run.compile(Scope())
+        scope = narrowed(spec_dir, cache) if cache and incremental and base is None else None
+        done = run.attempt(scope) if scope is not None else None
+        if done is None:
+            done = run.compile(Scope())
         assert done is not None  # the whole spec is accepted, or the compile raised
+        notes.extend(cache.notes if cache is not None else ())  # a damaged cache, for people
         return done
 
 

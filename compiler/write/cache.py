@@ -16,15 +16,16 @@ write. Each stage of the compile skips work with it, and checks before it trusts
 
 The cache is a convenience, never an authority. It belongs to one compiler (`key`: every file
 of the compiler package, the versions that shape output, the spec and output folders);
-another key, another format, a damaged file or one edited by hand (the SHA-256 in its first
+another key, another format, a damaged file or one edited by hand (a SHA-256 of its first
 line no longer matches) are ignored and the cache is rebuilt. It is replaced by a rename
 after the output is written, so a compile killed at any moment leaves the cache of the last
 complete compile, whose stats no longer match what the killed one changed. `--check` neither
 reads nor writes it. Paths taken from it pass the same checks as paths taken from records.
 
-Layout: a header line (JSON: format, key, SHA-256 of the rest), a line of JSON (files,
-snapshot), then one line per record: `path <TAB> sha256 <TAB> record as JSON`. The records
-stay bytes until a compile asks for one, as a one-tenant compile asks for a few.
+Layout: a header line (JSON: format, key, the SHA-256 of the index line and that of the
+record lines), the index line (JSON: files, snapshot), then one line per record:
+`path <TAB> sha256 <TAB> record as JSON`. The record lines stay bytes, neither parsed nor
+hashed, until a compile asks for a record: a one-tenant compile never does.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from compiler.load.scan import KnownFile
 from compiler.write.layout import CACHE, OLD_CACHES, internal
 
 FORMAT = "paybill.dev/compile-cache/v1"
+_EMPTY = hashlib.sha256(b"").hexdigest()
 FileEntry = list[Any]  # [size, mtime_ns, ctime_ns, inode, sha256], as the file stores it
 _SHA256 = re.compile(rb"^[0-9a-f]{64}$")
 
@@ -73,15 +75,22 @@ class Cache:
     files: dict[str, FileEntry] = field(default_factory=dict)
     snapshot: Snapshot | None = None
     notes: list[str] = field(default_factory=list)  # for people: a cache that was damaged
-    # The record lines as read, until a compile asks for a record (a compile of a few
-    # tenants reads their few records from their files, and saves these lines as they are).
+    # The record lines as read, and the digest the header gives them, until a compile asks
+    # for a record (a compile of a few tenants reads their few records from their files,
+    # and saves these lines as they are, without reading or hashing them).
     _lines: bytes = b""
+    _lines_sha256: str = _EMPTY
     _records: dict[str, tuple[bytes, bytes]] | None = None  # path -> (sha256, JSON)
+    _path: Path | None = None  # where it was read from, for the note when damaged
 
     @property
     def records(self) -> dict[str, tuple[bytes, bytes]]:
         if self._records is None:
-            self._records = _records(self._lines)
+            if hashlib.sha256(self._lines).hexdigest() == self._lines_sha256:
+                self._records = _records(self._lines)
+            else:
+                self._records = {}
+                self.notes.append(_damaged(self._path or Path(CACHE)))
             self._lines = b""
         return self._records
 
@@ -95,9 +104,13 @@ class Cache:
         except OSError:
             return cls(key)
         try:
-            return _parse(content, key) or cls(key)
+            found = _parse(content, key)
         except (ValueError, TypeError, KeyError, AttributeError):
             return cls(key, notes=[_damaged(path)])
+        if found is None:
+            return cls(key)
+        found._path = path
+        return found
 
     def record(self, path: str, sha256: str) -> dict[str, Any] | None:
         """The checked data of the record at `path` when its file has digest `sha256`."""
@@ -144,17 +157,20 @@ class Cache:
         folder = internal(out)
         if not folder.is_dir():
             return
-        body = _body(self)
-        header = orjson.dumps(
-            {"format": FORMAT, "key": self.key, "sha256": hashlib.sha256(body).hexdigest()}
-        )
+        index, lines, lines_sha256 = _parts(self)
+        header = {
+            "format": FORMAT,
+            "key": self.key,
+            "index": hashlib.sha256(index).hexdigest(),
+            "records": lines_sha256,
+        }
         for leftover in folder.glob(f"{CACHE}.*"):  # a killed compile's: this one holds the lock
             leftover.unlink(missing_ok=True)
         scratch = folder / f"{CACHE}.{os.getpid()}"
         try:
             with scratch.open("wb") as handle:
-                handle.write(header + b"\n")
-                handle.write(body)
+                handle.write(orjson.dumps(header) + b"\n" + index + b"\n")
+                handle.write(lines)
             os.replace(scratch, folder / CACHE)
         except OSError:
             scratch.unlink(missing_ok=True)
@@ -163,7 +179,9 @@ class Cache:
             (folder / old).unlink(missing_ok=True)
 
 
-def _body(cache: Cache) -> bytes:
+def _parts(cache: Cache) -> tuple[bytes, bytes, str]:
+    """The index line, the record lines and their digest (the one read, when no compile
+    asked for a record: they are the same bytes)."""
     snapshot = cache.snapshot
     index = {
         "files": cache.files,
@@ -176,31 +194,31 @@ def _body(cache: Cache) -> bytes:
         },
     }
     if cache._records is None:
-        return orjson.dumps(index) + b"\n" + cache._lines
-    lines = [orjson.dumps(index)]
-    lines.extend(b"\t".join((p.encode(), *r)) for p, r in sorted(cache._records.items()))
-    return b"\n".join(lines)
+        return orjson.dumps(index), cache._lines, cache._lines_sha256
+    lines = b"\n".join(b"\t".join((p.encode(), *r)) for p, r in sorted(cache._records.items()))
+    return orjson.dumps(index), lines, hashlib.sha256(lines).hexdigest()
 
 
 def _parse(content: bytes, key: str) -> Cache | None:
     """The cache in `content`; None when it is of another format or key; ValueError (or
-    TypeError, KeyError) when it is damaged."""
+    TypeError, KeyError) when it is damaged. The record lines are checked against their
+    digest when a compile first asks for a record."""
     header_end = content.index(b"\n")
     header = orjson.loads(content[:header_end])
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         return None
     if header.get("key") != key:
         return None
-    body = memoryview(content)[header_end + 1 :]
-    if hashlib.sha256(body).hexdigest() != header["sha256"]:
+    index_end = content.index(b"\n", header_end + 1)
+    index = memoryview(content)[header_end + 1 : index_end]
+    if hashlib.sha256(index).hexdigest() != header["index"]:
         raise ValueError("its digest does not match its content")
-    index_end = content.find(b"\n", header_end + 1)
-    index_end = len(content) if index_end < 0 else index_end
-    index = orjson.loads(content[header_end + 1 : index_end])
-    files = index["files"]
-    if not isinstance(files, dict):
+    data = orjson.loads(index)
+    files, records = data["files"], header["records"]
+    if not isinstance(files, dict) or not isinstance(records, str):
         raise TypeError("files")
-    return Cache(key, files, _snapshot(index["snapshot"]), _lines=content[index_end + 1 :])
+    lines = content[index_end + 1 :]
+    return Cache(key, files, _snapshot(data["snapshot"]), [], lines, records)
 
 
 def _records(lines: bytes) -> dict[str, tuple[bytes, bytes]]:

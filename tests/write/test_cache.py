@@ -40,16 +40,17 @@ CACHE = "generated/.paybill/cache"
 def read_cache(path: Path) -> tuple[dict[str, Any], dict[str, Any], list[bytes]]:
     """The header, the index (files, snapshot) and the record lines of a cache file."""
     header, index, *records = path.read_bytes().split(b"\n")
-    return orjson.loads(header), orjson.loads(index), records
+    return orjson.loads(header), orjson.loads(index), [r for r in records if r]
 
 
 def write_cache(
     path: Path, header: dict[str, Any], index: dict[str, Any], records: list[bytes]
 ) -> None:
-    """Write a cache whose digest matches its content, as one a compile wrote would."""
-    body = b"\n".join([orjson.dumps(index), *records])
-    header = {**header, "sha256": hashlib.sha256(body).hexdigest()}
-    path.write_bytes(orjson.dumps(header) + b"\n" + body)
+    """Write a cache whose digests match its content, as one a compile wrote would."""
+    line, lines = orjson.dumps(index), b"\n".join(records)
+    sha256 = {"index": hashlib.sha256(line), "records": hashlib.sha256(lines)}
+    header = {**header, **{part: digest.hexdigest() for part, digest in sha256.items()}}
+    path.write_bytes(orjson.dumps(header) + b"\n" + line + b"\n" + lines)
 
 
 @pytest.fixture
