@@ -7,7 +7,6 @@ from dataclasses import dataclass, field, replace
 
 from compiler.emit import Output
 from compiler.graph import PlatformGraph
-from compiler.records import RECORDS_FOLDER
 from compiler.resolve import ResolvedSpec
 from compiler.write import Difference
 
@@ -30,11 +29,10 @@ class Compiled:
         if self.nodes < 0:
             object.__setattr__(self, "nodes", len(self.graph))
 
-    def of_part(self, files: Collection[str], tenants: Collection[str]) -> Compiled:
+    def of_part(self, files: int, nodes: int, tenants: Collection[str]) -> Compiled:
         """This compile of `tenants` (and the shared documents) as a part of the whole
-        output, whose `files` the cache lists."""
-        nodes = sum(1 for p in files if p.startswith(f"{RECORDS_FOLDER}/"))
-        return replace(self, files=len(files), nodes=nodes, incremental=tuple(sorted(tenants)))
+        output of `files` files and `nodes` node records."""
+        return replace(self, files=files, nodes=nodes, incremental=tuple(sorted(tenants)))
 
     @property
     def untouched(self) -> int:

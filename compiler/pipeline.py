@@ -185,4 +185,4 @@ class _Run:
         cache.save(out_dir)
         if scope.whole:
             return result
-        return result.of_part(cache.files, scope.touched)
+        return result.of_part(len(cache.files), scope.nodes_after(changes), scope.touched)

@@ -19,6 +19,7 @@ written. A spec with errors is always compiled whole, so its messages are the sa
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,13 +35,14 @@ from compiler.load.scan import (
     tenants_by_file,
     within_limits,
 )
-from compiler.records import record_files, record_path, safe_path
+from compiler.records import RECORDS_FOLDER, record_files, record_path, safe_path
 from compiler.resolve import Baseline, ResolvedSpec
 from compiler.resolve.model import Tenant
 from compiler.resolve.roles import agent_role
 from compiler.write.cache import Cache, Snapshot, TenantTies
 from compiler.write.disk import all_unchanged
 from compiler.write.previous import Previous
+from compiler.write.tree import Difference
 
 # More tenants compiled again than this and a whole compile costs about as much.
 MAX_TENANTS = 200
@@ -65,6 +67,7 @@ class Scope:
     snapshot: Snapshot | None = None
     touched: frozenset[str] = frozenset()
     others: dict[str, TenantTies] = field(default_factory=dict)  # every tenant not compiled
+    records: int = 0  # the node records the output held before the compile
 
     @property
     def whole(self) -> bool:
@@ -107,9 +110,22 @@ class Scope:
             return False  # also defined in a file that did not change: a whole compile says where
         self.touched = frozenset(touched)
         self.others = {n: f for n, f in snapshot.tenants.items() if n not in touched}
-        return _output_as_left(out_dir, cache, self.touched) and all(
-            safe_path(p) is not None for p in self.record_paths() or ()
-        )
+        if not all_unchanged(out_dir, cache.files):
+            return False
+        listed = record_files(out_dir)
+        allowed = {record_path(n) for t in touched for n in tenant_nodes(t)}
+        if not all(p in cache.files or p in allowed for p in listed):
+            return False  # a record file that no compile wrote
+        self.records = len(listed)
+        return all(safe_path(p) is not None for p in self.record_paths() or ())
+
+    def nodes_after(self, changes: Iterable[Difference]) -> int:
+        """The node records the output holds after a narrowed compile made `changes`."""
+        count = self.records
+        for change in changes:
+            if change.path.startswith(f"{RECORDS_FOLDER}/") and change.change != "changed":
+                count += 1 if change.change == "added" else -1
+        return count
 
     def record_paths(self) -> list[str] | None:
         """The records to read: every one (None), or those of the nodes compiled now."""
@@ -194,15 +210,6 @@ def narrowed(spec_dir: Path, cache: Cache) -> Scope | None:
         return None
     scan = scan_spec(spec_dir, cache.snapshot.spec)
     return Scope(scan, cache.snapshot) if scan is not None else None
-
-
-def _output_as_left(out: Path, cache: Cache, touched: frozenset[str]) -> bool:
-    """Whether every file of the last output still has the stat it was left with, and no
-    record file appeared except those of the tenants being compiled again."""
-    if not all_unchanged(out, cache.files):
-        return False
-    allowed = {record_path(n) for t in touched for n in tenant_nodes(t)}
-    return all(p in cache.files or p in allowed for p in record_files(out))
 
 
 def _ties(tenant: Tenant) -> TenantTies:

@@ -95,7 +95,9 @@ def test_each_kind_of_tenant_change_compiles_that_tenant_alone(work: Path) -> No
         assert result.incremental == (change.tenant,), str(change)
         assert result.changes, str(change)
         assert {o.node for o in result.outputs} - {""} <= set(result.graph.nodes())
-        assert_current(work)
+        whole = compile_into(work, check=True)  # the whole spec, in memory
+        assert [c.render() for c in whole.changes] == [], str(change)
+        assert (result.files, result.nodes) == (whole.files, whole.nodes), str(change)
 
 
 distinct = st.lists(st.sampled_from(range(len(CHANGES))), min_size=2, max_size=3, unique=True)
