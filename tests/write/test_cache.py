@@ -64,20 +64,6 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-@pytest.fixture
-def checked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The record files read and checked (not taken from the cache) from now on."""
-    seen: list[str] = []
-    original = previous.parse_record
-
-    def spy(path: str, content: bytes) -> NodeRecord:
-        seen.append(path)
-        return original(path, content)
-
-    monkeypatch.setattr(previous, "parse_record", spy)
-    return seen
-
-
 def test_trusted_records_equal_the_checked_ones(workdir: Path) -> None:
     out = workdir / "generated"
     cache = Cache.load(out, cache_key(Path("spec"), Path("generated")))
