@@ -27,7 +27,7 @@ from compiler.compiled import Compiled
 from compiler.dsl import ParsedSpec, parse
 from compiler.errors import SpecError
 from compiler.graph import build_graph
-from compiler.load import load_spec
+from compiler.load import LoadedSpec, load_spec
 from compiler.load.discover import shown_prefix
 from compiler.load.git import load_revision
 from compiler.resolve import Baseline, ResolvedSpec, baseline_of, resolve
@@ -178,11 +178,17 @@ class _Run:
         result = Compiled(spec, graph, outputs, frozenset(reuse), changes, self.notes)
         if cache is None:
             return result
-        removed = (c.path for c in changes if c.change == "removed")
-        cache.after_write(outputs, removed, whole=scope.whole)
-        snapshot = scope.snapshot_after(loaded, shown_prefix(spec_dir), spec, graph)
-        cache.snapshot = snapshot if cache.covers(outputs) else None
-        cache.save(out_dir)
+        self._remember(cache, scope, loaded, result)
         if scope.whole:
             return result
         return result.of_part(len(cache.files), scope.nodes_after(changes), scope.touched)
+
+    def _remember(self, cache: Cache, scope: Scope, loaded: LoadedSpec, done: Compiled) -> None:
+        """Save what the next compile may skip with: every output file by its stat, and
+        what the output was made from (when every file of it is known)."""
+        removed = (c.path for c in done.changes if c.change == "removed")
+        cache.after_write(done.outputs, removed, whole=scope.whole)
+        prefix = shown_prefix(self.spec_dir)
+        snapshot = scope.snapshot_after(loaded, prefix, done.spec, done.graph)
+        cache.snapshot = snapshot if cache.covers(done.outputs) else None
+        cache.save(self.out_dir)

@@ -87,37 +87,30 @@ class Scope:
         scan, snapshot = self.scan, self.snapshot
         if scan is None or snapshot is None:
             return True
-        if loaded.problems or loaded.unread or not within_limits(scan, snapshot.spec, loaded.facts):
+        if loaded.problems or loaded.unread or parsed.problems or parsed.invalid:
             return False
-        if parsed.problems or parsed.invalid:
+        if not within_limits(scan, snapshot.spec, loaded.facts):
             return False
-        defined = tenants_by_file(loaded, scan.prefix)
-        if any(defined.get(p, ()) is None for p in scan.changed):
-            return False  # a new or changed file holds more than tenants
-        before = {
-            t for p in scan.changed if p in snapshot.spec for t in snapshot.spec[p].tenants or ()
-        }
-        touched = before | set(parsed.tenants)
-        if len(touched) > MAX_TENANTS:
+        touched = _touched(scan, snapshot, loaded, parsed)
+        if touched is None:
             return False
-        kept = {
-            t
-            for p, entry in snapshot.spec.items()
-            if p in scan.present and p not in scan.changed
-            for t in entry.tenants or ()
-        }
-        if set(parsed.tenants) & kept:
-            return False  # also defined in a file that did not change: a whole compile says where
-        self.touched = frozenset(touched)
+        self.touched = touched
         self.others = {n: f for n, f in snapshot.tenants.items() if n not in touched}
+        return self._output_as_left(out_dir, cache) and all(
+            safe_path(p) is not None for p in self.record_paths() or ()
+        )
+
+    def _output_as_left(self, out_dir: Path, cache: Cache) -> bool:
+        """Whether every output file still has the stat the cache lists, and no record file
+        appeared but those of the tenants compiled now. Counts the records."""
         if not all_unchanged(out_dir, cache.files):
             return False
         listed = record_files(out_dir)
-        allowed = {record_path(n) for t in touched for n in tenant_nodes(t)}
+        allowed = {record_path(n) for t in self.touched for n in tenant_nodes(t)}
         if not all(p in cache.files or p in allowed for p in listed):
             return False  # a record file that no compile wrote
         self.records = len(listed)
-        return all(safe_path(p) is not None for p in self.record_paths() or ())
+        return True
 
     def nodes_after(self, changes: Iterable[Difference]) -> int:
         """The node records the output holds after a narrowed compile made `changes`."""
@@ -210,6 +203,28 @@ def narrowed(spec_dir: Path, cache: Cache) -> Scope | None:
         return None
     scan = scan_spec(spec_dir, cache.snapshot.spec)
     return Scope(scan, cache.snapshot) if scan is not None else None
+
+
+def _touched(
+    scan: SpecScan, snapshot: Snapshot, loaded: LoadedSpec, parsed: ParsedSpec
+) -> frozenset[str] | None:
+    """The tenants the changed files define now or defined before; None when a changed file
+    holds anything else, when there are too many, or when one is also defined in a file
+    that did not change (a whole compile says where)."""
+    defined = tenants_by_file(loaded, scan.prefix)
+    if any(defined.get(p, ()) is None for p in scan.changed):
+        return None
+    before = {t for p in scan.changed if p in snapshot.spec for t in snapshot.spec[p].tenants or ()}
+    touched = before | set(parsed.tenants)
+    if len(touched) > MAX_TENANTS:
+        return None
+    kept = {
+        t
+        for p, entry in snapshot.spec.items()
+        if p in scan.present and p not in scan.changed
+        for t in entry.tenants or ()
+    }
+    return None if set(parsed.tenants) & kept else frozenset(touched)
 
 
 def _ties(tenant: Tenant) -> TenantTies:
