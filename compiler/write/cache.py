@@ -82,6 +82,7 @@ class Cache:
     _lines_sha256: str = _EMPTY
     _records: dict[str, tuple[bytes, bytes]] | None = None  # path -> (sha256, JSON)
     _path: Path | None = None  # where it was read from, for the note when damaged
+    _read: str = ""  # the digests of the index and the record lines as read
 
     @property
     def records(self) -> dict[str, tuple[bytes, bytes]]:
@@ -90,6 +91,7 @@ class Cache:
                 self._records = _records(self._lines)
             else:
                 self._records = {}
+                self._read = ""  # the file does not hold what its header says: write it again
                 self.notes.append(_damaged(self._path or Path(CACHE)))
             self._lines = b""
         return self._records
@@ -157,15 +159,13 @@ class Cache:
         folder = internal(out)
         if not folder.is_dir():
             return
-        index, lines, lines_sha256 = _parts(self)
-        header = {
-            "format": FORMAT,
-            "key": self.key,
-            "index": hashlib.sha256(index).hexdigest(),
-            "records": lines_sha256,
-        }
         for leftover in folder.glob(f"{CACHE}.*"):  # a killed compile's: this one holds the lock
             leftover.unlink(missing_ok=True)
+        index, lines, lines_sha256 = _parts(self)
+        index_sha256 = hashlib.sha256(index).hexdigest()
+        if self._read == f"{index_sha256} {lines_sha256}":
+            return  # what the file holds already (a compile that changed nothing)
+        header = {"format": FORMAT, "key": self.key, "index": index_sha256, "records": lines_sha256}
         scratch = folder / f"{CACHE}.{os.getpid()}"
         try:
             with scratch.open("wb") as handle:
@@ -218,7 +218,8 @@ def _parse(content: bytes, key: str) -> Cache | None:
     if not isinstance(files, dict) or not isinstance(records, str):
         raise TypeError("files")
     lines = content[index_end + 1 :]
-    return Cache(key, files, _snapshot(data["snapshot"]), [], lines, records)
+    read = f"{header['index']} {records}"
+    return Cache(key, files, _snapshot(data["snapshot"]), [], lines, records, _read=read)
 
 
 def _records(lines: bytes) -> dict[str, tuple[bytes, bytes]]:

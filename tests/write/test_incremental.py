@@ -71,6 +71,14 @@ def test_a_compile_with_nothing_changed_is_incremental_and_writes_nothing(work: 
     assert again.files == len(compile_into(work, incremental=False).outputs)
 
 
+def test_a_compile_that_changes_nothing_leaves_the_cache_file_as_it_is(work: Path) -> None:
+    before = os.stat(work / CACHE)
+    for incremental in (True, False):
+        assert compile_into(work, incremental=incremental).changes == []
+        after = os.stat(work / CACHE)
+        assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
 def test_a_spec_file_saved_again_unchanged_is_not_a_change(work: Path) -> None:
     for path in (work / "spec/tenants/globex.yaml", work / "spec/platform.yaml"):
         path.write_bytes(path.read_bytes())
