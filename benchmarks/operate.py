@@ -103,14 +103,7 @@ def bench_changeset(tenants: int, compiled: Path | None) -> None:
         print(
             f"fleet of {tenants} tenants compiled and committed: {time.monotonic() - started:.1f} s"
         )
-        spec = (root / "platform/spec/tenants.yaml").read_text()
-        # The first starter tenant moves to the free plan (both pooled: no data moves).
-        at = spec.index("  plan: starter\n")
-        changed = spec[:at] + "  plan: free\n" + spec[at + len("  plan: starter\n") :]
-        changed += "---\n" + fleet.tenant_document(
-            tenants, "starter", "active", "active", "eu-central-1"
-        )
-        (root / "platform/spec/tenants.yaml").write_text(changed)
+        pull_request(root / "platform/spec", tenants)
         compiled = repo.paybill("compile", "spec", "--out", "generated")
         expect(compiled, 0)
         generated = root / "platform/generated"
@@ -132,6 +125,26 @@ def bench_changeset(tenants: int, compiled: Path | None) -> None:
         print(f"paybill plan --no-terraform --base HEAD, whole command: {seconds:.2f} s")
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def pull_request(spec: Path, tenants: int) -> None:
+    """The first starter tenant moves to the free plan (both pooled: no data moves) and a
+    tenant is added, in the fleet's layout: one `tenants.yaml` (written here) or one file per
+    tenant under `tenants/` (as `compile_fleet.py --keep` leaves it)."""
+    added = fleet.tenant_document(tenants, "starter", "active", "active", "eu-central-1")
+    single = spec / "tenants.yaml"
+    files = [single] if single.is_file() else sorted((spec / "tenants").glob("*.yaml"))
+    moved = next((f for f in files if STARTER in f.read_text()), None)
+    if moved is None:
+        raise SystemExit(f"no tenant on the starter plan under {spec}")
+    moved.write_text(moved.read_text().replace(STARTER, "  plan: free\n", 1))
+    if single.is_file():
+        single.write_text(single.read_text() + "---\n" + added)
+    else:
+        (spec / "tenants" / f"{fleet.tenant_name(tenants)}.yaml").write_text(added)
+
+
+STARTER = "  plan: starter\n"
 
 
 def pooled(count: int, first: int = 0) -> dict[str, str]:

@@ -18,11 +18,16 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import NoReturn, TextIO, cast
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
 from compiler import __version__
-from compiler.commands import COMMANDS
+from compiler.commands import COMMANDS, Command
 from compiler.errors import PaybillError, SpecError, UsageError, escape
+
+if TYPE_CHECKING:
+    _SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
+else:
+    _SubParsers = argparse._SubParsersAction
 
 USAGE = 2
 
@@ -47,15 +52,40 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 ok, 1 spec errors or differences, 2 usage, 3 environment.",
     )
     parser.add_argument("--version", action="version", version=f"paybill {__version__}")
-    # The commands register with argparse's own type; their parsers are `Parser`s.
-    sub = cast(
-        "argparse._SubParsersAction[argparse.ArgumentParser]",
-        parser.add_subparsers(dest="command", metavar="COMMAND"),
+    commands = cast(
+        "_Commands",
+        parser.add_subparsers(dest="command", metavar="COMMAND", action=_Commands),
     )
-    sub.required = True
-    for register in COMMANDS:
-        register(sub)
+    commands.required = True
+    for command in COMMANDS:
+        commands.add_command(command)
     return parser
+
+
+class _Commands(_SubParsers):
+    """The commands, each listed with its help line; a command's module is imported, and
+    its arguments added, only when the command is chosen (`compiler.commands`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._unconfigured: dict[str, Command] = {}
+
+    def add_command(self, command: Command) -> None:
+        self.add_parser(command.name, help=command.help)
+        self._unconfigured[command.name] = command
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        name = values[0]
+        command = self._unconfigured.pop(name, None)
+        if command is not None:
+            command.configure(self.choices[name])
+        super().__call__(parser, namespace, values, option_string)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,33 +1,46 @@
-"""The one place where stage order lives: load -> dsl -> resolve (-> graph -> emit -> write)."""
+"""The one place where stage order lives:
+
+    load -> dsl -> resolve -> graph -> emit -> write
+
+`validate` runs the first three. `compile_spec` runs them all, in this order, once, whatever
+it compiles; skipping unchanged work is each stage's own business, with the output folder's
+cache (`compiler.write.cache`):
+
+    load      reads every spec file, or only the shared ones and the tenant files that
+              changed since the last compile (`compiler.scope`)
+    records   takes the previous node records whose files did not change from the cache
+    emit      takes the files of every node whose inputs did not change as they are
+    write     writes only the files that differ, knowing unchanged files by their stat
+
+docs/architecture.md draws it.
+"""
 
 from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from compiler.clouds import DRIVERS
 from compiler.compiled import Compiled
 from compiler.dsl import ParsedSpec, parse
-from compiler.emit import emit_all, input_digests, prepare_all
-from compiler.emit.sql.previous import previous_tables
+from compiler.errors import SpecError
 from compiler.graph import build_graph
-from compiler.incremental import compile_changed, snapshot_key, snapshot_of
-from compiler.load import load_spec
+from compiler.load import LoadedSpec, load_spec
 from compiler.load.discover import shown_prefix
 from compiler.load.git import load_revision
 from compiler.resolve import ResolvedSpec, baseline_of, resolve, tables_of
+from compiler.scope import Scope, narrowed
 from compiler.write import (
     Disk,
-    differences,
+    Writer,
     output_folder,
     read_previous,
     timeout_from_environment,
-    write,
 )
-from compiler.write.record_cache import RecordCache
-from compiler.write.snapshot import discard
+from compiler.write.cache import Cache, cache_key
 
 
 def parse_folder(spec_dir: Path) -> ParsedSpec:
@@ -87,59 +100,102 @@ def compile_spec(
     """Validate, build the graph, emit what changed in memory, then write (or compare).
 
     One compile at a time writes into `out_dir` (it is locked for the whole run, so what
-    the previous output says is still true when the new one is written). Nothing is written
-    unless every stage succeeded, and then only the files that differ, all or nothing. The
-    previous output is the baseline for lifecycle and data-deletion checks, and the source
-    of the files of every node whose inputs did not change (`--check` verifies those files'
-    bytes against their records instead of trusting file times).
+    the previous output and its cache say is still true when the new output is written).
+    Nothing is written unless every stage succeeded, and then only the files that differ,
+    all or nothing. The previous output is the baseline for lifecycle and data-deletion
+    checks, and the source of the files of every node whose inputs did not change.
+    `--check` trusts no cache: it verifies every file's bytes against its record.
 
-    When only tenant files changed since the last compile into `out_dir` and it is as that
-    compile left it, only the shared documents and those tenants are compiled
-    (`compiler.incremental`; `incremental=False` always compiles everything).
+    When only tenant files changed since the last compile into `out_dir`, and it is as that
+    compile left it, only the shared documents and those tenants are read and compiled
+    (`compiler.scope`; `incremental=False` always compiles the whole spec).
     """
     timeout = timeout_from_environment() if lock_timeout is None else lock_timeout
     with (
         _collector_paused(),
         output_folder(out_dir, spec_dir, check=check, timeout=timeout) as notes,
     ):
-        if incremental and not check and base is None:
-            done = compile_changed(spec_dir, out_dir, notes)
-            if done is not None:
-                return done
-        cache = None if check else RecordCache(out_dir)
-        previous = read_previous(out_dir, cache)
-        notes.extend(previous.notes)
-        loaded = load_spec(spec_dir)
+        cache = None if check else Cache.load(out_dir, cache_key(spec_dir, out_dir))
+        run = _Run(spec_dir, out_dir, cache, notes, base)
+        scope = narrowed(spec_dir, cache) if cache and incremental and base is None else None
+        done = run.attempt(scope) if scope is not None else None
+        if done is None:
+            done = run.compile(Scope())
+        assert done is not None  # the whole spec is accepted, or the compile raised
+        notes.extend(cache.notes if cache is not None else ())  # a damaged cache, for people
+        return done
+
+
+@dataclass
+class _Run:
+    spec_dir: Path
+    out_dir: Path
+    cache: Cache | None  # None: --check
+    notes: list[str]
+    base: str | None
+
+    def attempt(self, scope: Scope) -> Compiled | None:
+        """A narrowed compile, or None (nothing written) when a whole one must decide."""
+        try:
+            return self.compile(scope)
+        except SpecError:
+            return None  # the whole compile reports it, with the same messages
+
+    def compile(self, scope: Scope) -> Compiled | None:
+        """The stages in order; None when `scope` cannot vouch for what it skips."""
+        # The emitters are loaded by a compile only: `validate` and `describe` stop at
+        # resolve, and loading every emitter and its templates was a fifth of their time.
+        from compiler.emit.families import emit_all, input_digests, prepare_all  # noqa: PLC0415
+        from compiler.emit.sql.previous import previous_tables  # noqa: PLC0415
+
+        spec_dir, out_dir, cache = self.spec_dir, self.out_dir, self.cache
+        loaded = scope.load(spec_dir)
         parsed = parse(loaded, root=spec_dir.as_posix())
-        if base is not None:
-            resolve_against_base(parsed, spec_dir, base)
+        if cache is not None and not scope.accepts_loaded(loaded, parsed, out_dir, cache):
+            return None
+        disk = Disk(out_dir, cache.files if cache is not None else None)
+        # A whole compile takes unchanged records from the cache; a narrowed one reads its
+        # few from their files, and leaves the cache's records as they are.
+        records = cache if scope.whole else None
+        previous = read_previous(out_dir, records, disk, only=scope.record_paths())
+        if not scope.accepts_previous(previous):
+            return None
+        if self.base is not None:
+            resolve_against_base(parsed, spec_dir, self.base)
         spec = resolve(
             parsed,
-            previous.baseline(),
+            scope.baseline(previous),
             base_name=f"{out_dir.as_posix()}/",
             # The tables the last compile wrote: a new NOT NULL column there needs a default.
             previous_tables=previous_tables(out_dir, previous.records),
             drivers=DRIVERS,
         )
+        if not scope.accepts_resolved(spec):
+            return None
         graph = build_graph(spec)
         prepared = prepare_all(spec, graph)
         digests = input_digests(prepared)
-        disk = Disk(out_dir, trust=not check)
+        if not scope.accepts_graph(graph, digests, previous):
+            return None
         reuse = previous.reusable(digests, disk)
-        outputs = emit_all(spec, graph, prepared, digests, reuse)
-        if check:
-            changes = differences(outputs, previous, disk, everything=True)
-        else:
-            discard(out_dir)
-            changes = write(outputs, previous, disk)
-            disk.save()
-            if cache is not None:
-                cache.wrote(outputs, {c.path for c in changes})
-                cache.save()
-            key = snapshot_key(spec_dir, out_dir)
-            snapshot = snapshot_of(key, loaded, shown_prefix(spec_dir), spec, graph, outputs, disk)
-            if snapshot is not None:
-                snapshot.save(out_dir)
-    return Compiled(
-        spec, graph, outputs, frozenset(reuse), changes, notes, len(outputs), len(graph)
-    )
+        with Writer(previous, disk, records, check=cache is None) as writer:
+            outputs = emit_all(spec, graph, prepared, digests, reuse, writer.take)
+            changes = writer.finish()
+        self.notes.extend(previous.notes)
+        result = Compiled(spec, graph, outputs, frozenset(reuse), changes, self.notes)
+        if cache is None:
+            return result
+        self._remember(cache, scope, loaded, result)
+        if scope.whole:
+            return result
+        return result.of_part(len(cache.files), scope.nodes_after(changes), scope.touched)
+
+    def _remember(self, cache: Cache, scope: Scope, loaded: LoadedSpec, done: Compiled) -> None:
+        """Save what the next compile may skip with: every output file by its stat, and
+        what the output was made from (when every file of it is known)."""
+        removed = (c.path for c in done.changes if c.change == "removed")
+        cache.after_write(done.outputs, removed, whole=scope.whole)
+        prefix = shown_prefix(self.spec_dir)
+        snapshot = scope.snapshot_after(loaded, prefix, done.spec, done.graph)
+        cache.snapshot = snapshot if cache.covers(done.outputs) else None
+        cache.save(self.out_dir)

@@ -278,15 +278,9 @@ def _checked(path: str, data: dict[str, Any]) -> NodeRecord:
     )
 
 
-def record_data(path: str, content: bytes) -> tuple[NodeRecord, dict[str, Any]]:
-    """`parse_record`, and the JSON data it checked (what the record cache keeps)."""
-    data = _load(path, content)
-    return _checked(path, data), data
-
-
 def trusted_record(data: dict[str, Any]) -> NodeRecord:
-    """The record of data that `parse_record` checked before (kept by the record cache,
-    keyed by the stat of its file): built without the checks."""
+    """The record of data that `parse_record` checked before (kept by the compile cache,
+    tied to the digest of its file): built without the checks."""
     node: str = data["id"]
     kind, _, name = node.partition(":")
     facts, confirm = data.get("tenant"), data.get("confirm")

@@ -198,8 +198,7 @@ def test_a_full_disk_while_writing_leaves_the_output_untouched(
     assert tree(workdir / "generated") == before
     assert sorted(p.name for p in (workdir / "generated/.paybill").iterdir()) == [
         ".gitignore",
-        "disk.json",
-        "records.json",
+        "cache",
     ]
     assert sorted(p.name for p in workdir.iterdir()) == ["generated", "spec"]
 

@@ -15,12 +15,8 @@ from compiler.errors import EnvironmentProblem, UsageError, escape
 DEFAULT_GENERATED = "generated"
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
-        "acl",
-        help="ask the compiled agent ACLs whether an agent may run a workflow step",
-        description="Work with the compiled agent ACLs (generated/acl/).",
-    )
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.description = "Work with the compiled agent ACLs (generated/acl/)."
     commands = parser.add_subparsers(dest="acl_command", metavar="ACL_COMMAND")
     commands.required = True
     check = commands.add_parser(

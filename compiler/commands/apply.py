@@ -13,18 +13,14 @@ from compiler.operate.applying import ApplyOptions, apply
 from compiler.operate.current import require_current
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
-        "apply",
-        help="apply the compiled output in dependency waves (stacks, databases, ACL files)",
-        description=(
-            "Apply what a reviewed plan covered (--plan), the change against a base (--base), "
-            "or everything (neither): in the records' waves, up to --jobs nodes at a time; a "
-            "SQL target after the stack that makes its database; ACL files published last. "
-            "Destructive changes the spec does not confirm are refused. A failure lets running "
-            "nodes finish and starts no further wave; --resume runs only what failed or did "
-            "not start. Exit codes: 0 applied, 1 refused, 3 environment, 4 partially applied."
-        ),
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Apply what a reviewed plan covered (--plan), the change against a base (--base), "
+        "or everything (neither): in the records' waves, up to --jobs nodes at a time; a "
+        "SQL target after the stack that makes its database; ACL files published last. "
+        "Destructive changes the spec does not confirm are refused. A failure lets running "
+        "nodes finish and starts no further wave; --resume runs only what failed or did "
+        "not start. Exit codes: 0 applied, 1 refused, 3 environment, 4 partially applied."
     )
     add_spec_dir(parser)
     which = parser.add_mutually_exclusive_group()

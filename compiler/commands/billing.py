@@ -1,6 +1,6 @@
 """`paybill billing serve|sync|reconcile|status`: billing news becomes pull requests.
 
-Registering the group imports nothing but argparse: the provider SDKs, the HTTP server,
+Configuring the group imports nothing but argparse: the provider SDKs, the HTTP server,
 ruamel and psycopg are imported by the subcommand that runs (compiler.billing.cli).
 """
 
@@ -9,17 +9,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from compiler.commands.common import DEFAULT_SPEC
+from compiler.load.discover import DEFAULT_SPEC
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
-        "billing",
-        help="receive billing webhooks and propose their changes as pull requests",
-        description=(
-            "Billing news (Stripe, Lago, Orb) becomes pull requests on the spec, one per "
-            "tenant on branch billing/<tenant> (docs/billing.md)."
-        ),
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Billing news (Stripe, Lago, Orb) becomes pull requests on the spec, one per "
+        "tenant on branch billing/<tenant> (docs/billing.md)."
     )
     commands = parser.add_subparsers(dest="billing_command", metavar="COMMAND")
     commands.required = True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-DEFAULT_SPEC = "spec"
+from compiler.load.discover import DEFAULT_SPEC
 
 
 def add_spec_dir(parser: argparse.ArgumentParser) -> None:

@@ -14,17 +14,13 @@ from compiler.write.lock import DEFAULT_TIMEOUT_SECONDS, TIMEOUT_VARIABLE
 DEFAULT_OUT = "generated"
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
-        "compile",
-        help="write stacks, SQL, ACLs and the manifest (or --check that they are current)",
-        description=(
-            "Compile a spec into DIR: only files that changed are written, all or nothing (a "
-            "failed or killed compile leaves DIR as it was, or is finished by the next run), "
-            "and files no longer produced are removed. One compile writes into DIR at a time. "
-            "With --check nothing is written; exit 1 lists what differs (the CI gate that "
-            "keeps committed output current)."
-        ),
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Compile a spec into DIR: only files that changed are written, all or nothing (a "
+        "failed or killed compile leaves DIR as it was, or is finished by the next run), "
+        "and files no longer produced are removed. One compile writes into DIR at a time. "
+        "With --check nothing is written; exit 1 lists what differs (the CI gate that "
+        "keeps committed output current)."
     )
     add_spec_dir(parser)
     parser.add_argument(

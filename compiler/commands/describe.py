@@ -10,15 +10,11 @@ from compiler.describe import describe
 from compiler.pipeline import validate
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
-        "describe",
-        help="show the resolved view of one document (e.g. Tenant/acme)",
-        description=(
-            "Show what the compiler derives for one document: for a tenant its plan, "
-            "isolation, effective limits, features, pool, and which agents and workflows it "
-            "gets — and why not the others."
-        ),
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Show what the compiler derives for one document: for a tenant its plan, "
+        "isolation, effective limits, features, pool, and which agents and workflows it "
+        "gets — and why not the others."
     )
     parser.add_argument("subject", metavar="KIND/NAME", help="e.g. Tenant/acme, Agent/collector")
     add_spec_dir(parser)

@@ -13,17 +13,13 @@ from compiler.doctor.probes import Finding
 EXIT_MISSING = 3
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
-        "doctor",
-        help="which outside tools (node, terraform, ...) are here and which commands need them",
-        description=(
-            "Report Python, git, Node.js and whether CDK for Terraform starts, Terraform and "
-            "the AWS provider (plugin mirror, cache or registry), and the sandbox's PostgreSQL "
-            "server and moto; which commands need which, and how to get what is missing. "
-            f"Exit 3 when a tool that {', '.join(DEFAULT)} need is missing (or, with --for, "
-            "one that COMMAND needs)."
-        ),
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Report Python, git, Node.js and whether CDK for Terraform starts, Terraform and "
+        "the AWS provider (plugin mirror, cache or registry), and the sandbox's PostgreSQL "
+        "server and moto; which commands need which, and how to get what is missing. "
+        f"Exit 3 when a tool that {', '.join(DEFAULT)} need is missing (or, with --for, "
+        "one that COMMAND needs)."
     )
     parser.add_argument(
         "--for",

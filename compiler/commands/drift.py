@@ -14,16 +14,12 @@ from compiler.operate.drifting import DriftOptions, drift, write
 DEFAULT_OUT = "drift"
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
-        "drift",
-        help="does what runs still match the compiled output? (stacks, databases, ACL files)",
-        description=(
-            "Refresh and plan every stack, compare every SQL target given a DSN with its "
-            "compiled state (memberships included), and check the published ACL files "
-            "against their digests. Writes DIR/drift.md and DIR/drift.json. Exit codes: "
-            "0 no drift, 2 drift, 1 spec errors, 3 environment."
-        ),
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Refresh and plan every stack, compare every SQL target given a DSN with its "
+        "compiled state (memberships included), and check the published ACL files "
+        "against their digests. Writes DIR/drift.md and DIR/drift.json. Exit codes: "
+        "0 no drift, 2 drift, 1 spec errors, 3 environment."
     )
     add_spec_dir(parser)
     parser.add_argument(

@@ -13,17 +13,13 @@ from compiler.pipeline import validate
 from compiler.records import read_records
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
-        "graph",
-        help="print the dependency graph (stacks, SQL targets, ACLs) and its apply waves",
-        description=(
-            "Print what must exist before what: pool stacks, tenant stacks, SQL targets, each "
-            "tenant's roles and ACL files, with edges meaning 'must exist first'. From the "
-            "spec, or with --generated from a compiled folder's records (what apply uses). "
-            "Mermaid renders in pull requests; dot is for Graphviz; json lists each node's "
-            "wave and dependencies."
-        ),
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Print what must exist before what: pool stacks, tenant stacks, SQL targets, each "
+        "tenant's roles and ACL files, with edges meaning 'must exist first'. From the "
+        "spec, or with --generated from a compiled folder's records (what apply uses). "
+        "Mermaid renders in pull requests; dot is for Graphviz; json lists each node's "
+        "wave and dependencies."
     )
     add_spec_dir(parser)
     parser.add_argument(

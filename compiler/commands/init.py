@@ -16,19 +16,15 @@ _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _TABLE = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
-        "init",
-        help="make a new platform repository: spec/, generated/, schemas/, CI workflows",
-        description=(
-            "Write a new repository into DIR, ready to push: a small valid spec/ (a platform "
-            "with one pool, a plan per isolation model, two tenants, a table and an agent "
-            "with a workflow), its compiled generated/, the JSON Schemas for editors, GitHub "
-            "Actions workflows for pull requests (plan), merges (apply) and a schedule "
-            "(drift), README.md, .gitignore and requirements.txt. DIR must be empty (or hold "
-            "only .git) unless --force. With --update, only the files that follow paybill "
-            "(the workflows and schemas/) are rewritten in an existing repository."
-        ),
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Write a new repository into DIR, ready to push: a small valid spec/ (a platform "
+        "with one pool, a plan per isolation model, two tenants, a table and an agent "
+        "with a workflow), its compiled generated/, the JSON Schemas for editors, GitHub "
+        "Actions workflows for pull requests (plan), merges (apply) and a schedule "
+        "(drift), README.md, .gitignore and requirements.txt. DIR must be empty (or hold "
+        "only .git) unless --force. With --update, only the files that follow paybill "
+        "(the workflows and schemas/) are rewritten in an existing repository."
     )
     parser.add_argument("dir", type=Path, metavar="DIR", help="the new repository's folder")
     parser.add_argument(

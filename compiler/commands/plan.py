@@ -15,18 +15,14 @@ from compiler.operate.planning import PlanOptions, make_plan
 DEFAULT_OUT = "plan"
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
-        "plan",
-        help="what a change will do: tenants, infrastructure, databases, agent permissions",
-        description=(
-            "Compare the compiled output with a base (a git revision or a folder) node by "
-            "node, plan exactly the changed stacks with Terraform, diff the databases and the "
-            "agents' permissions, and refuse what destroys or moves data unless the spec "
-            "confirms it. Writes PLAN_DIR/summary.md (one pull-request comment), "
-            "PLAN_DIR/plan.json and the saved Terraform plans. Exit codes: 0 no changes, "
-            "2 changes, 1 refused or spec errors, 3 environment."
-        ),
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Compare the compiled output with a base (a git revision or a folder) node by "
+        "node, plan exactly the changed stacks with Terraform, diff the databases and the "
+        "agents' permissions, and refuse what destroys or moves data unless the spec "
+        "confirms it. Writes PLAN_DIR/summary.md (one pull-request comment), "
+        "PLAN_DIR/plan.json and the saved Terraform plans. Exit codes: 0 no changes, "
+        "2 changes, 1 refused or spec errors, 3 environment."
     )
     add_spec_dir(parser)
     parser.add_argument(

@@ -43,12 +43,8 @@ VARIABLES = {
 }
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
-        "sandbox",
-        help="a local AWS emulator and PostgreSQL for plan, apply and drift",
-        description=__doc__.split("\n\n")[1] if __doc__ else None,
-    )
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.description = __doc__.split("\n\n")[1] if __doc__ else None
     parser.add_argument("action", choices=("up", "down", "status"))
     parser.add_argument("dir", type=Path, metavar="DIR", help="the sandbox's folder")
     parser.set_defaults(run=run)

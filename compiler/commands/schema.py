@@ -9,14 +9,10 @@ from compiler.dsl.jsonschema import document_schemas, render
 from compiler.errors import UsageError
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
-        "schema",
-        help="write the JSON Schemas of the spec language (for editors and CI)",
-        description=(
-            "Write one JSON Schema (2020-12) per kind and document.schema.json into DIR "
-            "(created when missing)."
-        ),
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Write one JSON Schema (2020-12) per kind and document.schema.json into DIR "
+        "(created when missing)."
     )
     parser.add_argument("--out", type=Path, required=True, metavar="DIR")
     parser.set_defaults(run=run)

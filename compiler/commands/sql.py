@@ -15,17 +15,13 @@ DEFAULT_LOCK_TIMEOUT = 30.0  # seconds; compiler.sqlops.converge's default
 EXIT_DRIFT = 2
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
-        "sql",
-        help="compare a live PostgreSQL with a compiled SQL target, or converge it",
-        description=(
-            "Read the live catalogs (roles, memberships, privileges, policies, row-level "
-            "security) of what a target manages and compare them with "
-            "generated/sql/shared/state.json and generated/sql/<target>/ (state.json, "
-            "tenants/). Roles the spec does not manage are never touched; tables and rows are "
-            "never dropped."
-        ),
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Read the live catalogs (roles, memberships, privileges, policies, row-level "
+        "security) of what a target manages and compare them with "
+        "generated/sql/shared/state.json and generated/sql/<target>/ (state.json, "
+        "tenants/). Roles the spec does not manage are never touched; tables and rows are "
+        "never dropped."
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True

@@ -8,12 +8,8 @@ from compiler.commands.common import add_base, add_spec_dir
 from compiler.pipeline import validate
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
-        "validate",
-        help="check a spec folder and report every problem with file:line:column",
-        description="Load, validate and resolve a spec; exit 0 valid, 1 spec errors, 2 usage.",
-    )
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.description = "Load, validate and resolve a spec; exit 0 valid, 1 spec errors, 2 usage."
     add_spec_dir(parser)
     add_base(parser)
     parser.set_defaults(run=run, collect_cycles=False)

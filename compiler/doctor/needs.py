@@ -6,6 +6,8 @@ Python and the packages paybill installs with are always there (it runs). Beyond
     plan, apply, drift   terraform (1.5+) and the AWS provider the stacks pin (from a plugin
                          mirror, the plugin cache or the registry), git for `--base REV`
     sandbox              moto's server and the PostgreSQL server binaries, and terraform
+    billing              the `paybill[billing]` extra, git, and what compile needs (sync and
+                         reconcile compile the edited spec)
     the rest             nothing (`sql` needs a reachable database, which is not a tool)
 
 `plan --no-terraform` needs git only. `paybill doctor` checks what CI needs (compile, plan,
@@ -33,10 +35,21 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "apply": ("git", "terraform", "provider"),
     "drift": ("terraform", "provider"),
     "sandbox": ("moto", "postgres", "terraform"),
+    "billing": ("billing", "git", "node", "cdktn"),
 }
 # What `paybill doctor` checks without --for: what a repository's CI runs.
 DEFAULT = ("compile", "plan", "apply", "drift")
-ORDER = ("python", "git", "node", "cdktn", "terraform", "provider", "postgres", "moto")
+ORDER = (
+    "python",
+    "git",
+    "node",
+    "cdktn",
+    "terraform",
+    "provider",
+    "postgres",
+    "moto",
+    "billing",
+)
 
 
 def probe_all(reach: probes.Reach = probes.reach) -> dict[str, Finding]:
@@ -49,6 +62,7 @@ def probe_all(reach: probes.Reach = probes.reach) -> dict[str, Finding]:
         "terraform": probes.terraform,
         "postgres": probes.postgres,
         "moto": probes.moto,
+        "billing": probes.billing,
     }
     for key in ORDER:
         if key == "cdktn":

@@ -226,3 +226,23 @@ def moto() -> Finding:
     if importlib.util.find_spec("moto") is None or importlib.util.find_spec("flask") is None:
         return Finding("moto", False, fix=fix)
     return Finding("moto", True, importlib.metadata.version("moto"))
+
+
+# The `paybill[billing]` extra: what `paybill billing` imports when it runs.
+BILLING_MODULES = ("stripe", "orb", "httpx", "jwt", "starlette", "uvicorn", "ruamel.yaml")
+
+
+def billing() -> Finding:
+    fix = "pip install 'paybill[billing]' (the webhook receiver and the providers' SDKs)"
+    missing = [m for m in BILLING_MODULES if _missing(m)]
+    if missing:
+        return Finding("billing", False, detail=f"missing: {', '.join(missing)}", fix=fix)
+    return Finding("billing", True, detail="paybill[billing]")
+
+
+def _missing(module: str) -> bool:
+    """Whether `module` (dotted: its parent first) cannot be imported."""
+    parent = module.partition(".")[0]
+    if importlib.util.find_spec(parent) is None:
+        return True
+    return module != parent and importlib.util.find_spec(module) is None

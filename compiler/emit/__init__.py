@@ -1,4 +1,9 @@
-"""Stage 5: pure functions from (resolved model, graph) to artifacts. No file access here."""
+"""Stage 5: pure functions from (resolved model, graph) to artifacts. No file access here.
+
+This package's face is what every stage shares: the artifact types and digests. The output
+families and the calls the pipeline makes over all of them are `compiler.emit.families`,
+imported by a compile only (so `validate` never loads the emitters and their templates).
+"""
 
 from __future__ import annotations
 
@@ -12,10 +17,8 @@ from compiler.emit.artifact import (
     canonical_json,
     fingerprint,
 )
-from compiler.emit.families import FAMILIES, emit_all, input_digests, prepare_all
 
 __all__ = [
-    "FAMILIES",
     "Artifact",
     "Family",
     "Output",
@@ -23,8 +26,5 @@ __all__ = [
     "Recorded",
     "Reuse",
     "canonical_json",
-    "emit_all",
     "fingerprint",
-    "input_digests",
-    "prepare_all",
 ]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,10 +25,11 @@ class Artifact:
     path: str  # relative, POSIX separators, e.g. "stacks/tenant-acme/cdk.tf.json"
     content: bytes
     node: str
+    # Computed once: the writer compares it, the records list it, the cache keeps it.
+    sha256: str = field(init=False, compare=False)
 
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.content).hexdigest()
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sha256", hashlib.sha256(self.content).hexdigest())
 
     @property
     def size(self) -> int:
@@ -37,9 +38,9 @@ class Artifact:
 
 @dataclass(frozen=True, slots=True)
 class Recorded:
-    """An output file taken as it is from the previous output: its node's inputs did not
-    change and the file on disk still has the digest its record lists. Known by that entry;
-    its bytes are not read again."""
+    """An output file known by its digest, not its bytes: taken as it is from the previous
+    output (its node's inputs did not change and the file on disk still has the digest its
+    record lists), or built now and handed to the writer already."""
 
     path: str
     sha256: str
@@ -62,7 +63,7 @@ class Prepared:
     """
 
     digests: dict[str, str]
-    build: Callable[[Reuse], list[Output]]
+    build: Callable[[Reuse], Iterable[Output]]  # a list, or the files one at a time
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ class Family:
         return self.prepare(spec, graph).digests
 
     def emit(self, spec: ResolvedSpec, graph: PlatformGraph, reuse: Reuse) -> list[Output]:
-        return self.prepare(spec, graph).build(reuse)
+        return list(self.prepare(spec, graph).build(reuse))
 
 
 _CANONICAL = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE

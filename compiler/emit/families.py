@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 
 from compiler.emit import acl, records, sql, stacks
 from compiler.emit.artifact import Family, Output, Prepared, Reuse, fingerprint
@@ -36,18 +36,26 @@ def emit_all(
     prepared: Sequence[Prepared],
     digests: dict[str, str],
     reuse: Reuse,
+    keep: Callable[[Output], Output] = lambda output: output,
 ) -> list[Output]:
-    """All artifacts sorted by path, then every node's record and the manifest."""
+    """All artifacts sorted by path, then every node's record and the manifest. Each is
+    handed to `keep` as soon as it is built, and what `keep` returns is kept: the writer
+    stages the file and returns its digest alone, so the bytes of a whole fleet's output
+    are never in memory at once (a family that yields its files keeps only one of them)."""
     missing = sorted(set(graph.nodes()) - digests.keys())
     if missing:
         raise AssertionError(f"graph nodes without an input digest: {missing}")
     outputs: list[Output] = []
+    paths: set[str] = set()
+    duplicates = set()
     for family in prepared:
-        outputs.extend(family.build(reuse))
-    counts = Counter(o.path for o in outputs)
-    duplicates = sorted(p for p, n in counts.items() if n > 1)
+        for output in family.build(reuse):
+            if output.path in paths:
+                duplicates.add(output.path)
+            paths.add(output.path)
+            outputs.append(keep(output))
     if duplicates:
-        raise AssertionError(f"two emitters wrote the same path: {duplicates}")
+        raise AssertionError(f"two emitters wrote the same path: {sorted(duplicates)}")
     outputs.sort(key=lambda o: o.path)
-    outputs.extend(build_records(spec, graph, outputs, digests))
+    outputs.extend(keep(r) for r in build_records(spec, graph, outputs, digests))
     return outputs

@@ -23,6 +23,7 @@ from compiler.load.walk import SPEC_SUFFIXES, SpecFile, walk
 from compiler.load.yaml_reader import Unread, read_file, too_large
 
 __all__ = [
+    "DEFAULT_SPEC",
     "SPEC_SUFFIXES",
     "FileFacts",
     "LoadedSpec",
@@ -35,6 +36,9 @@ __all__ = [
     "shown_prefix",
     "stat_of",
 ]
+
+# Where a platform repository keeps its spec: the spec folder of every command by default.
+DEFAULT_SPEC = "spec"
 
 Stat = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode of the file as it was read
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from compiler.commands.common import DEFAULT_SPEC
 from compiler.errors import PaybillError, UsageError
+from compiler.load.discover import DEFAULT_SPEC
 from compiler.pipeline import compile_spec
 
 

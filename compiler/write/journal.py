@@ -1,9 +1,11 @@
 """Writing changed files so that a crash at any moment leaves the old output or the new one.
 
-1. Every new file's bytes go to `.paybill/staging/` (nothing in the output has changed).
-2. The journal — which staged file goes where, which files go away — is written to a
-   scratch name and renamed to `.paybill/journal.json`: that rename is the commit.
-3. The staged files are renamed into place and the removed files deleted.
+1. Every new file's bytes go to `.paybill/staging/` as the compile builds them
+   (`compiler.write.staging`; nothing in the output has changed).
+2. The journal — which staged file or new folder goes where, which files go away — is
+   written to a scratch name and renamed to `.paybill/journal.json`: that rename is the
+   commit.
+3. The staged files and folders are renamed into place and the removed files deleted.
 4. The journal and the staging folder are removed.
 
 A run that finds a journal finishes step 3 (every step of it can be done twice); one that
@@ -17,20 +19,13 @@ import contextlib
 import os
 import shutil
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
 
 from compiler.errors import EnvironmentProblem
-from compiler.records import safe_path
 from compiler.write.layout import JOURNAL, STAGING, ensure_internal, internal
-
-
-@dataclass(frozen=True)
-class Move:
-    staged: str  # name in the staging folder
-    path: str  # where it goes, relative to the output folder
+from compiler.write.staging import Move, Staging, safe_move
 
 
 def recover(out: Path) -> str:
@@ -53,25 +48,28 @@ def recover(out: Path) -> str:
     return ""
 
 
-def commit(out: Path, writes: Sequence[tuple[str, bytes]], removes: Sequence[str]) -> None:
-    """Write `writes` ((path, bytes)) and delete `removes`, all or nothing (see above)."""
+def commit(out: Path, staging: Staging | None, removes: Sequence[str]) -> None:
+    """Move what `staging` holds into place and delete `removes`, all or nothing (see
+    above)."""
+    moves = staging.moves() if staging is not None else []
     checked: set[Path] = set()
-    for path in [p for p, _ in writes] + list(removes):  # refuse before anything changes
-        _real_parents(out, (out / path).parent, checked, create=False)
+    for move in [*moves, *(Move("", p) for p in removes)]:  # refuse before anything changes
+        if not safe_move(move):
+            raise EnvironmentProblem(
+                f"refusing to write or remove '{move.path}': it is not inside the output "
+                f"folders of '{out}'; nothing was changed"
+            )
+        _real_parents(out, (out / move.path).parent, checked, create=False)
     folder = ensure_internal(out)
-    staging = folder / STAGING
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    moves = []
     try:
-        for index, (path, content) in enumerate(writes):
-            name = str(index)
-            with (staging / name).open("xb") as handle:
-                handle.write(content)
-            moves.append(Move(name, path))
-        _sync(staging, len(moves))
+        if staging is not None:
+            _sync(staging.root, staging.count)
         scratch = folder / f"{JOURNAL}.new"
-        data = {"moves": [[m.staged, m.path] for m in moves], "removes": list(removes)}
+        data = {
+            "moves": [[m.staged, m.path] for m in moves if not m.folder],
+            "folders": [[m.staged, m.path] for m in moves if m.folder],
+            "removes": list(removes),
+        }
         with scratch.open("wb") as handle:
             handle.write(orjson.dumps(data))
             handle.flush()
@@ -84,35 +82,42 @@ def commit(out: Path, writes: Sequence[tuple[str, bytes]], removes: Sequence[str
     _cleanup(folder)
 
 
+def discard(out: Path) -> None:
+    """Forget what was staged (the compile failed before its commit)."""
+    _cleanup(internal(out))
+
+
 def _sync(staging: Path, count: int) -> None:
     """Make the staged bytes durable before the journal says to use them: one `sync` of the
     file system for a large write, each file for a few."""
     if count > 64:
         os.sync()
         return
-    for entry in staging.iterdir():
-        fd = os.open(entry, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    for root, _, names in os.walk(staging):
+        for name in names:
+            fd = os.open(os.path.join(root, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
 
 def _read(journal: Path) -> tuple[list[Move], list[str]]:
     try:
         data = orjson.loads(journal.read_bytes())
-        moves = [Move(str(s), str(p)) for s, p in data["moves"]]
+        moves = [Move(str(s), str(p), folder=True) for s, p in data.get("folders", [])]
+        moves += [Move(str(s), str(p)) for s, p in data["moves"]]
         removes = [str(p) for p in data["removes"]]
     except (OSError, orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
         raise EnvironmentProblem(
             f"{journal} cannot be read ({exc}); the output folder may be half written: "
             f"delete {journal.parent} and restore the output from version control"
         ) from None
-    for path in [m.path for m in moves] + removes:
-        if safe_path(path) is None:
+    for move in [*moves, *(Move("", p) for p in removes)]:
+        if not safe_move(move):
             raise EnvironmentProblem(
-                f"{journal} names '{path}', outside the output folders; delete {journal.parent} "
-                "and restore the output from version control"
+                f"{journal} names '{move.path}', outside the output folders; delete "
+                f"{journal.parent} and restore the output from version control"
             )
     return moves, removes
 
@@ -122,7 +127,7 @@ def _apply(out: Path, moves: Iterable[Move], removes: Iterable[str]) -> None:
     checked: set[Path] = set()
     for move in moves:
         source = staging / move.staged
-        if not source.exists():
+        if not os.path.lexists(source):
             continue  # moved by an earlier, interrupted run
         target = out / move.path
         _real_parents(out, target.parent, checked)

@@ -3,9 +3,8 @@
     <out>/.paybill/             never committed: it holds a `.gitignore` of `*`
     <out>/.paybill/staging/     new file contents, before they are moved into place
     <out>/.paybill/journal.json the moves and removals of a write, once all is staged
-    <out>/.paybill/disk.json    size, times and digest of each file last written or read
-    <out>/.paybill/records.json the node records as last checked
-    <out>/.paybill/inputs.json  what the last compile was made from (incremental compiles)
+    <out>/.paybill/cache        what the last compile knew, for the next one to skip what
+                                did not change (`compiler.write.cache`)
 
 Everything else under the output folder is output: the manifest and the folders named in
 `compiler.records.OUTPUT_FOLDERS`.
@@ -19,9 +18,9 @@ from typing import Final
 INTERNAL: Final = ".paybill"
 STAGING: Final = "staging"
 JOURNAL: Final = "journal.json"
-DISK_CACHE: Final = "disk.json"
-RECORD_CACHE: Final = "records.json"
-INPUTS: Final = "inputs.json"
+CACHE: Final = "cache"
+# The three caches of older versions, removed when found.
+OLD_CACHES: Final = ("disk.json", "records.json", "inputs.json")
 IGNORE_ALL: Final = b"# Working files of paybill compile; never committed.\n*\n"
 
 

@@ -10,6 +10,7 @@ replace or remove them). Paths are only ever taken when they stay inside the out
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -25,14 +26,15 @@ from compiler.records import (
     RecordError,
     has_conflict_markers,
     parse_manifest,
-    record_data,
+    parse_record,
     record_files,
     safe_path,
     salvage_paths,
+    trusted_record,
 )
 from compiler.resolve import Baseline
+from compiler.write.cache import Cache
 from compiler.write.disk import Disk
-from compiler.write.record_cache import RecordCache
 
 
 @dataclass
@@ -101,25 +103,26 @@ class Previous:
 
 
 def read_previous(
-    folder: Path, cache: RecordCache | None = None, *, only: Iterable[str] | None = None
+    folder: Path,
+    cache: Cache | None = None,
+    disk: Disk | None = None,
+    *,
+    only: Iterable[str] | None = None,
 ) -> Previous:
-    """What `folder` holds; records whose files `cache` knows unchanged are taken from it.
-    With `only` (record paths), just those of them that exist: an incremental compile
-    reads the records of the nodes it builds, not all of them."""
+    """What `folder` holds. A record whose file still has the digest `cache` lists for it
+    (`disk` knows the digests) is taken from the cache, every other one is read and checked,
+    and kept in the cache. With `only` (record paths), just those of them that exist: a
+    compile of a few tenants reads the records of the nodes it builds, not all of them."""
     previous = Previous(folder)
     if not folder.is_dir():
         return previous
     _read_manifest(previous)
-    if only is not None:
-        for relative in only:
-            if os.path.isfile(folder / relative):
-                _read_record(previous, relative, None)
-        return previous
-    files = record_files(folder)
-    for relative in files:
-        _read_record(previous, relative, cache)
-    if cache is not None:
-        cache.keep_only(files)
+    if only is None:
+        paths = record_files(folder)
+    else:
+        paths = [p for p in only if os.path.isfile(folder / p)]
+    for relative in paths:
+        _read_record(previous, relative, cache, disk)
     return previous
 
 
@@ -151,15 +154,14 @@ def _read_manifest(previous: Previous) -> None:
         )
 
 
-def _read_record(previous: Previous, relative: str, cache: RecordCache | None) -> None:
+def _read_record(previous: Previous, relative: str, cache: Cache | None, disk: Disk | None) -> None:
     previous.written.add(relative)
-    key = cache.key(relative) if cache is not None else None
-    record = cache.get(relative, key) if cache is not None else None
+    record = _cached(relative, cache, disk)
     if record is None:
         path = previous.folder / relative
         content = _bytes(path)
         try:
-            record, data = record_data(relative, content)
+            record = parse_record(relative, content)
         except RecordError as error:
             if has_conflict_markers(content):
                 note = f"{path.as_posix()} had git conflict markers; its node is built again"
@@ -169,9 +171,23 @@ def _read_record(previous: Previous, relative: str, cache: RecordCache | None) -
             previous.written.update(salvage_paths(content))
             return
         if cache is not None:
-            cache.put(relative, key, data)
+            cache.put_record(relative, hashlib.sha256(content).hexdigest(), content)
     previous.records[record.node] = record
     previous.written.update(a.path for a in record.artifacts)
+
+
+def _cached(relative: str, cache: Cache | None, disk: Disk | None) -> NodeRecord | None:
+    """The record at `relative` as the cache kept it, when its file has not changed since."""
+    if cache is None or disk is None:
+        return None
+    digest = disk.sha256(relative)
+    data = cache.record(relative, digest) if digest is not None else None
+    if data is None:
+        return None
+    try:
+        return trusted_record(data)
+    except (KeyError, TypeError, AttributeError, ValueError):
+        return None  # not what this code kept: read and check the file
 
 
 def _bytes(path: Path) -> bytes:

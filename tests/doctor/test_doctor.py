@@ -94,6 +94,7 @@ def test_json_lists_the_tools_the_needs_and_the_verdict(tmp_path: Path) -> None:
     assert done.returncode == 0
     data = json.loads(done.stdout)
     assert sorted(data["tools"]) == [
+        "billing",
         "cdktn",
         "git",
         "moto",
@@ -104,6 +105,7 @@ def test_json_lists_the_tools_the_needs_and_the_verdict(tmp_path: Path) -> None:
         "terraform",
     ]
     assert data["needs"]["compile"] == ["node", "cdktn"]
+    assert data["needs"]["billing"] == ["billing", "git", "node", "cdktn"]
     assert data["checked"] == {"sql": {"ready": True, "missing": []}}
     assert data["ready"] is True
 
@@ -163,3 +165,19 @@ def test_on_this_machine_the_versions_are_the_tools_own() -> None:
     found = probes.node()
     assert found.ok
     assert f"v{found.version}" == version.stdout.strip()
+
+
+def test_billing_names_the_extra_when_its_packages_are_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from compiler.doctor import probes  # noqa: PLC0415
+
+    real = probes.importlib.util.find_spec
+    monkeypatch.setattr(
+        probes.importlib.util,
+        "find_spec",
+        lambda name, *a: None if name in ("stripe", "ruamel.yaml") else real(name, *a),
+    )
+    found = probes.billing()
+    assert (found.ok, found.detail) == (False, "missing: stripe, ruamel.yaml")
+    assert "paybill[billing]" in found.fix

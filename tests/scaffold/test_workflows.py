@@ -40,6 +40,7 @@ def test_every_workflow_passes_actionlint(scaffolded: Path) -> None:
     assert [p.name for p in files] == [
         "paybill-apply-wave.yml",
         "paybill-apply.yml",
+        "paybill-billing.yml",
         "paybill-drift.yml",
         "paybill-plan.yml",
     ]

@@ -1,7 +1,7 @@
-"""Incremental compiles: when only tenant files changed since the last compile into the same
-folder, only those tenants are compiled, and the folder ends exactly as a full compile leaves
-it (`compile --check`, which compiles everything in memory, finds nothing to change).
-Anything the incremental compile cannot vouch for makes the compile a full one."""
+"""Narrowed compiles: when only tenant files changed since the last compile into the same
+folder, only those tenants are read and compiled, and the folder ends exactly as a whole
+compile leaves it (`compile --check`, which compiles everything in memory, finds nothing to
+change). Anything the narrowed compile cannot vouch for makes the compile a whole one."""
 
 from __future__ import annotations
 
@@ -9,21 +9,22 @@ import os
 import shutil
 from pathlib import Path
 
-import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compiler import incremental
 from compiler.cli import main
 from compiler.emit.stacks import synth
 from compiler.errors import SpecError
 from compiler.pipeline import Compiled, compile_spec, validate
+from compiler.write import cache as cache_module
 from compiler.write import journal
 from compiler.write import previous as previous_module
-from compiler.write.layout import INPUTS
 from tests.conftest import SPEC
+from tests.write.test_cache import read_cache, write_cache
 from tests.write.test_merge import CHANGES, Change, tenant
+
+CACHE = "generated/.paybill/cache"
 
 
 def compile_into(root: Path, **options: object) -> Compiled:
@@ -55,7 +56,7 @@ def compiled(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def work(compiled: Path, tmp_path: Path) -> Path:
     """A copy of the compiled folder. Copying gives every file a new stat, so the first
-    compile there is a full one (it writes nothing, and a snapshot of its own)."""
+    compile there is a full one (it writes nothing, and a cache of its own)."""
     root = tmp_path / "work"
     shutil.copytree(compiled, root, symlinks=True)
     first = compile_into(root)
@@ -68,6 +69,14 @@ def test_a_compile_with_nothing_changed_is_incremental_and_writes_nothing(work: 
     assert again.incremental == ()
     assert again.changes == []
     assert again.files == len(compile_into(work, incremental=False).outputs)
+
+
+def test_a_compile_that_changes_nothing_leaves_the_cache_file_as_it_is(work: Path) -> None:
+    before = os.stat(work / CACHE)
+    for incremental in (True, False):
+        assert compile_into(work, incremental=incremental).changes == []
+        after = os.stat(work / CACHE)
+        assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
 
 def test_a_spec_file_saved_again_unchanged_is_not_a_change(work: Path) -> None:
@@ -94,7 +103,9 @@ def test_each_kind_of_tenant_change_compiles_that_tenant_alone(work: Path) -> No
         assert result.incremental == (change.tenant,), str(change)
         assert result.changes, str(change)
         assert {o.node for o in result.outputs} - {""} <= set(result.graph.nodes())
-        assert_current(work)
+        whole = compile_into(work, check=True)  # the whole spec, in memory
+        assert [c.render() for c in whole.changes] == [], str(change)
+        assert (result.files, result.nodes) == (whole.files, whole.nodes), str(change)
 
 
 distinct = st.lists(st.sampled_from(range(len(CHANGES))), min_size=2, max_size=3, unique=True)
@@ -152,32 +163,34 @@ def test_a_record_file_nobody_compiled_makes_a_full_compile(work: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "damage", [b"", b"{", b"[]", b'{"version": 1}', b'{"version": 2, "key": "x"}']
+    "damage",
+    [b"", b"{", b"[]", b'{"format": "paybill.dev/compile-cache/v1"}\n{}', b"\n\n"],
 )
-def test_a_damaged_snapshot_makes_a_full_compile_that_writes_a_new_one(
+def test_a_damaged_cache_makes_a_whole_compile_that_writes_a_new_one(
     work: Path, damage: bytes
 ) -> None:
-    (work / "generated/.paybill" / INPUTS).write_bytes(damage)
+    (work / CACHE).write_bytes(damage)
     apply(work, CHANGES[0])
     assert compile_into(work).incremental is None
     assert_current(work)
     assert compile_into(work).incremental == ()
 
 
-def test_nothing_is_read_by_a_name_a_damaged_snapshot_gives(
+def test_nothing_is_read_by_a_name_a_forged_cache_gives(
     work: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    inputs = work / "generated/.paybill" / INPUTS
-    data = orjson.loads(inputs.read_bytes())
-    data["shared"].append("tenant:../../../victim")
-    inputs.write_bytes(orjson.dumps(data))
+    """A cache edited with its digest made to match again still names no file to read
+    outside the output folders."""
+    header, index, records = read_cache(work / CACHE)
+    index["snapshot"]["shared"].append("tenant:../../../victim")
+    write_cache(work / CACHE, header, index, records)
     (work / "victim.json").write_text("{}")
     read: list[str] = []
     original = previous_module._read_record
 
-    def spy(found: previous_module.Previous, relative: str, cache: object) -> None:
+    def spy(found: previous_module.Previous, relative: str, *args: object) -> None:
         read.append(relative)
-        original(found, relative, cache)  # type: ignore[arg-type]
+        original(found, relative, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(previous_module, "_read_record", spy)
     apply(work, CHANGES[0])
@@ -186,21 +199,12 @@ def test_nothing_is_read_by_a_name_a_damaged_snapshot_gives(
     assert not [r for r in read if ".." in r]
 
 
-def test_a_snapshot_for_other_code_is_not_used(work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(incremental, "_code_digest", lambda: "other code")
+def test_a_cache_for_other_code_is_not_used(work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache_module, "code_digest", lambda: "other code")
     assert compile_into(work).incremental is None
-
-
-def test_the_snapshot_key_covers_every_file_of_the_compiler(tmp_path: Path) -> None:
-    package = tmp_path / "compiler"
-    shutil.copytree(Path(incremental.__file__).parents[1], package)
-    first = incremental.package_digest(package)
-    (package / "__pycache__").mkdir(exist_ok=True)
-    (package / "__pycache__/x.pyc").write_bytes(b"bytecode")
-    assert incremental.package_digest(package) == first
-    template = next(package.rglob("*.j2"))
-    template.write_text(template.read_text() + " ")
-    assert incremental.package_digest(package) != first
+    monkeypatch.undo()
+    assert compile_into(work).incremental is None  # the cache is now the other code's
+    assert compile_into(work).incremental == ()
 
 
 def test_an_error_in_a_changed_tenant_is_reported_as_a_full_compile_reports_it(
@@ -249,43 +253,59 @@ def test_a_role_name_shared_with_an_unchanged_tenant_is_reported(work: Path) -> 
         compile_into(work)
 
 
-def test_a_write_that_fails_leaves_no_snapshot_and_the_next_compile_is_full(
+def test_a_write_that_fails_leaves_the_last_cache_and_the_next_compile_is_right(
     work: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def fail(*args: object) -> None:
         raise OSError(28, "No space left on device")
 
+    before = (work / CACHE).read_bytes()
     apply(work, CHANGES[0])
     with monkeypatch.context() as patched:
         patched.setattr(journal, "commit", fail)
         with pytest.raises(Exception, match="No space left"):
             compile_into(work)
-    assert not (work / "generated/.paybill" / INPUTS).exists()
-    assert compile_into(work).incremental is None
+    assert (work / CACHE).read_bytes() == before  # the output is as that cache says
+    assert compile_into(work).incremental == (CHANGES[0].tenant,)
     assert_current(work)
 
 
-def test_the_snapshot_names_every_output_file_and_the_shared_nodes(work: Path) -> None:
+def test_the_cache_names_every_output_file_and_the_shared_nodes(work: Path) -> None:
     apply(work, CHANGES[0])
     compile_into(work)
-    data = orjson.loads((work / "generated/.paybill" / INPUTS).read_bytes())
+    _, index, _ = read_cache(work / CACHE)
     full = compile_into(work, incremental=False)
-    assert sorted(data["outputs"]) == sorted(o.path for o in full.outputs)
+    assert sorted(index["files"]) == sorted(o.path for o in full.outputs)
+    _, _, records = read_cache(work / CACHE)  # a whole compile keeps every record
+    assert sorted(r.split(b"\t")[0].decode() for r in records) == sorted(
+        o.path for o in full.outputs if o.path.startswith("nodes/")
+    )
     tenants = {n for t in full.spec.tenants for n in full.graph.nodes() if n.endswith(t.name)}
-    assert sorted(data["shared"]) == sorted(set(full.graph.nodes()) - tenants)
-    assert data["files"]["tenants/nova.yaml"][-1] == ["nova"]
-    assert data["files"]["platform.yaml"][-1] is None
+    snapshot = index["snapshot"]
+    assert sorted(snapshot["shared"]) == sorted(set(full.graph.nodes()) - tenants)
+    assert snapshot["spec"]["tenants/nova.yaml"][-1] == ["nova"]
+    assert snapshot["spec"]["platform.yaml"][-1] is None
 
 
-def test_an_incremental_compile_leaves_the_digest_cache_to_full_compiles(work: Path) -> None:
-    cache = work / "generated/.paybill/disk.json"
-    before = cache.read_bytes()
+def test_a_narrowed_compile_leaves_the_cache_a_whole_one_would(
+    work: Path, checked: list[str]
+) -> None:
+    """The files and the snapshot as a whole compile leaves them; the records it wrote are
+    read from their files by the next whole compile (the cache's lines are left as they
+    were), and by that compile only."""
     apply(work, CHANGES[0])
     assert compile_into(work).incremental == ("nova",)
-    assert cache.read_bytes() == before  # neither cut down to the few files it looked at
+    _, narrowed, _ = read_cache(work / CACHE)
+    checked.clear()  # a narrowed compile reads its records from their files
     full = compile_into(work, incremental=False)
     assert full.changes == []
-    assert set(orjson.loads(cache.read_bytes())) >= {o.path for o in full.outputs}
+    _, whole, _ = read_cache(work / CACHE)
+    assert narrowed == whole
+    nova = sorted(o.path for o in full.outputs if o.path.startswith("nodes/") and "nova" in o.path)
+    assert sorted(checked) == nova
+    checked.clear()
+    assert compile_into(work, incremental=False).changes == []
+    assert checked == []
 
 
 def test_the_cli_says_which_tenants_were_compiled_again(

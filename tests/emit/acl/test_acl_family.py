@@ -16,8 +16,9 @@ from jsonschema import Draft202012Validator
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from compiler.emit import FAMILIES, Artifact, Recorded
+from compiler.emit import Artifact, Recorded
 from compiler.emit.acl import FAMILY
+from compiler.emit.families import FAMILIES
 from compiler.graph import build_graph
 from compiler.pipeline import validate
 from tests.acl.compiled import acl_artifacts
