@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -39,12 +39,15 @@ class Artifact:
 class Recorded:
     """An output file taken as it is from the previous output: its node's inputs did not
     change and the file on disk still has the digest its record lists. Known by that entry;
-    its bytes are not read again."""
+    its bytes are not read again, unless a family needs them to build another node's files
+    (a stack shape's template): `read` gives them, or None when the file no longer has its
+    digest. The writer reads them for the family; the family never opens a file."""
 
     path: str
     sha256: str
     size: int
     node: str
+    read: Callable[[], bytes | None] | None = field(default=None, compare=False, repr=False)
 
 
 Output = Artifact | Recorded

@@ -14,9 +14,10 @@ from compiler.graph.core import PlatformGraph
 
 FORMATS = ("mermaid", "dot", "json")
 
-# Mermaid shapes per node kind: stacks are boxes, databases cylinders, a tenant's record and
-# roles rounded boxes, ACL files hexagons.
+# Mermaid shapes per node kind: modules are boxes with bars, stacks boxes, databases
+# cylinders, a tenant's record and roles rounded boxes, ACL files hexagons.
 _MERMAID_SHAPES = {
+    "module": ('[["', '"]]'),
     "stack": ('["', '"]'),
     "sql": ('[("', '")]'),
     "tenant": ('("', '")'),
@@ -24,6 +25,7 @@ _MERMAID_SHAPES = {
     "cedar": ('{{"', '"}}'),
 }
 _DOT_SHAPES = {
+    "module": "component",
     "stack": "box",
     "sql": "cylinder",
     "tenant": "ellipse",

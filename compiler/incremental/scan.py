@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from compiler.graph import acl_node, sql_node, stack_node, tenant_node
+from compiler.graph import acl_node, module_node, sql_node, stack_node, tenant_node
 from compiler.load.discover import (
     Content,
     Failure,
@@ -37,9 +37,11 @@ MAX_CHANGED_FILES = 200
 
 
 def tenant_nodes(tenant: str) -> tuple[str, ...]:
-    """Every node a tenant may have (which of them it has depends on its isolation)."""
+    """Every node a tenant may have (which of them it has depends on its isolation; a module
+    of its own when its stack lets a store go)."""
     return (
         tenant_node(tenant),
+        module_node(f"tenant-{tenant}"),
         stack_node(f"tenant-{tenant}"),
         sql_node(f"tenant-{tenant}"),
         acl_node(tenant),

@@ -96,6 +96,16 @@ class Disk:
             self._changed = True
         return digest
 
+    def content(self, path: str, sha256: str) -> bytes | None:
+        """The file's bytes when they still have digest `sha256` (None otherwise): what a
+        family reads of a file it takes from the previous output, checked as it is read."""
+        try:
+            with open(self._path(path), "rb") as handle:
+                data = handle.read()
+        except OSError:
+            return None
+        return data if hashlib.sha256(data).hexdigest() == sha256 else None
+
     def stat_of(self, path: str) -> list[int] | None:
         """The stat this run last saw `path` with, when it hashed or wrote it."""
         cached = self._cache.get(path)

@@ -11,7 +11,7 @@ import pytest
 
 from compiler.emit import Artifact
 from tests.conftest import ALL_SPECS
-from tests.emit.stacks.compiled import stack_artifacts
+from tests.emit.stacks.compiled import effective_artifacts, family_artifacts
 from tests.emit.stacks.specs import S3, spec_files
 
 SPEC_SETS = {path.name if path.parent.name == "examples" else "spec": path for path in ALL_SPECS}
@@ -38,10 +38,18 @@ def behaviour_specs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]
 
 
 @pytest.fixture(scope="session")
-def compiled_sets(behaviour_specs: dict[str, Path]) -> dict[str, list[Artifact]]:
-    """{set name: stack artifacts} for spec/, each example and the behaviour specs."""
+def family_sets(behaviour_specs: dict[str, Path]) -> dict[str, list[Artifact]]:
+    """{set name: what the stacks family writes} for spec/, each example and the behaviour
+    specs: root stacks, and each shape's module, template and lock file."""
     folders = {**SPEC_SETS, **behaviour_specs}
-    return {name: stack_artifacts(folder) for name, folder in sorted(folders.items())}
+    return {name: family_artifacts(folder) for name, folder in sorted(folders.items())}
+
+
+@pytest.fixture(scope="session")
+def compiled_sets(family_sets: dict[str, list[Artifact]]) -> dict[str, list[Artifact]]:
+    """{set name: each stack as one configuration} (`tests.emit.stacks.effective`): the
+    behaviour tests read what Terraform evaluates, module inputs replaced by values."""
+    return {name: effective_artifacts(artifacts) for name, artifacts in family_sets.items()}
 
 
 @pytest.fixture(scope="session")

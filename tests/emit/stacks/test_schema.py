@@ -1,4 +1,6 @@
-"""Every generated resource against the AWS provider 5.100.0 schema, in process."""
+"""Every generated resource against the AWS provider 5.100.0 schema, in process: in each
+shape's module as written (its inputs are references, left to terraform), and in each
+stack as one configuration, where every input is the stack's literal value."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import json
 import pytest
 
 from compiler.emit import Artifact
+from compiler.emit.stacks import STACK_FILE
 from compiler.emit.stacks.aspects import (
     ENCRYPTED,
     ENCRYPTED_BY_COMPANION,
@@ -21,14 +24,18 @@ from tests.emit.stacks.schema_check import check_stack, provider_schema
 
 @pytest.mark.parametrize("name", SET_NAMES)
 def test_every_resource_matches_the_provider_schema(
-    compiled_sets: dict[str, list[Artifact]], name: str
+    family_sets: dict[str, list[Artifact]], compiled_sets: dict[str, list[Artifact]], name: str
 ) -> None:
+    written = [a for a in family_sets[name] if a.path.endswith(f"/{STACK_FILE}")]
+    assert {a.path.split("/")[0] for a in written} == {"modules", "stacks"}
     problems = [
         f"{artifact.path}: {problem}"
-        for artifact in compiled_sets[name]
+        for artifact in [*written, *compiled_sets[name]]
         for problem in check_stack(json.loads(artifact.content))
     ]
     assert problems == []
+    modules = [json.loads(a.content) for a in written if a.path.startswith("modules/")]
+    assert all(module.get("resource") for module in modules)
 
 
 def test_schema_data_holds_exactly_the_types_the_builders_use() -> None:
