@@ -120,6 +120,10 @@ class PlatformGraph:
         """What must exist before `node` (direct)."""
         return sorted(self._g.predecessors(node))
 
+    def dependants(self, node: str) -> list[str]:
+        """What needs `node` (direct): a module's stacks, a pool's tenants."""
+        return sorted(self._g.successors(node))
+
     def upstream(self, node: str) -> list[str]:
         """Everything `node` needs, directly or not."""
         return sorted(nx.ancestors(self._g, node))

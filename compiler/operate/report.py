@@ -25,6 +25,10 @@ def plan_json(result: PlanResult) -> dict[str, Any]:
             for node, c in sorted(changes.changes.items())
         },
         "downstream": changes.downstream,
+        "modules": {
+            name: {"change": changes.changes[f"module:{name}"].change, "usedBy": users}
+            for name, users in result.module_users().items()
+        },
         "planned": node_digests(changes.head_records, moved),
         "tenants": [t.to_json() for t in result.tenants],
         "stacks": {s: p.to_json() for s, p in result.stacks.items() if p.deferred_after is None},
@@ -52,6 +56,7 @@ def headline(result: PlanResult) -> str:
         return "Paybill plan: no changes"
     counts = {
         "tenant": len(result.tenants),
+        "module": sum(1 for c in changes.changes.values() if c.kind == "module"),
         "stack": sum(1 for c in changes.changes.values() if c.kind == "stack"),
         "database": len(result.sql),
         "agent permission set": len(result.acl),
@@ -112,9 +117,22 @@ def sections(result: PlanResult) -> list[Section]:
     return out
 
 
+def module_lines(result: PlanResult) -> list[str]:
+    """One line per changed module: a module is reviewed once, whatever uses it."""
+    lines = []
+    for name, users in result.module_users().items():
+        change = result.changes.changes[f"module:{name}"].change
+        count = len(users)
+        used = f"used by {count} stack{'' if count == 1 else 's'}"
+        lines.append(f"- module `{name}` {change}: {used}")
+    return lines
+
+
 def _stack_lines(result: PlanResult) -> list[str]:
     planned = {s: p for s, p in result.stacks.items() if p.deferred_after is None}
-    lines = []
+    lines = module_lines(result)
+    if lines:
+        lines.append("")
     if planned:
         lines += [
             "| stack | change | create | update | replace | delete |",
@@ -122,20 +140,26 @@ def _stack_lines(result: PlanResult) -> list[str]:
         ]
         for stack, item in planned.items():
             data = item.to_json()
+            change = f"module `{item.module}`" if item.module else item.change
             if item.plan is None:
-                lines.append(f"| `{stack}` | {item.change} | not planned (--no-terraform) | | | |")
+                lines.append(f"| `{stack}` | {change} | not planned (--no-terraform) | | | |")
                 continue
             lines.append(
-                f"| `{stack}` | {item.change} | {data['create']} | {data['update']} | "
+                f"| `{stack}` | {change} | {data['create']} | {data['update']} | "
                 f"{data['replace']} | {data['delete']} |"
             )
         for stack, item in planned.items():
-            if item.plan is None or not item.plan.resources:
+            if item.plan is None or not (item.plan.resources or item.plan.moved):
                 continue
             lines.append(
                 f"\n<details><summary>{stack}: {len(item.plan.resources)} resources</summary>\n"
             )
             lines.extend(f"- {r.action.value} `{r.address}`" for r in item.plan.resources)
+            if item.plan.moved:
+                lines.append(
+                    f"- {len(item.plan.moved)} resources move to their address in the "
+                    "stack's module (`moved` blocks), and change nothing else"
+                )
             if item.protected:
                 lines.append(
                     f"\nTerraform refuses this plan (`prevent_destroy` on "

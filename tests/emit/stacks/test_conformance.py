@@ -10,6 +10,7 @@ a spec may let go), for spec/ and the examples.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import get_args
 
@@ -21,7 +22,7 @@ from compiler.emit.stacks.inputs import all_stacks, platform_facts
 from compiler.emit.stacks.template import Template, TemplateError
 from compiler.emit.stacks.values import declarations, values_of
 from compiler.pipeline import validate
-from compiler.resolve.shapes import ApiLimits, Kind, Shape, Workload, spec_modules
+from compiler.resolve.shapes import STORES_OF_KIND, ApiLimits, Kind, Shape, Workload, spec_modules
 from tests.emit.stacks.compiled import family_artifacts
 from tests.emit.stacks.conftest import SPEC_SETS, write_files
 from tests.emit.stacks.specs import every_shape_files
@@ -145,3 +146,27 @@ def test_written_templates_are_module_artifacts(family_sets: dict[str, list[Arti
                 module = artifact.path.split("/")[1]
                 assert artifact.node == f"module:{module}"
                 assert Template.of(artifact.content, module).inputs
+
+
+# Arguments Terraform gives a module call itself: no module input may take their names.
+MODULE_ARGUMENTS = {"source", "version", "count", "for_each", "providers", "depends_on"}
+
+
+def test_each_module_protects_the_stores_of_its_kind_but_those_let_go(
+    every_shape: Path,
+) -> None:
+    spec = validate(every_shape)
+    artifacts = {a.path: a.content for a in family_artifacts(every_shape)}
+    for name, shape in spec_modules(spec).items():
+        module = json.loads(artifacts[module_path(name)])
+        resources = {
+            f"{kind}.{resource}": body
+            for kind, items in module["resource"].items()
+            for resource, body in items.items()
+        }
+        protected = {
+            a for a, body in resources.items() if body.get("lifecycle", {}).get("prevent_destroy")
+        }
+        assert protected == STORES_OF_KIND[shape.kind] - set(shape.unprotected), name
+        assert set(shape.unprotected) <= set(resources), name
+        assert not set(module["variable"]) & MODULE_ARGUMENTS, name
