@@ -256,17 +256,22 @@ def never(job: ShapeJob) -> ShapeBuild:
     raise AssertionError(f"module {job.module} was synthesized again")
 
 
+def rate_for_vandelay(workdir: Path) -> None:
+    """vandelay gets an API rate: another module (limited), one that is there already."""
+    edit(
+        workdir / "spec/tenants/vandelay.yaml",
+        "apiRequestsPerSecond: null",
+        "apiRequestsPerSecond: 30",
+    )
+
+
 def test_a_hand_edited_template_is_not_stamped_from(workdir: Path) -> None:
     """A template whose bytes are not those its record lists is built again before any
     stack is stamped from it."""
     template = workdir / "generated/modules/aws-pooled-shared-limited/stack-template.json"
     original = template.read_bytes()
     edit(template, "The tenant's API limits", "Anything at all")
-    edit(
-        workdir / "spec/tenants/vandelay.yaml",
-        "apiRequestsPerSecond: null",
-        "apiRequestsPerSecond: 30",
-    )
+    rate_for_vandelay(workdir)
     result = compile_spec(Path("spec"), Path("generated"))
     assert "module:aws-pooled-shared-limited" not in result.reused
     assert template.read_bytes() == original
@@ -278,14 +283,9 @@ def test_a_hand_edited_template_is_not_stamped_from(workdir: Path) -> None:
 def test_one_tenant_changed_stamps_that_stack_only_and_synthesizes_nothing(
     workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """vandelay gets an API rate: another module (limited), one that is there already."""
     monkeypatch.setattr(synth, "build", never)
     monkeypatch.delenv(synth.JOBS_VARIABLE, raising=False)
-    edit(
-        workdir / "spec/tenants/vandelay.yaml",
-        "apiRequestsPerSecond: null",
-        "apiRequestsPerSecond: 30",
-    )
+    rate_for_vandelay(workdir)
     result = compile_spec(Path("spec"), Path("generated"), incremental=False)
     stack_nodes = set(result.graph.nodes("stack") + result.graph.nodes("module"))
     assert stack_nodes - result.reused == {"stack:tenant-vandelay"}
@@ -395,11 +395,7 @@ def test_check_rebuilds_only_what_changed(
 ) -> None:
     monkeypatch.setattr(synth, "build", never)
     monkeypatch.setenv(synth.JOBS_VARIABLE, "1")
-    edit(
-        workdir / "spec/tenants/vandelay.yaml",
-        "apiRequestsPerSecond: null",
-        "apiRequestsPerSecond: 30",
-    )
+    rate_for_vandelay(workdir)
     capsys.readouterr()
     assert main(["compile", "spec", "--out", "generated", "--check"]) == 1
     assert capsys.readouterr().out.splitlines()[1:] == [

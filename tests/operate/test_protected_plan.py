@@ -35,6 +35,19 @@ def config(version: str, *, keep_other: bool = True) -> bytes:
     return json.dumps({"terraform": BACKEND, "resource": {"terraform_data": resources}}).encode()
 
 
+# acme's record, confirming the loss of its store (as the spec names it).
+CONFIRMED = NodeRecord(
+    node="tenant:acme",
+    kind="tenant",
+    name="acme",
+    depends_on=(),
+    wave=0,
+    input_digest="",
+    artifacts=(),
+    confirm=Confirm(destroy=("terraform_data.store",)),
+)
+
+
 def plan_change(tmp_path: Path, head: bytes) -> tuple[StackPlan, Path]:
     """Apply version v1 of stack tenant-acme, then plan `head` as `paybill plan` does."""
     terraform()  # skips locally, fails in CI, when the binary is missing
@@ -96,17 +109,7 @@ def test_the_guard_refuses_the_protected_loss_until_confirmed(tmp_path: Path) ->
         ("confirmDestroy: [terraform_data.store]", False)
     ]
     assert refused[0].what == "replace terraform_data.store in stack tenant-acme"
-    confirmed = NodeRecord(
-        node="tenant:acme",
-        kind="tenant",
-        name="acme",
-        depends_on=(),
-        wave=0,
-        input_digest="",
-        artifacts=(),
-        confirm=Confirm(destroy=("terraform_data.store",)),
-    )
-    allowed = guard.destructive_items(losses, [], {"tenant:acme": confirmed}, {})
+    allowed = guard.destructive_items(losses, [], {"tenant:acme": CONFIRMED}, {})
     assert [d.confirmed for d in allowed] == [True]
 
 
@@ -188,19 +191,8 @@ def test_a_protected_replacement_in_a_module_is_shown_and_named_as_the_spec_does
         "confirmDestroy: [terraform_data.store]",
         False,
     )
-    confirmed = NodeRecord(
-        node="tenant:acme",
-        kind="tenant",
-        name="acme",
-        depends_on=(),
-        wave=0,
-        input_digest="",
-        artifacts=(),
-        confirm=Confirm(destroy=("terraform_data.store",)),
-    )
-    assert [
-        d.confirmed for d in guard.destructive_items(losses, [], {"tenant:acme": confirmed}, {})
-    ]
+    allowed = guard.destructive_items(losses, [], {"tenant:acme": CONFIRMED}, {})
+    assert [d.confirmed for d in allowed] == [True]
     # The lifted protection was the review copy's alone: the shared module keeps it.
     shared = tmp_path / "work" / "modules" / MODULE / "cdk.tf.json"
     assert json.loads(shared.read_bytes()) == json.loads(module_config())
