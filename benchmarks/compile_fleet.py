@@ -13,7 +13,8 @@ For each fleet size:
    exactly what `paybill compile` runs) and prints the wall time, the time of each stage
    (stack synthesis among them), the files written, and the peak resident memory of this
    process and every process under it (the JavaScript runtime of cdktn, worker processes),
-   sampled every 20 ms.
+   sampled every 20 ms, and the files and bytes per tenant of each output family
+   (`stacks/`, `modules/`, `sql/`, `acl/`, `nodes/`).
 3. Changes one tenant's API rate (an override) and runs `compile --check` (which must find
    that tenant's files, and only those), then compiles again into the same folder (a
    narrowed compile: only that tenant's file changed); prints the same for both, how many
@@ -51,7 +52,7 @@ import fleet  # noqa: E402  (benchmarks/fleet.py, next to this script)
 
 from compiler import pipeline, scope  # noqa: E402
 from compiler.emit import families  # noqa: E402
-from compiler.emit.stacks import synth  # noqa: E402
+from compiler.emit.stacks import synth, template  # noqa: E402
 from compiler.pipeline import Compiled, compile_spec  # noqa: E402
 from compiler.write import previous, tree  # noqa: E402
 from compiler.write.cache import Cache  # noqa: E402
@@ -61,6 +62,8 @@ TARGETS = {1000: (8.0, None), 10000: (60.0, None), 100000: (720.0, 4096)}
 TARGET_SHARE = 0.03
 TARGET_RECOMPILE_SECONDS_AT_10000 = 1.0
 TARGET_CHECK_SHARE = 0.10
+TARGET_BYTES_PER_TENANT = 25 * 1024
+FAMILIES = ("stacks", "modules", "sql", "acl", "nodes")
 
 # (plan, state, subscription, share of the fleet): pooled free/starter, bridge pro,
 # silo enterprise, in every lifecycle state a live tenant can be in.
@@ -154,7 +157,8 @@ class Stages:
         (pipeline, "build_graph", "graph"),
         (families, "prepare_all", "prepare: inputs and digests (all families)"),
         (previous.Previous, "reusable", "verify reused files (stat or hash)"),
-        (synth, "build_all", "stack synthesis"),
+        (synth, "build_all", "stack synthesis (cdktn: modules, templates)"),
+        (template.Template, "stamp", "stack stamping (roots from templates)"),
         (families, "emit_all", "emit (all families + records)"),
         (tree.Writer, "take", "write: compare and stage each file"),
         (tree.Writer, "finish", "write: commit (move into place, remove)"),
@@ -197,7 +201,8 @@ class Stages:
                 continue
             shown = label
             if label.startswith("emit"):  # synthesis and staging run inside emit
-                seconds -= self.seconds.get("stack synthesis", 0.0)
+                seconds -= self.seconds.get("stack synthesis (cdktn: modules, templates)", 0.0)
+                seconds -= self.seconds.get("stack stamping (roots from templates)", 0.0)
                 seconds -= self.seconds.get("write: compare and stage each file", 0.0)
                 shown = "other output families + records"
             line(f"  {shown}", f"{seconds:.2f} s")
@@ -224,14 +229,16 @@ def run(tenants: int, keep: Path | None = None) -> None:
         spec, out = Path(tmp) / "spec", Path(tmp) / "generated"
         write_fleet(spec, tenants)
         full, full_seconds, peak, stages = timed(spec, out)
-        stacks = sum(1 for o in full.outputs if o.path.endswith("/cdk.tf.json"))
-        line("stacks", f"{stacks}")
+        stacks = sum(1 for o in full.outputs if o.path.startswith("stacks/"))
+        modules = sum(1 for n in full.graph.nodes() if n.startswith("module:"))
+        line("stacks", f"{stacks} (of {modules} modules: one per stack shape)")
         target = f" (target <= {seconds_target:.0f} s)" if seconds_target else ""
         line("full compile", f"{full_seconds:.2f} s{target}")
         stages.show()
         line("files written", f"{len(full.changes)}")
         target = f" (target <= {rss_target} MB)" if rss_target else ""
         line("peak RSS, all processes", f"{peak:.0f} MB{target}")
+        _show_sizes(full, tenants)
 
         write_fleet(spec, tenants, changed_rps=26)
         check, check_seconds, peak, stages = timed(spec, out, check=True)
@@ -263,6 +270,29 @@ def run(tenants: int, keep: Path | None = None) -> None:
             "(no snapshot: a new clone, a pull, a changed shared document)",
         )
         _show_recompile(whole, stages, peak)
+
+
+def _show_sizes(result: Compiled, tenants: int) -> None:
+    """Files and bytes per tenant of each output family, and of the whole output."""
+    files: dict[str, int] = dict.fromkeys(FAMILIES, 0)
+    sizes: dict[str, int] = dict.fromkeys(FAMILIES, 0)
+    total = 0
+    for output in result.outputs:
+        family = output.path.partition("/")[0]
+        total += output.size
+        if family in sizes:
+            files[family] += 1
+            sizes[family] += output.size
+    for family in FAMILIES:
+        line(
+            f"  {family}/",
+            f"{files[family]} files, {sizes[family] / tenants / 1024:.2f} KB per tenant",
+        )
+    line(
+        "generated/ per tenant",
+        f"{total / tenants / 1024:.1f} KB (target <= {TARGET_BYTES_PER_TENANT // 1024} KB), "
+        f"{len(result.outputs)} files",
+    )
 
 
 def _show_recompile(result: Compiled, stages: Stages, peak: float) -> None:

@@ -35,9 +35,9 @@ RECORD_VERSION: Final = "paybill.dev/node/v1"
 RECORDS_FOLDER: Final = "nodes"
 RECORD_PATTERN: Final = f"{RECORDS_FOLDER}/<kind>/<name>.json"
 # The only top-level folders the compiler writes into (besides the manifest).
-OUTPUT_FOLDERS: Final = frozenset({"stacks", "sql", "acl", RECORDS_FOLDER})
+OUTPUT_FOLDERS: Final = frozenset({"modules", "stacks", "sql", "acl", RECORDS_FOLDER})
 CONFLICT_MARKERS = re.compile(rb"^(<{7}|={7}|>{7})( |$)", re.MULTILINE)
-_NODE_ID = re.compile(r"^(stack|sql|tenant|acl|cedar|runtime):[a-z0-9][a-z0-9-]*$")
+_NODE_ID = re.compile(r"^(module|stack|sql|tenant|acl|cedar|runtime):[a-z0-9][a-z0-9-]*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from compiler.dsl import ParsedSpec
-from compiler.graph import PlatformGraph, acl_node, sql_node, stack_node, tenant_node
+from compiler.graph import PlatformGraph, acl_node, module_node, sql_node, stack_node, tenant_node
 from compiler.load import LoadedSpec, load_spec
 from compiler.load.discover import load_read
 from compiler.load.scan import (
@@ -49,9 +49,11 @@ MAX_TENANTS = 200
 
 
 def tenant_nodes(tenant: str) -> tuple[str, ...]:
-    """Every node a tenant may have (which of them it has depends on its isolation)."""
+    """Every node a tenant may have (which of them it has depends on its isolation; a module
+    of its own when its stack lets a store go)."""
     return (
         tenant_node(tenant),
+        module_node(f"tenant-{tenant}"),
         stack_node(f"tenant-{tenant}"),
         sql_node(f"tenant-{tenant}"),
         acl_node(tenant),

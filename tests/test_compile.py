@@ -22,7 +22,7 @@ from compiler.emit import sql as sql_family
 from compiler.emit import stacks as stacks_family
 from compiler.emit.acl import inputs as acl_inputs
 from compiler.emit.stacks import runtime, synth
-from compiler.emit.stacks.inputs import StackInputs
+from compiler.emit.stacks.synth import ShapeBuild, ShapeJob
 from compiler.pipeline import compile_spec
 from compiler.write import journal
 from tests.conftest import SPEC
@@ -83,13 +83,19 @@ def test_compile_writes_every_stack_and_a_record_of_each_node(workdir: Path) -> 
     node = json.loads((workdir / "generated/nodes/stack/tenant-wayne.json").read_bytes())
     assert node["artifacts"] == [
         {
-            "bytes": (folder / name).stat().st_size,
-            "path": f"stacks/tenant-wayne/{name}",
-            "sha256": hashlib.sha256((folder / name).read_bytes()).hexdigest(),
+            "bytes": (folder / "cdk.tf.json").stat().st_size,
+            "path": "stacks/tenant-wayne/cdk.tf.json",
+            "sha256": hashlib.sha256((folder / "cdk.tf.json").read_bytes()).hexdigest(),
         }
-        for name in (".terraform.lock.hcl", "cdk.tf.json")
     ]
-    assert node["dependsOn"] == ["stack:pool-eu-shared"]
+    assert node["dependsOn"] == ["module:aws-bridge-service-limited", "stack:pool-eu-shared"]
+    module = json.loads((workdir / "generated/nodes/module/aws-pool.json").read_bytes())
+    assert [a["path"] for a in module["artifacts"]] == [
+        "modules/aws-pool/.terraform.lock.hcl",
+        "modules/aws-pool/cdk.tf.json",
+        "modules/aws-pool/stack-template.json",
+    ]
+    assert (module["dependsOn"], module["wave"]) == ([], 0)
     assert (node["id"], node["kind"], node["wave"]) == ("stack:tenant-wayne", "stack", 1)
     assert len(node["inputDigest"]) == 64
     # Every file belongs to exactly one node's record (the records and the manifest aside).
@@ -141,8 +147,14 @@ def test_a_failure_while_synthesizing_leaves_the_output_untouched(
     before = tree(workdir / "generated")
     edit(workdir / "spec/tenants/globex.yaml", "displayName: Globex", "displayName: Globex Inc")
     edit(workdir / "spec/platform.yaml", "10.11.0.0/16", "10.12.0.0/16")
+    # A module of its own for wayne's stack: something to synthesize.
+    edit(
+        workdir / "spec/tenants/wayne.yaml",
+        "state: active",
+        "state: active\n  confirmDestroy: [aws_db_instance.database]",
+    )
 
-    def broken(stacks: list[StackInputs]) -> list[bytes]:
+    def broken(jobs: list[ShapeJob]) -> list[ShapeBuild]:
         raise RuntimeError("synthesis failed")
 
     monkeypatch.setattr(synth, "build_all", broken)
@@ -154,27 +166,27 @@ def test_a_failure_while_synthesizing_leaves_the_output_untouched(
 def test_a_stack_its_provider_schema_refuses_fails_the_compile(
     workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Every stack built is validated against its provider's schema; a mistake of the
-    builders is an error naming stack, resource and attribute, and nothing is written."""
-    before = tree(workdir / "generated")
-    edit(workdir / "spec/platform.yaml", "10.11.0.0/16", "10.12.0.0/16")
+    """Every module synthesized is validated against its provider's schema; a mistake of the
+    builders is an error naming module, resource and attribute, and nothing is written."""
     original = synth.build_all
 
-    def misspelled(stacks: list[StackInputs]) -> list[bytes]:
-        built = original(stacks)
-        return [b.replace(b'"storage_encrypted"', b'"storage_encryptd"') for b in built]
+    def misspelled(jobs: list[ShapeJob]) -> list[ShapeBuild]:
+        return [
+            ShapeBuild(b.module.replace(b'"storage_encrypted"', b'"storage_encryptd"'), b.template)
+            for b in original(jobs)
+        ]
 
     monkeypatch.setattr(synth, "build_all", misspelled)
     capsys.readouterr()
-    assert main(["compile", "spec", "--out", "generated"]) == 1
-    assert capsys.readouterr().err == (
-        "stacks/pool-us-shared/cdk.tf.json: stack pool-us-shared "
-        "aws_db_instance.database.storage_encryptd: unknown attribute or block (did you mean "
-        "'storage_encrypted'?) (paybill generated this and the provider's schema refuses it: a "
-        "bug in paybill, not in your spec; nothing was written, please report it with this "
-        "message)\n1 error found\n"
-    )
-    assert tree(workdir / "generated") == before
+    assert main(["compile", "spec", "--out", "fresh"]) == 1
+    err = capsys.readouterr().err
+    assert (
+        "modules/aws-pool/cdk.tf.json: module aws-pool aws_db_instance.database.storage_encryptd: "
+        "unknown attribute or block (did you mean 'storage_encrypted'?) (paybill generated this "
+        "and the provider's schema refuses it: a bug in paybill, not in your spec; nothing was "
+        "written, please report it with this message)\n"
+    ) in err
+    assert not (workdir / "fresh").exists() or not any((workdir / "fresh").iterdir())
 
 
 def test_a_full_disk_while_writing_leaves_the_output_untouched(
@@ -241,8 +253,8 @@ def test_files_no_longer_produced_are_pruned_and_only_those(
     capsys.readouterr()
     assert main(["compile", "spec", "--out", "generated"]) == 0
     assert capsys.readouterr().out == (
-        "compiled spec -> generated: 119 files (0 added, 1 changed, 13 removed); "
-        "34 of 35 nodes reused unchanged; only 'stark' compiled again\n"
+        "compiled spec -> generated: 163 files (0 added, 1 changed, 15 removed); "
+        "45 of 46 nodes reused unchanged; only 'stark' compiled again\n"
     )
     assert not (out / "stacks/tenant-stark").exists()
     assert not (out / "sql/tenant-stark").exists()
@@ -266,39 +278,114 @@ def test_a_hand_edited_stack_is_rebuilt(workdir: Path) -> None:
     assert stack.read_bytes() == original
 
 
-def test_one_tenant_changed_synthesizes_and_changes_that_stack_only(
-    workdir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    built: list[str] = []
-    original = synth.build
+def never(job: ShapeJob) -> ShapeBuild:
+    raise AssertionError(f"module {job.module} was synthesized again")
 
-    def counting(inputs: StackInputs) -> bytes:
-        built.append(inputs.stack)
-        return original(inputs)
 
-    monkeypatch.setattr(synth, "build", counting)
-    monkeypatch.delenv(synth.JOBS_VARIABLE, raising=False)
+def rate_for_vandelay(workdir: Path) -> None:
+    """vandelay gets an API rate: another module (limited), one that is there already."""
     edit(
         workdir / "spec/tenants/vandelay.yaml",
         "apiRequestsPerSecond: null",
         "apiRequestsPerSecond: 30",
     )
+
+
+def test_a_hand_edited_template_is_not_stamped_from(workdir: Path) -> None:
+    """A template whose bytes are not those its record lists is built again before any
+    stack is stamped from it."""
+    template = workdir / "generated/modules/aws-pooled-shared-limited/stack-template.json"
+    original = template.read_bytes()
+    edit(template, "The tenant's API limits", "Anything at all")
+    rate_for_vandelay(workdir)
     result = compile_spec(Path("spec"), Path("generated"))
-    assert built == ["tenant-vandelay"]
-    stack_nodes = set(result.graph.nodes("stack"))
+    assert "module:aws-pooled-shared-limited" not in result.reused
+    assert template.read_bytes() == original
+    stack = (workdir / "generated/stacks/tenant-vandelay/cdk.tf.json").read_text()
+    assert "Anything at all" not in stack
+    assert compile_spec(Path("spec"), Path("generated"), check=True).changes == []
+
+
+def test_one_tenant_changed_stamps_that_stack_only_and_synthesizes_nothing(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(synth, "build", never)
+    monkeypatch.delenv(synth.JOBS_VARIABLE, raising=False)
+    rate_for_vandelay(workdir)
+    result = compile_spec(Path("spec"), Path("generated"), incremental=False)
+    stack_nodes = set(result.graph.nodes("stack") + result.graph.nodes("module"))
     assert stack_nodes - result.reused == {"stack:tenant-vandelay"}
     stack_changes = [(c.change, c.path) for c in result.changes if c.path.startswith("stacks/")]
     assert stack_changes == [("changed", "stacks/tenant-vandelay/cdk.tf.json")]
+    root = json.loads((workdir / "generated" / stack_changes[0][1]).read_bytes())
+    assert root["module"]["tenant"]["source"] == "../../modules/aws-pooled-shared-limited"
+
+
+def test_a_stack_letting_a_store_go_synthesizes_its_module_only(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[str] = []
+    original = synth.build
+
+    def counting(job: ShapeJob) -> ShapeBuild:
+        built.append(job.module)
+        return original(job)
+
+    monkeypatch.setattr(synth, "build", counting)
+    monkeypatch.setenv(synth.JOBS_VARIABLE, "1")
+    edit(
+        workdir / "spec/tenants/wayne.yaml",
+        "state: active",
+        "state: active\n  confirmDestroy: [aws_db_instance.database]",
+    )
+    result = compile_spec(Path("spec"), Path("generated"))
+    assert built == ["tenant-wayne"]
+    assert sorted(c.path for c in result.changes if not c.path.startswith("nodes/")) == [
+        "modules/tenant-wayne/.terraform.lock.hcl",
+        "modules/tenant-wayne/cdk.tf.json",
+        "modules/tenant-wayne/stack-template.json",
+        "stacks/tenant-wayne/cdk.tf.json",
+    ]
 
 
 def test_nothing_changed_reuses_every_stack(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def never(inputs: StackInputs) -> bytes:
-        raise AssertionError(f"{inputs.stack} was synthesized again")
-
     monkeypatch.setattr(synth, "build", never)
     result = compile_spec(Path("spec"), Path("generated"))
     assert set(result.graph.nodes("stack")) <= result.reused
     assert result.changes == []
+
+
+NO_NODE = """
+import sys
+from compiler.cli import main
+code = main(sys.argv[1:])
+started = sorted(m for m in ("cdktn", "jsii", "compiler.emit.stacks.cdk") if m in sys.modules)
+print("imported:", started)
+sys.exit(code)
+"""
+
+
+@pytest.mark.parametrize("check", [True, False])
+def test_an_edit_that_changes_no_module_starts_no_node(workdir: Path, check: bool) -> None:
+    """Neither `compile --check` nor `compile` imports cdktn (whose runtime is `node`) when
+    every stack's module is there already: the changed stacks are stamped from templates."""
+    edit(workdir / "spec/tenants/vandelay.yaml", "plan: starter", "plan: free")
+    edit(workdir / "spec/tenants/acme.yaml", "state: active", "state: suspended")
+    args = ["compile", "spec", "--out", "generated", *(["--check"] if check else [])]
+    done = subprocess.run(
+        [sys.executable, "-c", NO_NODE, *args],
+        cwd=workdir,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == (1 if check else 0), done.stderr
+    assert "imported: []" in done.stdout
+    if check:
+        assert "  changed  stacks/tenant-acme/cdk.tf.json\n" in done.stdout
+    else:
+        assert "only 'acme', 'vandelay' compiled again" in done.stdout
 
 
 def _forge(folder: Path, node: str, path: str, old: str, new: str) -> None:
@@ -332,23 +419,11 @@ def test_check_hashes_files_instead_of_trusting_file_times(
 def test_check_rebuilds_only_what_changed(
     workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    built: list[str] = []
-    original = synth.build
-
-    def counting(inputs: StackInputs) -> bytes:
-        built.append(inputs.stack)
-        return original(inputs)
-
-    monkeypatch.setattr(synth, "build", counting)
+    monkeypatch.setattr(synth, "build", never)
     monkeypatch.setenv(synth.JOBS_VARIABLE, "1")
-    edit(
-        workdir / "spec/tenants/vandelay.yaml",
-        "apiRequestsPerSecond: null",
-        "apiRequestsPerSecond: 30",
-    )
+    rate_for_vandelay(workdir)
     capsys.readouterr()
     assert main(["compile", "spec", "--out", "generated", "--check"]) == 1
-    assert built == ["tenant-vandelay"]
     assert capsys.readouterr().out.splitlines()[1:] == [
         "  changed  acl/entitlements/vandelay.json",  # its API rate, as its application reads it
         "  changed  nodes/acl/vandelay.json",
@@ -439,7 +514,9 @@ def test_moving_a_tenants_rows_needs_confirmation(
 
 def test_a_confirmed_destroy_lifts_prevent_destroy_from_that_resource_only(workdir: Path) -> None:
     def lifecycle(stack: str) -> dict[str, object]:
-        data = json.loads((workdir / f"generated/stacks/{stack}/cdk.tf.json").read_bytes())
+        root = json.loads((workdir / f"generated/stacks/{stack}/cdk.tf.json").read_bytes())
+        source = root["module"]["tenant"]["source"].removeprefix("../../")
+        data = json.loads((workdir / "generated" / source / "cdk.tf.json").read_bytes())
         return {
             f"{kind}.{name}": body.get("lifecycle", {}).get("prevent_destroy", False)
             for kind, items in data["resource"].items()
@@ -456,6 +533,8 @@ def test_a_confirmed_destroy_lifts_prevent_destroy_from_that_resource_only(workd
     )
     assert main(["compile", "spec", "--out", "generated"]) == 0
     assert lifecycle("tenant-wayne") == {**before, "aws_db_instance.database": False}
+    # Its own module: the shape's, used by globex, keeps the protection.
+    assert lifecycle("tenant-globex") == before
     record = json.loads((workdir / "generated/nodes/tenant/wayne.json").read_bytes())
     assert record["confirm"]["destroy"] == ["aws_db_instance.database"]
 

@@ -40,12 +40,16 @@ class Artifact:
 class Recorded:
     """An output file known by its digest, not its bytes: taken as it is from the previous
     output (its node's inputs did not change and the file on disk still has the digest its
-    record lists), or built now and handed to the writer already."""
+    record lists), or built now and handed to the writer already. Its bytes are not read
+    again, unless a family needs them to build another node's files (a stack shape's
+    template): `read` gives them, or None when the file no longer has its digest. The
+    writer reads them for the family; the family never opens a file."""
 
     path: str
     sha256: str
     size: int
     node: str
+    read: Callable[[], bytes | None] | None = field(default=None, compare=False, repr=False)
 
 
 Output = Artifact | Recorded

@@ -9,12 +9,14 @@ from compiler.graph.core import (
     SQL_RUNTIME_NODE,
     PlatformGraph,
     acl_node,
+    module_node,
     sql_node,
     stack_node,
     tenant_node,
 )
 from compiler.records import NodeRecord, RecordError
 from compiler.resolve import ResolvedSpec
+from compiler.resolve.shapes import module_name, pool_shape, spec_modules, tenant_shape
 
 
 def build_graph(spec: ResolvedSpec) -> PlatformGraph:
@@ -26,13 +28,19 @@ def build_graph(spec: ResolvedSpec) -> PlatformGraph:
     is checked against what the tenant was. Otherwise deleted tenants have no nodes: nothing
     of theirs is applied any more. The Cedar schema and policies, shared by every tenant,
     are one node; so is the SQL runtime every SQL target shares (it depends on the shared
-    documents only, so it is there whatever tenants the spec holds).
+    documents only, so it is there whatever tenants the spec holds). So is each module
+    (`compiler.resolve.shapes.spec_modules`), which the stacks that use it depend on.
     """
     graph = PlatformGraph()
     graph.add(CEDAR_NODE, "cedar", "platform")
     graph.add(SQL_RUNTIME_NODE, "runtime", "sql")
+    cloud = spec.platform.cloud
+    for name in spec_modules(spec):
+        graph.add(module_node(name), "module", name)
     for pool in spec.pools:
         graph.add(stack_node(pool.target), "stack", pool.target)
+        module = module_name(pool.target, pool_shape(cloud, pool))
+        graph.require(module_node(module), stack_node(pool.target))
         graph.add(sql_node(pool.target), "sql", pool.target)
         graph.require(stack_node(pool.target), sql_node(pool.target))
         graph.require(SQL_RUNTIME_NODE, sql_node(pool.target))
@@ -41,6 +49,7 @@ def build_graph(spec: ResolvedSpec) -> PlatformGraph:
     for tenant in spec.live_tenants:
         stack = stack_node(tenant.stack)
         graph.add(stack, "stack", tenant.stack)
+        graph.require(module_node(module_name(tenant.stack, tenant_shape(cloud, tenant))), stack)
         if tenant.pool is not None:
             graph.require(stack_node(f"pool-{tenant.pool}"), stack)
         if tenant.dedicated_database:

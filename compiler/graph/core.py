@@ -1,9 +1,12 @@
 """A networkx DiGraph behind domain verbs. Nodes are ids, edges mean "must exist first".
 
-Ids are stable strings — `stack:pool-eu-shared`, `stack:tenant-acme`, `sql:pool-eu-shared`,
-`sql:tenant-acme`, `tenant:acme`, `acl:acme`, `cedar:platform`, `runtime:sql` — so records,
-logs and CI output can name a node across runs. The graph never holds model objects: emitters look
-things up in the resolved model.
+Ids are stable strings — `module:aws-pool`, `stack:pool-eu-shared`, `stack:tenant-acme`,
+`sql:pool-eu-shared`, `sql:tenant-acme`, `tenant:acme`, `acl:acme`, `cedar:platform`,
+`runtime:sql` — so records, logs and CI output can name a node across runs. The graph never
+holds model objects: emitters look things up in the resolved model.
+
+A module (one per stack shape) is what its stacks are built from: a change to it affects them
+(`affected_by`), but there is nothing of its own to apply, so it never holds them back a wave.
 """
 
 from __future__ import annotations
@@ -14,11 +17,17 @@ import networkx as nx
 
 from compiler.errors import PaybillError
 
-NodeKind = str  # "stack" | "sql" | "tenant" | "acl" | "cedar" | "runtime"
-NODE_KINDS = ("stack", "sql", "tenant", "acl", "cedar", "runtime")
+NodeKind = str  # "module" | "stack" | "sql" | "tenant" | "acl" | "cedar" | "runtime"
+NODE_KINDS = ("module", "stack", "sql", "tenant", "acl", "cedar", "runtime")
+# Kinds with nothing to apply: what depends on them is not held back a wave by them.
+NOTHING_TO_APPLY = frozenset({"module"})
 CEDAR_NODE = "cedar:platform"
 # The SQL every target shares (generated/sql/shared/): one node, upstream of every target.
 SQL_RUNTIME_NODE = "runtime:sql"
+
+
+def module_node(shape: str) -> str:
+    return f"module:{shape}"
 
 
 def stack_node(stack: str) -> str:
@@ -113,6 +122,10 @@ class PlatformGraph:
         """What must exist before `node` (direct)."""
         return sorted(self._g.predecessors(node))
 
+    def dependants(self, node: str) -> list[str]:
+        """What needs `node` (direct): a module's stacks, a pool's tenants."""
+        return sorted(self._g.successors(node))
+
     def upstream(self, node: str) -> list[str]:
         """Everything `node` needs, directly or not."""
         return sorted(nx.ancestors(self._g, node))
@@ -130,13 +143,27 @@ class PlatformGraph:
         return {node: index for index, wave in enumerate(self.waves()) for node in wave}
 
     def waves(self) -> list[list[str]]:
-        """Apply order: every node in wave N depends only on nodes of earlier waves. A cycle
-        is a CycleError naming every node on it."""
+        """Apply order: every node in wave N depends only on nodes of earlier waves, or on
+        nodes with nothing to apply (modules, in wave 0). A cycle is a CycleError naming
+        every node on it."""
         if self._waves is None:
             try:
-                generations = list(nx.topological_generations(self._g))
+                order = list(nx.topological_sort(self._g))
             except nx.NetworkXUnfeasible:
                 edges = nx.find_cycle(self._g)
                 raise CycleError([edge[0] for edge in edges] + [edges[0][0]]) from None
-            self._waves = [sorted(generation) for generation in generations]
-        return [list(wave) for wave in self._waves]
+            nodes = self._g.nodes
+            wave: dict[str, int] = {}
+            for node in order:
+                wave[node] = max(
+                    (
+                        wave[first] + (nodes[first]["kind"] not in NOTHING_TO_APPLY)
+                        for first in self._g.predecessors(node)
+                    ),
+                    default=0,
+                )
+            grouped: list[list[str]] = [[] for _ in range(max(wave.values(), default=-1) + 1)]
+            for node, index in wave.items():
+                grouped[index].append(node)
+            self._waves = [sorted(group) for group in grouped]
+        return [list(w) for w in self._waves]

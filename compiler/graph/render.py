@@ -14,9 +14,11 @@ from compiler.graph.core import PlatformGraph
 
 FORMATS = ("mermaid", "dot", "json")
 
-# Mermaid shapes per node kind: stacks are boxes, databases cylinders, a tenant's record and
-# roles rounded boxes, ACL files hexagons, the SQL runtime a subroutine box.
+# Mermaid shapes per node kind: modules are boxes with bars, stacks boxes, databases
+# cylinders, a tenant's record and roles rounded boxes, ACL files hexagons, the SQL runtime a
+# subroutine box.
 _MERMAID_SHAPES = {
+    "module": ('[["', '"]]'),
     "stack": ('["', '"]'),
     "sql": ('[("', '")]'),
     "tenant": ('("', '")'),
@@ -25,6 +27,7 @@ _MERMAID_SHAPES = {
     "runtime": ('[["', '"]]'),
 }
 _DOT_SHAPES = {
+    "module": "component",
     "stack": "box",
     "sql": "cylinder",
     "tenant": "ellipse",

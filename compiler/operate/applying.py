@@ -25,7 +25,7 @@ import orjson
 from psycopg.conninfo import conninfo_to_dict
 
 from compiler.errors import EnvironmentProblem, PaybillError
-from compiler.graph import PlatformGraph, graph_from_records
+from compiler.graph import NOTHING_TO_APPLY, PlatformGraph, graph_from_records
 from compiler.operate import business, guard
 from compiler.operate.changeset import ChangeSet, change_set
 from compiler.operate.dsns import Dsns
@@ -228,7 +228,9 @@ class Applier:
             digests = _digests(self.head_records.get(node))
             kind = node.partition(":")[0]
             try:
-                if kind == "stack":
+                if kind in NOTHING_TO_APPLY:
+                    message = "nothing to apply: a module is applied through its stacks"
+                elif kind == "stack":
                     message = apply_stack(self.stacks(), node.partition(":")[2])
                 elif kind == "runtime":
                     message = self.runtime_message()
@@ -366,11 +368,13 @@ def _base_records(base: Source, nodes: Iterable[str]) -> dict[str, NodeRecord]:
 def _teardown(applier: Applier, removed: Iterable[str]) -> None:
     """Nodes that left the output, dependants first: ACLs unpublished, then stacks torn down
     (a removed tenant's roles went with its target's converge)."""
-    order = {"acl": 0, "cedar": 0, "tenant": 1, "sql": 2, "runtime": 2, "stack": 3}
+    order = {"acl": 0, "cedar": 0, "tenant": 1, "sql": 2, "runtime": 2, "stack": 3, "module": 4}
     for node in sorted(removed, key=lambda n: (order.get(n.partition(":")[0], 9), n)):
         kind, _, name = node.partition(":")
         try:
-            if kind in ("acl", "cedar"):
+            if kind in NOTHING_TO_APPLY:
+                message = "nothing to do: a module has nothing of its own to tear down"
+            elif kind in ("acl", "cedar"):
                 message = applier.unpublish(applier.removed_files.get(node, []))
             elif kind == "stack":
                 message = teardown_stack(applier.stacks(), name)

@@ -72,7 +72,7 @@ def _stack(options: DriftOptions, stack: str) -> list[str]:
     workspace = Workspace(options.workdir)
     terraform = Terraform()
     source = checkout(workspace, stack, lambda p: _read(options.generated / p))
-    copy = workspace.checkout(stack, source, options.tf_override)
+    copy = source.into(workspace, options.tf_override)
     terraform.init(copy)
     plan = terraform.plan(copy, out=copy.path / "drift.tfplan")
     lines = [f"changed outside Terraform: {r.address} ({r.action.value})" for r in plan.drift]

@@ -9,10 +9,11 @@ An item is destructive when a planned change would:
 
 Each item names the exact confirmation that allows it, written in the spec where reviewers
 see it: `confirmDestroy: [<address>]` on the tenant (its own stack) or on the pool (the
-pool's stack), `confirmDataMove: {from: <database>, to: <database>}` on the tenant. A
-tenant being deleted with `confirmDataDeletion` confirms the deletion of its own stack's
-resources. The compiler writes the confirmations into the node records, so the guard reads
-only `generated/`.
+pool's stack), the address as the spec writes it, within the stack's module
+(`aws_db_instance.database` for Terraform's `module.tenant.aws_db_instance.database`);
+`confirmDataMove: {from: <database>, to: <database>}` on the tenant. A tenant being deleted
+with `confirmDataDeletion` confirms the deletion of its own stack's resources. The compiler
+writes the confirmations into the node records, so the guard reads only `generated/`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from compiler.operate.business import TenantChange
+from compiler.operate.protection import spec_address
 from compiler.records import Confirm, NodeRecord
 
 
@@ -47,8 +49,13 @@ class ResourceLoss:
     """A planned delete or replacement of a data-bearing resource in a stack."""
 
     stack: str
-    address: str
+    address: str  # as Terraform names it
     action: str  # "delete" | "replace"
+
+    @property
+    def spec_address(self) -> str:
+        """As the spec's `confirmDestroy` names it."""
+        return spec_address(self.address)
 
 
 def _owner(stack: str) -> tuple[str, str, str]:
@@ -79,13 +86,14 @@ def destructive_items(
         node, owner, _ = _owner(loss.stack)
         confirm = _confirm(head, node) or _confirm(base, node)
         deleted = confirm.data_deletion and loss.stack.startswith("tenant-")
+        address = loss.spec_address
         items.append(
             Destructive(
                 node=f"stack:{loss.stack}",
-                what=f"{loss.action} {loss.address} in stack {loss.stack}",
+                what=f"{loss.action} {address} in stack {loss.stack}",
                 owner=owner,
-                confirmation=f"confirmDestroy: [{loss.address}]",
-                confirmed=deleted or loss.address in confirm.destroy,
+                confirmation=f"confirmDestroy: [{address}]",
+                confirmed=deleted or address in confirm.destroy,
             )
         )
     for move in moves:

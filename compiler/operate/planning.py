@@ -65,14 +65,33 @@ class PlanResult:
     def changed(self) -> bool:
         """Whether applying would change anything: a node whose output differs, unless it is
         a stack whose Terraform plan shows nothing to do (its file changed, the resources
-        would not, e.g. a new compiler writing the same configuration differently)."""
-        for node, change in self.changes.changes.items():
-            if change.kind != "stack":
+        would not, e.g. a new compiler writing the same configuration differently), or a
+        module none of whose stacks' plans does anything (it applies through them)."""
+        for node in self.changes.changes:
+            kind, _, name = node.partition(":")
+            if kind == "module":
+                users = [p for p in self.stacks.values() if p.module == name]
+            elif kind == "stack":
+                users = [self.stacks[name]] if name in self.stacks else []
+            else:
                 return True
-            planned = self.stacks.get(node.partition(":")[2])
-            if planned is None or planned.plan is None or planned.plan.changed:
+            if kind == "stack" and not users:
+                return True
+            if any(p.plan is None or p.plan.changed for p in users):
                 return True
         return False
+
+    def module_users(self) -> dict[str, list[str]]:
+        """Each changed module (added, changed or removed): the stacks that use it now."""
+        graph = self.changes.graph
+        return {
+            c.node.partition(":")[2]: [
+                n.partition(":")[2] for n in graph.dependants(c.node) if n.startswith("stack:")
+            ]
+            if c.node in graph
+            else []
+            for c in self.changes.of_kind("module")
+        }
 
     @property
     def exit_code(self) -> int:

@@ -9,58 +9,113 @@ or a tenant's deletion must get past both, in order, or a teardown stops half do
 2. then the reviewed change (or the destruction of a removed stack) runs, taking a final
    snapshot of every database it deletes.
 
-The override is written next to the stack's configuration in its working copy and is gone
-at the next checkout; `generated/` never holds it.
+A stack's resources are in its module (`module.tenant.aws_db_instance.database`), or, in a
+stack written before modules, at its root (`aws_db_instance.database`). Terraform merges an
+override file only into the module of its own folder, so an override for a module's
+resources goes into that module's folder: a private copy in the stack's working copy
+(`compiler.terraform.modules`). Overrides are written there and are gone at the next
+checkout; `generated/` never holds one.
+
+Users name a resource as the spec does (`confirmDestroy: [aws_db_instance.database]`), the
+address within its stack's module: `spec_address` maps Terraform's address to it.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 UNPROTECT_FILE = "paybill_unprotect_override.tf.json"
+STORE_TYPES = ("aws_db_instance", "aws_s3_bucket", "aws_kms_key")
 # What `terraform plan` says of each resource it refuses to destroy because of
 # `lifecycle.prevent_destroy` (its diagnostics may wrap anywhere between words).
 _KEPT = re.compile(r"Resource\s+(\S+)\s+has\s+lifecycle\.prevent_destroy\s+set")
-_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\.[A-Za-z_][A-Za-z0-9_-]*")  # type.name
+_ADDRESS = re.compile(
+    r"^(?:module\.(?P<module>[a-z][a-z0-9_]*)\.)?"
+    r"(?P<type>[A-Za-z_][A-Za-z0-9_-]*)\.(?P<name>[A-Za-z_][A-Za-z0-9_-]*)$"
+)
 # Forgotten, not destroyed, when a stack is torn down: a tenant's retained snapshots are
 # encrypted with its key, which must outlive them.
 KEPT_ON_TEARDOWN = frozenset({"aws_kms_key"})
+ROOT = ""  # where an override goes: the root folder, or a module call's folder
 
 
-def protected(config: bytes) -> list[tuple[str, str]]:
-    """(type, name) of every database instance, bucket and key of a stack's `cdk.tf.json`."""
-    data = orjson.loads(config)
-    resources: Mapping[str, Mapping[str, Any]] = data.get("resource", {})
-    return sorted(
-        (kind, name)
-        for kind in ("aws_db_instance", "aws_s3_bucket", "aws_kms_key")
-        for name in resources.get(kind, {})
-    )
+@dataclass(frozen=True, order=True)
+class Address:
+    """A managed resource: at the root of its stack (`module` empty) or in a module call."""
+
+    module: str
+    type: str
+    name: str
+
+    @classmethod
+    def parse(cls, address: str) -> Address:
+        found = _ADDRESS.match(address)
+        if found is None:
+            raise ValueError(f"{address} is not a resource of a stack or of its module")
+        return cls(found["module"] or ROOT, found["type"], found["name"])
+
+    @property
+    def full(self) -> str:
+        """As Terraform names it."""
+        return f"module.{self.module}.{self.spec}" if self.module else self.spec
+
+    @property
+    def spec(self) -> str:
+        """As the spec names it: within the stack's module."""
+        return f"{self.type}.{self.name}"
 
 
-def override(resources: Iterable[tuple[str, str]], *, teardown: bool) -> bytes:
-    """An override lifting the protection of `resources`. For a teardown buckets are also
-    emptied on destroy (their tenant's data deletion was confirmed)."""
-    out: dict[str, dict[str, dict[str, Any]]] = {}
-    for kind, name in resources:
-        body: dict[str, Any] = {"lifecycle": {"prevent_destroy": False}}
-        if kind == "aws_db_instance":
-            body["deletion_protection"] = False
-            body["apply_immediately"] = True  # else the change waits for a maintenance window
-        if kind == "aws_s3_bucket" and teardown:
-            body["force_destroy"] = True
-        out.setdefault(kind, {})[name] = body
-    return orjson.dumps({"resource": out}, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2)
+def spec_address(address: str) -> str:
+    """`module.tenant.aws_db_instance.database` -> `aws_db_instance.database`."""
+    return Address.parse(address).spec
+
+
+def stores(root: bytes, modules: Mapping[str, bytes]) -> list[Address]:
+    """Every database instance, bucket and key of a stack: at its root, and in the module
+    of each call (`modules`: call name -> the module's `cdk.tf.json`)."""
+    found = [Address(ROOT, kind, name) for kind, name in _stores(root)]
+    for call, config in modules.items():
+        found += [Address(call, kind, name) for kind, name in _stores(config)]
+    return sorted(found)
+
+
+def _stores(config: bytes) -> list[tuple[str, str]]:
+    resources: Mapping[str, Mapping[str, Any]] = orjson.loads(config).get("resource", {})
+    return [(kind, name) for kind in STORE_TYPES for name in resources.get(kind, {})]
+
+
+def relocate(addresses: Iterable[Address], calls: set[str]) -> list[Address]:
+    """`addresses` as a configuration whose module calls are `calls` has them: one written
+    before modules has each resource at its root."""
+    return sorted(a if a.module in calls else Address(ROOT, a.type, a.name) for a in addresses)
+
+
+def override(resources: Iterable[Address], *, teardown: bool) -> dict[str, bytes]:
+    """Overrides lifting the protection of `resources`, by where each goes (the root, or a
+    module call). For a teardown buckets are also emptied on destroy (their tenant's data
+    deletion was confirmed)."""
+
+    def body(address: Address) -> dict[str, Any]:
+        out: dict[str, Any] = {"lifecycle": {"prevent_destroy": False}}
+        if address.type == "aws_db_instance":
+            out["deletion_protection"] = False
+            out["apply_immediately"] = True  # else the change waits for a maintenance window
+        if address.type == "aws_s3_bucket" and teardown:
+            out["force_destroy"] = True
+        return out
+
+    return _overrides(resources, body)
 
 
 def needs_unprotecting(address: str) -> bool:
     """Whether a confirmed replacement of `address` must first lift a cloud-side protection
     (only database instances have one; prevent_destroy was lifted by the compiler)."""
-    return address.startswith("aws_db_instance.")
+    return Address.parse(address).type == "aws_db_instance"
 
 
 def refused_destroys(terraform_says: str) -> list[str]:
@@ -69,13 +124,21 @@ def refused_destroys(terraform_says: str) -> list[str]:
     return sorted(set(_KEPT.findall(terraform_says)))
 
 
-def lift_prevent_destroy(addresses: Iterable[str]) -> bytes:
-    """An override lifting only `lifecycle.prevent_destroy` of `addresses`: to see what a
-    plan would do to them, never to apply (the cloud-side protection stays)."""
-    out: dict[str, dict[str, dict[str, Any]]] = {}
-    for address in addresses:
-        if not _PLAIN.fullmatch(address):
-            raise ValueError(f"{address} is not a resource of the stack's own configuration")
-        kind, _, name = address.partition(".")
-        out.setdefault(kind, {})[name] = {"lifecycle": {"prevent_destroy": False}}
-    return orjson.dumps({"resource": out}, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2)
+def lift_prevent_destroy(addresses: Iterable[str]) -> dict[str, bytes]:
+    """Overrides lifting only `lifecycle.prevent_destroy` of `addresses`, by where each
+    goes: to see what a plan would do to them, never to apply (the cloud-side protection
+    stays)."""
+    parsed = [Address.parse(a) for a in addresses]
+    return _overrides(parsed, lambda address: {"lifecycle": {"prevent_destroy": False}})
+
+
+def _overrides(resources: Iterable[Address], body: Any) -> dict[str, bytes]:
+    grouped: dict[str, dict[str, dict[str, Any]]] = {}
+    for address in sorted(resources):
+        grouped.setdefault(address.module, {}).setdefault(address.type, {})[address.name] = body(
+            address
+        )
+    return {
+        where: orjson.dumps({"resource": found}, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2)
+        for where, found in grouped.items()
+    }

@@ -34,6 +34,10 @@ def plan_json(result: PlanResult) -> dict[str, Any]:
             for node, c in sorted(changes.changes.items())
         },
         "downstream": changes.downstream,
+        "modules": {
+            name: {"change": changes.changes[f"module:{name}"].change, "usedBy": users}
+            for name, users in result.module_users().items()
+        },
         "planned": node_digests(changes.head_records, moved),
         "plans": [e.to_json() for e in result.plans],
         "tenants": [t.to_json() for t in result.tenants],
@@ -66,6 +70,7 @@ def headline(result: PlanResult) -> str:
         "plan": len({e.plan for e in result.plans}),
         "tenant": len(result.tenants),
         "entitlement set": len(entitled),
+        "module": sum(1 for c in changes.changes.values() if c.kind == "module"),
         "stack": sum(1 for c in changes.changes.values() if c.kind == "stack"),
         "database": len(databases(result)),
         "agent permission set": len(result.acl),
@@ -170,9 +175,32 @@ def _databases(result: PlanResult) -> Section:
     return Section("Databases", lines(True), shorter=[lines(False), counted])
 
 
+def module_lines(result: PlanResult) -> list[str]:
+    """One line per changed module that stacks use: a module is reviewed once, whatever uses
+    it. Modules added for shapes the plans allow but no stack uses yet are one line."""
+    lines, unused = [], []
+    for name, users in result.module_users().items():
+        change = result.changes.changes[f"module:{name}"].change
+        if not users and change == "added":
+            unused.append(name)
+        elif change == "removed":
+            lines.append(f"- module `{name}` removed")
+        else:
+            used = f"used by {count(len(users), 'stack')}" if users else "used by no stack"
+            lines.append(f"- module `{name}` {change}: {used}")
+    if unused:
+        lines.append(
+            f"- {count(len(unused), 'module')} added for shapes the plans allow and no stack "
+            f"uses yet: {names(unused)}"
+        )
+    return lines
+
+
 def _stack_lines(result: PlanResult) -> list[str]:
     planned = {s: p for s, p in result.stacks.items() if p.deferred_after is None}
-    lines = []
+    lines = module_lines(result)
+    if lines:
+        lines.append("")
     if planned:
         lines += [
             "| stack | change | create | update | replace | delete |",
@@ -180,20 +208,26 @@ def _stack_lines(result: PlanResult) -> list[str]:
         ]
         for stack, item in planned.items():
             data = item.to_json()
+            change = f"module `{item.module}`" if item.module else item.change
             if item.plan is None:
-                lines.append(f"| `{stack}` | {item.change} | not planned (--no-terraform) | | | |")
+                lines.append(f"| `{stack}` | {change} | not planned (--no-terraform) | | | |")
                 continue
             lines.append(
-                f"| `{stack}` | {item.change} | {data['create']} | {data['update']} | "
+                f"| `{stack}` | {change} | {data['create']} | {data['update']} | "
                 f"{data['replace']} | {data['delete']} |"
             )
         for stack, item in planned.items():
-            if item.plan is None or not item.plan.resources:
+            if item.plan is None or not (item.plan.resources or item.plan.moved):
                 continue
             lines.append(
                 f"\n<details><summary>{stack}: {len(item.plan.resources)} resources</summary>\n"
             )
             lines.extend(f"- {r.action.value} `{r.address}`" for r in item.plan.resources)
+            if item.plan.moved:
+                lines.append(
+                    f"- {len(item.plan.moved)} resources move to their address in the "
+                    "stack's module (`moved` blocks), and change nothing else"
+                )
             if item.protected:
                 lines.append(
                     f"\nTerraform refuses this plan (`prevent_destroy` on "

@@ -2,10 +2,11 @@
 confirmed, apply; and tearing down a stack that left the output, in order.
 
 Every step runs in the stack's working copy (`compiler.terraform.Workspace`), never in
-`generated/`. The configuration a stack was last applied with is kept beside the working
-copies (`applied/<stack>/`): it is what a protection is lifted with before a confirmed
-replacement, and what a removed stack is torn down with. Without it (a fresh CI machine with
-remote state), the base's configuration is used.
+`generated/`. The configuration a stack was last applied with, its root and its module, is
+kept beside the working copies (`applied/<stack>/`, laid out as in `generated/`): it is what
+a protection is lifted with before a confirmed replacement, and what a removed stack is torn
+down with. Without it (a fresh CI machine with remote state), the base's configuration is
+used. A working copy made from it has its modules to itself (they may not be the head's).
 """
 
 from __future__ import annotations
@@ -18,9 +19,17 @@ from pathlib import Path
 from compiler.errors import PaybillError
 from compiler.operate import protection
 from compiler.operate.guard import Destructive, ResourceLoss, destructive_items
-from compiler.operate.stacks import STACK_FILES, checkout
+from compiler.operate.stacks import (
+    CONFIG,
+    STACK_FILES,
+    Extra,
+    checkout,
+    configuration,
+    unprotecting,
+)
 from compiler.records import NodeRecord
 from compiler.terraform import Plan, Terraform, WorkingCopy, Workspace
+from compiler.terraform.modules import calls_of
 
 Read = Callable[[str], bytes | None]
 
@@ -59,28 +68,41 @@ class StackRun:
     def previous(self, stack: str) -> Read | None:
         """How to read the configuration the stack was last applied with, if known."""
         folder = self.applied_folder(stack)
-        if (folder / "cdk.tf.json").is_file():
-            return lambda path: _read_file(folder / Path(path).name)
+        if (folder / "stacks" / stack / CONFIG).is_file():
+            return lambda path: _read_file(folder / path)
+        if (folder / CONFIG).is_file():  # kept by a paybill before modules: the root alone
+            own = f"stacks/{stack}/"
+            return lambda path: (
+                _read_file(folder / path.removeprefix(own)) if path.startswith(own) else None
+            )
         return self.base
 
     def copy_of(
-        self, stack: str, read: Read, extra: Mapping[str, bytes] | None = None
+        self, stack: str, read: Read, extra: Extra | None = None, *, private: bool = False
     ) -> WorkingCopy:
-        """Check the stack's configuration (and `extra` files) out into its working copy."""
-        folder = checkout(self.workspace, stack, read, extra)
-        if not (folder / "cdk.tf.json").is_file():
+        """Check the stack's configuration (and `extra` files) out into its working copy;
+        `private` for a configuration other than the head's."""
+        incoming = checkout(self.workspace, stack, read, extra, private=private)
+        if not (incoming.folder / CONFIG).is_file():
             raise Refused(stack, reason="its configuration cannot be found to run terraform with")
-        copy = self.workspace.checkout(stack, folder, self.override)
+        copy = incoming.into(self.workspace, self.override)
         self.terraform.init(copy)
         return copy
 
     def remember(self, stack: str, read: Read) -> None:
+        """Keep the configuration `read` gives (root, modules, lock files) as applied."""
         folder = self.applied_folder(stack)
-        folder.mkdir(parents=True, exist_ok=True)
-        for name in STACK_FILES:
-            content = read(f"stacks/{stack}/{name}")
+        shutil.rmtree(folder, ignore_errors=True)
+        paths = [f"stacks/{stack}/{name}" for name in STACK_FILES]
+        root = read(paths[0])
+        if root is not None:
+            modules = calls_of(paths[0], root).values()
+            paths += [f"modules/{module}/{name}" for module in modules for name in STACK_FILES]
+        for path in paths:
+            content = read(path)
             if content is not None:
-                (folder / name).write_bytes(content)
+                (folder / path).parent.mkdir(parents=True, exist_ok=True)
+                (folder / path).write_bytes(content)
 
     def forget_applied(self, stack: str) -> None:
         shutil.rmtree(self.applied_folder(stack), ignore_errors=True)
@@ -135,17 +157,20 @@ def _unprotect(run: StackRun, stack: str, addresses: list[str]) -> None:
     """Lift the cloud-side protection of confirmed resources, with the last applied
     configuration (the head's would replace them right away)."""
     previous = run.previous(stack)
-    if previous is None:
+    found = configuration(previous, stack) if previous is not None else None
+    if previous is None or found is None:
         raise Refused(
             stack,
             reason="the configuration it was last applied with is unknown, so the protection "
             "of what it replaces cannot be lifted first: apply with --base <the previous "
             "revision>",
         )
-    resources = [(kind, name) for kind, _, name in (a.partition(".") for a in addresses)]
-    extra = {protection.UNPROTECT_FILE: protection.override(resources, teardown=False)}
-    copy = run.copy_of(stack, previous, extra)
-    run.terraform.apply_targets(copy, addresses)
+    # Addresses as that configuration has them (the stores of a stack written before
+    # modules are at its root).
+    resources = protection.relocate(map(protection.Address.parse, addresses), set(found[1]))
+    extra = unprotecting(protection.override(resources, teardown=False))
+    copy = run.copy_of(stack, previous, extra, private=True)
+    run.terraform.apply_targets(copy, [r.full for r in resources])
 
 
 def teardown_stack(run: StackRun, stack: str) -> str:
@@ -169,22 +194,20 @@ def teardown_stack(run: StackRun, stack: str) -> str:
     previous = run.previous(stack)
     if previous is None:
         return "nothing to tear down (never applied here, and no base given)"
-    config = previous(f"stacks/{stack}/cdk.tf.json")
-    if config is None:
+    found = configuration(previous, stack)
+    if found is None:
         return "nothing to tear down"
-    stores = protection.protected(config)
-    extra = {protection.UNPROTECT_FILE: protection.override(stores, teardown=True)}
-    copy = run.copy_of(stack, previous, extra)
+    stores = protection.stores(*found)
+    extra = unprotecting(protection.override(stores, teardown=True))
+    copy = run.copy_of(stack, previous, extra, private=True)
     present = set(run.terraform.resources(copy))
     if not present:
         run.forget_applied(stack)
         return "nothing to tear down (no state)"
-    unprotect = [f"{k}.{n}" for k, n in stores if k != "aws_kms_key" and f"{k}.{n}" in present]
+    unprotect = [s.full for s in stores if s.type != "aws_kms_key" and s.full in present]
     if unprotect:
         run.terraform.apply_targets(copy, unprotect)
-    kept = [
-        f"{k}.{n}" for k, n in stores if k in protection.KEPT_ON_TEARDOWN and f"{k}.{n}" in present
-    ]
+    kept = [s.full for s in stores if s.type in protection.KEPT_ON_TEARDOWN and s.full in present]
     run.terraform.forget(copy, kept)
     plan = run.terraform.plan(copy, destroy=True)
     run.terraform.apply(copy, plan)

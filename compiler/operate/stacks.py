@@ -8,6 +8,11 @@ does not exist yet: a new platform, or a pool added by an earlier change that wa
 applied). Everything else that changed is planned now, up to `jobs` at a time,
 each in a working copy of the stack outside `generated/` (`compiler.terraform`). A stack
 removed from the output is planned for destruction from its base configuration.
+
+A stack's configuration is its root (`stacks/<stack>/cdk.tf.json`) and the module it calls
+(`modules/<module>/cdk.tf.json`, with the lock file its stacks are initialised with): a
+checkout reads both from the same output, and a change to a module is planned in every
+stack that uses it (`schedule`).
 """
 
 from __future__ import annotations
@@ -24,13 +29,18 @@ import orjson
 from compiler.errors import EnvironmentProblem
 from compiler.operate import protection
 from compiler.operate.changeset import ChangeSet
-from compiler.terraform import Plan, Terraform, TerraformError, Workspace
+from compiler.terraform import Plan, Terraform, TerraformError, WorkingCopy, Workspace
+from compiler.terraform.modules import calls_of, module_calls
 
 CONFIG = "cdk.tf.json"
+LOCK = ".terraform.lock.hcl"
 # What terraform says when a `terraform_remote_state` it reads has no state, whatever the
 # backend: the upstream stack has not been applied.
 UNAPPLIED = "Unable to find remote state"
-STACK_FILES = (CONFIG, ".terraform.lock.hcl")
+STACK_FILES = (CONFIG, LOCK)
+# Where a checkout puts a file of `extra`: the stack's root folder, or a module call's.
+ROOT = protection.ROOT
+Extra = Mapping[str, Mapping[str, bytes]]  # where -> file name -> bytes
 
 
 @dataclass
@@ -43,6 +53,7 @@ class StackPlan:
     waits_for: str = "changes"  # why: they "changes", or are "not applied" yet
     reads: list[str] = field(default_factory=list)  # every stack whose state it reads
     reads_wave: int = 0  # the last wave of those
+    module: str | None = None  # the changed module it is planned for (change "downstream")
     error: str = ""
     # Addresses terraform would not destroy or replace (`prevent_destroy`): the plan shown
     # is the one with only that lifted, for review; it is not saved, so it cannot be applied.
@@ -77,6 +88,8 @@ class StackPlan:
             "replace": counts.get("replace", 0),
             "delete": counts.get("delete", 0),
             "addresses": addresses,
+            "moved": len(self.plan.moved) if self.plan else 0,
+            "module": self.module,
             "destructive": self.destructive,
             "planFile": (
                 f"stacks/{self.stack}/plan.tfplan" if self.plan and not self.protected else None
@@ -85,20 +98,33 @@ class StackPlan:
 
 
 def schedule(changes: ChangeSet) -> dict[str, StackPlan]:
-    """Every stack the change touches: to plan now, deferred, or removed."""
+    """Every stack the change touches: to plan now, deferred, or removed.
+
+    A stack whose module changed is planned as a changed stack would be (and a tenant of a
+    pool whose module changed waits for the pool, as for a change of the pool's own file);
+    the module itself has nothing to apply and holds nothing back."""
     graph = changes.graph
     wave_of = graph.wave_of()
+    through = {
+        stack: change.node
+        for change in changes.of_kind("module")
+        if change.change != "removed"
+        for stack in graph.dependants(change.node)
+        if stack.startswith("stack:")
+    }  # stack -> the changed module it uses
     moved = {
         node
         for node, change in changes.changes.items()
         if change.kind == "stack" and change.change != "removed"
-    }
+    } | set(through)
     out: dict[str, StackPlan] = {}
     for node in sorted(moved | {n for n in changes.downstream if n.startswith("stack:")}):
         stack = node.partition(":")[2]
         upstream = sorted(n for n in graph.upstream(node) if n in moved)
         kind = changes.changes[node].change if node in changes.changes else "downstream"
         plan = StackPlan(stack, kind)
+        if node in through and node not in changes.changes:
+            plan.module = through[node].partition(":")[2]
         reads = sorted(n for n in graph.upstream(node) if n.startswith("stack:"))
         plan.reads = [n.partition(":")[2] for n in reads]
         plan.reads_wave = max((wave_of[n] for n in reads), default=0)
@@ -133,16 +159,37 @@ def require_variables(stack: str, config: bytes) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Incoming:
+    """A stack's configuration read from an output, laid out as in `generated/`
+    (`stacks/<stack>/`, `modules/<module>/`): `folder` is the stack's; `private` when its
+    modules must be this working copy's alone (`compiler.terraform.modules`)."""
+
+    folder: Path
+    private: bool
+    modules: dict[str, str]  # call -> module
+
+    def into(self, workspace: Workspace, override: Path | None) -> WorkingCopy:
+        return workspace.checkout(
+            self.folder.name, self.folder, override, private_modules=self.private
+        )
+
+
 def checkout(
     workspace: Workspace,
     stack: str,
     read: Callable[[str], bytes | None],
-    extra: Mapping[str, bytes] | None = None,
-) -> Path:
-    """Put a stack's configuration (read from an output source), and `extra` files, into a
-    folder of its own and return it: what the workspace copies into the working copy."""
-    folder = workspace.root / "incoming" / stack
-    shutil.rmtree(folder, ignore_errors=True)
+    extra: Extra | None = None,
+    *,
+    private: bool = False,
+) -> Incoming:
+    """Put a stack's configuration (read from an output source), its modules and `extra`
+    files (by where they go: `ROOT`, or a module call) into a folder of its own: what the
+    workspace copies into the working copy. A module with extra files, or read from
+    elsewhere than the head (`private`), is private to the working copy."""
+    base = workspace.root / "incoming" / stack
+    shutil.rmtree(base, ignore_errors=True)
+    folder = base / "stacks" / stack
     folder.mkdir(parents=True)
     for name in STACK_FILES:
         content = read(f"stacks/{stack}/{name}")
@@ -150,9 +197,42 @@ def checkout(
             if name == CONFIG:
                 require_variables(stack, content)
             (folder / name).write_bytes(content)
-    for name, content in (extra or {}).items():
+    extra = extra or {}
+    for name, content in extra.get(ROOT, {}).items():
         (folder / name).write_bytes(content)
-    return folder
+    calls = module_calls(folder) if (folder / CONFIG).is_file() else {}
+    for call, module in calls.items():
+        target = base / "modules" / module
+        target.mkdir(parents=True, exist_ok=True)
+        for name in STACK_FILES:
+            content = read(f"modules/{module}/{name}")
+            if content is not None:
+                (target / name).write_bytes(content)
+        for name, content in extra.get(call, {}).items():
+            (target / name).write_bytes(content)
+    private = private or any(where != ROOT for where in extra)
+    return Incoming(folder, private, calls)
+
+
+def configuration(
+    read: Callable[[str], bytes | None], stack: str
+) -> tuple[bytes, dict[str, bytes]] | None:
+    """A stack's root configuration and, by call, its modules' (None without a root)."""
+    path = f"stacks/{stack}/{CONFIG}"
+    root = read(path)
+    if root is None:
+        return None
+    modules = {}
+    for call, module in calls_of(path, root).items():
+        content = read(f"modules/{module}/{CONFIG}")
+        if content is not None:
+            modules[call] = content
+    return root, modules
+
+
+def unprotecting(overrides: Mapping[str, bytes]) -> dict[str, dict[str, bytes]]:
+    """Extra files holding `protection` overrides, by where each goes."""
+    return {where: {protection.UNPROTECT_FILE: content} for where, content in overrides.items()}
 
 
 def run_plans(
@@ -170,15 +250,16 @@ def run_plans(
 
     def one(item: StackPlan) -> None:
         removed = item.change == "removed"
-        extra = {}
+        extra: Extra = {}
         if removed:
             # What a teardown would do: the protection of its data stores lifted (the guard
             # then asks whether the tenant's data deletion was confirmed).
-            config = base(f"stacks/{item.stack}/cdk.tf.json") or b"{}"
-            lifted = protection.override(protection.protected(config), teardown=True)
-            extra = {protection.UNPROTECT_FILE: lifted}
-        source = checkout(workspace, item.stack, base if removed else head, extra)
-        copy = workspace.checkout(item.stack, source, override)
+            found = configuration(base, item.stack)
+            if found is not None:
+                stores = protection.stores(*found)
+                extra = unprotecting(protection.override(stores, teardown=True))
+        source = checkout(workspace, item.stack, base if removed else head, extra, private=removed)
+        copy = source.into(workspace, override)
         out = plan_dir / "stacks" / item.stack / "plan.tfplan"
         out.parent.mkdir(parents=True, exist_ok=True)
         terraform.init(copy)
@@ -188,7 +269,7 @@ def run_plans(
             kept = protection.refused_destroys(error.detail)
             if kept and not removed:
                 item.protected = kept
-                item.plan = _plan_for_review(item, kept, source, out)
+                item.plan = _plan_for_review(item, kept, out)
                 return
             if not (UNAPPLIED in error.detail and item.reads):
                 raise
@@ -196,11 +277,13 @@ def run_plans(
             item.because = item.reads
             item.waits_for = "not applied"
 
-    def _plan_for_review(item: StackPlan, kept: list[str], source: Path, out: Path) -> Plan:
+    def _plan_for_review(item: StackPlan, kept: list[str], out: Path) -> Plan:
         """The plan with the `prevent_destroy` of `kept` lifted: what the change would do,
         to show and to refuse. Its file is removed at once (never applied)."""
-        (source / protection.UNPROTECT_FILE).write_bytes(protection.lift_prevent_destroy(kept))
-        copy = workspace.checkout(item.stack, source, override)  # initialized already
+        lifted = unprotecting(protection.lift_prevent_destroy(kept))
+        again = checkout(workspace, item.stack, head, lifted)
+        copy = again.into(workspace, override)
+        terraform.init(copy)  # its modules are private now
         try:
             return terraform.plan(copy, out=out)
         finally:

@@ -9,6 +9,10 @@ its planned change instead), in a refresh-only plan every change. The rest of th
 
 A resource type is data-bearing when deleting or replacing it loses data: the
 destructive-change guard asks about exactly these.
+
+`moved` holds the resources that only move to another address (a `moved` block, e.g. a stack
+of the layout before modules moving into its module): terraform changes nothing of them, but
+the plan has changes (its state is written again) until it is applied.
 """
 
 from __future__ import annotations
@@ -91,6 +95,7 @@ class Plan:
     drift: tuple[ResourceChange, ...] = ()
     outputs: tuple[str, ...] = ()  # names of outputs whose value changes
     counts: Mapping[Action, int] = field(default_factory=dict)
+    moved: tuple[tuple[str, str], ...] = ()  # (from, to) of resources that only move
 
     @property
     def destructive(self) -> tuple[ResourceChange, ...]:
@@ -129,6 +134,20 @@ def read_plan(
             )
         ),
         counts=dict(Counter(r.action for r in resources)),
+        moved=_moves(document.get("resource_changes", [])),
+    )
+
+
+def _moves(entries: Sequence[Mapping[str, Any]]) -> tuple[tuple[str, str], ...]:
+    """(previous address, address) of the managed resources that move and change nothing."""
+    return tuple(
+        sorted(
+            (str(entry["previous_address"]), str(entry["address"]))
+            for entry in entries
+            if entry.get("mode") == "managed"
+            and entry.get("previous_address")
+            and _action(entry.get("change", {}).get("actions", [])) is None
+        )
     )
 
 

@@ -2,15 +2,19 @@
 
 Terraform never runs inside `generated/`: each stack is copied into `ROOT/stacks/<stack>/`
 and run there. Stacks sit side by side exactly as in `generated/stacks/`, so a tenant stack's
-`terraform_remote_state` at `../pool-<pool>/terraform.tfstate` finds its pool's state. A
-later checkout replaces the configuration files and keeps everything terraform made: state,
-`.terraform/`, the lock file and saved plans. So plan, apply and drift runs that share a
-ROOT share state, and a ROOT is the whole local "cloud account" of a sandbox.
+`terraform_remote_state` at `../pool-<pool>/terraform.tfstate` finds its pool's state, and
+its module call at `../../modules/<module>` finds the module the checkout put in
+`ROOT/modules/` (`compiler.terraform.modules`). A later checkout replaces the configuration
+files and keeps everything terraform made: state, `.terraform/`, the lock file and saved
+plans. So plan, apply and drift runs that share a ROOT share state, and a ROOT is the whole
+local "cloud account" of a sandbox.
 
     ROOT/stacks/<stack>/cdk.tf.json                 copied from the stack folder
     ROOT/stacks/<stack>/paybill_override.tf.json    the override file, when one is given
     ROOT/stacks/<stack>/terraform.tfstate           local backend state (kept)
     ROOT/stacks/<stack>/.paybill-terraform.rc       the CLI configuration of this copy
+    ROOT/stacks/<stack>/.terraform.lock.hcl         the stack's, or its module's
+    ROOT/modules/<module>/cdk.tf.json               the modules the stacks call
 
 Every command gets a CLI configuration written here (the environment's TF_CLI_CONFIG_FILE is
 never read: it may point to a missing file) and an environment without the variables that
@@ -25,6 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from compiler.terraform import modules
 from compiler.terraform.providers import (
     cli_config,
     default_plugin_cache,
@@ -70,8 +75,18 @@ class Workspace:
     root: Path
     plugin_cache: Path | None = None
 
-    def checkout(self, stack: str, source: Path, override: Path | None = None) -> WorkingCopy:
-        """Copy a stack folder's configuration in (keeping state); add the override file."""
+    def checkout(
+        self,
+        stack: str,
+        source: Path,
+        override: Path | None = None,
+        *,
+        private_modules: bool = False,
+    ) -> WorkingCopy:
+        """Copy a stack folder's configuration in (keeping state) with the modules it calls
+        (found at `source/../../modules/`, as in `generated/`; `private_modules`: for this
+        copy only, see `compiler.terraform.modules`); add the override file. Initialise
+        terraform again after a checkout whose modules moved between shared and private."""
         if not (source / "cdk.tf.json").is_file() and not any(source.glob("*.tf*")):
             raise FileNotFoundError(f"no terraform configuration in {source}")
         path = self.root.resolve() / "stacks" / stack
@@ -84,6 +99,7 @@ class Workspace:
                 if stale.name not in incoming and stale.name != OVERRIDE_NAME:
                     stale.unlink()
         shutil.copytree(source, path, dirs_exist_ok=True)
+        modules.place(self.root.resolve(), path, source, private=private_modules)
         target = path / OVERRIDE_NAME
         if override is not None:
             shutil.copyfile(override, target)

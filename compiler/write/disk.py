@@ -73,6 +73,16 @@ class Disk:
             self.files[path] = [*key, digest]
         return digest
 
+    def content(self, path: str, sha256: str) -> bytes | None:
+        """The file's bytes when they still have digest `sha256` (None otherwise): what a
+        family reads of a file it takes from the previous output, checked as it is read."""
+        try:
+            with open(self._path(path), "rb") as handle:
+                data = handle.read()
+        except OSError:
+            return None
+        return data if hashlib.sha256(data).hexdigest() == sha256 else None
+
     def is_blocked(self, path: str) -> bool:
         """Whether something other than a regular file (a link, a folder) is at `path`."""
         return _stat(self._path(path))[1]

@@ -14,6 +14,7 @@ import hashlib
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -98,7 +99,12 @@ class Previous:
             if record is None or record.input_digest != digest:
                 continue
             if all(disk.sha256(a.path) == a.sha256 for a in record.artifacts):
-                out[node] = [Recorded(a.path, a.sha256, a.size, node) for a in record.artifacts]
+                out[node] = [
+                    Recorded(
+                        a.path, a.sha256, a.size, node, partial(disk.content, a.path, a.sha256)
+                    )
+                    for a in record.artifacts
+                ]
         return out
 
 

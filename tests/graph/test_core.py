@@ -57,6 +57,7 @@ def test_spec_graph_nodes_and_waves() -> None:
     waves = graph.waves()
     assert waves[0] == [
         "cedar:platform",
+        *MODULES,
         "runtime:sql",
         "stack:pool-eu-shared",
         "stack:pool-us-shared",
@@ -66,14 +67,39 @@ def test_spec_graph_nodes_and_waves() -> None:
     ]
     position = {node: i for i, wave in enumerate(waves) for node in wave}
     for first, then in graph.edges():
-        assert position[first] < position[then]
+        if first.startswith("module:"):  # nothing to apply: it holds nothing back
+            assert position[first] == 0
+        else:
+            assert position[first] < position[then]
+
+
+# Every shape the plans of spec/ allow (and its pools'), used by a tenant now or not.
+MODULES = [
+    "module:aws-bridge-idle-blocked",
+    "module:aws-bridge-service-blocked",
+    "module:aws-bridge-service-limited",
+    "module:aws-bridge-service-unlimited",
+    "module:aws-pool",
+    "module:aws-pooled-shared-blocked",
+    "module:aws-pooled-shared-limited",
+    "module:aws-pooled-shared-unlimited",
+    "module:aws-silo-idle-blocked",
+    "module:aws-silo-service-blocked",
+    "module:aws-silo-service-limited",
+    "module:aws-silo-service-unlimited",
+]
 
 
 def test_a_tenant_stack_waits_for_its_pool_only() -> None:
     graph = build_graph(validate(SPEC))
-    assert graph.dependencies("stack:tenant-wayne") == ["stack:pool-eu-shared"]
-    assert graph.dependencies("stack:tenant-acme") == []
+    assert graph.dependencies("stack:tenant-wayne") == [
+        "module:aws-bridge-service-limited",
+        "stack:pool-eu-shared",
+    ]
+    assert graph.dependencies("stack:tenant-acme") == ["module:aws-silo-service-limited"]
     assert graph.upstream("acl:wayne") == [
+        "module:aws-bridge-service-limited",
+        "module:aws-pool",
         "runtime:sql",
         "sql:tenant-wayne",
         "stack:pool-eu-shared",
@@ -107,4 +133,51 @@ def test_a_pool_change_affects_its_tenants_not_the_others() -> None:
         "stack:tenant-hooli",
         "stack:tenant-umbrella",
         "stack:tenant-vandelay",
+    ]
+
+
+def test_a_module_change_affects_every_stack_of_its_shape() -> None:
+    graph = build_graph(validate(SPEC))
+    assert graph.nodes("module") == MODULES
+    affected = graph.affected_by(["module:aws-pooled-shared-limited"])
+    assert affected == [
+        "acl:hooli",
+        "acl:initech",
+        "acl:piedpiper",
+        "module:aws-pooled-shared-limited",
+        "stack:tenant-hooli",
+        "stack:tenant-initech",
+        "stack:tenant-piedpiper",
+    ]
+    affected = graph.affected_by(["module:aws-pool"])
+    assert [n for n in affected if n.startswith("stack:")] == [
+        s for s in graph.nodes("stack") if s not in ("stack:tenant-acme", "stack:tenant-stark")
+    ]
+
+
+def test_nothing_to_apply_holds_nothing_back() -> None:
+    """A stack that depends on a module only is in the first wave, beside the module; the
+    module does not lengthen any chain of waves."""
+    graph = chain("module:aws-pool", "stack:pool-a", "sql:pool-a")
+    graph.add("module:aws-pooled-shared-limited", "module", "aws-pooled-shared-limited")
+    graph.add("stack:tenant-b", "stack", "tenant-b")
+    graph.require("module:aws-pooled-shared-limited", "stack:tenant-b")
+    graph.require("stack:pool-a", "stack:tenant-b")
+    assert graph.waves() == [
+        ["module:aws-pool", "module:aws-pooled-shared-limited", "stack:pool-a"],
+        ["sql:pool-a", "stack:tenant-b"],
+    ]
+
+
+def test_waves_without_modules_are_generations() -> None:
+    """The same waves as topological generations when every node has something to apply."""
+    graph = chain("stack:pool-a", "stack:tenant-b", "sql:tenant-b", "tenant:b", "acl:b")
+    graph.add("cedar:platform", "cedar", "platform")
+    graph.require("stack:tenant-b", "acl:b")
+    assert graph.waves() == [
+        ["cedar:platform", "stack:pool-a"],
+        ["stack:tenant-b"],
+        ["sql:tenant-b"],
+        ["tenant:b"],
+        ["acl:b"],
     ]

@@ -57,13 +57,21 @@ def test_json_lists_waves_and_dependencies() -> None:
     data = json.loads(render(build_graph(validate(EXAMPLES[0])), "json"))
     node = next(n for n in data["nodes"] if n["id"] == "stack:tenant-alpha-co")
     assert node == {
-        "dependsOn": ["stack:pool-fleet-eu"],
+        "dependsOn": ["module:aws-pooled-shared-limited", "stack:pool-fleet-eu"],
         "id": "stack:tenant-alpha-co",
         "kind": "stack",
         "name": "tenant-alpha-co",
         "wave": 1,
     }
-    assert data["waves"][0] == ["cedar:platform", "runtime:sql", "stack:pool-fleet-eu"]
+    assert data["waves"][0] == [
+        "cedar:platform",
+        "module:aws-pool",
+        "module:aws-pooled-shared-blocked",
+        "module:aws-pooled-shared-limited",
+        "module:aws-pooled-shared-unlimited",
+        "runtime:sql",
+        "stack:pool-fleet-eu",
+    ]
     assert ["stack:pool-fleet-eu", "stack:tenant-alpha-co"] in data["edges"]
 
 

@@ -4,6 +4,7 @@ refusing a stale plan. The Terraform half is in test_walk.py, on the emulator.""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -44,6 +45,58 @@ def test_an_unchanged_repository_plans_nothing(repo: Repository) -> None:
     data = repo.plan_json()
     assert valid(data) == []
     assert (data["exitCode"], data["nodes"], data["stacks"]) == (0, {}, {})
+
+
+def forge_module(repo: Repository, module: str, old: str, new: str) -> None:
+    """Commit `module` as another build of the builders wrote it (its file and its record
+    agree, from other code): what the base of a compiler upgrade that changes it holds."""
+    generated = repo.root / "generated"
+    path = generated / "modules" / module / "cdk.tf.json"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+    record_file = generated / "nodes" / "module" / f"{module}.json"
+    record = json.loads(record_file.read_text())
+    for entry in record["artifacts"]:
+        if entry["path"] == f"modules/{module}/cdk.tf.json":
+            entry["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+            entry["bytes"] = path.stat().st_size
+    record["inputDigest"] = "0" * 64  # other code
+    record_file.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+    repo.git("commit", "-q", "-am", f"{module} as an older build wrote it")
+
+
+def test_a_module_change_is_said_once_and_plans_every_stack_that_uses_it(
+    repo: Repository,
+) -> None:
+    repo.write("tenants/delta.yaml", tenant("delta", "starter"))
+    repo.commit("a second tenant on starter")
+    forge_module(repo, "aws-pooled-shared-limited", "The tenant's API limits", "Older words")
+    assert repo.paybill("compile", "spec", "--out", "generated").code == 0
+    run = repo.paybill("plan", "--base", "HEAD", "--no-terraform")
+    assert run.code == 2, run
+    data = repo.plan_json()
+    assert valid(data) == []
+    assert list(data["nodes"]) == ["module:aws-pooled-shared-limited"]
+    assert data["modules"] == {
+        "aws-pooled-shared-limited": {
+            "change": "changed",
+            "usedBy": ["tenant-alpha", "tenant-delta", "tenant-echo"],
+        }
+    }
+    assert {s: p["module"] for s, p in data["stacks"].items()} == {
+        "tenant-alpha": "aws-pooled-shared-limited",
+        "tenant-delta": "aws-pooled-shared-limited",
+        "tenant-echo": "aws-pooled-shared-limited",
+    }
+    summary = (repo.root / "plan/summary.md").read_text()
+    assert summary.startswith(f"{MARKER}\n## Paybill plan: 1 module change\n")
+    infrastructure = summary.split("### Infrastructure\n\n", 1)[1]
+    assert infrastructure.startswith(
+        "- module `aws-pooled-shared-limited` changed: used by 3 stacks\n\n"
+        "| stack | change | create | update | replace | delete |\n"
+    )
+    assert "| `tenant-alpha` | module `aws-pooled-shared-limited` | not planned" in summary
 
 
 def test_a_new_pii_column_widens_exactly_the_tenants_that_run_the_workflow(

@@ -102,7 +102,9 @@ def test_the_resources_are_in_the_emulator(deployment: Deployment, emulator: Emu
 def test_generated_is_untouched_and_holds_no_emulator_settings(deployment: Deployment) -> None:
     assert dict(digests(GENERATED)) == deployment.generated_before
     assert not list(GENERATED.rglob(f"*{OVERRIDE_NAME}"))
-    assert "127.0.0.1" not in "".join(p.read_text() for p in (GENERATED / "stacks").rglob("*.json"))
+    written = [p for folder in ("stacks", "modules") for p in (GENERATED / folder).rglob("*.json")]
+    assert written
+    assert "127.0.0.1" not in "".join(p.read_text() for p in written)
 
 
 def test_a_change_made_by_hand_is_detected_as_drift(
@@ -120,12 +122,11 @@ def test_a_change_made_by_hand_is_detected_as_drift(
 
     seen = tf.plan(copy, variables=VARIABLES, refresh_only=True, out=copy.path / "seen.tfplan")
     assert seen.changed
-    assert "aws_iam_role_policy.tenant_role_policy" in {r.address for r in seen.drift}
+    policy = "module.tenant.aws_iam_role_policy.tenant_role_policy"
+    assert policy in {r.address for r in seen.drift}
 
     drift = tf.plan(copy, variables=VARIABLES)
     assert drift.changed  # -detailed-exitcode 2
     # The plan corrects the drifted policy, so terraform reports it as that change.
-    assert [(r.address, r.action) for r in drift.resources] == [
-        ("aws_iam_role_policy.tenant_role_policy", Action.UPDATE)
-    ]
+    assert [(r.address, r.action) for r in drift.resources] == [(policy, Action.UPDATE)]
     assert not drift.destructive

@@ -263,6 +263,24 @@ def test_a_change_applies_the_changed_nodes_and_what_follows_them(
     ]
 
 
+def test_a_module_change_applies_its_stacks_and_no_leg_for_the_module(
+    scaffolded: Path, tmp_path: Path
+) -> None:
+    graph = {**GRAPH, "nodes": [*GRAPH["nodes"], node("module:aws-pooled-shared-limited", 0)]}
+    changes = {
+        "nodes": {
+            "module:aws-pooled-shared-limited": {"change": "changed", "files": []},
+            "module:aws-silo-idle-blocked": {"change": "removed", "files": []},
+        },
+        "downstream": ["stack:tenant-acme", "stack:tenant-globex"],
+    }
+    code, out, _ = legs(scaffolded, tmp_path, graph, changes)
+    assert code == 0
+    assert out["wave0"] == []
+    assert [leg["nodes"] for leg in out["wave1"]] == ["stack:tenant-acme", "stack:tenant-globex"]
+    assert out["removed"] == []
+
+
 def test_many_stacks_share_at_most_max_legs_runners(scaffolded: Path, tmp_path: Path) -> None:
     stacks = [node(f"stack:tenant-t{n:02d}", 1) for n in range(25)]
     graph = {**GRAPH, "nodes": [*stacks, node("sql:pool-shared", 1)]}

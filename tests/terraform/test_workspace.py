@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from compiler.terraform import OVERRIDE_NAME, Workspace
+from compiler.terraform.modules import SOURCE_OVERRIDE, ModuleSourceError
 from compiler.terraform.providers import target_platform
 from compiler.terraform.workspace import CLI_CONFIG_NAME, terraform_env
 
@@ -139,3 +140,64 @@ def test_the_environment_ignores_the_callers_terraform_setup(tmp_path: Path) -> 
         "TF_IN_AUTOMATION": "1",
         "TF_INPUT": "0",
     }
+
+
+def root_stack(folder: Path, name: str, module: str, call: str = "tenant") -> Path:
+    """A root stack calling `module` as generated does, the module beside it."""
+    document = {
+        **PINNED,
+        "module": {call: {"source": f"../../modules/{module}", "stack": name}},
+    }
+    modules = folder / "generated" / "modules" / module
+    modules.mkdir(parents=True, exist_ok=True)
+    (modules / "cdk.tf.json").write_text(json.dumps({"variable": {"stack": {}}}))
+    (modules / ".terraform.lock.hcl").write_text("# the module's lock file\n")
+    (modules / "stack-template.json").write_text("{}")
+    return stack(folder, name, document)
+
+
+def test_modules_are_shared_where_the_stacks_look_for_them(tmp_path: Path) -> None:
+    workspace = Workspace(tmp_path / "work")
+    one = workspace.checkout("tenant-a", root_stack(tmp_path, "tenant-a", "aws-pooled"))
+    two = workspace.checkout("tenant-b", root_stack(tmp_path, "tenant-b", "aws-pooled"))
+    module = (one.path / "../../modules/aws-pooled").resolve()
+    assert module == (two.path / "../../modules/aws-pooled").resolve()
+    assert module == (tmp_path / "work" / "modules" / "aws-pooled").resolve()
+    # Only what terraform reads as configuration; the lock file goes to the root folder.
+    assert sorted(p.name for p in module.iterdir()) == ["cdk.tf.json"]
+    assert (one.path / ".terraform.lock.hcl").read_text() == "# the module's lock file\n"
+    assert not (one.path / "paybill-modules").exists()
+
+
+def test_a_module_from_anywhere_else_is_refused(tmp_path: Path) -> None:
+    document = {"module": {"tenant": {"source": "../../../../etc"}}}
+    with pytest.raises(ModuleSourceError, match=r"module tenant is at '../../../../etc'"):
+        Workspace(tmp_path / "work").checkout("tenant-a", stack(tmp_path, "tenant-a", document))
+    source = root_stack(tmp_path, "tenant-b", "aws-missing")
+    (tmp_path / "generated/modules/aws-missing/cdk.tf.json").unlink()
+    with pytest.raises(FileNotFoundError, match="module aws-missing of tenant-b is not in"):
+        Workspace(tmp_path / "work").checkout("tenant-b", source)
+
+
+def test_a_private_module_is_this_copys_alone_until_the_next_checkout(tmp_path: Path) -> None:
+    workspace = Workspace(tmp_path / "work")
+    source = root_stack(tmp_path, "tenant-a", "aws-pooled")
+    shared = workspace.checkout("tenant-b", root_stack(tmp_path, "tenant-b", "aws-pooled"))
+    lifted = tmp_path / "generated/modules/aws-pooled/paybill_unprotect_override.tf.json"
+    lifted.write_text('{"resource": {}}')  # an override in the module: private by itself
+    copy = workspace.checkout("tenant-a", source)
+    lifted.unlink()
+    assert json.loads((copy.path / SOURCE_OVERRIDE).read_text()) == {
+        "module": {"tenant": {"source": "./paybill-modules/aws-pooled"}}
+    }
+    assert sorted(p.name for p in (copy.path / "paybill-modules/aws-pooled").iterdir()) == [
+        "cdk.tf.json",
+        "paybill_unprotect_override.tf.json",
+    ]
+    shared_module = (shared.path / "../../modules/aws-pooled").resolve()
+    assert sorted(p.name for p in shared_module.iterdir()) == ["cdk.tf.json"]
+    private = workspace.checkout("tenant-a", source, private_modules=True)
+    assert (private.path / SOURCE_OVERRIDE).is_file()
+    workspace.checkout("tenant-a", source)
+    assert not (copy.path / SOURCE_OVERRIDE).exists()
+    assert not (copy.path / "paybill-modules").exists()

@@ -316,4 +316,4 @@ def test_the_cli_says_which_tenants_were_compiled_again(
     assert main(["compile", "spec", "--out", "generated"]) == 0
     said = capsys.readouterr().out
     assert "only 'nova' compiled again" in said
-    assert "38 of 41 nodes reused unchanged" in said
+    assert "50 of 53 nodes reused unchanged" in said  # 12 of them modules

@@ -88,6 +88,15 @@ CHANGES = [
         edit("agentRunsPerDay: 1000", "agentRunsPerDay: 10"),
     ),
     Change(
+        "globex",
+        "let its database go (a module of its own)",
+        "tenants/globex.yaml",
+        edit(
+            "subscription: {status: active}",
+            "subscription: {status: active}\n  confirmDestroy: [aws_db_instance.database]",
+        ),
+    ),
+    Change(
         "acme",
         "add an override",
         "tenants/acme.yaml",

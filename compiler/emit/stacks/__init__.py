@@ -1,15 +1,28 @@
-"""Output family 'stacks': one CDK for Terraform stack per pool and per tenant not deleted,
-written to `stacks/<stack>/cdk.tf.json`, with the provider's lock file beside it
-(`stacks/<stack>/.terraform.lock.hcl`, see `compiler.emit.stacks.provider`).
+"""Output family 'stacks': one Terraform module per stack shape, one small root stack per pool
+and per tenant not deleted.
 
-A stack's input digest is the fingerprint of the record it is built from
-(`compiler.emit.stacks.inputs`) and of the code that builds it, so an unchanged stack is
-taken from the previous compile instead of being synthesized again, and a change to one
-tenant re-synthesizes that tenant's stack only.
+    modules/<module>/cdk.tf.json           a shape's module, synthesized once through cdktn
+    modules/<module>/stack-template.json   the root stack of its stacks, with a placeholder
+                                           for each stack's value (`template`)
+    modules/<module>/.terraform.lock.hcl   the provider lock file its stacks are
+                                           initialised with (`provider`)
+    stacks/<stack>/cdk.tf.json             the stack's entry point: its module's template
+                                           stamped with its values, no node involved
+
+A module is named after its shape (`aws-bridge-service-limited`), or after its one stack
+when that stack lets a store go (`compiler.resolve.shapes.module_name`). A module node's
+input digest is the fingerprint of its name, its shape, the platform's facts and the
+builders' code; a stack's, of its module's and of its values (`values`). An unchanged
+module is taken from the previous compile, and so is its template: a change to a tenant
+that keeps its module is stamped from the template on disk, without cdktn. Only new modules
+(a new plan or pool, a stack letting a store go, a compiler or platform change) synthesize
+anything.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from functools import cache
 from importlib.metadata import version
 
@@ -18,31 +31,37 @@ from compiler.emit.artifact import (
     Family,
     Output,
     Prepared,
+    Recorded,
     Reuse,
     code_digest,
     fingerprint,
 )
-from compiler.emit.stacks.inputs import all_stacks
+from compiler.emit.stacks.inputs import PlatformFacts, StackInputs, all_stacks, platform_facts
 from compiler.emit.stacks.provider import LOCK_FILE, lock_file
-from compiler.graph import PlatformGraph, stack_node
+from compiler.emit.stacks.template import Template
+from compiler.emit.stacks.values import Values, values_of
+from compiler.graph import PlatformGraph, module_node, stack_node
 from compiler.providers import check_documents
 from compiler.resolve import ResolvedSpec
+from compiler.resolve.shapes import Shape, spec_modules
 
 STACK_FILE = "cdk.tf.json"
+MODULE_FILE = "cdk.tf.json"
+TEMPLATE_FILE = "stack-template.json"
 
 
 def stack_path(stack: str) -> str:
     return f"stacks/{stack}/{STACK_FILE}"
 
 
-def lock_path(stack: str) -> str:
-    return f"stacks/{stack}/{LOCK_FILE}"
+def module_path(module: str, file: str = MODULE_FILE) -> str:
+    return f"modules/{module}/{file}"
 
 
 @cache
 def builder_digest() -> str:
     """The stack builders' code and the cdktn version: a change to either may change every
-    stack, so it is part of every stack's input digest."""
+    module and stack, so it is part of every input digest of the family."""
     return code_digest("stacks", f"cdktn {version('cdktn')}")
 
 
@@ -51,34 +70,97 @@ def prepare(spec: ResolvedSpec, graph: PlatformGraph) -> Prepared:
     missing = sorted(set(graph.nodes("stack")) ^ {stack_node(name) for name in stacks})
     if missing:
         raise AssertionError(f"stack nodes and stack inputs disagree: {missing}")
-    digests = {
-        stack_node(name): fingerprint(builder_digest(), inputs) for name, inputs in stacks.items()
-    }
+    platform = platform_facts(spec)
+    shapes = spec_modules(spec)
+    missing = sorted(set(graph.nodes("module")) ^ {module_node(name) for name in shapes})
+    if missing:
+        raise AssertionError(f"module nodes and modules disagree: {missing}")
+    modules = {n: fingerprint(builder_digest(), n, s, platform) for n, s in shapes.items()}
+    values = {name: values_of(inputs) for name, inputs in stacks.items()}
+    digests = {module_node(name): digest for name, digest in modules.items()}
+    for name, inputs in stacks.items():
+        module = modules[inputs.module]
+        digests[stack_node(name)] = fingerprint(builder_digest(), module, values[name])
 
     def build(reuse: Reuse) -> list[Output]:
-        from compiler.emit.stacks.synth import build_all  # noqa: PLC0415  (jsii when needed)
-
-        artifacts: list[Output] = []
-        todo = []
-        for name in sorted(stacks):
-            node = stack_node(name)
-            if node in reuse:
-                artifacts.extend(reuse[node])
-            else:
-                todo.append(name)
-        if todo:
-            built = build_all([stacks[name] for name in todo])
-            check_documents(
-                (stack_path(name), f"stack {name}", content)
-                for name, content in zip(todo, built, strict=True)
-            )
-            lock = lock_file()
-            for name, content in zip(todo, built, strict=True):
-                artifacts.append(Artifact(stack_path(name), content, stack_node(name)))
-                artifacts.append(Artifact(lock_path(name), lock, stack_node(name)))
-        return artifacts
+        return _build(stacks, values, shapes, platform, reuse)
 
     return Prepared(digests, build)
+
+
+def _build(
+    stacks: dict[str, StackInputs],
+    values: dict[str, Values],
+    shapes: dict[str, Shape],
+    platform: PlatformFacts,
+    reuse: Reuse,
+) -> list[Output]:
+    artifacts: list[Output] = []
+    todo: dict[str, list[str]] = defaultdict(list)  # module -> stacks to stamp
+    for name in sorted(stacks):
+        node = stack_node(name)
+        if node in reuse:
+            artifacts.extend(reuse[node])
+        else:
+            todo[stacks[name].module].append(name)
+    templates: dict[str, Template] = {}
+    synthesize = {}
+    for module, shape in shapes.items():
+        kept = reuse.get(module_node(module))
+        template = _kept_template(kept, module) if kept is not None else None
+        if kept is not None and (template is not None or module not in todo):
+            artifacts.extend(kept)
+            if template is not None:
+                templates[module] = template
+        else:
+            synthesize[module] = shape
+    artifacts.extend(_synthesize(synthesize, platform, templates))
+    stamped = []
+    for module, names in sorted(todo.items()):
+        template = templates[module]
+        for name in names:
+            content = template.stamp(values[name].inputs())
+            stamped.append(Artifact(stack_path(name), content, stack_node(name)))
+    # Every document built now, against its provider's schema: a mistake of the compiler's
+    # fails the compile before anything is written.
+    check_documents((a.path, f"stack {a.node.partition('-')[2]}", a.content) for a in stamped)
+    artifacts.extend(stamped)
+    return sorted(artifacts, key=lambda a: a.path)
+
+
+def _kept_template(kept: Sequence[Recorded], module: str) -> Template | None:
+    """The template of a module taken from the previous compile, read back (None when it
+    cannot be: the module is synthesized again)."""
+    for output in kept:
+        if output.path == module_path(module, TEMPLATE_FILE) and output.read is not None:
+            content = output.read()
+            return Template.of(content, module) if content is not None else None
+    return None
+
+
+def _synthesize(
+    modules: dict[str, Shape], platform: PlatformFacts, templates: dict[str, Template]
+) -> list[Artifact]:
+    """Each module, its lock file and its template, through cdktn (node starts here)."""
+    if not modules:
+        return []
+    from compiler.emit.stacks.synth import ShapeJob, build_all  # noqa: PLC0415  (jsii)
+
+    jobs = [ShapeJob(name, shape, platform) for name, shape in modules.items()]
+    lock = lock_file()
+    results = build_all(jobs)
+    check_documents(
+        (module_path(job.module), f"module {job.module}", result.module)
+        for job, result in zip(jobs, results, strict=True)
+    )
+    out = []
+    for job, result in zip(jobs, results, strict=True):
+        node = module_node(job.module)
+        templates[job.module] = Template.of(result.template, job.module)
+        out.append(Artifact(module_path(job.module), result.module, node))
+        out.append(Artifact(module_path(job.module, LOCK_FILE), lock, node))
+        out.append(Artifact(module_path(job.module, TEMPLATE_FILE), result.template, node))
+    return out
 
 
 FAMILY = Family("stacks", prepare)

@@ -1,25 +1,30 @@
-"""What every stack builder shares: the stack, its provider and backend, names, ARNs,
-IAM policy documents, and the last step that applies the aspects and renders the JSON."""
+"""What every module builder shares: the module, its inputs and outputs, names, ARNs, IAM
+policy documents, and the last step that applies the aspects and renders the JSON."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import orjson
+
 from compiler.emit.artifact import canonical_json
 from compiler.emit.stacks import naming
 from compiler.emit.stacks.aspects import RESOURCE_TYPES, DataProtection, Encryption, Tagging
-from compiler.emit.stacks.backend import configure_backend
 from compiler.emit.stacks.cdk import (
     Aspects,
-    AwsProvider,
     DataSource,
     Resource,
-    new_stack,
+    new_module,
+    output,
     synthesize,
+    variable,
 )
 from compiler.emit.stacks.inputs import PlatformFacts
+from compiler.emit.stacks.values import declarations, symbolic
+from compiler.resolve.shapes import Shape
 
 MANAGED_BY = "paybill"
 # Every data source the builders read; like RESOURCE_TYPES, checked against the provider.
@@ -67,27 +72,75 @@ class Statement:
         return out
 
 
-class StackBuilder:
-    """One stack under construction; `finish()` returns its `cdk.tf.json` bytes."""
+@dataclass(frozen=True)
+class ModuleInterface:
+    """What a module takes beyond its values, and what it gives: the root stack that calls
+    it is built from this (`compiler.emit.stacks.root`)."""
 
-    def __init__(
-        self,
-        name: str,
-        region: str,
-        platform: PlatformFacts,
-        tags: Mapping[str, str],
-        confirm_destroy: tuple[str, ...] = (),
-    ) -> None:
-        self.confirm_destroy = confirm_destroy
-        self.name = name
-        self.region = region
+    settings: tuple[tuple[str, str], ...]  # (input, description): the root's own variables
+    pool_outputs: tuple[tuple[str, str], ...]  # (input, output of the pool stack it is)
+    outputs: tuple[tuple[str, str], ...]  # (output, description)
+    resources: tuple[str, ...]  # every resource address in the module, sorted
+
+
+class StackBuilder:
+    """One shape's module under construction; `finish()` returns its `cdk.tf.json` bytes
+    and its interface.
+
+    The builders see the shape (which decides what exists) and the stack's values only as
+    references to the module's inputs (`values`), so whatever they build is the same for
+    every stack of the shape. The platform's own facts (its name, its database's name) are
+    the same for every stack and are written as they are.
+    """
+
+    def __init__(self, shape: Shape, platform: PlatformFacts, tags: Mapping[str, str]) -> None:
+        self.shape = shape
+        self.confirm_destroy = shape.unprotected
         self.platform = platform
-        self.stack = new_stack(name)
-        AwsProvider(self.stack, region)
-        configure_backend(self.stack, platform.backend, name)
+        self.values = symbolic(shape)
+        self.name = self.values.identity.stack
+        self.region = self.values.identity.region
+        self.stack = new_module(shape.name)
+        self._inputs = {
+            d.name: variable(self.stack, d.name, d.type, d.description) for d in declarations(shape)
+        }
         self.tags = {"managed-by": MANAGED_BY, "platform": platform.name, **tags}
         self.key_arn: str | None = None
         self._data: dict[str, DataSource] = {}
+        self._settings: dict[str, str] = {}
+        self._pool_outputs: dict[str, str] = {}
+        self._outputs: dict[str, str] = {}
+
+    # -- inputs and outputs ------------------------------------------------------------
+    def token(self, value: str) -> str:
+        """`value` for use inside a cdktn function (`jsonencode`): a reference to one of the
+        module's inputs becomes cdktn's token for it (a plain `${var.x}` there would be
+        escaped as text); anything else is returned as it is."""
+        name = value.removeprefix("${var.").removesuffix("}")
+        found = self._inputs.get(name) if value == f"${{var.{name}}}" else None
+        return str(found.string_value) if found is not None else value
+
+    def setting(self, name: str, description: str) -> str:
+        """An input the root stack takes from whoever applies (`TF_VAR_<name>`) and passes
+        on, e.g. the application's image."""
+        if name not in self._inputs:
+            self._inputs[name] = variable(self.stack, name, "string", description)
+            self._settings[name] = description
+        return f"${{var.{name}}}"
+
+    def pool_output(self, output: str, type: str = "string") -> str:
+        """One of the pool stack's outputs, which the root stack reads from the pool's state
+        and passes in as `pool_<output>`."""
+        name = f"pool_{output}"
+        if name not in self._inputs:
+            description = f"The pool stack's output {output}"
+            self._inputs[name] = variable(self.stack, name, type, description)
+            self._pool_outputs[name] = output
+        return f"${{var.{name}}}"
+
+    def output(self, name: str, value: Any, description: str) -> None:
+        output(self.stack, name, value, description)
+        self._outputs[name] = description
 
     # -- resources ----------------------------------------------------------------------
     def add(
@@ -134,9 +187,14 @@ class StackBuilder:
         return document.ref("json")
 
     # -- names and ARNs ------------------------------------------------------------------
-    def aws_name(self, suffix: str = "", limit: int = naming.GENERAL_MAX) -> str:
-        """`<platform>-<stack>[-<suffix>]`, cut to `limit` the way `naming.fit` does."""
-        return naming.fit(naming.joined(self.platform.name, self.name, suffix), limit)
+    def aws_name(self, suffix: str = "") -> str:
+        """`<platform>-<stack>[-<suffix>]`, for a name whose limit (`naming.GENERAL_MAX`) no
+        stack name can reach: written from the stack's name input. Names with a lower limit
+        are cut per stack and are values (`compiler.emit.stacks.values`)."""
+        longest = len(naming.joined(self.platform.name, naming.LONGEST_STACK, suffix))
+        if longest > naming.GENERAL_MAX:
+            raise ValueError(f"the name of suffix {suffix!r} may be cut: make it a value")
+        return naming.joined(self.platform.name, self.name, suffix)
 
     @property
     def partition(self) -> str:
@@ -163,9 +221,25 @@ class StackBuilder:
         return f"{service}.{self.dns_suffix}"
 
     # -- the end ------------------------------------------------------------------------
-    def finish(self) -> bytes:
+    def finish(self) -> tuple[bytes, ModuleInterface]:
         aspects = Aspects.of(self.stack)
         aspects.add(Tagging(self.tags))
         aspects.add(Encryption(self.key_arn))
         aspects.add(DataProtection(self.confirm_destroy))
-        return canonical_json(synthesize(self.stack))
+        document = synthesize(self.stack)
+        text = orjson.dumps(document).decode()
+        unused = sorted(n for n in self._inputs if not re.search(rf"var\.{n}(?![a-z0-9_])", text))
+        if unused:
+            raise ValueError(f"module {self.shape.name} declares inputs it never uses: {unused}")
+        resources = sorted(
+            f"{kind}.{name}"
+            for kind, items in document.get("resource", {}).items()
+            for name in items
+        )
+        interface = ModuleInterface(
+            settings=tuple(sorted(self._settings.items())),
+            pool_outputs=tuple(sorted(self._pool_outputs.items())),
+            outputs=tuple(sorted(self._outputs.items())),
+            resources=tuple(resources),
+        )
+        return canonical_json(document), interface

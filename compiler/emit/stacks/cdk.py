@@ -174,6 +174,17 @@ def _scratch_folder() -> str:
 _SCRATCH: list[tempfile.TemporaryDirectory[str]] = []
 
 
+def new_module(name: str) -> cdktn.TerraformStack:
+    """A stack synthesized as a Terraform module: the providers it needs, and no provider
+    configuration or backend (the root stack that calls it has those)."""
+    stack = new_stack(name)
+    stack.add_override(
+        "terraform.required_providers",
+        {"aws": {"source": AWS_PROVIDER_SOURCE, "version": AWS_PROVIDER_VERSION}},
+    )
+    return stack
+
+
 def new_stack(name: str) -> cdktn.TerraformStack:
     """A stack in an app of its own: stacks never reach into each other through cdktn's
     implicit cross-stack references (that would add outputs to the pool stack per tenant);
@@ -207,12 +218,36 @@ def output(stack: Construct, name: str, value: Any, description: str) -> None:
     cdktn.TerraformOutput(stack, name, value=value, description=description)
 
 
-def variable(stack: Construct, name: str, description: str) -> str:
-    """A required string input of the stack; returns a reference to its value."""
-    declared = cdktn.TerraformVariable(
-        stack, name, type="string", description=description, nullable=False
+def variable(stack: Construct, name: str, type: str, description: str) -> cdktn.TerraformVariable:
+    """A required input of the stack (a module's input, or a root stack's `TF_VAR_*`)."""
+    return cdktn.TerraformVariable(
+        stack, _checked(name), type=type, description=description, nullable=False
     )
-    return str(declared.string_value)
+
+
+def module_call(
+    stack: Construct, name: str, source: str, inputs: Mapping[str, Any]
+) -> cdktn.TerraformHclModule:
+    """`module "<name>"`: the module at `source` (a relative folder) with its inputs.
+
+    cdktn would copy a local module into its output as an asset; the modules are written by
+    the compiler next to the stacks instead (`modules/<shape>/`), so that step is skipped."""
+    return cdktn.TerraformHclModule(
+        stack,
+        _checked(name),
+        source=source,
+        variables=dict(inputs),
+        skip_asset_creation_from_local_modules=True,
+    )
+
+
+def moved(stack: cdktn.TerraformStack, moves: Sequence[tuple[str, str]]) -> None:
+    """`moved` blocks (from, to): Terraform moves state from the old address to the new one
+    instead of destroying one and creating the other. cdktn writes moved blocks only for
+    its own resources within one stack; a move into a module is a block of the calling
+    stack, added through cdktn's override of the stack's JSON."""
+    if moves:
+        stack.add_override("moved", [{"from": old, "to": new} for old, new in moves])
 
 
 def jsonencode(value: Any) -> str:

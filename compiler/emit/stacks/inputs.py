@@ -12,7 +12,6 @@ The records are plain frozen data, so they also travel to worker processes uncha
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from compiler.resolve.model import (
     ComputeSize,
@@ -25,8 +24,15 @@ from compiler.resolve.model import (
     Tenant,
     TenantState,
 )
-
-ComputeMode = Literal["running", "zero", "none"]
+from compiler.resolve.shapes import (
+    ComputeMode,
+    Shape,
+    api_blocked,
+    compute_mode,
+    module_name,
+    pool_shape,
+    tenant_shape,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +40,7 @@ class PlatformFacts:
     """What every stack shares: names, the state backend and the application database."""
 
     name: str
+    cloud: str
     backend: LocalBackend | S3Backend
     database_name: str
 
@@ -45,11 +52,16 @@ class PoolStack:
     region: str
     cidr: str
     database: DatabaseSize
+    shape: Shape
     confirm_destroy: tuple[str, ...] = ()  # resources the spec lets go: no prevent_destroy
 
     @property
     def stack(self) -> str:
         return f"pool-{self.name}"
+
+    @property
+    def module(self) -> str:
+        return module_name(self.stack, self.shape)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,11 +79,16 @@ class TenantStack:
     network_cidr: str | None  # dedicated network (silo)
     app_role: str  # the tenant's NOLOGIN database role, which the login role is granted
     login_role: str  # the database user the tenant's IAM role may connect as (IAM auth)
+    shape: Shape
     confirm_destroy: tuple[str, ...] = ()  # resources the spec lets go: no prevent_destroy
 
     @property
     def stack(self) -> str:
         return f"tenant-{self.name}"
+
+    @property
+    def module(self) -> str:
+        return module_name(self.stack, self.shape)
 
     @property
     def pool_stack(self) -> str:
@@ -82,11 +99,7 @@ class TenantStack:
     @property
     def compute_mode(self) -> ComputeMode:
         """suspended: scaled to zero; offboarding: removed; otherwise running."""
-        if self.state == "offboarding":
-            return "none"
-        if self.state == "suspended":
-            return "zero"
-        return "running"
+        return compute_mode(self.state)
 
     @property
     def api_enabled(self) -> bool:
@@ -96,7 +109,7 @@ class TenantStack:
     @property
     def api_blocked(self) -> bool:
         """suspended and offboarding tenants get a throttle and a daily quota of zero."""
-        return self.state in ("suspended", "offboarding")
+        return api_blocked(self.state)
 
 
 StackInputs = PoolStack | TenantStack
@@ -104,7 +117,9 @@ StackInputs = PoolStack | TenantStack
 
 def platform_facts(spec: ResolvedSpec) -> PlatformFacts:
     platform = spec.platform
-    return PlatformFacts(platform.name, platform.state_backend, platform.database_name)
+    return PlatformFacts(
+        platform.name, platform.cloud, platform.state_backend, platform.database_name
+    )
 
 
 def pool_stack(spec: ResolvedSpec, pool: Pool) -> PoolStack:
@@ -114,6 +129,7 @@ def pool_stack(spec: ResolvedSpec, pool: Pool) -> PoolStack:
         pool.region,
         pool.cidr,
         pool.database,
+        pool_shape(spec.platform.cloud, pool),
         confirm_destroy=pool.confirm_destroy,
     )
 
@@ -133,6 +149,7 @@ def tenant_stack(spec: ResolvedSpec, tenant: Tenant) -> TenantStack:
         network_cidr=tenant.network_cidr if tenant.isolation == "silo" else None,
         app_role=tenant.app_role,
         login_role=tenant.login_role,
+        shape=tenant_shape(spec.platform.cloud, tenant),
         confirm_destroy=tenant.confirm_destroy,
     )
 

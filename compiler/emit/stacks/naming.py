@@ -19,6 +19,8 @@ RDS_IDENTIFIER_MAX = 63
 # A bucket name is `<fixed part>-<12-digit account id>`, at most 63 characters in all.
 BUCKET_FIXED_MAX = 63 - 13
 GENERAL_MAX = 255
+# The longest stack name a spec can give (`tenant-` and a name of 40 characters).
+LONGEST_STACK = "tenant-" + "x" * 40
 
 
 def fit(name: str, limit: int) -> str:

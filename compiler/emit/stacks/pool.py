@@ -1,4 +1,4 @@
-"""`pool-<pool>`: the infrastructure pooled and bridge tenants share.
+"""The module of `pool-<pool>` stacks: the infrastructure pooled and bridge tenants share.
 
 Network, the shared PostgreSQL, the shared bucket (tenants under `tenants/<tenant>/`), the
 log bucket, the KMS key, the compute cluster, the role its shared services run as, and the
@@ -9,10 +9,11 @@ below, through remote state.
 
 from __future__ import annotations
 
-from compiler.emit.stacks.builder import StackBuilder
-from compiler.emit.stacks.cdk import output
-from compiler.emit.stacks.inputs import PoolStack
+from compiler.emit.stacks.builder import ModuleInterface, StackBuilder
+from compiler.emit.stacks.inputs import PlatformFacts
 from compiler.emit.stacks.parts import access, api, compute, database, keys, network, storage
+from compiler.emit.stacks.values import symbolic
+from compiler.resolve.shapes import Shape
 
 # The outputs tenant stacks may rely on; renaming one is a breaking change for every tenant.
 VPC_ID = "vpc_id"
@@ -35,19 +36,16 @@ API_ID = "api_id"
 API_STAGE_NAME = "api_stage_name"
 
 
-def build_pool(pool: PoolStack) -> bytes:
-    b = StackBuilder(
-        pool.stack,
-        pool.region,
-        pool.platform,
-        {"pool": pool.name, "tenant": "shared", "plan": "shared", "isolation": "shared"},
-        pool.confirm_destroy,
-    )
+def build_pool(shape: Shape, platform: PlatformFacts) -> tuple[bytes, ModuleInterface]:
+    """The module of a pool stack (a pool's name, region, network and sizes are values)."""
+    pool = symbolic(shape).need("pool").pool
+    tags = {"pool": pool, "tenant": "shared", "plan": "shared", "isolation": "shared"}
+    b = StackBuilder(shape, platform, tags)
     key = keys.kms_key(b)
     log_bucket, log_policy = storage.log_bucket(b)
-    net = network.network(b, pool.cidr, log_bucket, log_policy)
+    net = network.network(b, log_bucket, log_policy)
     subnets = database.subnet_group(b, net.subnet_ids)
-    db = database.database(b, pool.database, subnets, [net.database_security_group_id])
+    db = database.database(b, subnets, [net.database_security_group_id])
     data = storage.bucket(b, bucket_key=False, log_bucket=log_bucket.ref("id"), after=log_policy)
     cluster = compute.cluster(b)
     logs = compute.log_group(b)
@@ -73,5 +71,5 @@ def build_pool(pool: PoolStack) -> bytes:
         (API_ID, stage.api_id, "The platform API that tenants' usage plans limit"),
         (API_STAGE_NAME, stage.name, "Its stage"),
     ):
-        output(b.stack, name, value, description)
+        b.output(name, value, description)
     return b.finish()

@@ -1,10 +1,12 @@
-"""Synthesis of many stacks: in this process, or spread over worker processes.
+"""Synthesis of shapes: each shape's module and root-stack template, through cdktn, in this
+process or spread over worker processes.
 
 cdktn runs in a JavaScript runtime behind jsii, one call at a time: about a millisecond per
-resource, which is most of a large compile. Worker processes (each with its own runtime) make
-that scale with the cores. They are used only when there are enough stacks to pay for their
-start (about a second each); each receives plain input records and returns bytes, so the
-output is the same whichever way it was made.
+resource. Stacks are not synthesized one by one (they are stamped into their shape's
+template, `compiler.emit.stacks.template`), so only shapes are, a few dozen at most. Worker
+processes (each with its own runtime) make that scale with the cores when there are enough
+shapes to pay for their start (about a second each); each receives plain input records and
+returns bytes, so the output is the same whichever way it was made.
 
 Workers are plain subprocesses (`python -O -P -m compiler.emit.stacks.worker`), not
 `multiprocessing`: that would re-run the caller's main script in every worker, and `-O` skips
@@ -23,34 +25,56 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
-from compiler.emit.stacks.inputs import PoolStack, StackInputs
+from compiler.emit.stacks.inputs import PlatformFacts
 from compiler.emit.stacks.runtime import prepare_environment
+from compiler.emit.stacks.template import placeholders
+from compiler.emit.stacks.values import declarations
 from compiler.errors import EnvironmentProblem
+from compiler.resolve.shapes import Shape
 
 JOBS_VARIABLE = "PAYBILL_JOBS"
-# Below this many stacks, starting workers costs more than it saves.
-PARALLEL_FROM = 64
-# Stacks per worker process at most. The JavaScript runtime keeps every object it was handed
-# until it exits (~90 MB per 1,000 stacks on top of ~250 MB), so a large fleet is cut into
-# several runs rather than one long one per core.
-SHARE = 1000
+# Below this many shapes, starting workers costs more than it saves.
+PARALLEL_FROM = 16
+# Shapes per worker process at most. The JavaScript runtime keeps every object it was handed
+# until it exits, so many shapes are cut into several runs rather than one long one per core.
+SHARE = 200
 WORKER = "compiler.emit.stacks.worker"
 
 
-def build(inputs: StackInputs) -> bytes:
-    """One stack's `cdk.tf.json`."""
-    from compiler.emit.stacks.pool import build_pool  # noqa: PLC0415  (starts jsii)
-    from compiler.emit.stacks.tenant import build_tenant  # noqa: PLC0415
+@dataclass(frozen=True, slots=True)
+class ShapeJob:
+    """What one module is synthesized from: its name (where its stacks find it), its shape
+    and the platform's facts."""
 
-    if isinstance(inputs, PoolStack):
-        return build_pool(inputs)
-    return build_tenant(inputs)
+    module: str
+    shape: Shape
+    platform: PlatformFacts
+
+
+@dataclass(frozen=True, slots=True)
+class ShapeBuild:
+    """A shape's module (`cdk.tf.json`) and its root stacks' template."""
+
+    module: bytes
+    template: bytes
+
+
+def build(job: ShapeJob) -> ShapeBuild:
+    """One shape's module and template."""
+    from compiler.emit.stacks import drivers  # noqa: PLC0415  (starts jsii)
+    from compiler.emit.stacks.root import build_root  # noqa: PLC0415
+
+    module, interface = drivers.build_module(job.shape, job.platform)
+    inputs = placeholders([d.name for d in declarations(job.shape)])
+    template = build_root(job.module, job.shape, job.platform, interface, inputs)
+    return ShapeBuild(module, template)
 
 
 def jobs(count: int) -> int:
-    """How many worker processes to use for `count` stacks (1: none)."""
+    """How many worker processes to use for `count` shapes (1: none)."""
     wanted = os.environ.get(JOBS_VARIABLE, "").strip()
     if wanted:
         if not wanted.isdigit() or int(wanted) < 1:
@@ -64,19 +88,19 @@ def jobs(count: int) -> int:
     return max(1, len(os.sched_getaffinity(0)))
 
 
-def build_all(stacks: Sequence[StackInputs]) -> list[bytes]:
-    """Every stack's bytes, in the order given."""
+def build_all(shapes: Sequence[ShapeJob]) -> list[ShapeBuild]:
+    """Every shape's module and template, in the order given."""
     prepare_environment()  # a missing `node` is reported here, not from inside a worker
-    workers = min(jobs(len(stacks)), len(stacks))
+    workers = min(jobs(len(shapes)), len(shapes))
     if workers <= 1:
-        return [build(inputs) for inputs in stacks]
-    count = max(workers, -(-len(stacks) // SHARE))
-    # Every n-th stack to the same share: names sort pools, silos and pooled tenants
-    # together, so interleaving spreads the heavy stacks evenly.
-    shares = [list(stacks[i::count]) for i in range(count)]
+        return [build(job) for job in shapes]
+    count = max(workers, -(-len(shapes) // SHARE))
+    # Every n-th shape to the same share: names sort pools, silos and pooled shapes
+    # together, so interleaving spreads the heavy ones evenly.
+    shares = [list(shapes[i::count]) for i in range(count)]
     with ThreadPoolExecutor(workers) as threads:
         results = list(threads.map(_run_worker, shares))
-    out: list[bytes] = [b""] * len(stacks)
+    out: list[ShapeBuild] = [ShapeBuild(b"", b"")] * len(shapes)
     for index, result in enumerate(results):
         out[index::count] = result
     return out
@@ -98,7 +122,7 @@ def worker_command() -> tuple[list[str], dict[str, str]]:
     return [sys.executable, "-O", "-P", "-m", WORKER], env
 
 
-def _run_worker(share: list[StackInputs]) -> list[bytes]:
+def _run_worker(share: list[ShapeJob]) -> list[ShapeBuild]:
     command, env = worker_command()
     done = subprocess.run(
         command,
@@ -112,5 +136,5 @@ def _run_worker(share: list[StackInputs]) -> list[bytes]:
             f"stack synthesis worker failed (exit {done.returncode}):\n"
             + done.stderr.decode(errors="replace")
         )
-    result: list[bytes] = pickle.loads(done.stdout)
+    result: list[ShapeBuild] = pickle.loads(done.stdout)
     return result

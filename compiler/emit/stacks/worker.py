@@ -1,5 +1,5 @@
-"""A synthesis worker: reads pickled stack records on stdin, writes their `cdk.tf.json` bytes,
-pickled in the same order, on stdout. Started by `compiler.emit.stacks.synth` only."""
+"""A synthesis worker: reads pickled shape jobs on stdin, writes each shape's module and
+template, pickled in the same order, on stdout. Started by `compiler.emit.stacks.synth` only."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from compiler.emit.stacks.synth import build
 
 
 def main() -> int:
-    stacks = pickle.load(sys.stdin.buffer)
-    sys.stdout.buffer.write(pickle.dumps([build(inputs) for inputs in stacks]))
+    jobs = pickle.load(sys.stdin.buffer)
+    sys.stdout.buffer.write(pickle.dumps([build(job) for job in jobs]))
     sys.stdout.buffer.flush()
     return 0
 

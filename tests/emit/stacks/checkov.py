@@ -12,6 +12,13 @@ network: no download of policy metadata (`--skip-download`), no version check
 (`CKV_SKIP_PACKAGE_UPDATE_CHECK`), no platform key, and its proxy points at a closed port on
 this machine, so anything it still tried would fail at once instead of leaving the machine.
 
+What is scanned: each shape's module as written (`modules/<shape>/cdk.tf.json`), once, and
+each stack as one configuration (its module's resources with the stack's values put in,
+`tests.emit.stacks.effective`). Checks that read a value (a database's `multi_az`, say) see
+only a reference to a module input in the module, and see the value in the stack; the rest
+see the same resource in both. Findings are by resource address within the module, which is
+the address in the stack as one configuration too, so one baseline covers both.
+
 The baseline (`checkov-baseline.yaml`) lists, per check id, why it is accepted and the
 resource addresses it is accepted for; a finding outside it fails, and so does an entry that
 no longer matches any finding, so the file stays exactly what was reviewed.
@@ -101,6 +108,30 @@ def write_copies(root: Path, stacks: Mapping[str, bytes]) -> dict[str, dict[str,
         target.write_text(json.dumps(scannable(document), indent=2))
         out[f"/{folder}/{STACK_FILE}"] = document
     return out
+
+
+def generated_copies(
+    root: Path, artifacts: Mapping[str, bytes], prefix: str = ""
+) -> dict[str, dict[str, Any]]:
+    """`write_copies` of a compiled output (relative path -> bytes, as in `generated/`): each
+    module as written under `<prefix>modules/<shape>/`, each stack as one configuration
+    under `<prefix>stacks/<stack>/`."""
+    from tests.emit.stacks.effective import effective  # noqa: PLC0415
+
+    parsed = {
+        path: json.loads(content)
+        for path, content in artifacts.items()
+        if path.endswith(f"/{STACK_FILE}")
+    }
+    modules = {p.split("/")[1]: doc for p, doc in parsed.items() if p.startswith("modules/")}
+    stacks = {
+        p.split("/")[1]: effective(doc, modules)
+        for p, doc in parsed.items()
+        if p.startswith("stacks/")
+    }
+    files = {f"{prefix}modules/{shape}": modules[shape] for shape in modules}
+    files.update({f"{prefix}stacks/{stack}": stacks[stack] for stack in stacks})
+    return write_copies(root, {k: json.dumps(v).encode() for k, v in files.items()})
 
 
 def environment() -> dict[str, str]:

@@ -3,28 +3,69 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from compiler.emit import Artifact
-from compiler.emit.stacks import FAMILY, STACK_FILE
+from compiler.emit.stacks import FAMILY, MODULE_FILE, STACK_FILE, TEMPLATE_FILE
 from compiler.graph import build_graph
 from compiler.pipeline import validate
+from tests.emit.stacks.effective import effective
 
 
 def family_artifacts(spec_dir: Path) -> list[Artifact]:
-    """Everything the stacks family writes: `cdk.tf.json` and `.terraform.lock.hcl` of each."""
+    """Everything the stacks family writes: each stack's root, each shape's module,
+    template and lock file."""
     spec = validate(spec_dir)
-    return FAMILY.emit(spec, build_graph(spec), {})
+    return FAMILY.emit(spec, build_graph(spec), {})  # type: ignore[return-value]
+
+
+def roots(artifacts: Iterable[Artifact]) -> dict[str, dict[str, Any]]:
+    """{stack name: parsed root stack}."""
+    return {
+        a.path.split("/")[1]: json.loads(a.content)
+        for a in artifacts
+        if a.path.startswith("stacks/") and a.path.endswith(f"/{STACK_FILE}")
+    }
+
+
+def modules(artifacts: Iterable[Artifact]) -> dict[str, dict[str, Any]]:
+    """{shape: parsed module}."""
+    return {
+        a.path.split("/")[1]: json.loads(a.content)
+        for a in artifacts
+        if a.path.startswith("modules/") and a.path.endswith(f"/{MODULE_FILE}")
+    }
+
+
+def templates(artifacts: Iterable[Artifact]) -> dict[str, bytes]:
+    return {
+        a.path.split("/")[1]: a.content for a in artifacts if a.path.endswith(f"/{TEMPLATE_FILE}")
+    }
+
+
+def effective_artifacts(artifacts: list[Artifact]) -> list[Artifact]:
+    """Each stack as one configuration (`tests.emit.stacks.effective`), as an artifact at
+    the stack's path: what the behaviour tests read, as they read stacks before modules."""
+    found = modules(artifacts)
+    return [
+        Artifact(
+            f"stacks/{stack}/{STACK_FILE}",
+            json.dumps(effective(root, found), indent=2, sort_keys=True).encode(),
+            f"stack:{stack}",
+        )
+        for stack, root in sorted(roots(artifacts).items())
+    ]
 
 
 def stack_artifacts(spec_dir: Path) -> list[Artifact]:
-    """The `cdk.tf.json` of each stack."""
-    return [a for a in family_artifacts(spec_dir) if a.path.endswith(f"/{STACK_FILE}")]
+    """Each stack of a spec as one configuration."""
+    return effective_artifacts(family_artifacts(spec_dir))
 
 
 def stacks_of(spec_dir: Path) -> dict[str, dict[str, Any]]:
-    """{stack name: parsed cdk.tf.json}."""
+    """{stack name: the stack as one configuration}."""
     return {a.path.split("/")[1]: json.loads(a.content) for a in stack_artifacts(spec_dir)}
 
 

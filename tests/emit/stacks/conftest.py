@@ -11,7 +11,7 @@ import pytest
 
 from compiler.emit import Artifact
 from tests.conftest import ALL_SPECS
-from tests.emit.stacks.compiled import stack_artifacts
+from tests.emit.stacks.compiled import effective_artifacts, family_artifacts
 from tests.emit.stacks.specs import S3, spec_files
 from tests.support.shared import once
 
@@ -39,17 +39,25 @@ def behaviour_specs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]
 
 
 @pytest.fixture(scope="session")
-def compiled_sets(
+def family_sets(
     behaviour_specs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, list[Artifact]]:
-    """{set name: stack artifacts} for spec/, each example and the behaviour specs (compiled
-    once per run: the workers that need them share them)."""
+    """{set name: what the stacks family writes} for spec/, each example and the behaviour
+    specs: root stacks, and each shape's module, template and lock file (compiled once per
+    run: the workers that need them share them)."""
     folders = {**SPEC_SETS, **behaviour_specs}
     return once(
         tmp_path_factory,
         "compiled-stack-sets",
-        lambda: {name: stack_artifacts(folder) for name, folder in sorted(folders.items())},
+        lambda: {name: family_artifacts(folder) for name, folder in sorted(folders.items())},
     )
+
+
+@pytest.fixture(scope="session")
+def compiled_sets(family_sets: dict[str, list[Artifact]]) -> dict[str, list[Artifact]]:
+    """{set name: each stack as one configuration} (`tests.emit.stacks.effective`): the
+    behaviour tests read what Terraform evaluates, module inputs replaced by values."""
+    return {name: effective_artifacts(artifacts) for name, artifacts in family_sets.items()}
 
 
 @pytest.fixture(scope="session")

@@ -124,3 +124,85 @@ def spec_files(backend: str = LOCAL, **changes: str) -> dict[str, str]:
     for name, text in changes.items():
         files[f"tenants/{name.replace('_', '-')}.yaml"] = text
     return files
+
+
+# Plans without an API rate, for the shapes whose usage plan has no throttle.
+OPEN_PLANS = """
+apiVersion: paybill.dev/v1
+kind: Plan
+metadata: {name: dedicated-open}
+spec:
+  displayName: Dedicated Open
+  isolation: silo
+  limits: {seats: null, storageGb: 500, apiRequestsPerSecond: null, agentRunsPerDay: null}
+  resources:
+    database: {instanceClass: db.r6g.xlarge, storageGb: 400}
+    compute: {cpu: 1024, memoryMb: 2048, minTasks: 1, maxTasks: 2}
+---
+apiVersion: paybill.dev/v1
+kind: Plan
+metadata: {name: business-open}
+spec:
+  displayName: Business Open
+  isolation: bridge
+  limits: {seats: 50, storageGb: 50, apiRequestsPerSecond: null, agentRunsPerDay: 100}
+  resources:
+    database: {instanceClass: db.t4g.medium, storageGb: 50}
+    compute: {cpu: 512, memoryMb: 1024, minTasks: 1, maxTasks: 3}
+---
+apiVersion: paybill.dev/v1
+kind: Plan
+metadata: {name: business-lite-open}
+spec:
+  displayName: Business Lite Open
+  isolation: bridge
+  limits: {seats: 20, storageGb: 20, apiRequestsPerSecond: null, agentRunsPerDay: 50}
+  resources:
+    database: {instanceClass: db.t4g.small, storageGb: 20}
+"""
+
+
+def confirming(text: str, *addresses: str) -> str:
+    """A tenant document that lets `addresses` go (`confirmDestroy`)."""
+    return text + f"  confirmDestroy: [{', '.join(addresses)}]\n"
+
+
+def every_shape_files() -> dict[str, str]:
+    """The behaviour spec and a tenant for every shape it lacks: each isolation model with
+    each workload and each kind of API limit a tenant can have, and stores let go.
+    Tenant names say the shape."""
+    files = spec_files()
+    files["plans-open.yaml"] = OPEN_PLANS
+    extra = {
+        "silo-open": tenant("silo-open", "dedicated-open", pool=None),
+        "bridge-open": tenant("bridge-open", "business-open"),
+        "bridge-paused": tenant("bridge-paused", "business", "suspended"),
+        "lite-open": tenant("lite-open", "business-lite-open"),
+        "lite-paused": tenant("lite-paused", "business-lite", "suspended"),
+        "silo-unprotected": confirming(
+            tenant("silo-unprotected", "dedicated", pool=None),
+            "aws_db_instance.database",
+            "aws_kms_key.key",
+            "aws_s3_bucket.bucket",
+            "aws_s3_bucket.log_bucket",
+        ),
+        "bridge-unprotected": confirming(
+            tenant("bridge-unprotected", "business"), "aws_s3_bucket.bucket"
+        ),
+        # Not a store of a pooled stack: the confirmation changes no module.
+        "pooled-confirming": confirming(
+            tenant("pooled-confirming", "basic"), "aws_db_instance.database"
+        ),
+    }
+    files.update({f"tenants/{name}.yaml": text for name, text in extra.items()})
+    files["platform.yaml"] = files["platform.yaml"].replace(
+        "  siloNetworks:",
+        "    - name: other\n"
+        "      region: eu-west-1\n"
+        "      network: {cidr: 10.2.0.0/16}\n"
+        '      database: {engine: postgres, version: "15", instanceClass: db.t4g.small, '
+        "storageGb: 20}\n"
+        "      confirmDestroy: [aws_kms_key.key]\n"
+        "  siloNetworks:",
+    )
+    return files

@@ -1,10 +1,13 @@
-"""`.terraform.lock.hcl` next to every stack: the pinned provider with checksums for every
-platform, accepted by `terraform init` offline (compiler.emit.stacks.provider)."""
+"""`.terraform.lock.hcl` in every shape's module folder: the pinned provider with checksums
+for every platform, accepted by `terraform init` offline (compiler.emit.stacks.provider).
+Terraform reads the lock file of the root module's folder only: the working copy of a stack
+takes its module's (`compiler.operate.stacks.checkout`)."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -36,17 +39,21 @@ def package_hash(folder: Path) -> str:
     return "h1:" + base64.b64encode(hashlib.sha256(lines.encode()).digest()).decode()
 
 
-def test_every_stack_has_the_lock_file_beside_it() -> None:
+def test_every_module_has_the_lock_file_and_no_stack_has_one() -> None:
     artifacts = family_artifacts(SPEC_SETS["spec"])
     folders: dict[str, dict[str, bytes]] = {}
     for artifact in artifacts:
         folder, _, file = artifact.path.rpartition("/")
         folders.setdefault(folder, {})[file] = artifact.content
-        assert artifact.node == f"stack:{folder.removeprefix('stacks/')}"
-    assert folders
-    for files in folders.values():
-        assert sorted(files) == [LOCK_FILE, "cdk.tf.json"]
-        assert files[LOCK_FILE] == lock_file()
+        kind, name = folder.split("/")
+        assert artifact.node == {"stacks": "stack:", "modules": "module:"}[kind] + name
+    assert {f.split("/")[0] for f in folders} == {"modules", "stacks"}
+    for folder, files in folders.items():
+        if folder.startswith("stacks/"):
+            assert sorted(files) == ["cdk.tf.json"]
+        else:
+            assert sorted(files) == [LOCK_FILE, "cdk.tf.json", "stack-template.json"]
+            assert files[LOCK_FILE] == lock_file()
 
 
 def test_the_lock_file_covers_every_platform() -> None:
@@ -77,14 +84,19 @@ def test_the_local_provider_package_is_in_the_lock_file() -> None:
 
 @pytest.mark.terraform
 def test_terraform_init_accepts_the_lock_file_offline(tmp_path: Path) -> None:
-    """In a copy of a stack's folder, as the README says to apply: init installs the
-    provider against the generated lock file and leaves it exactly as it was."""
+    """In a copy of a stack's folder with its module's lock file, as a working copy has
+    them: init installs the provider against the generated lock file and leaves it exactly
+    as it was."""
     binary = terraform()
-    artifacts = [a for a in family_artifacts(SPEC_SETS["spec"]) if "/tenant-wayne/" in a.path]
-    folder = tmp_path / "tenant-wayne"
-    folder.mkdir()
-    for artifact in artifacts:
-        (folder / artifact.path.rpartition("/")[2]).write_bytes(artifact.content)
+    written = {a.path: a.content for a in family_artifacts(SPEC_SETS["spec"])}
+    root = written["stacks/tenant-wayne/cdk.tf.json"]
+    shape = json.loads(root)["module"]["tenant"]["source"].rsplit("/", 1)[1]
+    for path, content in written.items():
+        if path.startswith(f"modules/{shape}/") or path.startswith("stacks/tenant-wayne/"):
+            (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / path).write_bytes(content)
+    folder = tmp_path / "stacks" / "tenant-wayne"
+    (folder / LOCK_FILE).write_bytes(written[f"modules/{shape}/{LOCK_FILE}"])
     env = terraform_env(tmp_path)
     try:
         run(

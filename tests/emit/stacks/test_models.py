@@ -410,6 +410,18 @@ def test_no_secrets_paths_timestamps_or_emulator_settings(
             assert backend == {"local": {"path": "terraform.tfstate"}}
 
 
+@pytest.mark.parametrize("name", SET_NAMES)
+def test_no_paths_or_timestamps_in_any_file_written(
+    family_sets: dict[str, list[Artifact]], name: str
+) -> None:
+    """Modules and templates too (the stacks above are read as one configuration)."""
+    for artifact in family_sets[name]:
+        text = artifact.content.decode()
+        assert not re.search(r"\"/(tmp|home|root|work|Users)/", text), artifact.path
+        assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", text), artifact.path
+        assert "127.0.0.1" not in text
+
+
 def test_s3_backend_and_remote_state(compiled_sets: dict[str, list[Artifact]]) -> None:
     stacks = {a.path.split("/")[1]: json.loads(a.content) for a in compiled_sets["behaviour-s3"]}
     assert stacks["tenant-pooled"]["terraform"]["backend"] == {

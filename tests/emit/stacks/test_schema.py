@@ -1,5 +1,7 @@
-"""Every generated AWS resource against the AWS provider 5.100.0 schema, in process
-(compiler.providers; the validator's own cases are in tests/providers)."""
+"""Every generated resource against the AWS provider 5.100.0 schema, in process
+(compiler.providers; the validator's own cases are in tests/providers): in each shape's
+module as written (its inputs are references, left to terraform), and in each stack as one
+configuration, where every input is the stack's literal value."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import json
 import pytest
 
 from compiler.emit import Artifact
+from compiler.emit.stacks import STACK_FILE
 from compiler.emit.stacks.aspects import (
     ENCRYPTED,
     ENCRYPTED_BY_COMPANION,
@@ -23,14 +26,18 @@ from tests.emit.stacks.conftest import SET_NAMES
 
 @pytest.mark.parametrize("name", SET_NAMES)
 def test_every_resource_matches_the_provider_schema(
-    compiled_sets: dict[str, list[Artifact]], name: str
+    family_sets: dict[str, list[Artifact]], compiled_sets: dict[str, list[Artifact]], name: str
 ) -> None:
+    written = [a for a in family_sets[name] if a.path.endswith(f"/{STACK_FILE}")]
+    assert {a.path.split("/")[0] for a in written} == {"modules", "stacks"}
     problems = [
         problem.render()
-        for artifact in compiled_sets[name]
+        for artifact in [*written, *compiled_sets[name]]
         for problem in validate(json.loads(artifact.content), artifact.path, "aws")
     ]
     assert problems == []
+    modules = [json.loads(a.content) for a in written if a.path.startswith("modules/")]
+    assert all(module.get("resource") for module in modules)
 
 
 def test_schema_data_holds_exactly_the_types_the_builders_use() -> None:

@@ -1,7 +1,8 @@
 """The stacks of spec/ and of each example, byte for byte, as reviewed snapshot files.
 
-Each snapshot is the stack's `cdk.tf.json` exactly as written, so a snapshot diff reads like
-the pull request diff of `generated/stacks/`.
+Each snapshot is a file exactly as written: a stack's root `cdk.tf.json`, a shape's module
+`cdk.tf.json` and its root-stack template, so a snapshot diff reads like the pull request
+diff of `generated/stacks/` and `generated/modules/` (the lock file has tests of its own).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from compiler.emit import Artifact
+from compiler.emit.stacks.provider import LOCK_FILE
 from tests.emit.stacks.conftest import SPEC_SETS
 
 
@@ -21,10 +23,11 @@ class StackFile(SingleFileSnapshotExtension):
 
 @pytest.mark.parametrize("name", sorted(SPEC_SETS))
 def test_stacks_match_the_reviewed_snapshots(
-    compiled_sets: dict[str, list[Artifact]], name: str, snapshot: SnapshotAssertion
+    family_sets: dict[str, list[Artifact]], name: str, snapshot: SnapshotAssertion
 ) -> None:
-    artifacts = compiled_sets[name]
-    assert [a.path for a in artifacts] == snapshot(name="paths")
+    artifacts = [a for a in family_sets[name] if not a.path.endswith(LOCK_FILE)]
+    assert [a.path for a in family_sets[name]] == snapshot(name="paths")
     for artifact in artifacts:
-        stack = artifact.path.split("/")[1]
-        assert artifact.content == snapshot(name=stack, extension_class=StackFile)
+        folder, shape_or_stack, file = artifact.path.split("/")
+        label = shape_or_stack if file == "cdk.tf.json" else f"{shape_or_stack}.{file}"
+        assert artifact.content == snapshot(name=f"{folder}.{label}", extension_class=StackFile)

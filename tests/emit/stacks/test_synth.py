@@ -1,4 +1,5 @@
-"""Synthesis in worker processes gives the same bytes as synthesis in this process."""
+"""Synthesis of shapes in worker processes gives the same bytes as synthesis in this
+process."""
 
 from __future__ import annotations
 
@@ -7,22 +8,26 @@ from pathlib import Path
 import pytest
 
 from compiler.emit.stacks import synth
-from compiler.emit.stacks.inputs import all_stacks
+from compiler.emit.stacks.inputs import platform_facts
 from compiler.errors import EnvironmentProblem
 from compiler.pipeline import validate
+from compiler.resolve.shapes import spec_modules
 
 
 @pytest.mark.slow
 def test_workers_build_the_same_bytes_as_this_process(
     behaviour_specs: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    stacks = list(all_stacks(validate(behaviour_specs["behaviour-local"])).values())
+    spec = validate(behaviour_specs["behaviour-local"])
+    modules = spec_modules(spec)
+    jobs = [synth.ShapeJob(name, shape, platform_facts(spec)) for name, shape in modules.items()]
     monkeypatch.setenv(synth.JOBS_VARIABLE, "1")
-    here = synth.build_all(stacks)
+    here = synth.build_all(jobs)
     monkeypatch.setenv(synth.JOBS_VARIABLE, "2")
-    monkeypatch.setattr(synth, "SHARE", 4)  # three runs of at most four stacks
-    assert synth.build_all(stacks) == here
-    assert len(here) == 11
+    monkeypatch.setattr(synth, "SHARE", 4)  # three runs of at most four shapes
+    assert synth.build_all(jobs) == here
+    assert len(here) == 15
+    assert all(b.module and b.template for b in here)
 
 
 def test_a_failing_worker_is_reported_with_its_errors(monkeypatch: pytest.MonkeyPatch) -> None:

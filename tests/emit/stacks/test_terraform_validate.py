@@ -1,10 +1,13 @@
-"""Every stack of spec/, the examples and the behaviour spec passes `terraform validate`
-against the real AWS provider 5.100.0, offline when a plugin mirror is present.
+"""Every stack of spec/, the examples and the behaviour specs (one with a stack of every
+shape) passes `terraform validate` against the real AWS provider 5.100.0, offline when a
+plugin mirror is present.
 
 All stacks are validated in one working folder, each as a module of one root, so the
-provider is installed once and terraform runs once (about 15 s for 30 stacks). Each module
-keeps its own provider and backend blocks exactly as generated: terraform warns that a
-module's backend is ignored, which is the only warning allowed.
+provider is installed once and terraform runs once. Each set is written in the generated
+layout (`stacks/<stack>/`, `modules/<shape>/`), so every root stack finds its shape's module
+at `../../modules/<shape>` and validate loads both. Each stack keeps its own provider and
+backend blocks exactly as generated: terraform warns that a module's backend is ignored,
+which is the only warning allowed.
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ from pathlib import Path
 import pytest
 
 from compiler.emit import Artifact
+from tests.emit.stacks.compiled import family_artifacts
+from tests.emit.stacks.conftest import write_files
+from tests.emit.stacks.specs import every_shape_files
 from tests.emit.stacks.terraform import HOW_TO_GET, find_mirror, run, terraform, terraform_env
 from tests.support.tools import missing
 
@@ -35,6 +41,8 @@ def write_root(root: Path, compiled: dict[str, list[Artifact]]) -> dict[str, dic
             target = root / set_name / artifact.path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(artifact.content)
+            if not artifact.path.startswith("stacks/"):
+                continue
             module = {"source": f"./{target.parent.relative_to(root).as_posix()}"}
             for name in json.loads(artifact.content).get("variable", {}):
                 module[name] = INPUTS[name]
@@ -44,12 +52,13 @@ def write_root(root: Path, compiled: dict[str, list[Artifact]]) -> dict[str, dic
 
 
 def test_every_stack_passes_terraform_validate(
-    compiled_sets: dict[str, list[Artifact]], tmp_path: Path
+    family_sets: dict[str, list[Artifact]], tmp_path: Path
 ) -> None:
     binary = terraform()
     root = tmp_path / "root"
     root.mkdir()
-    modules = write_root(root, compiled_sets)
+    every_shape = write_files(tmp_path / "every-shape", every_shape_files())
+    modules = write_root(root, {**family_sets, "every-shape": family_artifacts(every_shape)})
     env = terraform_env(tmp_path)
     mirror = find_mirror()
     try:

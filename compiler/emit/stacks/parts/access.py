@@ -39,7 +39,7 @@ def workload_role(b: StackBuilder) -> Resource:
         "workload_role",
         "aws_iam_role",
         {
-            "name": b.aws_name("workload", 64),
+            "name": b.values.need("workload").workload_role_name,
             "description": f"{b.name}: shared services; act for a tenant through its role",
             "assume_role_policy": tasks_trust(b),
         },
@@ -79,24 +79,20 @@ def trusted_by_role(b: StackBuilder, role_arn: str) -> str:
 
 
 def dedicated_access(
-    b: StackBuilder, bucket: Resource, key: Resource, database_resource_id: str, login_role: str
+    b: StackBuilder, bucket: Resource, key: Resource, database_resource_id: str
 ) -> list[Statement]:
     return [
         Statement("TenantObjects", OBJECT_USE, [f"{bucket.ref('arn')}/*"]),
         Statement("TenantBucket", ["s3:ListBucket"], [bucket.ref("arn")]),
         Statement("TenantKey", KEY_USE, [key.ref("arn")]),
-        _database_connect(b, database_resource_id, login_role),
+        _database_connect(b, database_resource_id),
     ]
 
 
 def pooled_access(
-    b: StackBuilder,
-    tenant: str,
-    bucket_arn: str,
-    key_arn: str,
-    database_resource_id: str,
-    login_role: str,
+    b: StackBuilder, bucket_arn: str, key_arn: str, database_resource_id: str
 ) -> list[Statement]:
+    tenant = b.values.need("tenant").tenant
     prefix = tenant_prefix(tenant)
     return [
         Statement("TenantObjects", OBJECT_USE, [f"{bucket_arn}/{prefix}*"]),
@@ -121,25 +117,26 @@ def pooled_access(
                 ("StringLike", "kms:EncryptionContext:aws:s3:arn", [f"{bucket_arn}/{prefix}*"]),
             ],
         ),
-        _database_connect(b, database_resource_id, login_role),
+        _database_connect(b, database_resource_id),
     ]
 
 
-def _database_connect(b: StackBuilder, database_resource_id: str, login_role: str) -> Statement:
+def _database_connect(b: StackBuilder, database_resource_id: str) -> Statement:
+    """Connect to PostgreSQL as the tenant's own database user only (IAM authentication)."""
+    login_role = b.values.need("tenant").login_role
     user = b.arn("rds-db", f"dbuser:{database_resource_id}/{login_role}")
     return Statement("TenantDatabaseRole", ["rds-db:connect"], [user])
 
 
-def tenant_role(
-    b: StackBuilder, tenant: str, trust_policy: str, statements: Sequence[Statement]
-) -> Resource:
+def tenant_role(b: StackBuilder, trust_policy: str, statements: Sequence[Statement]) -> Resource:
+    tenant = b.values.need("tenant")
     role = b.add(
         "tenant_role",
         "aws_iam_role",
         {
-            "name": b.aws_name("", 64),
+            "name": tenant.role_name,
             "path": tenant_role_path(b.platform.name),
-            "description": f"Tenant {tenant}: its own data and nothing else",
+            "description": f"Tenant {tenant.tenant}: its own data and nothing else",
             "assume_role_policy": trust_policy,
         },
     )

@@ -22,10 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from compiler.emit.stacks.builder import StackBuilder
-from compiler.emit.stacks.cdk import Resource, variable
-from compiler.emit.stacks.inputs import TenantStack
+from compiler.emit.stacks.cdk import Resource
 
-BURST_FACTOR = 2
 STAGE = "v1"
 BACKEND_VARIABLE = "api_backend_url"
 
@@ -45,8 +43,7 @@ class Api:
 
 
 def rest_api(b: StackBuilder) -> Stage:
-    variable(
-        b.stack,
+    b.setting(
         BACKEND_VARIABLE,
         "Base URL the API forwards requests to (the application's load balancer), e.g. "
         "https://api.internal.example; set when applying (TF_VAR_api_backend_url).",
@@ -129,28 +126,33 @@ def _digest(*resources: Resource) -> str:
     return hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()
 
 
-def api_limits(b: StackBuilder, tenant: TenantStack, stage: Stage | None) -> Api:
-    """The tenant's usage plan on `stage` (None: no API left to limit) and its key."""
+def api_limits(b: StackBuilder, stage: Stage | None) -> Api:
+    """The tenant's usage plan on `stage` (None: no API left to limit) and its key. The
+    shape says which limits apply (`limited`, `unlimited`, `blocked`); the values say how
+    many requests (`values.Limits`: the burst is `values.BURST_FACTOR` times the rate)."""
+    tenant = b.values.need("tenant")
     attributes: dict[str, Any] = {
         "name": b.aws_name(),
-        "description": _describe(tenant),
+        "description": tenant.usage_plan_description,
     }
     if stage is not None:
         attributes["api_stages"] = [{"api_id": stage.api_id, "stage": stage.name}]
-    rate = tenant.api_requests_per_second
-    if tenant.api_blocked:
+    if b.shape.api == "blocked":
         attributes["throttle_settings"] = [{"rate_limit": 0, "burst_limit": 0}]
         attributes["quota_settings"] = [{"limit": 0, "period": "DAY"}]
-    elif rate is not None:
-        attributes["throttle_settings"] = [{"rate_limit": rate, "burst_limit": rate * BURST_FACTOR}]
+    elif b.shape.api == "limited":
+        limits = b.values.need("limits")
+        attributes["throttle_settings"] = [
+            {"rate_limit": limits.rate_limit, "burst_limit": limits.burst_limit}
+        ]
     plan = b.add("usage_plan", "aws_api_gateway_usage_plan", attributes)
     key = b.add(
         "api_key",
         "aws_api_gateway_api_key",
         {
             "name": b.aws_name(),
-            "description": f"Tenant {tenant.name}",
-            "enabled": tenant.api_enabled,
+            "description": f"Tenant {tenant.tenant}",
+            "enabled": tenant.api_key_enabled,
         },
     )
     b.add(
@@ -159,11 +161,3 @@ def api_limits(b: StackBuilder, tenant: TenantStack, stage: Stage | None) -> Api
         {"key_id": key.ref("id"), "key_type": "API_KEY", "usage_plan_id": plan.ref("id")},
     )
     return Api(key.ref("id"), plan.ref("id"))
-
-
-def _describe(tenant: TenantStack) -> str:
-    if tenant.api_blocked:
-        return f"Tenant {tenant.name} ({tenant.state}): no requests"
-    rate = tenant.api_requests_per_second
-    limit = "unlimited" if rate is None else f"{rate} requests/s"
-    return f"Tenant {tenant.name}, plan {tenant.plan}: {limit}"

@@ -12,10 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from compiler.emit.stacks.builder import StackBuilder, Statement
-from compiler.emit.stacks.cdk import Resource, jsonencode, variable
-from compiler.emit.stacks.inputs import ComputeMode
+from compiler.emit.stacks.cdk import Resource, jsonencode
 from compiler.emit.stacks.parts.keys import log_group_name
-from compiler.resolve.model import ComputeSize
 
 LOG_RETENTION_DAYS = 365  # a year of service logs, as audits ask
 CPU_TARGET_PERCENT = 60
@@ -70,25 +68,23 @@ def tasks_trust(b: StackBuilder) -> str:
 
 def service(
     b: StackBuilder,
-    size: ComputeSize,
-    mode: ComputeMode,
     placement: Placement,
     task_role_arn: str,
     logs: Resource,
     environment: Mapping[str, str],
 ) -> None:
-    """The tenant's application service; nothing at all when `mode` is "none".
+    """The tenant's application service, sized by the stack's values (the task count is
+    zero while the tenant is suspended). Only shapes whose workload is `service` have one.
 
     References in `environment` go into the container definitions' `jsonencode`, so they
-    must be tokens (`Resource.token`).
+    must be tokens (`Resource.token`, `StackBuilder.token`).
     """
-    if mode == "none":
-        return
+    v = b.values.need("service")
     execution = b.add(
         "execution_role",
         "aws_iam_role",
         {
-            "name": b.aws_name("execution", 64),
+            "name": v.execution_role_name,
             "description": f"{b.name}: lets ECS pull the image and write the logs",
             "assume_role_policy": tasks_trust(b),
         },
@@ -106,8 +102,8 @@ def service(
         "aws_ecs_task_definition",
         {
             "family": b.aws_name(),
-            "cpu": str(size.cpu),
-            "memory": str(size.memory_mb),
+            "cpu": v.task_cpu,
+            "memory": v.task_memory,
             "network_mode": "awsvpc",
             "requires_compatibilities": ["FARGATE"],
             "execution_role_arn": execution.ref("arn"),
@@ -115,7 +111,6 @@ def service(
             "container_definitions": _containers(b, logs, environment),
         },
     )
-    running = mode == "running"
     app = b.add(
         "service",
         "aws_ecs_service",
@@ -124,7 +119,7 @@ def service(
             "cluster": placement.cluster_arn,
             "task_definition": task.ref("arn"),
             "launch_type": "FARGATE",
-            "desired_count": size.min_tasks if running else 0,
+            "desired_count": v.service_min_tasks,
             "network_configuration": [
                 {
                     "subnets": placement.subnet_ids,
@@ -145,8 +140,8 @@ def service(
             "service_namespace": "ecs",
             "scalable_dimension": "ecs:service:DesiredCount",
             "resource_id": f"service/{placement.cluster_name}/{app.ref('name')}",
-            "min_capacity": size.min_tasks if running else 0,
-            "max_capacity": size.max_tasks if running else 0,
+            "min_capacity": v.service_min_tasks,
+            "max_capacity": v.service_max_tasks,
         },
     )
     b.add(
@@ -171,15 +166,14 @@ def service(
 
 
 def _containers(b: StackBuilder, logs: Resource, environment: Mapping[str, str]) -> str:
-    image = variable(
-        b.stack,
+    image = b.setting(
         "app_image",
         "Container image of the application, e.g. <registry>/<repository>@sha256:<digest>; "
         "set when applying (TF_VAR_app_image).",
     )
     container = {
         "name": "app",
-        "image": image,
+        "image": b.token(image),
         "essential": True,
         "readonlyRootFilesystem": True,
         "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
@@ -187,7 +181,7 @@ def _containers(b: StackBuilder, logs: Resource, environment: Mapping[str, str])
             "logDriver": "awslogs",
             "options": {
                 "awslogs-group": logs.token("name"),
-                "awslogs-region": b.region,
+                "awslogs-region": b.token(b.region),
                 "awslogs-stream-prefix": "app",
             },
         },

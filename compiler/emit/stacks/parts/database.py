@@ -15,10 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from compiler.emit.stacks import naming
 from compiler.emit.stacks.builder import StackBuilder
 from compiler.emit.stacks.cdk import Resource
-from compiler.resolve.model import DatabaseSize
 
 MASTER_USER = "paybill_admin"
 BACKUP_RETENTION_DAYS = 14
@@ -44,16 +42,16 @@ def subnet_group(b: StackBuilder, subnet_ids: Sequence[str]) -> str:
     return group.ref("name")
 
 
-def parameter_group(b: StackBuilder, size: DatabaseSize) -> Resource:
+def parameter_group(b: StackBuilder) -> Resource:
     """The database's parameters; named after the major version, whose family it is, so a
     major upgrade brings a new group that is in place before the old one goes."""
-    family = f"{size.engine}{size.version.split('.')[0]}"
+    v = b.values.need("database")
     return b.add(
         "database_parameters",
         "aws_db_parameter_group",
         {
-            "name": naming.rds_identifier(b.platform.name, b.name, family),
-            "family": family,
+            "name": v.database_parameter_group,
+            "family": v.database_family,
             "description": f"{b.name}: TLS only, schema changes and slow statements logged",
             "parameter": [{"name": k, "value": v} for k, v in sorted(PARAMETERS.items())],
         },
@@ -63,17 +61,18 @@ def parameter_group(b: StackBuilder, size: DatabaseSize) -> Resource:
 
 def database(
     b: StackBuilder,
-    size: DatabaseSize,
     subnet_group_name: str,
     security_group_ids: Sequence[str],
 ) -> Resource:
-    parameters = parameter_group(b, size)
+    """The database instance, sized by the stack's values (pool or plan)."""
+    v = b.values.need("database")
+    parameters = parameter_group(b)
     attributes = {
-        "identifier": naming.rds_identifier(b.platform.name, b.name),
-        "engine": size.engine,
-        "engine_version": size.version,
-        "instance_class": size.instance_class,
-        "allocated_storage": size.storage_gb,
+        "identifier": v.database_identifier,
+        "engine": v.database_engine,
+        "engine_version": v.database_version,
+        "instance_class": v.database_instance_class,
+        "allocated_storage": v.database_storage_gb,
         "storage_type": "gp3",
         "db_name": b.platform.database_name,  # the DSL admits only names RDS accepts
         "username": MASTER_USER,
@@ -83,7 +82,7 @@ def database(
         "vpc_security_group_ids": list(security_group_ids),
         "publicly_accessible": False,
         "parameter_group_name": parameters.ref("name"),
-        "multi_az": size.multi_az,
+        "multi_az": v.database_multi_az,
         "backup_retention_period": BACKUP_RETENTION_DAYS,
         "copy_tags_to_snapshot": True,
         "auto_minor_version_upgrade": True,

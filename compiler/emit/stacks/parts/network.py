@@ -12,14 +12,11 @@ of the network is logged to the stack's log bucket.
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 
 from compiler.emit.stacks.builder import StackBuilder
 from compiler.emit.stacks.cdk import Resource, element
 
-ZONES = 3
-SUBNET_BITS = 4  # a /16 gives /20 subnets; a /24 (the smallest allowed) gives /28s
 POSTGRES_PORT = 5432
 HTTPS_PORT = 443
 
@@ -38,16 +35,11 @@ class SecurityGroups:
     database: Resource
 
 
-def subnet_cidrs(cidr: str) -> list[str]:
-    """The first three /(prefix+4) blocks of the network, one per zone."""
-    network = ipaddress.IPv4Network(cidr)
-    blocks = network.subnets(prefixlen_diff=SUBNET_BITS)
-    return [str(next(blocks)) for _ in range(ZONES)]
-
-
-def network(b: StackBuilder, cidr: str, log_bucket: Resource, log_policy: Resource) -> Network:
-    """The network; its flow logs go to `log_bucket` once its policy (`log_policy`) is in
-    place."""
+def network(b: StackBuilder, log_bucket: Resource, log_policy: Resource) -> Network:
+    """The network (its address ranges are values: `values.subnet_cidrs` cuts them); its
+    flow logs go to `log_bucket` once its policy (`log_policy`) is in place."""
+    v = b.values.need("network")
+    blocks = [v.subnet_cidr_0, v.subnet_cidr_1, v.subnet_cidr_2]
     zones = b.data(
         "zones",
         "aws_availability_zones",
@@ -60,7 +52,7 @@ def network(b: StackBuilder, cidr: str, log_bucket: Resource, log_policy: Resour
         "vpc",
         "aws_vpc",
         {
-            "cidr_block": cidr,
+            "cidr_block": v.network_cidr,
             "enable_dns_hostnames": True,
             "enable_dns_support": True,
             "tags": {"Name": b.aws_name()},
@@ -78,7 +70,7 @@ def network(b: StackBuilder, cidr: str, log_bucket: Resource, log_policy: Resour
                 "tags": {"Name": b.aws_name(f"private-{index}")},
             },
         )
-        for index, block in enumerate(subnet_cidrs(cidr))
+        for index, block in enumerate(blocks)
     ]
     b.add(
         "s3_endpoint",

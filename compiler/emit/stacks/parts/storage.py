@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from compiler.emit.stacks import naming
 from compiler.emit.stacks.builder import StackBuilder, Statement
 from compiler.emit.stacks.cdk import Resource
 
@@ -42,7 +41,8 @@ def bucket(
     on, S3 encrypts under the bucket's ARN instead of each object's, and the per-tenant
     prefix could no longer be part of the key's encryption context.
     """
-    data, _ = _bucket(b, "bucket", "", {"bucket_key_enabled": bucket_key}, lambda arn: [])
+    base = b.values.need("bucket").bucket_base_name
+    data, _ = _bucket(b, "bucket", base, {"bucket_key_enabled": bucket_key}, lambda arn: [])
     b.add(
         "bucket_logging",
         "aws_s3_bucket_logging",
@@ -94,26 +94,23 @@ def log_bucket(b: StackBuilder) -> tuple[Resource, Resource]:
             ),
         ]
 
-    logs, policy = _bucket(b, "log_bucket", "logs", {"bucket_key_enabled": False}, statements)
+    base = b.values.need("network").log_bucket_base_name
+    logs, policy = _bucket(b, "log_bucket", base, {"bucket_key_enabled": False}, statements)
     _lifecycle(b, "log_bucket", logs, expire_days=LOG_DAYS, noncurrent_days=LOG_NONCURRENT_DAYS)
     return logs, policy
-
-
-def _name(b: StackBuilder, suffix: str) -> str:
-    fixed = naming.fit(naming.joined(b.platform.name, b.name, suffix), naming.BUCKET_FIXED_MAX)
-    return f"{fixed}-{b.account_id}"
 
 
 def _bucket(
     b: StackBuilder,
     id: str,
-    suffix: str,
+    base_name: str,
     encryption: dict[str, Any],
     statements: Callable[[str], list[Statement]],
 ) -> tuple[Resource, Resource]:
-    """A bucket and its companions; `statements(arn)` are added to its TLS-only policy.
-    Returns the bucket and its policy."""
-    data = b.add(id, "aws_s3_bucket", {"bucket": _name(b, suffix)})
+    """A bucket named `<base_name>-<account id>` (the base is cut to fit: a value) and its
+    companions; `statements(arn)` are added to its TLS-only policy. Returns the bucket and
+    its policy."""
+    data = b.add(id, "aws_s3_bucket", {"bucket": f"{base_name}-{b.account_id}"})
     name = data.ref("id")
     b.add(
         f"{id}_versioning",
