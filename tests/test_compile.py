@@ -253,8 +253,8 @@ def test_files_no_longer_produced_are_pruned_and_only_those(
     capsys.readouterr()
     assert main(["compile", "spec", "--out", "generated"]) == 0
     assert capsys.readouterr().out == (
-        "compiled spec -> generated: 163 files (0 added, 1 changed, 15 removed); "
-        "45 of 46 nodes reused unchanged; only 'stark' compiled again\n"
+        "compiled spec -> generated: 157 files (0 added, 1 changed, 12 removed); "
+        "46 of 47 nodes reused unchanged; only 'stark' compiled again\n"
     )
     assert not (out / "stacks/tenant-stark").exists()
     assert not (out / "sql/tenant-stark").exists()

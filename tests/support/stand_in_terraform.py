@@ -1,7 +1,8 @@
 """A stand-in `terraform` for tests of what `paybill plan` makes of a plan (the guard, the
 summary, plan.json) without the AWS provider: named by PAYBILL_TERRAFORM, it answers
 `init`, `plan -out`, `show -json` and `apply` in a stack's working copy, and plans by
-resource address alone: a resource of the configuration that the working copy's
+resource address alone (a module's resources under `module.<name>.`, read from the module's
+folder the root calls): a resource of the configuration that the working copy's
 `stand-in-state.json` lacks is created, one the state holds and the configuration no
 longer has is deleted. Attribute changes, data sources and outputs are not modelled; the
 real binary's plans are tested on the emulator and offline (tests/terraform,
@@ -24,14 +25,26 @@ from pathlib import Path
 STATE = Path("stand-in-state.json")
 
 
+def resources(document, prefix=""):
+    return {
+        f"{prefix}{kind}.{name}": kind
+        for kind, items in document.get("resource", {}).items()
+        for name in items
+    }
+
+
 def configured():
-    found = {}
-    for path in sorted(Path(".").glob("*.tf.json")):
-        if path.name.endswith("override.tf.json"):
-            continue
-        for kind, items in json.loads(path.read_text()).get("resource", {}).items():
-            for name in items:
-                found[f"{kind}.{name}"] = kind
+    found, sources = {}, {}
+    overrides_last = lambda p: p.name.endswith("override.tf.json")  # noqa: E731
+    for path in sorted(Path(".").glob("*.tf.json"), key=overrides_last):
+        document = json.loads(path.read_text())
+        if not overrides_last(path):
+            found.update(resources(document))
+        for name, block in document.get("module", {}).items():
+            sources[name] = block["source"]
+    for name, source in sources.items():
+        module = json.loads((Path(source) / "cdk.tf.json").read_text())
+        found.update(resources(module, f"module.{name}."))
     return found
 
 
@@ -77,11 +90,18 @@ def seed_state(workdir: Path, generated: Path) -> None:
     (what `paybill apply` would have left there)."""
     for config in sorted((generated / "stacks").glob("*/cdk.tf.json")):
         document: dict[str, Any] = json.loads(config.read_text())
-        state = {
-            f"{kind}.{name}": kind
-            for kind, items in document.get("resource", {}).items()
-            for name in items
-        }
+        state = _resources(document, "")
+        for name, block in document.get("module", {}).items():
+            module = json.loads((config.parent / block["source"] / "cdk.tf.json").read_text())
+            state.update(_resources(module, f"module.{name}."))
         copy = workdir / "stacks" / config.parent.name
         copy.mkdir(parents=True, exist_ok=True)
         (copy / STATE).write_text(json.dumps(state))
+
+
+def _resources(document: dict[str, Any], prefix: str) -> dict[str, str]:
+    return {
+        f"{prefix}{kind}.{name}": kind
+        for kind, items in document.get("resource", {}).items()
+        for name in items
+    }
