@@ -276,3 +276,19 @@ def starting_error(conn: Conn) -> str:
     with pytest.raises(psycopg.errors.InsufficientPrivilege) as raised:
         start(conn, "chores")
     return str(raised.value).splitlines()[0]
+
+
+def test_starting_a_run_bounds_the_sessions_statements_and_idle_transactions(
+    pool: Pool,
+) -> None:
+    with login(pool.db, HELPER, autocommit=True) as helper:
+        helper.execute("SET statement_timeout = 0")
+        helper.execute("SET idle_in_transaction_session_timeout = 0")
+        start(helper, "quick")  # timeoutSeconds: 1
+        shown = [
+            helper.execute(f"SHOW {name}".encode()).fetchone()
+            for name in ("statement_timeout", "idle_in_transaction_session_timeout")
+        ]
+        assert shown == [("1s",), ("1s",)]
+        with pytest.raises(psycopg.errors.QueryCanceled):
+            helper.execute("SELECT pg_sleep(2)")
