@@ -44,7 +44,7 @@ from compiler.emit.sql.state import (
     tenant_from_json,
 )
 from compiler.errors import EnvironmentProblem
-from compiler.sqlops import catalog, catalog_runs
+from compiler.sqlops import catalog, catalog_runs, surface
 from compiler.sqlops.catalog import LiveState
 from compiler.sqlops.connect import connect, scrub
 from compiler.sqlops.files import target_folder
@@ -131,6 +131,7 @@ def drift(dsn: str, state: TargetState, *, lock_timeout: float = DEFAULT_LOCK_TI
 def _live(conn: psycopg.Connection[Any], state: TargetState) -> LiveState:
     live = catalog.read(conn, state)
     catalog_runs.read(conn, state, live)
+    surface.read(conn, state, live)
     return live
 
 

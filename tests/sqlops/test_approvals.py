@@ -51,7 +51,7 @@ class Pool:
     def ids(self, tenant: str) -> set[uuid.UUID]:
         with self.db.connect() as conn:
             found = conn.execute("SELECT id FROM app.tasks WHERE tenant_id = %s", [tenant])
-            return {row[0] for row in found}
+            return {uuid.UUID(str(row[0])) for row in found}
 
 
 @pytest.fixture
@@ -215,7 +215,7 @@ def test_no_one_holding_an_agents_role_may_approve(pool: Pool, worker: Conn) -> 
     with pytest.raises(Refused) as refused:
         approve(worker, run, "purge", {"where.id": [str(task)]})
     assert str(refused.value) == (
-        f'login "login_{WORKER}" holds the agent role "{WORKER}": an agent cannot approve steps'
+        f"login login_{WORKER} holds the agent role {WORKER}: an agent cannot approve steps"
     )
     drift = sql_cmd("drift", pool.db, pool.generated, TARGET)
     line = (

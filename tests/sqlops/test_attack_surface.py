@@ -158,7 +158,7 @@ KINDS = {
             "it to the literal tenant id 'alpha-co'",
         ),
         "SELECT pg_get_expr(polqual, polrelid) FROM pg_policy WHERE polname = 'tenant_alpha_co' "
-        "AND polrelid = '\"order\".\"work-items\"'::regclass",
+        'AND polrelid = \'"order"."work-items"\'::regclass',
         "(tenant_id = 'alpha-co'::text)",
     ),
     "row-security-disabled": Kind(

@@ -241,8 +241,7 @@ RUNS_HAND_MADE = [
          SET search_path = pg_catalog, pg_temp
          AS 'UPDATE "order"."work-items" SET nudged = $2 RETURNING 1'""",
     "ALTER FUNCTION paybill_api.start_run(text) SECURITY INVOKER",
-    "ALTER FUNCTION paybill.refuse_step(uuid, text, text, text[], boolean) "
-    "SET search_path = public",
+    "ALTER FUNCTION paybill.refuse_step(uuid, text, text, text[]) SET search_path = public",
     "ALTER FUNCTION paybill_api.finish_run(uuid) OWNER TO app_alpha_co",
     # Who may call them.
     "GRANT EXECUTE ON FUNCTION paybill_api.approve(uuid, text, text, interval) TO PUBLIC",

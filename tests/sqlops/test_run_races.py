@@ -35,8 +35,9 @@ LEVELS = {
 # acme: an agent allowed one run at a time, and one allowed 7 runs a day. bolt-co: its plan
 # overridden to 7 agent runs a day for the tenant, two agents that could each start 7.
 RACES = {
-    "platform.yaml": PLATFORM.replace("TENANT_COLUMN", "tenant_id")
-    .replace("agentRunsPerDay: 10", "agentRunsPerDay: 1000")
+    "platform.yaml": PLATFORM.replace("TENANT_COLUMN", "tenant_id").replace(
+        "agentRunsPerDay: 10", "agentRunsPerDay: 1000"
+    )
     + "  overrides: {limits: {agentRunsPerDay: 7}}\n",
     "schema.yaml": """
         apiVersion: paybill.dev/v1
@@ -157,7 +158,9 @@ def race(db: Database, callers: list[Caller], level: psycopg.IsolationLevel) -> 
 def runs(db: Database, condition: str) -> int:
     with db.connect() as admin:
         found = admin.execute(f"SELECT count(*) FROM paybill.runs WHERE {condition}".encode())
-        return int(found.fetchone()[0])  # type: ignore[index]
+        row = found.fetchone()
+        assert row is not None
+        return int(str(row[0]))
 
 
 def check(outcomes: Counter[str], limit: int, level: str) -> None:

@@ -93,9 +93,7 @@ def test_apply_tries_again_after_a_lock_wait_and_names_who_held_it(
     with db.connect(autocommit=False) as holder:
         holder.execute("LOCK TABLE paybill.tenants IN EXCLUSIVE MODE")
         pid = holder.info.backend_pid
-        failed = sql_cmd(
-            "apply", db, generated, TARGET, "--lock-timeout", "0.5", "--attempts", "2"
-        )
+        failed = sql_cmd("apply", db, generated, TARGET, "--lock-timeout", "0.5", "--attempts", "2")
         assert (failed.code, failed.out) == (3, "")
         assert failed.err.splitlines()[0] == (
             f"paybill: apply of target '{TARGET}' changed nothing: 2 attempts each waited more "
@@ -114,4 +112,3 @@ def test_apply_tries_again_after_a_lock_wait_and_names_who_held_it(
             releasing.join()
     assert (applied.code, applied.err) == (0, "")
     assert sql_cmd("drift", db, generated, TARGET).code == 0
-
