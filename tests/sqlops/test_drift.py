@@ -244,7 +244,7 @@ RUNS_HAND_MADE = [
     "ALTER FUNCTION paybill.refuse_step(uuid, text, text, text[]) SET search_path = public",
     "ALTER FUNCTION paybill_api.finish_run(uuid) OWNER TO app_alpha_co",
     # Who may call them.
-    "GRANT EXECUTE ON FUNCTION paybill_api.approve(uuid, text, text, interval) TO PUBLIC",
+    "GRANT EXECUTE ON FUNCTION paybill_api.approve(uuid, text, jsonb, text, interval) TO PUBLIC",
     'REVOKE EXECUTE ON FUNCTION paybill_api."dormant-accounts.remove"(uuid, uuid[]) '
     "FROM paybill_pool_fleet_eu_workflow_dormant_accounts",
     "CREATE FUNCTION paybill_api.extra() RETURNS int LANGUAGE sql AS 'SELECT 1'",

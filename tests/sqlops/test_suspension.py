@@ -93,15 +93,15 @@ def test_apply_tries_again_after_a_lock_wait_and_names_who_held_it(
     with db.connect(autocommit=False) as holder:
         holder.execute("LOCK TABLE paybill.tenants IN EXCLUSIVE MODE")
         pid = holder.info.backend_pid
-        failed = sql_cmd("apply", db, generated, TARGET, "--lock-timeout", "0.5", "--attempts", "2")
+        failed = sql_cmd("apply", db, generated, TARGET, "--lock-timeout", "1.5", "--attempts", "2")
         assert (failed.code, failed.out) == (3, "")
         assert failed.err.splitlines()[0] == (
             f"paybill: apply of target '{TARGET}' changed nothing: 2 attempts each waited more "
-            "than 0.5 s for a lock that another session holds (session "
+            "than 1.5 s for a lock that another session holds (session "
             f'{pid} of login "postgres"); run it again once that session has finished, or '
             "raise --lock-timeout"
         )
-        # Released during the second attempt's wait: that attempt goes through.
+        # Released after the first attempt gave up: the next one goes through.
         releasing = threading.Timer(1.5, holder.commit)
         releasing.start()
         try:

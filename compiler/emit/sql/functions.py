@@ -334,7 +334,7 @@ def step_function(step: StepState, executor: str) -> Function:
     if step.operation == "tool":
         # A tool's arguments are what the application calls it with: they matter to the
         # database only when a person approves them.
-        arguments = [run, *((Argument(TOOL_ARGUMENTS, "jsonb"),) if step.approval else ())]
+        arguments = [run, *((Argument(names.TOOL_ARGUMENTS, "jsonb"),) if step.approval else ())]
         body = _macro("step_tool", begin=_begin(step, names_, arguments))
         returns = "void"
     elif step.operation == "select":
@@ -375,9 +375,6 @@ def step_function(step: StepState, executor: str) -> Function:
         API_SCHEMA, step.function, tuple(arguments), returns, returns_set, "plpgsql", "v",
         str(body), executor, (step.profile,), IN_UTC if step.approval else PATH_ONLY,
     )  # fmt: skip
-
-
-TOOL_ARGUMENTS = "arguments"
 
 
 def _begin(step: StepState, names_: dict[str, Sql], arguments: Sequence[Argument]) -> Sql:
