@@ -267,7 +267,8 @@ says '60s'
   PUBLIC has EXECUTE on "paybill_api"."approve", which the spec does not grant
   "paybill_pool_fleet_eu_workflow_dormant_accounts" lacks EXECUTE on \
 "paybill_api"."dormant-accounts.remove"
-  function "paybill_api"."stale-items.mark" differs from the spec in its body, its language
+  function "paybill_api"."stale-items.mark" differs from the spec in its body, its settings, \
+its language
   row 'agent_alpha_co_nudger' of paybill.agents has runs_per_day 1000000; the spec says 100
   row 'intruder' of paybill.tenants is not in the spec
 run: paybill sql apply --target pool-fleet-eu --dsn DSN

@@ -33,10 +33,15 @@ from compiler.emit.sql.state import API_SCHEMA, INTERNAL_SCHEMA, RoleState, Step
 
 Mode = Literal["i", "t"]  # an input, or a column of RETURNS TABLE (as pg_proc says)
 SEARCH_PATH = "pg_catalog, pg_temp"
+PATH_ONLY = (("search_path", SEARCH_PATH),)
+# A step's statements are planned once per session, not at every call: with custom plans,
+# PostgreSQL would plan them anew each time (the steps role's policy, inlining who is
+# calling, costs more to plan than the statement costs to run). The generic plan finds the
+# caller's rows through the key's index, which starts with the tenant column.
+STEP_SETTINGS = (*PATH_ONLY, ("plan_cache_mode", "force_generic_plan"))
 # A step that needs a person's approval renders its arguments in UTC, whatever the calling
 # session's time zone, so that a timestamp reads the same to it as to the approver.
-PATH_ONLY = (("search_path", SEARCH_PATH),)
-IN_UTC = (*PATH_ONLY, ("TimeZone", "UTC"))
+IN_UTC = (*STEP_SETTINGS, ("TimeZone", "UTC"))
 IDLE_CAP_SECONDS = 60  # runs.SETTINGS' idle_in_transaction_session_timeout: a run's never more
 
 
@@ -373,7 +378,7 @@ def step_function(step: StepState, executor: str) -> Function:
         body = _insert(step, names_, _begin(step, names_, arguments), cap_check, table)
     return Function(
         API_SCHEMA, step.function, tuple(arguments), returns, returns_set, "plpgsql", "v",
-        str(body), executor, (step.profile,), IN_UTC if step.approval else PATH_ONLY,
+        str(body), executor, (step.profile,), IN_UTC if step.approval else STEP_SETTINGS,
     )  # fmt: skip
 
 
