@@ -428,6 +428,9 @@ def test_check_rebuilds_only_what_changed(
         "  changed  acl/entitlements/vandelay.json",  # its API rate, as its application reads it
         "  changed  nodes/acl/vandelay.json",
         "  changed  nodes/stack/tenant-vandelay.json",
+        "  changed  nodes/tenant/vandelay.json",
+        "  changed  sql/pool-us-shared/tenants/vandelay.json",  # its row in paybill.tenants
+        "  changed  sql/pool-us-shared/tenants/vandelay.sql",
         "  changed  stacks/tenant-vandelay/cdk.tf.json",
         "run: paybill compile spec --out generated",
     ]

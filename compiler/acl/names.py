@@ -4,7 +4,8 @@ and the runtime that calls it (`compiler.runtime`), so the two cannot disagree.
 Every step of a workflow is a function in the API schema named `<workflow>.<step>` (cut to
 PostgreSQL's 63 bytes with a hash suffix when longer). A query step's where-columns are
 parameters named `where.<column>`, its other columns parameters named as the column; a
-column name never holds '.', so the two kinds cannot collide.
+column name never holds '.', so the two kinds cannot collide. A tool step that needs a
+person's approval takes the tool's arguments (jsonb), which the approval is bound to.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ FINISH_RUN = "finish_run"
 APPROVAL = "approval"
 APPROVE = "approve"
 RUN_PARAMETER = "run"
+TOOL_ARGUMENTS = "arguments"  # a tool step's parameter when a person must approve the call
 REFUSED_SQLSTATE = "PB403"  # every refusal of a run or step function
 _MAX_BYTES = 63  # PostgreSQL's NAMEDATALEN - 1
 _SUFFIX_HEX = 8

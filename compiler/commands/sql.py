@@ -11,7 +11,9 @@ if TYPE_CHECKING:
     from compiler.sqlops.converge import Outcome
 
 DEFAULT_GENERATED = "generated"
-DEFAULT_LOCK_TIMEOUT = 30.0  # seconds; compiler.sqlops.converge's default
+DEFAULT_LOCK_TIMEOUT = 30.0  # seconds; compiler.sqlops.converge's defaults
+DEFAULT_ATTEMPTS = 3
+DEFAULT_END_AGENTS_AFTER = 10.0
 EXIT_DRIFT = 2
 
 
@@ -38,6 +40,27 @@ def configure(parser: argparse.ArgumentParser) -> None:
     _common(apply_parser)
     apply_parser.add_argument(
         "--dry-run", action="store_true", help="print the SQL that would run; change nothing"
+    )
+    apply_parser.add_argument(
+        "--attempts",
+        type=_attempts,
+        default=DEFAULT_ATTEMPTS,
+        metavar="N",
+        help=(
+            "after a lock wait past --lock-timeout, roll back and start again, up to N "
+            f"attempts in all (default: {DEFAULT_ATTEMPTS})"
+        ),
+    )
+    apply_parser.add_argument(
+        "--end-agents-after",
+        type=_seconds,
+        default=DEFAULT_END_AGENTS_AFTER,
+        metavar="S",
+        help=(
+            "end the session of an agent this apply takes away (its tenant leaves active, or "
+            "it leaves the spec) once it has blocked apply for S seconds; no other session "
+            f"is ever ended (default: {DEFAULT_END_AGENTS_AFTER:g})"
+        ),
     )
     apply_parser.set_defaults(run=run_apply)
     files_parser = actions.add_parser(
@@ -81,9 +104,16 @@ def _common(parser: argparse.ArgumentParser) -> None:
         metavar="S",
         help=(
             "wait at most S seconds for any lock (another apply, a session using a table "
-            f"that must change); then exit 3, changing nothing (default: {DEFAULT_LOCK_TIMEOUT:g})"
+            "that must change); then apply starts again (--attempts) and drift exits 3, "
+            f"changing nothing (default: {DEFAULT_LOCK_TIMEOUT:g})"
         ),
     )
+
+
+def _attempts(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 100:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of attempts from 1 to 100")
+    return int(text)
 
 
 def _seconds(text: str) -> float:
@@ -127,6 +157,8 @@ def run_apply(args: argparse.Namespace) -> int:
         load_state(args.generated, args.target),
         dry_run=args.dry_run,
         lock_timeout=args.lock_timeout,
+        attempts=args.attempts,
+        end_agents_after=args.end_agents_after,
     )
     target = outcome.state.target
     if args.dry_run:
@@ -145,6 +177,8 @@ def run_apply(args: argparse.Namespace) -> int:
             print(f"  {change.text}")
     else:
         print(f"{target}: nothing to apply ({_checked(outcome)})")
+    for ended in outcome.ended:
+        print(f"  {ended}")
     _print_left(outcome)
     return 0
 

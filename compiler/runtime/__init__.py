@@ -19,5 +19,6 @@ limits, step order, approvals, row caps — what only the database can count).
 """
 
 from compiler.runtime.agent import Agent, Denied, Refused, Run, approve
+from compiler.runtime.arguments import call_arguments, tool_arguments
 
-__all__ = ["Agent", "Denied", "Refused", "Run", "approve"]
+__all__ = ["Agent", "Denied", "Refused", "Run", "approve", "call_arguments", "tool_arguments"]

@@ -9,11 +9,17 @@ over the row cap (SQLSTATE PB403, raised here as `Refused`).
 Each call runs in a transaction of its own (a savepoint when the connection is already in
 one), so a refusal leaves the connection usable. Use an autocommit connection: a run
 started inside a long transaction holds its tenant's run lock until that transaction ends.
+A start that another start of the tenant beat under REPEATABLE READ or SERIALIZABLE fails
+to serialize; outside a transaction of the caller's, `Agent.start` tries it again.
+
+A step that needs a person's approval runs only with an approval of its very arguments
+(`approve(..., arguments=...)`, see compiler.runtime.arguments), and uses it up.
 """
 
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -21,11 +27,14 @@ from typing import Any
 import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
 
 from compiler.acl import Acl, Decision, Query, StepGrant, ToolCall, authorize, names
+from compiler.runtime.arguments import call_arguments, canonical_json, tool_arguments
 
 Connection = psycopg.Connection[Any]
 Tool = Callable[..., Any]
+START_TRIES = 5  # a start that failed to serialize is tried again, this many times in all
 
 
 class Denied(PermissionError):
@@ -117,14 +126,26 @@ class Agent:
         flow = grant.workflows.get(workflow) if grant is not None else None
         if grant is None or flow is None:
             raise Denied(authorize(self.acl, self.agent, workflow, ""))
-        with _refusals(self.conn):
-            if self.set_role:
-                self.conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(grant.role)))
-            row = self.conn.execute(
-                sql.SQL("SELECT {}(%s)").format(_api(names.START_RUN)), [workflow]
-            ).fetchone()
-        assert row is not None
-        return Run(self, workflow, row[0])
+        for attempt in range(1, START_TRIES + 1):
+            try:
+                with _refusals(self.conn):
+                    if self.set_role:
+                        self.conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(grant.role)))
+                    row = self.conn.execute(
+                        sql.SQL("SELECT {}(%s)").format(_api(names.START_RUN)), [workflow]
+                    ).fetchone()
+            except psycopg.errors.SerializationFailure:
+                # Another start of the tenant won: under REPEATABLE READ or SERIALIZABLE this
+                # one cannot count from its snapshot. In a transaction of the caller's, the
+                # caller must start that again; otherwise the next try sees the other run.
+                idle = self.conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+                if attempt == START_TRIES or not idle:
+                    raise
+                time.sleep(0.01 * attempt)
+                continue
+            assert row is not None
+            return Run(self, workflow, row[0])
+        raise AssertionError("unreachable: START_TRIES >= 1")
 
 
 class Run:
@@ -137,21 +158,24 @@ class Run:
         self.open = True
 
     # -- the ACL first ---------------------------------------------------------------
-    def _allowed(self, step: str, action: Query | ToolCall) -> StepGrant:
+    def _allowed(self, step: str, action: Query | ToolCall, arguments: object) -> StepGrant:
         acl, agent = self.agent.acl, self.agent.agent
         decision = authorize(acl, agent, self.workflow, step, action)
-        if decision.needs_approval and self.approved_until(step) is not None:
+        if decision.needs_approval and self.approved_until(step, arguments) is not None:
             decision = authorize(acl, agent, self.workflow, step, action, approved=True)
         if not decision.allowed:
             raise Denied(decision)
         assert decision.step is not None
         return decision.step
 
-    def approved_until(self, step: str) -> datetime.datetime | None:
-        """Until when a person's approval of `step` in this run holds (None: there is none)."""
+    def approved_until(self, step: str, arguments: object) -> datetime.datetime | None:
+        """Until when an unused approval of `step` in this run, with `arguments`, holds
+        (None: there is none). `arguments`: `call_arguments(...)` of a query step's call,
+        `tool_arguments(...)` of a tool's."""
         with _refusals(self.agent.conn):
             row = self.agent.conn.execute(
-                sql.SQL("SELECT {}(%s, %s)").format(_api(names.APPROVAL)), [self.id, step]
+                sql.SQL("SELECT {}(%s, %s, %s)").format(_api(names.APPROVAL)),
+                [self.id, step, Jsonb(arguments, dumps=canonical_json)],
             ).fetchone()
         return row[0] if row else None
 
@@ -180,7 +204,7 @@ class Run:
             list(where),
             rows=query.max_rows if query else None,
         )
-        granted = self._allowed(step, action)
+        granted = self._allowed(step, action, call_arguments(where, values))
         assert granted.query is not None
         query = granted.query
         wanted = self.agent.parameters(self.workflow, step)
@@ -220,15 +244,22 @@ class Run:
         grant = self.agent.acl.agents[self.agent.agent].workflows.get(self.workflow)
         shape = next((s for s in grant.steps if s.id == step), None) if grant else None
         tool = shape.tool.name if shape is not None and shape.tool is not None else ""
-        self._allowed(step, ToolCall(tool))
+        arguments = tool_arguments(*args, **kwargs)
+        self._allowed(step, ToolCall(tool), arguments)
         function = self.agent.tools.get(tool)
         if function is None:
             raise LookupError(
                 f"no callable is registered for tool '{tool}' (Agent(..., tools={{'{tool}': ...}}))"
             )
+        params: list[Any] = [self.id]
+        if names.TOOL_ARGUMENTS in self.agent.parameters(self.workflow, step):
+            params.append(Jsonb(arguments, dumps=canonical_json))  # what the approval names
+        marks = sql.SQL(", ").join(sql.SQL("%s") for _ in params)
         conn = self.agent.conn
         with _refusals(conn):
-            conn.execute(sql.SQL("SELECT {}(%s)").format(_function(self.workflow, step)), [self.id])
+            conn.execute(
+                sql.SQL("SELECT {}({})").format(_function(self.workflow, step), marks), params
+            )
         return function(*args, **kwargs)
 
     def finish(self) -> str:
@@ -248,14 +279,17 @@ def approve(
     run: Any,
     step: str,
     approved_by: str,
+    arguments: object,
     valid_for: datetime.timedelta = datetime.timedelta(hours=1),
 ) -> datetime.datetime:
-    """Record that `approved_by` (a person) approved `step` of `run`, for `valid_for`; the
-    connection's login must hold the target's approver role. Returns when it expires."""
+    """Record that `approved_by` (a person) approved one call of `step` in `run`, with
+    `arguments` (`call_arguments(where=..., values=...)` of a query step's call,
+    `tool_arguments(...)` of a tool's), for `valid_for`; the connection's login must hold the
+    target's approver role and no agent's. Returns when it expires."""
     with _refusals(conn):
         row = conn.execute(
-            sql.SQL("SELECT {}(%s, %s, %s, %s)").format(_api(names.APPROVE)),
-            [run, step, approved_by, valid_for],
+            sql.SQL("SELECT {}(%s, %s, %s, %s, %s)").format(_api(names.APPROVE)),
+            [run, step, Jsonb(arguments, dumps=canonical_json), approved_by, valid_for],
         ).fetchone()
     assert row is not None
     return row[0]  # type: ignore[no-any-return]

@@ -19,6 +19,7 @@ import psycopg
 
 from compiler.emit.sql.runs import INTERNAL_SCHEMAS
 from compiler.emit.sql.state import TENANT_MARK, TargetState
+from compiler.emit.sql.statements.undo import RoutineKind
 from compiler.sqlops import members
 
 Connection = psycopg.Connection[Any]
@@ -105,6 +106,31 @@ class Extra:
     rows: dict[str, dict[str, tuple[Any, ...]]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, order=True, slots=True)
+class Routine:
+    schema: str
+    signature: str  # oid::regprocedure, quoted by the server
+    kind: RoutineKind
+    definer: bool
+    extension: str | None
+
+
+@dataclass
+class Surface:
+    triggers: set[tuple[str, str, str]] = field(default_factory=set)  # schema, table, name
+    rules: set[tuple[str, str, str]] = field(default_factory=set)
+    routines: set[Routine] = field(default_factory=set)
+    # role, database (None: every database), name, value
+    role_settings: set[tuple[str, str | None, str, str]] = field(default_factory=set)
+    # grantee (None: PUBLIC), privilege
+    database_privileges: set[tuple[str | None, str]] = field(default_factory=set)
+    database_owner: str = ""
+    # role, schema (None: everywhere), object type, grantee (None: PUBLIC), privilege
+    default_privileges: set[tuple[str, str | None, str, str | None, str]] = field(
+        default_factory=set
+    )
+
+
 @dataclass
 class LiveState:
     roles: dict[str, LiveRole]
@@ -117,9 +143,11 @@ class LiveState:
     policies: dict[tuple[str, str, str], LivePolicy]
     tenant_column: str  # the tenant column as PostgreSQL prints it in expressions
     outside: set[members.Outside] = field(default_factory=set)  # see `members`
+    self_approvals: set[members.SelfApproval] = field(default_factory=set)
     applier: str = ""  # the login reading (and applying)
     database: str = ""
     extra: Extra = field(default_factory=Extra)
+    surface: Surface = field(default_factory=Surface)  # see `surface`
 
 
 _ROLES = """
@@ -257,6 +285,18 @@ def read(conn: Connection, state: TargetState) -> LiveState:
     tenant_roles = [r.name for r in state.roles if r.tenant is not None]
     steps = state.role_of("steps")
     held = [state.owner, *([steps.name] if steps else []), *tenant_roles]
+    approver = state.role_of("approver")
+    agents = [r.name for r in state.roles if r.kind == "agent"]
+    self_approvals = (
+        {
+            members.SelfApproval(*row)
+            for row in conn.execute(
+                members.approvers_query(), {"approver": approver.name, "agents": agents}
+            )
+        }
+        if approver is not None and agents
+        else set()
+    )
     return LiveState(
         roles=roles,
         retired=retired,
@@ -277,6 +317,7 @@ def read(conn: Connection, state: TargetState) -> LiveState:
                 members.query(), {"groups": held, "managed": scope["managed"]}
             )
         },
+        self_approvals=self_approvals,
         applier=str(conn.execute("SELECT current_user").fetchone()[0]),  # type: ignore[index]
         database=str(quoted[1]) if quoted else "",
     )

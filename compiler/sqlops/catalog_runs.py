@@ -18,6 +18,7 @@ from typing import Any
 
 from compiler.emit.sql import statements as st
 from compiler.emit.sql.quote import column_type, idents
+from compiler.emit.sql.render_runs import AGENT_COLUMNS, TENANT_COLUMNS, WORKFLOW_COLUMNS
 from compiler.emit.sql.runs import INTERNAL_SCHEMAS, INTERNAL_TABLES
 from compiler.emit.sql.state import INTERNAL_SCHEMA, TargetState
 from compiler.sqlops.catalog import Connection, Extra, LiveState
@@ -127,14 +128,19 @@ def _defaults(
     return out
 
 
+# paybill's rows that the spec writes, and the columns it says (a tenant's run count is the
+# run API's own).
+ROW_COLUMNS = {"tenants": TENANT_COLUMNS, "agents": AGENT_COLUMNS, "workflows": WORKFLOW_COLUMNS}
+
+
 def _rows(conn: Connection, live: LiveState) -> dict[str, dict[str, tuple[Any, ...]]]:
     """paybill's own rows by table and key, where the table has the columns to read."""
     out: dict[str, dict[str, tuple[Any, ...]]] = {}
     for table in INTERNAL_TABLES:
-        if table.name not in ("tenants", "agents", "workflows"):
+        if table.name not in ROW_COLUMNS:
             continue
         found = live.tables.get(table.key)
-        names = [c.name for c in table.columns]
+        names = list(ROW_COLUMNS[table.name])
         if found is None or any(n not in found.columns for n in names):
             continue
         query = f"SELECT {idents(names)} FROM {st.table_name(INTERNAL_SCHEMA, table.name)}"

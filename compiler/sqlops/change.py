@@ -15,12 +15,13 @@ from compiler.emit.sql.quote import Sql
     TABLES,
     REVOKES,
     GRANTS,
+    HAND_MADE,  # triggers, rules and routines nobody should have made: before functions
     FUNCTIONS,
     RLS,
     POLICIES,
     ROWS,
     RETIRE,
-) = range(12)
+) = range(13)
 
 
 @dataclass(frozen=True, order=True)

@@ -5,15 +5,19 @@ no tenant, agent or profile role may even name (so none of them can take or hold
 as anyone could an advisory lock's key), and which the first apply of a database creates;
 two applies of the same database wait for each other. It reads the catalogs after taking
 the lock, so what it changes is exactly the difference it computed; any error rolls
-everything back. Every wait for a lock is bounded by `lock_timeout` (exit 3 past it, with
-nothing changed): a session holding a lock on a table apply must alter can delay it, never
-stall it.
+everything back. Every wait for a lock is bounded by `lock_timeout`: past it, the attempt is
+rolled back and apply starts again, up to `attempts` times (then exit 3, with nothing
+changed and the sessions that held the lock named). A session holding a lock on a table
+apply must alter can delay it, never stall it; and the session of an agent that this apply
+takes away is ended when it holds apply up (blockers.py), so a tenant whose agent keeps a
+transaction open is still suspended.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -22,7 +26,7 @@ import pydantic
 
 from compiler.emit.sql import statements as st
 from compiler.emit.sql.policies import with_policies
-from compiler.emit.sql.quote import Sql
+from compiler.emit.sql.quote import Sql, ident
 from compiler.emit.sql.runs import APPLY_LOCK, INTERNAL_TABLES
 from compiler.emit.sql.runtime import (
     RUNTIME_FOLDER,
@@ -44,7 +48,8 @@ from compiler.emit.sql.state import (
     tenant_from_json,
 )
 from compiler.errors import EnvironmentProblem
-from compiler.sqlops import catalog, catalog_runs
+from compiler.sqlops import catalog, catalog_runs, surface
+from compiler.sqlops.blockers import Watcher
 from compiler.sqlops.catalog import LiveState
 from compiler.sqlops.connect import connect, scrub
 from compiler.sqlops.files import target_folder
@@ -52,6 +57,8 @@ from compiler.sqlops.plan import Change, diff, statements
 
 T = TypeVar("T")
 DEFAULT_LOCK_TIMEOUT = 30.0  # seconds
+DEFAULT_ATTEMPTS = 3
+DEFAULT_END_AGENTS_AFTER = 10.0  # seconds
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,7 @@ class Outcome:
     state: TargetState
     changes: list[Change]
     sql: list[Sql]  # what apply ran, or (dry run) would run
+    ended: tuple[str, ...] = ()  # the agents' sessions apply ended, one line each
 
     @property
     def applicable(self) -> list[Change]:
@@ -124,13 +132,19 @@ def drift(dsn: str, state: TargetState, *, lock_timeout: float = DEFAULT_LOCK_TI
             try:
                 changes = diff(state, _live(conn, state))
             except psycopg.errors.LockNotAvailable:
-                raise EnvironmentProblem(_waited("drift", state.target, lock_timeout)) from None
+                raise EnvironmentProblem(
+                    f"drift of target '{state.target}' changed nothing: it waited more than "
+                    f"{_seconds(lock_timeout)} for a lock that another session holds (pg_locks "
+                    "shows which; pg_stat_activity what it runs); run it again once that "
+                    "session has finished, or raise --lock-timeout"
+                ) from None
     return Outcome(state, changes, statements(state, changes))
 
 
 def _live(conn: psycopg.Connection[Any], state: TargetState) -> LiveState:
     live = catalog.read(conn, state)
     catalog_runs.read(conn, state, live)
+    surface.read(conn, state, live)
     return live
 
 
@@ -140,21 +154,62 @@ def apply(
     *,
     dry_run: bool = False,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    attempts: int = DEFAULT_ATTEMPTS,
+    end_agents_after: float = DEFAULT_END_AGENTS_AFTER,
 ) -> Outcome:
-    """Converge the database to `state` in one transaction (or, dry run, say how)."""
+    """Converge the database to `state` in one transaction (or, dry run, say how). A lock
+    wait past `lock_timeout` rolls the attempt back, and apply starts again, up to
+    `attempts` in all; an agent session this apply takes away that blocks it for
+    `end_agents_after` seconds is ended (see blockers.py)."""
     if dry_run:
         return drift(dsn, state, lock_timeout=lock_timeout)
+    with Watcher(dsn, end_agents_after) as watcher:
+        for attempt in range(1, attempts + 1):
+            try:
+                outcome = _apply_once(dsn, state, lock_timeout, watcher)
+            except _LockWait as wait:
+                if attempt == attempts:
+                    raise EnvironmentProblem(
+                        _waited(state.target, lock_timeout, attempts, wait, watcher)
+                    ) from None
+                time.sleep(min(1.0, lock_timeout))
+                continue
+            return replace(outcome, ended=tuple(watcher.ended))
+    raise AssertionError("unreachable: attempts >= 1")
+
+
+class _LockWait(Exception):
+    """An attempt waited past lock_timeout: for another apply's lock (`statement` None),
+    or while running `statement`."""
+
+    def __init__(self, statement: Sql | None) -> None:
+        super().__init__(statement)
+        self.statement = statement
+
+
+def _apply_once(dsn: str, state: TargetState, lock_timeout: float, watcher: Watcher) -> Outcome:
     with connect(dsn) as conn, conn.transaction():
+        watcher.watch(conn.info.backend_pid)
         conn.execute(st.lock_timeout(lock_timeout).encode())
-        _lock(conn, dsn, state, lock_timeout)
-        changes = diff(state, _live(conn, state))
+        _lock(conn, dsn, state)
+        live = _live(conn, state)
+        watcher.endable = _taken_away(state, live)
+        changes = diff(state, live)
         sql = statements(state, changes)
         for statement in sql:
-            _run(conn, statement, dsn, state.target, lock_timeout)
+            _run(conn, statement, dsn, state.target)
     return Outcome(state, changes, sql)
 
 
-def _lock(conn: psycopg.Connection[Any], dsn: str, state: TargetState, timeout: float) -> None:
+def _taken_away(state: TargetState, live: LiveState) -> dict[str, str]:
+    """Agent role -> its tenant, for the agents whose rows this apply deletes: their tenant
+    leaves `active`, or they leave the spec."""
+    kept = {agent.role for _, agent in state.agents}
+    rows = live.extra.rows.get("agents", {})
+    return {role: str(row[1]) for role, row in rows.items() if role not in kept}
+
+
+def _lock(conn: psycopg.Connection[Any], dsn: str, state: TargetState) -> None:
     """Lock the target against other applies; the first apply of a database creates the
     table it locks (the owner role, its schema), and a second one started at that very
     moment stops at the catalog's unique names and is told to run again."""
@@ -178,11 +233,7 @@ def _lock(conn: psycopg.Connection[Any], dsn: str, state: TargetState, timeout: 
         try:
             conn.execute(statement.encode())
         except psycopg.errors.LockNotAvailable:
-            raise EnvironmentProblem(
-                f"apply of target '{state.target}' changed nothing: another paybill sql apply "
-                f"of this database held its lock for more than {_seconds(timeout)}; run it "
-                "again once that one has finished (or raise --lock-timeout)"
-            ) from None
+            raise _LockWait(None) from None
         except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateObject):
             raise EnvironmentProblem(
                 f"apply of target '{state.target}' changed nothing: another paybill sql apply "
@@ -196,23 +247,36 @@ def _seconds(timeout: float) -> str:
     return f"{timeout:g} s"
 
 
-def _waited(action: str, target: str, timeout: float) -> str:
-    return (
-        f"{action} of target '{target}' changed nothing: it waited more than "
-        f"{_seconds(timeout)} for a lock that another session holds (pg_locks shows which; "
-        "pg_stat_activity what it runs); run it again once that session has finished, or "
-        "raise --lock-timeout"
+def _waited(target: str, timeout: float, attempts: int, wait: _LockWait, watcher: Watcher) -> str:
+    each = "it waited more than" if attempts == 1 else f"{attempts} attempts each waited more than"
+    if wait.statement is None:
+        at_each = "" if attempts == 1 else f" at each of {attempts} attempts"
+        return (
+            f"apply of target '{target}' changed nothing: another paybill sql apply of this "
+            f"database held its lock for more than {_seconds(timeout)}{at_each}; run it again "
+            "once that one has finished (or raise --lock-timeout)"
+        )
+    blockers = watcher.blockers()
+    who = (
+        ", ".join(f"session {b.pid} of login {ident(b.login)}" for b in blockers)
+        if blockers
+        else "pg_locks shows which; pg_stat_activity what it runs"
     )
+    lines = [
+        f"apply of target '{target}' changed nothing: {each} {_seconds(timeout)} for a lock "
+        f"that another session holds ({who}); run it again once that session has finished, "
+        "or raise --lock-timeout",
+        *(f"  {refused}" for refused in watcher.refused),
+        f"  while running: {wait.statement}",
+    ]
+    return "\n".join(lines)
 
 
-def _run(
-    conn: psycopg.Connection[Any], statement: Sql, dsn: str, target: str, timeout: float
-) -> None:
+def _run(conn: psycopg.Connection[Any], statement: Sql, dsn: str, target: str) -> None:
     try:
         conn.execute(statement.encode())
     except psycopg.errors.LockNotAvailable:
-        message = _waited("apply", target, timeout)
-        raise EnvironmentProblem(f"{message}\n  while running: {statement}") from None
+        raise _LockWait(statement) from None
     except psycopg.Error as exc:
         _raise(exc, statement, dsn, target)
 

@@ -11,7 +11,10 @@ is granted `app_<tenant>`); that is expected and left alone. What is drift:
 * a tenant's login role (`login_<tenant>`) being a member of another tenant's role: it
   could act as that tenant — revoked;
 * any other role holding roles of more than one tenant: reported (which one it should keep
-  is not ours to guess).
+  is not ours to guess);
+* a role holding the approver role (`paybill_<target>_approver`) that holds an agent's role
+  too, directly or through other roles: that agent could approve its own steps — the
+  membership of the approver through which it holds it is revoked.
 """
 
 from __future__ import annotations
@@ -45,6 +48,69 @@ class Outside:
 
 def query() -> str:
     return _OUTSIDE
+
+
+# Every role holding the approver role, with the direct member it holds it through, and every
+# agent role such a holder holds too (memberships followed both ways, however deep).
+_APPROVERS = """
+WITH RECURSIVE below(direct, oid) AS (
+  SELECT a.member, a.member
+  FROM pg_catalog.pg_auth_members a JOIN pg_catalog.pg_roles g ON g.oid = a.roleid
+  WHERE g.rolname = %(approver)s
+  UNION
+  SELECT b.direct, a.member FROM pg_catalog.pg_auth_members a JOIN below b ON a.roleid = b.oid
+), above(start, oid) AS (
+  SELECT DISTINCT b.oid, b.oid FROM below b
+  UNION
+  SELECT ab.start, a.roleid FROM pg_catalog.pg_auth_members a JOIN above ab ON a.member = ab.oid
+)
+SELECT DISTINCT d.rolname, h.rolname, g.rolname
+FROM below b
+JOIN above ab ON ab.start = b.oid
+JOIN pg_catalog.pg_roles g ON g.oid = ab.oid
+JOIN pg_catalog.pg_roles d ON d.oid = b.direct
+JOIN pg_catalog.pg_roles h ON h.oid = b.oid
+WHERE g.rolname = ANY(%(agents)s)
+"""
+
+
+@dataclass(frozen=True, order=True)
+class SelfApproval:
+    """`holder` holds the approver role through its direct member `direct`, and holds the
+    agent role `agent` too."""
+
+    direct: str
+    holder: str
+    agent: str
+
+
+def approvers_query() -> str:
+    return _APPROVERS
+
+
+def self_approvals(
+    state: TargetState, found: set[SelfApproval], managed: set[str]
+) -> Iterator[tuple[tuple[str, ...], str, tuple[Sql, ...]]]:
+    """(key, text, statements): one per membership of the approver role through which an
+    agent's role reaches it. A managed role's membership is `_memberships`' to revoke (the
+    spec never grants the approver to one)."""
+    approver = state.role_of("approver")
+    if approver is None:
+        return
+    done: set[str] = set()
+    for item in sorted(found):
+        if item.direct in managed or item.direct in done:
+            continue
+        done.add(item.direct)
+        who = ident(item.direct)
+        through = "" if item.holder == item.direct else f", and its member {ident(item.holder)}"
+        yield (
+            (item.direct, approver.name, "agent"),
+            f"role {who} is a member of the approver role {ident(approver.name)}"
+            f"{through or ' and'} holds the agent role {ident(item.agent)}: an agent could "
+            "approve its own steps",
+            (st.revoke_membership(approver.name, item.direct),),
+        )
 
 
 def findings(

@@ -25,7 +25,7 @@ from compiler.emit.sql.runs import (
     table_privileges,
 )
 from compiler.emit.sql.state import OWNER_COMMENT, PolicyState, TargetState
-from compiler.sqlops import members, plan_runs
+from compiler.sqlops import members, plan_runs, surface
 from compiler.sqlops.catalog import LivePolicy, LiveState
 from compiler.sqlops.change import (
     FUNCTIONS,
@@ -56,6 +56,12 @@ def diff(state: TargetState, live: LiveState) -> list[Change]:
                 Change(MEMBERS, key, text, sql)
                 for key, text, sql in members.findings(state, live.outside, live.applier)
             ),
+            *(
+                Change(MEMBERS, key, text, sql)
+                for key, text, sql in members.self_approvals(
+                    state, live.self_approvals, {state.owner, *(r.name for r in state.roles)}
+                )
+            ),
             *plan_runs.diff_settings(state, live),
             *_schemas(state, live),
             *diff_tables(state, live, tables),
@@ -64,6 +70,7 @@ def diff(state: TargetState, live: LiveState) -> list[Change]:
             *_row_security(state, live),
             *_policies(state, live),
             *plan_runs.diff_rows(state, live),
+            *surface.diff(state, live),
         ]
     )
 

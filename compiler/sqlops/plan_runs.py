@@ -14,7 +14,12 @@ from collections.abc import Iterator
 from compiler.emit.sql import statements as st
 from compiler.emit.sql.functions import Function, create, statements, target_functions
 from compiler.emit.sql.quote import Sql, ident, literal
-from compiler.emit.sql.render_runs import AGENT_COLUMNS, TENANT_COLUMNS, WORKFLOW_COLUMNS
+from compiler.emit.sql.render_runs import (
+    AGENT_COLUMNS,
+    TENANT_COLUMNS,
+    WORKFLOW_COLUMNS,
+    tenant_row,
+)
 from compiler.emit.sql.state import INTERNAL_SCHEMA, TargetState
 from compiler.sqlops.catalog import LiveState
 from compiler.sqlops.catalog_runs import LiveFunction
@@ -139,7 +144,7 @@ def diff_rows(state: TargetState, live: LiveState) -> Iterator[Change]:
             )
             for w in state.workflows
         },
-        "tenants": {t.tenant: (t.tenant, t.state, t.agent_runs_per_day) for t in state.tenants},
+        "tenants": {t.tenant: tenant_row(t) for t in state.tenants},
         "agents": {
             a.role: (a.role, tenant, a.agent, a.workflows, a.runs_per_day, a.concurrent_runs)
             for tenant, a in state.agents

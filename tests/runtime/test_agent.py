@@ -5,6 +5,7 @@ the database next (which refuses what only it can count)."""
 from __future__ import annotations
 
 import datetime
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 
 from compiler.acl import AclSet
 from compiler.emit.sql.state import TargetState
-from compiler.runtime import Agent, Denied, Refused, approve
+from compiler.runtime import Agent, Denied, Refused, approve, tool_arguments
 from tests.acl.compiled import compile_acl
 from tests.conftest import SPEC
 from tests.sqlops.live import Conn, cli, compile_to, login, seed, sql_cmd
@@ -129,7 +130,7 @@ def test_a_step_that_needs_a_person_waits_for_the_approver(wayne: Wayne) -> None
                 run.tool("refund", payment["id"])
             assert str(denied.value) == wayne.acl_check("reconciler", "refund-approval", "refund")
             assert denied.value.decision.needs_approval
-            approve(approver, run.id, "refund", "Ann from finance")
+            approve(approver, run.id, "refund", "Ann from finance", tool_arguments(payment["id"]))
             with pytest.raises(LookupError) as missing:
                 run.tool("refund", payment["id"])
             assert str(missing.value) == (
@@ -138,6 +139,10 @@ def test_a_step_that_needs_a_person_waits_for_the_approver(wayne: Wayne) -> None
             )
             reconciler.register("refund-issue", lambda id_: refunds.append(id_) or "ok")
             assert run.tool("refund", payment["id"]) == "ok"
+            # The approval served that call: the same refund again needs a new one.
+            with pytest.raises(Denied) as again:
+                run.tool("refund", payment["id"])
+            assert again.value.decision.needs_approval
             with pytest.raises(TypeError) as typed:
                 run.step("record", values={"id": [], "tenant_id": ["wayne"]})
             assert str(typed.value) == (
@@ -163,3 +168,21 @@ def test_a_step_that_needs_a_person_waits_for_the_approver(wayne: Wayne) -> None
             "SELECT tenant_id, kind FROM billing.\"payment-events\" WHERE kind = 'refund'"
         )
         assert rows.fetchall() == [("wayne", "refund")]
+
+
+def test_a_start_that_failed_to_serialize_is_tried_again(wayne: Wayne, collections: Conn) -> None:
+    """Under REPEATABLE READ, a start that waited for another start of the tenant cannot
+    count from its snapshot: the database says so (40001), and the runtime starts again."""
+    collections.execute("SET default_transaction_isolation = 'repeatable read'")
+    with login(wayne.db, "agent_wayne_reconciler") as other:
+        other.execute("SELECT paybill_api.start_run('payment-reconciliation')")  # holds the row
+        releasing = threading.Timer(0.5, other.commit)
+        releasing.start()
+        try:
+            run = agent(wayne, collections, "collections").start("invoice-reminders")
+        finally:
+            releasing.join()
+    assert run.finish() == "finished"
+    with wayne.db.connect() as conn:
+        started = conn.execute("SELECT count(*) FROM paybill.runs").fetchone()
+    assert started == (2,)

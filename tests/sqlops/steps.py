@@ -12,6 +12,7 @@ from psycopg.types.json import Jsonb
 
 from compiler.acl import names
 from compiler.emit.sql.state import StepState, TableState, TargetState
+from compiler.runtime.arguments import call_arguments, canonical_json, tool_arguments
 from tests.sqlops.live import Conn, sample
 from tests.support.postgres import Database
 
@@ -47,11 +48,13 @@ def finish(conn: Conn, run: Any) -> str:
     return str(call(conn, sql.SQL("SELECT {}(%s)").format(api(names.FINISH_RUN)), [run])[0][0])
 
 
-def approve(conn: Conn, run: Any, step: str, by: str = "a person") -> None:
+def approve(conn: Conn, run: Any, step: str, arguments: object, by: str = "a person") -> None:
+    """Approve one call of `step` in `run` with `arguments`: a query step's parameters (`run`
+    aside) by name; a tool's arguments (written as compiler.runtime writes them)."""
     call(
         conn,
-        sql.SQL("SELECT {}(%s, %s, %s, interval '1 hour')").format(api(names.APPROVE)),
-        [run, step, by],
+        sql.SQL("SELECT {}(%s, %s, %s, %s, interval '1 hour')").format(api(names.APPROVE)),
+        [run, step, Jsonb(arguments, dumps=canonical_json), by],
     )
 
 
@@ -111,11 +114,22 @@ class Call:
     params: list[Any]
 
 
-def step_call(step: StepState, run: Any, where: dict[str, Any], values: dict[str, Any]) -> Call:
-    """A call with one value per where-column (as a one-element array) and the given values
-    (an update's scalars, an insert's one-element arrays)."""
+def step_call(
+    step: StepState,
+    run: Any,
+    where: dict[str, Any],
+    values: dict[str, Any],
+    *,
+    one_each: bool = True,
+) -> Call:
+    """A call with one value per where-column (as a one-element array; without `one_each`,
+    `where` gives each column's array) and the given values (an update's scalars, an
+    insert's one-element arrays)."""
     params: list[Any] = [run]
     arguments = [sql.SQL("{} => %s").format(sql.Identifier(names.RUN_PARAMETER))]
+    if step.operation == "tool" and step.approval:
+        arguments.append(sql.SQL("{} => %s").format(sql.Identifier("arguments")))
+        params.append(Jsonb(tool_arguments(), dumps=canonical_json))
     if step.operation in ("update", "insert"):
         for column in step.columns:
             if column.name == step.tenant_column:
@@ -127,11 +141,24 @@ def step_call(step: StepState, run: Any, where: dict[str, Any], values: dict[str
         arguments.append(
             sql.SQL("{} => %s").format(sql.Identifier(names.where_parameter(column.name)))
         )
-        params.append([adapt(where[column.name])])
+        given = where[column.name]
+        params.append([adapt(given)] if one_each else [adapt(v) for v in given])
     call_ = sql.SQL("{}({})").format(function(step), sql.SQL(", ").join(arguments))
     if step.operation == "select":
         return Call(sql.SQL("SELECT * FROM {} ORDER BY 1").format(call_), params)
     return Call(sql.SQL("SELECT {}").format(call_), params)
+
+
+def approved_arguments(
+    step: StepState, where: dict[str, Any], values: dict[str, Any], *, one_each: bool = True
+) -> object:
+    """What an approval of the call `step_call` makes must name: the same arguments."""
+    if step.operation == "tool":
+        return tool_arguments()
+    given = {c: ([v] if step.operation == "insert" else v) for c, v in values.items()}
+    given = {c: v for c, v in given.items() if c != step.tenant_column}
+    arrays = {c: ([v] if one_each else list(v)) for c, v in where.items()}
+    return call_arguments(where=arrays, values=given)
 
 
 def fresh_values(step: StepState, tenant: str, seq: int) -> dict[str, Any]:

@@ -208,7 +208,7 @@ def test_dry_run_prints_the_sql_and_changes_nothing(generated: Path, pg: Databas
 
 
 FIRST_DRIFT = """\
-pool-shared: 65 differences from the compiled state
+pool-shared: 71 differences from the compiled state
   role "agent_acme_syncer" does not exist
   role "agent_bolt_co_syncer" does not exist
   role "app_acme" does not exist
@@ -238,10 +238,12 @@ says '60s'
   table "select"."from-items" does not exist
   "paybill_pool_shared_steps" lacks USAGE on schema "paybill"
   "paybill_pool_shared_steps" lacks SELECT on "paybill"."agents"
-  "paybill_pool_shared_steps" lacks SELECT on "paybill"."approvals"
+  "paybill_pool_shared_steps" lacks SELECT, UPDATE ("used_at") on "paybill"."approvals"
   "paybill_pool_shared_steps" lacks SELECT, UPDATE ("done", "steps") on "paybill"."runs"
   "paybill_pool_shared_steps" lacks SELECT on "paybill"."tenants"
   "paybill_pool_shared_steps" lacks SELECT on "paybill"."workflows"
+  "paybill_pool_shared_app" lacks USAGE on schema "paybill_api"
+  "paybill_pool_shared_app_readonly" lacks USAGE on schema "paybill_api"
   "paybill_pool_shared_approver" lacks USAGE on schema "paybill_api"
   "paybill_pool_shared_steps" lacks CREATE, USAGE on schema "paybill_api"
   "paybill_pool_shared_workflow_file_items" lacks USAGE on schema "paybill_api"
@@ -257,12 +259,16 @@ says '60s'
   function "paybill"."login_role" does not exist
   function "paybill"."caller_role" does not exist
   function "paybill"."agent" does not exist
+  function "paybill"."digest" does not exist
   function "paybill"."refuse" does not exist
   function "paybill"."refuse_step" does not exist
+  function "paybill"."refuse_keys" does not exist
+  function "paybill"."tenant_role" does not exist
   function "paybill_api"."start_run" does not exist
   function "paybill_api"."finish_run" does not exist
   function "paybill_api"."approval" does not exist
   function "paybill_api"."approve" does not exist
+  function "paybill_api"."entitlements" does not exist
   function "paybill_api"."file-items.add" does not exist
   function "paybill_api"."file-items.find" does not exist
   function "paybill_api"."file-items.regroup" does not exist

@@ -241,11 +241,10 @@ RUNS_HAND_MADE = [
          SET search_path = pg_catalog, pg_temp
          AS 'UPDATE "order"."work-items" SET nudged = $2 RETURNING 1'""",
     "ALTER FUNCTION paybill_api.start_run(text) SECURITY INVOKER",
-    "ALTER FUNCTION paybill.refuse_step(uuid, text, text, text[], boolean) "
-    "SET search_path = public",
+    "ALTER FUNCTION paybill.refuse_step(uuid, text, text, text[]) SET search_path = public",
     "ALTER FUNCTION paybill_api.finish_run(uuid) OWNER TO app_alpha_co",
     # Who may call them.
-    "GRANT EXECUTE ON FUNCTION paybill_api.approve(uuid, text, text, interval) TO PUBLIC",
+    "GRANT EXECUTE ON FUNCTION paybill_api.approve(uuid, text, jsonb, text, interval) TO PUBLIC",
     'REVOKE EXECUTE ON FUNCTION paybill_api."dormant-accounts.remove"(uuid, uuid[]) '
     "FROM paybill_pool_fleet_eu_workflow_dormant_accounts",
     "CREATE FUNCTION paybill_api.extra() RETURNS int LANGUAGE sql AS 'SELECT 1'",
@@ -268,7 +267,8 @@ says '60s'
   PUBLIC has EXECUTE on "paybill_api"."approve", which the spec does not grant
   "paybill_pool_fleet_eu_workflow_dormant_accounts" lacks EXECUTE on \
 "paybill_api"."dormant-accounts.remove"
-  function "paybill_api"."stale-items.mark" differs from the spec in its body, its language
+  function "paybill_api"."stale-items.mark" differs from the spec in its body, its settings, \
+its language
   row 'agent_alpha_co_nudger' of paybill.agents has runs_per_day 1000000; the spec says 100
   row 'intruder' of paybill.tenants is not in the spec
 run: paybill sql apply --target pool-fleet-eu --dsn DSN

@@ -332,6 +332,7 @@ def test_the_nudger_may_run_its_two_workflows_steps_and_touch_no_table(
         "paybill_api.approval",
         "paybill_api.dormant-accounts.check",
         "paybill_api.dormant-accounts.remove",
+        "paybill_api.entitlements",
         "paybill_api.finish_run",
         "paybill_api.stale-items.find",
         "paybill_api.stale-items.mark",

@@ -58,13 +58,13 @@ def test_apply_waits_for_another_apply_only_as_long_as_it_is_told(
     db = converged(pg, fleet, generated)
     with db.connect(autocommit=False) as other:
         other.execute("LOCK TABLE paybill.apply_lock IN EXCLUSIVE MODE")
-        run = sql_cmd("apply", db, generated, TARGET, "--lock-timeout", "0.5")
+        run = sql_cmd("apply", db, generated, TARGET, "--lock-timeout", "0.5", "--attempts", "2")
     assert (run.code, run.out, run.err) == (
         3,
         "",
         "paybill: apply of target 'pool-fleet-eu' changed nothing: another paybill sql apply "
-        "of this database held its lock for more than 0.5 s; run it again once that one has "
-        "finished (or raise --lock-timeout)\n",
+        "of this database held its lock for more than 0.5 s at each of 2 attempts; run it "
+        "again once that one has finished (or raise --lock-timeout)\n",
     )
 
 
@@ -81,12 +81,14 @@ def test_a_session_holding_a_table_apply_must_change_makes_it_stop_not_hang(
     compile_to(fleet, generated)
     with login(db, "app_alpha_co") as tenant:
         tenant.execute(f"SELECT count(*) FROM {ITEMS}".encode())  # holds a lock until it ends
-        run = sql_cmd("apply", db, generated, TARGET, "--lock-timeout", "0.5")
+        pid = tenant.info.backend_pid
+        run = sql_cmd("apply", db, generated, TARGET, "--lock-timeout", "1.5", "--attempts", "1")
     assert (run.code, run.out) == (3, "")
+    # The application's session is waited for, never ended: it is no agent apply removes.
     assert run.err == (
-        "paybill: apply of target 'pool-fleet-eu' changed nothing: it waited more than 0.5 s "
-        "for a lock that another session holds (pg_locks shows which; pg_stat_activity what it "
-        "runs); run it again once that session has finished, or raise --lock-timeout\n"
+        "paybill: apply of target 'pool-fleet-eu' changed nothing: it waited more than 1.5 s "
+        f'for a lock that another session holds (session {pid} of login "login_app_alpha_co"); '
+        "run it again once that session has finished, or raise --lock-timeout\n"
         f'  while running: ALTER TABLE {ITEMS} ADD COLUMN IF NOT EXISTS "note" text;\n'
     )
     assert sql_cmd("apply", db, generated, TARGET).code == 0  # once the session is gone
@@ -188,8 +190,52 @@ def test_what_a_pooled_tenant_can_still_learn_about_the_others(
             "SELECT count(*) FROM pg_policies WHERE tablename = 'work-items'"
         ).fetchone()
         assert named == (7,)  # six tenants' policies and the steps role's
+        roles = tenant.execute("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'app\\_%'")
+        assert roles.fetchone() == (6,)  # every tenant of the pool, by name
+        sizes = tenant.execute(
+            "SELECT pg_relation_size(relid) > 0, n_live_tup IS NOT NULL FROM "
+            "pg_stat_user_tables WHERE relname = 'work-items'"
+        )
+        assert sizes.fetchone() == (True, True)  # the table's size and activity counters
         tenant.execute("SET enable_indexscan = off")
         tenant.execute("SET enable_bitmapscan = off")
         explain = "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)"
         plan = [row[0] for row in tenant.execute(f"{explain} SELECT * FROM {ITEMS}".encode())]
         assert "  Rows Removed by Filter: 10" in plan  # the other five tenants' rows
+
+
+def test_what_an_agent_and_a_read_only_tenant_cannot_learn_or_hold(
+    pg: Databases, fleet: Path, tmp_path: Path
+) -> None:
+    """The side channels that are closed: an agent has no privilege on any table, so it can
+    neither lock, nor read statistics of, nor EXPLAIN a tenant table; no tenant role can read
+    paybill's runs, approvals or other tenants' entitlements; a suspended (read-only)
+    application may lock its tables only in ACCESS SHARE mode, which blocks no one's rows."""
+    generated = tmp_path / "generated"
+    db = converged(pg, fleet, generated)
+    with db.connect() as admin:
+        admin.execute(f"ANALYZE {ITEMS}".encode())
+    for statement, error in (
+        (f"LOCK TABLE {ITEMS} IN ROW EXCLUSIVE MODE", "permission denied for schema order"),
+        (f"EXPLAIN SELECT * FROM {ITEMS}", "permission denied for schema order"),
+        ("SELECT count(*) FROM paybill.runs", "permission denied for schema paybill"),
+        ("SELECT * FROM paybill.tenants", "permission denied for schema paybill"),
+        ("SELECT * FROM paybill.approvals", "permission denied for schema paybill"),
+    ):
+        with login(db, "agent_alpha_co_nudger") as agent:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege) as raised:
+                agent.execute(statement.encode())
+            assert first_line(raised) == error
+    with login(db, "agent_alpha_co_nudger") as agent:
+        hidden = agent.execute("SELECT count(*) FROM pg_stats WHERE tablename = 'work-items'")
+        assert hidden.fetchone() == (0,)
+        own = agent.execute("SELECT tenant FROM paybill_api.entitlements()").fetchall()
+        assert own == [("alpha-co",)]
+    with login(db, "app_delta_ltd") as suspended:  # read-only
+        suspended.execute(f"LOCK TABLE {ITEMS} IN ACCESS SHARE MODE".encode())
+        suspended.rollback()
+        for mode in ("ROW SHARE", "ROW EXCLUSIVE", "SHARE", "EXCLUSIVE"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege) as raised:
+                suspended.execute(f"LOCK TABLE {ITEMS} IN {mode} MODE".encode())
+            suspended.rollback()
+            assert first_line(raised) == "permission denied for table work-items"

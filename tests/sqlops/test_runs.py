@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg import sql
+from psycopg.types.json import Jsonb
 
 from compiler.emit.sql.state import TargetState
 from tests.conftest import WriteSpec
@@ -125,34 +126,44 @@ def test_steps_run_in_order_and_deletes_wait_for_an_approval_of_this_run(
         f"{WORKER_SAYS}, step 'purge': step(s) mark must run first"
     )
     step(worker, "chores.mark", run, "x", ["stale"])
-    denied = f"{WORKER_SAYS}, step 'purge': the step needs human approval first"
+    denied = (
+        f"{WORKER_SAYS}, step 'purge': the step needs a person's approval of these arguments "
+        "(each approval serves one call)"
+    )
     assert refused(worker, "chores.purge", run, [gone]) == denied
+    arguments = {"where.id": [str(gone)]}
     with (
         login(pool.db, HELPER, autocommit=True) as helper,
         login(pool.db, APPROVER, autocommit=True) as approver,
     ):
         other = start(helper, "chores")
-        approve(approver, other, "purge")  # another run's approval does not count
+        approve(approver, other, "purge", arguments)  # another run's approval does not count
         assert refused(worker, "chores.purge", run, [gone]) == denied
         call(
             approver,
-            sql.SQL("SELECT {}(%s, 'purge', 'Ann', interval '1 millisecond')").format(
+            sql.SQL("SELECT {}(%s, 'purge', %s, 'Ann', interval '1 millisecond')").format(
                 api("approve")
             ),
-            [run],
+            [run, Jsonb(arguments)],
         )
         time.sleep(0.05)  # expired
         assert refused(worker, "chores.purge", run, [gone]) == denied
         with pytest.raises(psycopg.errors.InsufficientPrivilege) as raised:
-            approve(worker, run, "purge")  # an agent may not approve
+            approve(worker, run, "purge", arguments)  # an agent may not approve
         assert str(raised.value).splitlines()[0] == "permission denied for function approve"
-        approve(approver, run, "purge", "Ann")
+        approve(approver, run, "purge", arguments, "Ann")
         assert step(worker, "chores.purge", run, [gone]) == [(1,)]
         with pool.db.connect() as conn:
             approvals = conn.execute(
-                "SELECT step, approved_by, granted_by FROM paybill.approvals WHERE run = %s", [run]
+                "SELECT step, approved_by, granted_by, used_at IS NOT NULL FROM paybill.approvals "
+                "WHERE run = %s ORDER BY expires_at",
+                [run],
             ).fetchall()
-        assert approvals == [("purge", "Ann", f"login_{APPROVER}")]
+        # The expired one, unused; the one the delete used.
+        assert approvals == [
+            ("purge", "Ann", f"login_{APPROVER}", False),
+            ("purge", "Ann", f"login_{APPROVER}", True),
+        ]
     assert [r[1] for r in pool.notes()] == ["open"]
     assert keep
 
@@ -269,10 +280,26 @@ def test_the_caller_cannot_be_forged(pool: Pool, worker: Conn) -> None:
         admin.execute("SET ROLE paybill_pool_shared_steps")
         assert admin.execute("SELECT count(*) FROM app.tasks").fetchone() == (0,)
     with login(pool.db, "app_acme", autocommit=True) as app:
-        assert starting_error(app) == "permission denied for schema paybill_api"
+        assert starting_error(app) == "permission denied for function start_run"
 
 
 def starting_error(conn: Conn) -> str:
     with pytest.raises(psycopg.errors.InsufficientPrivilege) as raised:
         start(conn, "chores")
     return str(raised.value).splitlines()[0]
+
+
+def test_starting_a_run_bounds_the_sessions_statements_and_idle_transactions(
+    pool: Pool,
+) -> None:
+    with login(pool.db, HELPER, autocommit=True) as helper:
+        helper.execute("SET statement_timeout = 0")
+        helper.execute("SET idle_in_transaction_session_timeout = 0")
+        start(helper, "quick")  # timeoutSeconds: 1
+        shown = [
+            helper.execute(f"SHOW {name}".encode()).fetchone()
+            for name in ("statement_timeout", "idle_in_transaction_session_timeout")
+        ]
+        assert shown == [("1s",), ("1s",)]
+        with pytest.raises(psycopg.errors.QueryCanceled):
+            helper.execute("SELECT pg_sleep(2)")

@@ -17,7 +17,9 @@ from compiler.pipeline import validate
 from tests.conftest import ALL_SPECS, SPEC
 from tests.sqlops.live import Conn, compile_to, effective, login, seed, sql_cmd
 from tests.sqlops.steps import (
+    Refused,
     approve,
+    approved_arguments,
     call,
     finish,
     fresh_values,
@@ -52,8 +54,6 @@ class Walk:
         run = start(self.conn, workflow)
         checks = 0
         for step in steps_of(self.state, workflow):
-            if step.approval:
-                approve(self.approver, run, step.step)
             checks += self.step(me, run, step, rows_of_tenant)
             self.called.add((step.workflow, step.step))
         assert finish(self.conn, run) == "finished"
@@ -61,6 +61,7 @@ class Walk:
 
     def step(self, me: str, run: Any, step: StepState, aimed: str) -> int:
         if step.operation == "tool":
+            self._approve(run, step, {}, {})
             assert call(self.conn, *self._call(step, run, {}, {})) == [("",)]
             return 1
         table = table_of(self.state, step)
@@ -71,6 +72,7 @@ class Walk:
                 return 0  # the tenant column is never a parameter: inserts are the caller's
             self.seq += 1
             values = fresh_values(step, me, self.seq)
+            self._approve(run, step, {}, values)
             assert call(self.conn, *self._call(step, run, {}, values)) == [(1,)]
             key = {c: values[c] for c in table.primary_key if c != column}
             assert len(matching(self.db, table, [], key, column, me)) == 1
@@ -78,16 +80,30 @@ class Walk:
         target = theirs[-1] if step.operation == "delete" else theirs[0]
         where = {c.name: target[c.name] for c in step.where}
         names = [c.name for c in step.columns]
-        if step.operation == "select":
-            got = call(self.conn, *self._call(step, run, where, {}))
-            assert got == matching(self.db, table, names, where, column, me), step
-            assert got or aimed != me
-            return 1
+        keyed = aimed != me and any(c.key for c in step.where)
         before = rows_of(self.db, self.state, table, aimed)
         keys = [c for c in table.primary_key if c != column]
         hit = len(matching(self.db, table, keys, where, column, me))
         self.seq += 1
         values = fresh_values(step, me, self.seq) if step.operation == "update" else {}
+        self._approve(run, step, where, values)
+        if keyed:
+            # Another tenant's row, named by its key: refused, whatever the step would do.
+            with pytest.raises(Refused) as refused:
+                call(self.conn, *self._call(step, run, where, values))
+            assert "rows of other tenants are out of reach" in str(refused.value)
+            assert rows_of(self.db, self.state, table, aimed) == before
+            # The refused call did not count: naming no row lets the steps after it run.
+            nothing: dict[str, Any] = {c: [] for c in where}
+            self._approve(run, step, nothing, values, one_each=False)
+            made = step_call(step, run, nothing, values, one_each=False)
+            assert call(self.conn, made.query, made.params) in ([], [(0,)])
+            return 1
+        if step.operation == "select":
+            got = call(self.conn, *self._call(step, run, where, {}))
+            assert got == matching(self.db, table, names, where, column, me), step
+            assert got or aimed != me
+            return 1
         assert call(self.conn, *self._call(step, run, where, values)) == [(hit,)], step
         after = rows_of(self.db, self.state, table, aimed)
         if aimed != me:
@@ -98,6 +114,20 @@ class Walk:
             key = {c: target[c] for c in keys}
             assert len(matching(self.db, table, [], {**key, **values}, column, me)) == 1
         return 1
+
+    def _approve(
+        self,
+        run: Any,
+        step: StepState,
+        where: dict[str, Any],
+        values: dict[str, Any],
+        *,
+        one_each: bool = True,
+    ) -> None:
+        """A person's approval of exactly this call, when the step needs one."""
+        if step.approval:
+            arguments = approved_arguments(step, where, values, one_each=one_each)
+            approve(self.approver, run, step.step, arguments)
 
     def _call(
         self, step: StepState, run: Any, where: dict[str, Any], values: dict[str, Any]

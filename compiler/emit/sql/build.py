@@ -72,6 +72,7 @@ from compiler.emit.sql.state import (
     TableGrant,
     TableState,
     TargetState,
+    TenantLimits,
     TenantPart,
 )
 from compiler.emit.sql.steps import step_states, workflow_rows
@@ -169,6 +170,16 @@ def build_tenant(
             AgentRow(a.role, a.agent, a.workflows, a.runs_per_day, a.concurrent_runs)
             for a in sorted(tenant.agents, key=lambda a: a.role)
         ),
+        app_role=tenant.app_role,
+        plan=tenant.plan,
+        limits=TenantLimits(
+            seats=tenant.limits.seats,
+            storage_gb=tenant.limits.storage_gb,
+            api_requests_per_second=tenant.limits.api_requests_per_second,
+            agent_steps_per_workflow=tenant.limits.agent_steps_per_workflow,
+            agent_rows_per_step=tenant.limits.agent_rows_per_step,
+        ),
+        features=tuple(sorted(tenant.features)),
     )
 
 

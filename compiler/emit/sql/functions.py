@@ -33,6 +33,16 @@ from compiler.emit.sql.state import API_SCHEMA, INTERNAL_SCHEMA, RoleState, Step
 
 Mode = Literal["i", "t"]  # an input, or a column of RETURNS TABLE (as pg_proc says)
 SEARCH_PATH = "pg_catalog, pg_temp"
+PATH_ONLY = (("search_path", SEARCH_PATH),)
+# A step's statements are planned once per session, not at every call: with custom plans,
+# PostgreSQL would plan them anew each time (the steps role's policy, inlining who is
+# calling, costs more to plan than the statement costs to run). The generic plan finds the
+# caller's rows through the key's index, which starts with the tenant column.
+STEP_SETTINGS = (*PATH_ONLY, ("plan_cache_mode", "force_generic_plan"))
+# A step that needs a person's approval renders its arguments in UTC, whatever the calling
+# session's time zone, so that a timestamp reads the same to it as to the approver.
+IN_UTC = (*STEP_SETTINGS, ("TimeZone", "UTC"))
+IDLE_CAP_SECONDS = 60  # runs.SETTINGS' idle_in_transaction_session_timeout: a run's never more
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,14 +57,14 @@ class Function:
     schema: str
     name: str
     arguments: tuple[Argument, ...]
-    returns: str  # format_type() of the result type; "record" for RETURNS TABLE
+    returns: str  # format_type() of the result; "record" for a RETURNS TABLE of 2+ columns
     returns_set: bool
     language: Literal["plpgsql", "sql"]
     volatility: Literal["v", "s"]
     body: str  # exactly as pg_proc.prosrc holds it
     owner: str
     execute: tuple[str, ...]  # the roles that may call it, sorted
-    settings: tuple[tuple[str, str], ...] = (("search_path", SEARCH_PATH),)
+    settings: tuple[tuple[str, str], ...] = PATH_ONLY
     definer: bool = True  # SECURITY DEFINER
 
     @property
@@ -144,7 +154,7 @@ def _qualified(name: str) -> Sql:
 def _setting(name: str, value: str) -> Sql:
     if name == "search_path":
         return Sql(f"search_path = {SEARCH_PATH}")
-    if not re.fullmatch(r"[a-z_]+", name):
+    if not re.fullmatch(r"[A-Za-z_]+", name):
         raise ValueError(f"not a setting name: {name!r}")
     return Sql(f"{name} = {literal(value)}")
 
@@ -175,9 +185,10 @@ def target_functions(
     if executor is None or approver is None:
         return ()
     agents = tuple(sorted(r.name for r in roles if r.kind == "grants" and r.workflows))
+    apps = tuple(sorted(r.name for r in roles if r.kind == "grants" and not r.workflows))
     return (
         *file_functions(owner),
-        *run_functions(owner, executor, approver, agents),
+        *run_functions(owner, executor, approver, agents, apps),
         *(step_function(s, executor) for s in steps),
     )
 
@@ -208,13 +219,16 @@ RETIRE_ARGUMENTS = (("marker", "text"), ("keep", "text[]"), ("schemas", "text[]"
 
 
 def run_functions(
-    owner: str, executor: str, approver: str, agents: tuple[str, ...]
+    owner: str, executor: str, approver: str, agents: tuple[str, ...], apps: tuple[str, ...]
 ) -> tuple[Function, ...]:
+    """The helpers, the run API and `entitlements` (`agents`: the workflows' profiles;
+    `apps`: the application's)."""
     internal = ident(INTERNAL_SCHEMA)
     agent_row = f"{INTERNAL_SCHEMA}.agents"
 
     def body(name: str) -> str:
-        return str(_macro(name, schema=internal))
+        extra = {"idle_cap": IDLE_CAP_SECONDS} if name == names.START_RUN else {}
+        return str(_macro(name, schema=internal, **extra))
 
     def fn(
         schema: str,
@@ -240,63 +254,80 @@ def run_functions(
         )
 
     run = Argument(names.RUN_PARAMETER, "uuid")
-    text, moment = "text", "timestamp with time zone"
+    text, moment, arguments = "text", "timestamp with time zone", Argument("arguments", "jsonb")
+    workflow, step = Argument("workflow", text), Argument("step", text)
+    integer = "integer"
+    granted = (
+        Argument("tenant", text, "t"),
+        Argument("plan", text, "t"),
+        Argument("state", text, "t"),
+        Argument("seats", integer, "t"),
+        Argument("storage_gb", integer, "t"),
+        Argument("api_requests_per_second", integer, "t"),
+        Argument("agent_runs_per_day", integer, "t"),
+        Argument("agent_steps_per_workflow", integer, "t"),
+        Argument("agent_rows_per_step", integer, "t"),
+        Argument("features", "text[]", "t"),
+    )
     return (
         helper("login_role", (), text),
         replace(helper("caller_role", (), text), language="sql"),  # calls login_role
         helper("agent", (), agent_row),
+        replace(helper("digest", (Argument("arguments", "jsonb"),), text), language="sql"),
+        replace(
+            helper("refuse", (workflow, step, Argument("reason", text)), "void"), volatility="v"
+        ),
         replace(
             helper(
-                "refuse",
-                (Argument("workflow", text), Argument("step", text), Argument("reason", text)),
+                "refuse_step",
+                (Argument("run", "uuid"), workflow, step, Argument("after", "text[]")),
                 "void",
             ),
             volatility="v",
         ),
         replace(
             helper(
-                "refuse_step",
+                "refuse_keys",
                 (
-                    Argument("run", "uuid"), Argument("workflow", text), Argument("step", text),
-                    Argument("after", "text[]"), Argument("approval", "boolean"),
+                    workflow, step, Argument("parameter", text), Argument("tenant", text),
+                    Argument("missing", "text[]"),
                 ),
                 "void",
             ),
             volatility="v",
         ),
-        fn(API_SCHEMA, names.START_RUN, (Argument("workflow", text),), "uuid", agents),
+        helper("tenant_role", (), text),
+        fn(API_SCHEMA, names.START_RUN, (workflow,), "uuid", agents),
         fn(API_SCHEMA, names.FINISH_RUN, (run,), text, agents),
-        fn(API_SCHEMA, names.APPROVAL, (run, Argument("step", text)), moment, agents, "sql"),
+        fn(API_SCHEMA, names.APPROVAL, (run, step, arguments), moment, agents, "sql"),
         fn(
             API_SCHEMA, names.APPROVE,
             (
-                run, Argument("step", text), Argument("approved_by", text),
+                run, step, arguments, Argument("approved_by", text),
                 Argument("valid_for", "interval"),
             ),
             moment, (approver,),
         ),
+        replace(
+            fn(API_SCHEMA, ENTITLEMENTS, granted, "record", (*agents, *apps), "sql", "s"),
+            returns_set=True,
+        ),
     )  # fmt: skip
 
 
+ENTITLEMENTS = "entitlements"
+
+
 def step_function(step: StepState, executor: str) -> Function:
-    """The function an agent calls for one step: begin it (run, order, limits, approval),
-    then exactly the step's statement, then its row cap."""
+    """The function an agent calls for one step: begin it (run, order, limits, and a person's
+    approval of these very arguments when the step needs one), check that where-values of
+    the table's key name the caller's rows, run exactly the step's statement, then its row
+    cap."""
     names_ = {
         "internal": ident(INTERNAL_SCHEMA),
         "workflow": literal(step.workflow),
         "step": literal(step.step),
     }
-    begin = _macro(
-        "begin",
-        **names_,
-        after=st.text_array(step.after),
-        approval=_macro("approved", internal=names_["internal"], step=names_["step"])
-        if step.approval
-        else Sql(""),
-        needed=Sql("true" if step.approval else "false"),
-        max_steps=step.max_steps,
-    )
-    cap_check = _macro("over_cap", **names_, cap=step.max_rows)
     run = Argument(names.RUN_PARAMETER, "uuid")
     where = [
         Argument(names.where_parameter(c.name), argument_type(c.type, array=True))
@@ -304,9 +335,12 @@ def step_function(step: StepState, executor: str) -> Function:
     ]
     table = st.table_name(step.schema, step.table) if step.table else Sql("")
     returns, returns_set = "bigint", False
+    cap_check = _macro("over_cap", **names_, cap=step.max_rows)
     if step.operation == "tool":
-        arguments = [run]
-        body = _macro("step_tool", begin=begin)
+        # A tool's arguments are what the application calls it with: they matter to the
+        # database only when a person approves them.
+        arguments = [run, *((Argument(names.TOOL_ARGUMENTS, "jsonb"),) if step.approval else ())]
+        body = _macro("step_tool", begin=_begin(step, names_, arguments))
         returns = "void"
     elif step.operation == "select":
         arguments = [
@@ -314,36 +348,87 @@ def step_function(step: StepState, executor: str) -> Function:
             *where,
             *(Argument(c.name, argument_type(c.type), "t") for c in step.columns),
         ]
-        returns, returns_set = "record", True
+        # PostgreSQL records a table of one column as a set of that column's type.
+        returns = argument_type(step.columns[0].type) if len(step.columns) == 1 else "record"
+        returns_set = True
         body = _macro(
-            "step_select", **names_, begin=begin, table=table, where=_where(step.where, 2, "    "),
-            cap=step.max_rows, limit=step.max_rows + 1,
+            "step_select", **names_, begin=_begin(step, names_, arguments), table=table,
+            where=_where(step.where, 2, "    "), cap=step.max_rows, limit=step.max_rows + 1,
             columns=spread((Sql(f"t.{ident(c.name)}") for c in step.columns), indent="      "),
+            keys=_keys_named(step, names_, table, 2, after=True),
         )  # fmt: skip
     elif step.operation == "update":
         values = [Argument(c.name, argument_type(c.type)) for c in step.columns]
         arguments = [run, *values, *where]
         assignments = [Sql(f"{ident(c.name)} = ${i + 2}") for i, c in enumerate(step.columns)]
         body = _macro(
-            "step_update", begin=begin, table=table, assignments=spread(assignments),
-            where=_where(step.where, 2 + len(values)), cap_check=cap_check,
+            "step_update", begin=_begin(step, names_, arguments), table=table,
+            assignments=spread(assignments), where=_where(step.where, 2 + len(values)),
+            cap_check=cap_check, keys=_keys_named(step, names_, table, 2 + len(values)),
         )  # fmt: skip
     elif step.operation == "delete":
         arguments = [run, *where]
         body = _macro(
-            "step_delete",
-            begin=begin,
-            table=table,
-            where=_where(step.where, 2),
-            cap_check=cap_check,
-        )
+            "step_delete", begin=_begin(step, names_, arguments), table=table,
+            where=_where(step.where, 2), cap_check=cap_check,
+            keys=_keys_named(step, names_, table, 2),
+        )  # fmt: skip
     else:
-        body, values = _insert(step, names_, begin, cap_check, table)
-        arguments = [run, *values]
+        arguments = [run, *_insert_arguments(step)]
+        body = _insert(step, names_, _begin(step, names_, arguments), cap_check, table)
     return Function(
         API_SCHEMA, step.function, tuple(arguments), returns, returns_set, "plpgsql", "v",
-        str(body), executor, (step.profile,),
+        str(body), executor, (step.profile,), IN_UTC if step.approval else STEP_SETTINGS,
     )  # fmt: skip
+
+
+def _begin(step: StepState, names_: dict[str, Sql], arguments: Sequence[Argument]) -> Sql:
+    """The step's start; with an approval, bound to the digest of the call's arguments: a
+    tool's `arguments`, or a query step's parameters (`run` aside) as a JSON object."""
+    digest = Sql("")
+    if step.approval:
+        given = [(i + 1, a) for i, a in enumerate(arguments) if a.mode == "i"][1:]
+        if step.operation == "tool":
+            digest = Sql("$2")
+        else:
+            pairs = join(Sql(f"{literal(a.name)}, ${i}") for i, a in given)
+            digest = Sql(f"pg_catalog.jsonb_build_object({pairs})")
+    return _macro(
+        "begin",
+        **names_,
+        after=st.text_array(step.after),
+        max_steps=step.max_steps,
+        digest=digest,
+    )
+
+
+def _keys_named(
+    step: StepState, names_: dict[str, Sql], table: Sql, first: int, *, after: bool = False
+) -> Sql:
+    """Every where-value of a key column must name a row of the caller's tenant (the steps
+    role's policy shows it no other): otherwise the call is refused, and its statement's
+    effect rolled back. A write checks before its statement. A select checks after it, and
+    only when it returned fewer rows than values were given: with a one-column key, as many
+    rows as values means every value named one."""
+    checks = [
+        _macro(
+            "keys_named",
+            **names_,
+            parameter=Sql(f"${first + i}"),
+            name=literal(names.where_parameter(c.name)),
+            table=table,
+            column=ident(c.name),
+        )
+        for i, c in enumerate(step.where)
+        if c.key
+    ]
+    if not checks:
+        return Sql("")
+    keyed = [first + i for i, c in enumerate(step.where) if c.key]
+    if after and step.key_size == 1 and len(keyed) == 1:
+        inner = "\n".join(f"  {line}" if line else line for line in "\n".join(checks).split("\n"))
+        return Sql(f"\n  IF v_rows < pg_catalog.cardinality(${keyed[0]}) THEN\n{inner}\n  END IF;")
+    return Sql("\n" + "\n".join(checks))
 
 
 def _where(columns: Sequence[StepColumn], first: int, indent: str = "  ") -> Sql:
@@ -364,12 +449,18 @@ def _where(columns: Sequence[StepColumn], first: int, indent: str = "  ") -> Sql
     return Sql(f"\n{indent}WHERE " + f"\n{indent}  AND ".join(conditions))
 
 
-def _insert(
-    step: StepState, names_: dict[str, Sql], begin: Sql, cap_check: Sql, table: Sql
-) -> tuple[Sql, list[Argument]]:
+def _insert_arguments(step: StepState) -> list[Argument]:
+    """An array of values per column but the tenant column, which is the caller's tenant."""
+    return [
+        Argument(c.name, argument_type(c.type, array=True))
+        for c in step.columns
+        if c.name != step.tenant_column
+    ]
+
+
+def _insert(step: StepState, names_: dict[str, Sql], begin: Sql, cap_check: Sql, table: Sql) -> Sql:
     """One row per element of the value arrays; the tenant column is the caller's tenant."""
     given = [c for c in step.columns if c.name != step.tenant_column]
-    arguments = [Argument(c.name, argument_type(c.type, array=True)) for c in given]
     position = {c.name: Sql(f"${i + 2}") for i, c in enumerate(given)}
     values = [
         Sql("v_tenant") if c.name == step.tenant_column else Sql(f"v.{ident(c.name)}")
@@ -395,8 +486,7 @@ def _insert(
         tail = Sql("")
     else:
         source, tail = Sql("VALUES "), Sql(f"({join(values)})")
-    body = _macro(
+    return _macro(
         "step_insert", begin=begin, table=table, names=idents(c.name for c in step.columns),
         source=source, values=tail, checks=checks, cap_check=cap_check,
     )  # fmt: skip
-    return body, arguments

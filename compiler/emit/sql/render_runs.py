@@ -29,13 +29,23 @@ from compiler.emit.sql.functions import (
 )
 from compiler.emit.sql.quote import Sql
 from compiler.emit.sql.runs import INTERNAL_SCHEMAS, INTERNAL_TABLES
-from compiler.emit.sql.runtime import APPROVER, STEPS, WORKFLOW, RuntimeState, workflow_key
+from compiler.emit.sql.runtime import (
+    APP,
+    APP_READONLY,
+    APPROVER,
+    STEPS,
+    WORKFLOW,
+    RuntimeState,
+    profile_role,
+    workflow_key,
+)
 from compiler.emit.sql.sections import Sections
 from compiler.emit.sql.state import (
     INTERNAL_SCHEMA,
     SharedState,
     TableState,
     TenantPart,
+    TenantRow,
 )
 
 
@@ -53,8 +63,9 @@ class Defined:
     def of(cls, runtime: RuntimeState) -> Defined:
         keys = runtime.keys
         agents = tuple(sorted(k for k in keys if k.startswith(WORKFLOW)))
+        apps = tuple(k for k in (APP, APP_READONLY) if k in keys)
         owner = runtime.owner
-        runs = (*file_functions(owner), *run_functions(owner, STEPS, APPROVER, agents))
+        runs = (*file_functions(owner), *run_functions(owner, STEPS, APPROVER, agents, apps))
         return cls(runs, tuple(step_function(s, STEPS) for s in runtime.steps))
 
     def named(self, state: SharedState) -> Defined:
@@ -71,11 +82,14 @@ class Defined:
 def _names(state: SharedState) -> dict[str, str]:
     """Profile key -> `state`'s role, for the profiles that own or may call functions."""
     out: dict[str, str] = {}
+    apps = {profile_role(state.target, k): k for k in (APP, APP_READONLY)}
     for role in state.profiles:
         if role.kind in (STEPS, APPROVER):
             out[role.kind] = role.name
         elif role.workflows:
             out[workflow_key(role.workflows[0])] = role.name
+        elif role.name in apps:
+            out[apps[role.name]] = role.name
     return out
 
 
@@ -195,19 +209,53 @@ WORKFLOW_COLUMNS = (
     "approval_steps",
 )
 AGENT_COLUMNS = ("role", "tenant", "agent", "workflows", "runs_per_day", "concurrent_runs")
-TENANT_COLUMNS = ("tenant", "state", "runs_per_day")
+# What the spec says of a tenant's row; `runs_started` is the run API's own.
+TENANT_COLUMNS = (
+    "tenant",
+    "state",
+    "runs_per_day",
+    "app_role",
+    "plan",
+    "seats",
+    "storage_gb",
+    "api_requests_per_second",
+    "agent_steps_per_workflow",
+    "agent_rows_per_step",
+    "features",
+)
+
+
+def tenant_row(row: TenantRow) -> tuple[st.Value, ...]:
+    """A tenant's row as the spec says it, in TENANT_COLUMNS' order."""
+    limits = row.limits
+    return (
+        row.tenant,
+        row.state,
+        row.agent_runs_per_day,
+        row.app_role,
+        row.plan,
+        limits.seats,
+        limits.storage_gb,
+        limits.api_requests_per_second,
+        limits.agent_steps_per_workflow,
+        limits.agent_rows_per_step,
+        row.features,
+    )
 
 
 def tenant_rows(part: TenantPart) -> list[Sql]:
     """The tenant's row and its agents' rows (and no other agents of the tenant)."""
+    row = TenantRow(
+        part.tenant,
+        part.state,
+        part.agent_runs_per_day,
+        part.app_role,
+        part.plan,
+        part.limits,
+        part.features,
+    )
     out = [
-        st.upsert(
-            INTERNAL_SCHEMA,
-            "tenants",
-            TENANT_COLUMNS,
-            [(part.tenant, part.state, part.agent_runs_per_day)],
-            "tenant",
-        ),
+        st.upsert(INTERNAL_SCHEMA, "tenants", TENANT_COLUMNS, [tenant_row(row)], "tenant"),
         st.keep_rows(
             INTERNAL_SCHEMA,
             "agents",

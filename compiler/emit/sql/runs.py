@@ -26,6 +26,7 @@ from compiler.emit.sql.state import (
     API_SCHEMA,
     INTERNAL_SCHEMA,
     ColumnState,
+    DefaultState,
     IndexState,
     RoleState,
     Setting,
@@ -44,8 +45,17 @@ SETTINGS = (
 APPLY_LOCK = "apply_lock"
 
 
-def _column(name: str, type_: str, nullable: bool = False) -> ColumnState:
-    return ColumnState(name, type_, nullable, False)
+def _column(
+    name: str, type_: str, nullable: bool = False, default: str | None = None
+) -> ColumnState:
+    """A column of paybill's own tables; `default` a literal of its type or, ending in
+    `()`, an allowed expression (statements.DEFAULT_EXPRESSIONS). A NOT NULL column added to
+    a table that has rows needs one."""
+    if default is None:
+        return ColumnState(name, type_, nullable, False)
+    if default.endswith("()"):
+        return ColumnState(name, type_, nullable, False, DefaultState("expression", default))
+    return ColumnState(name, type_, nullable, False, DefaultState("literal", default))
 
 
 def _table(
@@ -67,6 +77,9 @@ INTERNAL_TABLES: tuple[TableState, ...] = (
         _column("concurrent_runs", "integer"),
     ), ("role",)),
     _table(APPLY_LOCK, (_column("target", "text"),), ("target",)),
+    # One row per approval: it serves one call of the step in the run, with the arguments
+    # whose digest it holds, until it expires; `used_at` says when it served. (Approvals
+    # kept before they were bound to arguments get the digest '', which no call has.)
     _table("approvals", (
         _column("run", "uuid"),
         _column("step", "text"),
@@ -74,7 +87,10 @@ INTERNAL_TABLES: tuple[TableState, ...] = (
         _column("granted_by", "text"),
         _column("approved_at", "timestamptz"),
         _column("expires_at", "timestamptz"),
-    ), ("run", "step")),
+        _column("id", "uuid", default="gen_random_uuid()"),
+        _column("digest", "text", default=""),
+        _column("used_at", "timestamptz", nullable=True),
+    ), ("run", "step", "id")),
     _table("runs", (
         _column("id", "uuid"),
         _column("tenant", "text"),
@@ -92,10 +108,22 @@ INTERNAL_TABLES: tuple[TableState, ...] = (
         IndexState("runs_role_deadline", ("role", "deadline")),
         IndexState("runs_tenant_started_at", ("tenant", "started_at")),
     )),
+    # A tenant's state, its entitlements (its plan's limits and features, overrides applied;
+    # NULL: unlimited) and `runs_started`, which start_run counts up: the write that makes
+    # two starts in one tenant wait for each other, or the later one fail to serialize.
     _table("tenants", (
         _column("tenant", "text"),
         _column("state", "text"),
         _column("runs_per_day", "integer", nullable=True),
+        _column("app_role", "text", default=""),
+        _column("plan", "text", default=""),
+        _column("seats", "integer", nullable=True),
+        _column("storage_gb", "integer", nullable=True),
+        _column("api_requests_per_second", "integer", nullable=True),
+        _column("agent_steps_per_workflow", "integer", nullable=True),
+        _column("agent_rows_per_step", "integer", nullable=True),
+        _column("features", "text[]", default="{}"),
+        _column("runs_started", "bigint", default="0"),
     ), ("tenant",)),
     _table("workflows", (
         _column("workflow", "text"),
@@ -110,7 +138,7 @@ INTERNAL_SCHEMAS = (INTERNAL_SCHEMA, API_SCHEMA)
 
 
 STEPS_READ = ("agents", "approvals", "runs", "tenants", "workflows")
-STEPS_UPDATE = ("done", "steps")  # of runs
+STEPS_UPDATE = {"runs": ("done", "steps"), "approvals": ("used_at",)}
 
 
 def table_privileges(
@@ -124,14 +152,19 @@ def table_privileges(
     for role in roles:
         if role.kind == "steps":
             out |= {(role.name, INTERNAL_SCHEMA, t, "SELECT", None) for t in STEPS_READ}
-            out |= {(role.name, INTERNAL_SCHEMA, "runs", "UPDATE", c) for c in STEPS_UPDATE}
+            out |= {
+                (role.name, INTERNAL_SCHEMA, table, "UPDATE", column)
+                for table, columns in STEPS_UPDATE.items()
+                for column in columns
+            }
     return out
 
 
 def schema_privileges(roles: tuple[RoleState, ...]) -> set[tuple[str, str, str]]:
     """(role, schema, privilege) on paybill's schemas: agents reach the API through their
-    workflows' profiles, the approver too; the steps role also calls into `paybill` and must
-    be able to own functions in the API schema (PostgreSQL asks that of a function's owner)."""
+    workflows' profiles, the approver too, and the application through its profiles (to read
+    its entitlements); the steps role also calls into `paybill` and must be able to own
+    functions in the API schema (PostgreSQL asks that of a function's owner)."""
     out: set[tuple[str, str, str]] = set()
     for role in roles:
         if role.kind == "steps":
@@ -140,6 +173,6 @@ def schema_privileges(roles: tuple[RoleState, ...]) -> set[tuple[str, str, str]]
                 (role.name, API_SCHEMA, "USAGE"),
                 (role.name, API_SCHEMA, "CREATE"),
             }
-        elif role.kind == "approver" or (role.kind == "grants" and role.workflows):
+        elif role.kind in ("approver", "grants"):
             out.add((role.name, API_SCHEMA, "USAGE"))
     return out

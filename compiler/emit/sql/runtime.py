@@ -214,6 +214,7 @@ def with_profile(step: StepState, profile: str) -> StepState:
         step.max_rows,
         step.tenant_column,
         step.max_steps,
+        step.key_size,
     )
 
 

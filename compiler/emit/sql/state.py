@@ -61,9 +61,13 @@ SchemaVersion = Literal["paybill.dev/sql-state/v3", "paybill.dev/sql-state/v2"]
 SCHEMA_VERSION: Final[SchemaVersion] = "paybill.dev/sql-state/v3"
 # v3 leaves the policies out: they are derived from the roles (`policies.py`).
 TenantSchemaVersion = Literal[
-    "paybill.dev/sql-tenant/v3", "paybill.dev/sql-tenant/v2", "paybill.dev/sql-tenant/v1"
+    "paybill.dev/sql-tenant/v4",
+    "paybill.dev/sql-tenant/v3",
+    "paybill.dev/sql-tenant/v2",
+    "paybill.dev/sql-tenant/v1",
 ]
-TENANT_SCHEMA_VERSION: Final[TenantSchemaVersion] = "paybill.dev/sql-tenant/v3"
+TENANT_SCHEMA_VERSION: Final[TenantSchemaVersion] = "paybill.dev/sql-tenant/v4"
+# v4 adds the tenant's plan, limits and features (its entitlements, in paybill.tenants).
 STATE_FILE = "state.json"
 TENANTS_FOLDER = "tenants"
 OWNER_ROLE = "paybill_owner"
@@ -232,6 +236,9 @@ class StepColumn:
     name: str
     type: str  # the column's type as the spec writes it
     nullable: bool
+    # Part of the table's primary key (the tenant column aside): a where-value of it names
+    # a row, which must be one of the calling tenant's (functions.py refuses the call if not).
+    key: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +261,7 @@ class StepState:
     max_rows: int = 0
     tenant_column: str = ""  # an insert into a tenant-scoped table fills it from the caller
     max_steps: int = 0  # the workflow's: how many step calls one run may make
+    key_size: int = 0  # columns of the table's primary key, the tenant column aside
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,6 +324,23 @@ class SharedState:
 
 
 @dataclass(frozen=True, slots=True)
+class TenantLimits:
+    """A tenant's limits after its overrides (None: unlimited), but agentRunsPerDay, which
+    `TenantPart.agent_runs_per_day` holds (start_run counts it)."""
+
+    __pydantic_config__ = CONFIG
+
+    seats: int | None = None
+    storage_gb: int | None = None
+    api_requests_per_second: int | None = None
+    agent_steps_per_workflow: int | None = None
+    agent_rows_per_step: int | None = None
+
+
+NO_LIMITS = TenantLimits()
+
+
+@dataclass(frozen=True, slots=True)
 class TenantPart:
     """One tenant's roles and policies in a target: `tenants/<tenant>.json`."""
 
@@ -330,6 +355,11 @@ class TenantPart:
     state: str = ""  # the tenant's lifecycle state: agents act only in active tenants
     agent_runs_per_day: int | None = None  # every agent of the tenant together; None: no cap
     agents: tuple[AgentRow, ...] = ()  # sorted by role
+    # Its entitlements (since v4): what the application reads with paybill_api.entitlements().
+    app_role: str = ""
+    plan: str = ""
+    limits: TenantLimits = NO_LIMITS
+    features: tuple[str, ...] = ()  # sorted
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,6 +369,10 @@ class TenantRow:
     tenant: str
     state: str
     agent_runs_per_day: int | None
+    app_role: str = ""
+    plan: str = ""
+    limits: TenantLimits = NO_LIMITS
+    features: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,7 +412,18 @@ class TargetState:
             settings=shared.settings,
             workflows=shared.workflows,
             steps=shared.steps,
-            tenants=tuple(TenantRow(p.tenant, p.state, p.agent_runs_per_day) for p in parts),
+            tenants=tuple(
+                TenantRow(
+                    p.tenant,
+                    p.state,
+                    p.agent_runs_per_day,
+                    p.app_role,
+                    p.plan,
+                    p.limits,
+                    p.features,
+                )
+                for p in parts
+            ),
             agents=tuple(
                 sorted(((p.tenant, a) for p in parts for a in p.agents), key=lambda x: x[1].role)
             ),

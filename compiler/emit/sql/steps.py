@@ -48,6 +48,7 @@ def step_states(spec: ResolvedSpec, profiles: dict[str, str]) -> tuple[StepState
                 out.append(common)
                 continue
             table = spec.table(query.table)
+            keys = tuple(c for c in table.primary_key if c != spec.platform.tenant_column)
             out.append(
                 replace(
                     common,
@@ -55,17 +56,30 @@ def step_states(spec: ResolvedSpec, profiles: dict[str, str]) -> tuple[StepState
                     schema=table.schema,
                     table=table.name,
                     columns=_columns(table, query.columns),
-                    where=_columns(table, query.where),
+                    where=_columns(table, query.where, keys),
                     max_rows=workflow.max_rows_per_step,
                     tenant_column=(
                         spec.platform.tenant_column
                         if table.tenant_scoped and query.operation == "insert"
                         else ""
                     ),
+                    key_size=len(keys) if table.tenant_scoped else 0,
                 )
             )
     return tuple(sorted(out, key=lambda s: (s.workflow, s.step)))
 
 
-def _columns(table: Table, names: tuple[str, ...]) -> tuple[StepColumn, ...]:
-    return tuple(StepColumn(n, table.column(n).type, table.column(n).nullable) for n in names)
+def _columns(
+    table: Table, names: tuple[str, ...], keys: tuple[str, ...] = ()
+) -> tuple[StepColumn, ...]:
+    """The step's columns; with `keys` (the table's key, the tenant column aside), each marks
+    whether it names rows by their key, where the rows are a tenant's (tenant-scoped)."""
+    return tuple(
+        StepColumn(
+            n,
+            table.column(n).type,
+            table.column(n).nullable,
+            key=table.tenant_scoped and n in keys,
+        )
+        for n in names
+    )

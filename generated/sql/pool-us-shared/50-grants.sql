@@ -75,6 +75,8 @@ GRANT
 -- paybill's schemas, tables and run API: only these roles may use them.
 GRANT USAGE ON SCHEMA "paybill" TO "paybill_pool_us_shared_steps";
 GRANT USAGE ON SCHEMA "paybill_api" TO
+  "paybill_pool_us_shared_app",
+  "paybill_pool_us_shared_app_readonly",
   "paybill_pool_us_shared_approver",
   "paybill_pool_us_shared_steps",
   "paybill_pool_us_shared_workflow_dunning_escalation",
@@ -85,24 +87,38 @@ GRANT USAGE ON SCHEMA "paybill_api" TO
 GRANT CREATE ON SCHEMA "paybill_api" TO "paybill_pool_us_shared_steps";
 GRANT
   SELECT,
+  UPDATE ("used_at")
+  ON TABLE "paybill"."approvals" TO "paybill_pool_us_shared_steps";
+GRANT
+  SELECT,
   UPDATE ("done", "steps")
   ON TABLE "paybill"."runs" TO "paybill_pool_us_shared_steps";
 GRANT SELECT ON TABLE
   "paybill"."agents",
-  "paybill"."approvals",
   "paybill"."tenants",
   "paybill"."workflows" TO "paybill_pool_us_shared_steps";
-GRANT EXECUTE ON FUNCTION "paybill_api"."approve"(uuid, text, text, interval) TO "paybill_pool_us_shared_approver";
+GRANT EXECUTE ON FUNCTION "paybill_api"."entitlements"() TO
+  "paybill_pool_us_shared_app",
+  "paybill_pool_us_shared_app_readonly",
+  "paybill_pool_us_shared_workflow_dunning_escalation",
+  "paybill_pool_us_shared_workflow_invoice_reminders",
+  "paybill_pool_us_shared_workflow_payment_reconciliation",
+  "paybill_pool_us_shared_workflow_refund_approval",
+  "paybill_pool_us_shared_workflow_ticket_triage";
+GRANT EXECUTE ON FUNCTION "paybill_api"."approve"(uuid, text, jsonb, text, interval) TO "paybill_pool_us_shared_approver";
 GRANT EXECUTE ON FUNCTION
   "paybill"."login_role"(),
   "paybill"."caller_role"(),
   "paybill"."agent"(),
+  "paybill"."digest"(jsonb),
   "paybill"."refuse"(text, text, text),
-  "paybill"."refuse_step"(uuid, text, text, text[], boolean) TO "paybill_pool_us_shared_steps";
+  "paybill"."refuse_step"(uuid, text, text, text[]),
+  "paybill"."refuse_keys"(text, text, text, text, text[]),
+  "paybill"."tenant_role"() TO "paybill_pool_us_shared_steps";
 GRANT EXECUTE ON FUNCTION
   "paybill_api"."start_run"(text),
   "paybill_api"."finish_run"(uuid),
-  "paybill_api"."approval"(uuid, text) TO
+  "paybill_api"."approval"(uuid, text, jsonb) TO
   "paybill_pool_us_shared_workflow_dunning_escalation",
   "paybill_pool_us_shared_workflow_invoice_reminders",
   "paybill_pool_us_shared_workflow_payment_reconciliation",
@@ -125,7 +141,7 @@ ALTER FUNCTION "paybill_api"."payment-reconciliation.record"(uuid, uuid[], uuid[
 ALTER FUNCTION "paybill_api"."payment-reconciliation.unmatched-payments"(uuid, boolean[]) OWNER TO "paybill_pool_us_shared_steps";
 ALTER FUNCTION "paybill_api"."refund-approval.load-payment"(uuid, uuid[]) OWNER TO "paybill_pool_us_shared_steps";
 ALTER FUNCTION "paybill_api"."refund-approval.record"(uuid, uuid[], uuid[], text[], jsonb[], timestamp with time zone[]) OWNER TO "paybill_pool_us_shared_steps";
-ALTER FUNCTION "paybill_api"."refund-approval.refund"(uuid) OWNER TO "paybill_pool_us_shared_steps";
+ALTER FUNCTION "paybill_api"."refund-approval.refund"(uuid, jsonb) OWNER TO "paybill_pool_us_shared_steps";
 ALTER FUNCTION "paybill_api"."ticket-triage.classify"(uuid, smallint, text, bigint[]) OWNER TO "paybill_pool_us_shared_steps";
 ALTER FUNCTION "paybill_api"."ticket-triage.lookup"(uuid) OWNER TO "paybill_pool_us_shared_steps";
 ALTER FUNCTION "paybill_api"."ticket-triage.read-ticket"(uuid, bigint[]) OWNER TO "paybill_pool_us_shared_steps";
@@ -150,7 +166,7 @@ GRANT EXECUTE ON FUNCTION
 GRANT EXECUTE ON FUNCTION
   "paybill_api"."refund-approval.load-payment"(uuid, uuid[]),
   "paybill_api"."refund-approval.record"(uuid, uuid[], uuid[], text[], jsonb[], timestamp with time zone[]),
-  "paybill_api"."refund-approval.refund"(uuid) TO "paybill_pool_us_shared_workflow_refund_approval";
+  "paybill_api"."refund-approval.refund"(uuid, jsonb) TO "paybill_pool_us_shared_workflow_refund_approval";
 GRANT EXECUTE ON FUNCTION
   "paybill_api"."ticket-triage.classify"(uuid, smallint, text, bigint[]),
   "paybill_api"."ticket-triage.lookup"(uuid),

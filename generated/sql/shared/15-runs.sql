@@ -47,7 +47,10 @@ CREATE TABLE IF NOT EXISTS "paybill"."approvals" (
   "granted_by" text NOT NULL,
   "approved_at" timestamptz NOT NULL,
   "expires_at" timestamptz NOT NULL,
-  PRIMARY KEY ("run", "step")
+  "id" uuid NOT NULL DEFAULT pg_catalog.gen_random_uuid(),
+  "digest" text NOT NULL DEFAULT ''::text,
+  "used_at" timestamptz,
+  PRIMARY KEY ("run", "step", "id")
 );
 ALTER TABLE "paybill"."approvals" ADD COLUMN IF NOT EXISTS "run" uuid NOT NULL;
 ALTER TABLE "paybill"."approvals" ADD COLUMN IF NOT EXISTS "step" text NOT NULL;
@@ -55,6 +58,9 @@ ALTER TABLE "paybill"."approvals" ADD COLUMN IF NOT EXISTS "approved_by" text NO
 ALTER TABLE "paybill"."approvals" ADD COLUMN IF NOT EXISTS "granted_by" text NOT NULL;
 ALTER TABLE "paybill"."approvals" ADD COLUMN IF NOT EXISTS "approved_at" timestamptz NOT NULL;
 ALTER TABLE "paybill"."approvals" ADD COLUMN IF NOT EXISTS "expires_at" timestamptz NOT NULL;
+ALTER TABLE "paybill"."approvals" ADD COLUMN IF NOT EXISTS "id" uuid NOT NULL DEFAULT pg_catalog.gen_random_uuid();
+ALTER TABLE "paybill"."approvals" ADD COLUMN IF NOT EXISTS "digest" text NOT NULL DEFAULT ''::text;
+ALTER TABLE "paybill"."approvals" ADD COLUMN IF NOT EXISTS "used_at" timestamptz;
 ALTER TABLE "paybill"."approvals" OWNER TO "paybill_owner";
 ALTER TABLE "paybill"."approvals" NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE "paybill"."approvals" DISABLE ROW LEVEL SECURITY;
@@ -97,11 +103,29 @@ CREATE TABLE IF NOT EXISTS "paybill"."tenants" (
   "tenant" text NOT NULL,
   "state" text NOT NULL,
   "runs_per_day" integer,
+  "app_role" text NOT NULL DEFAULT ''::text,
+  "plan" text NOT NULL DEFAULT ''::text,
+  "seats" integer,
+  "storage_gb" integer,
+  "api_requests_per_second" integer,
+  "agent_steps_per_workflow" integer,
+  "agent_rows_per_step" integer,
+  "features" text[] NOT NULL DEFAULT '{}'::text[],
+  "runs_started" bigint NOT NULL DEFAULT '0'::bigint,
   PRIMARY KEY ("tenant")
 );
 ALTER TABLE "paybill"."tenants" ADD COLUMN IF NOT EXISTS "tenant" text NOT NULL;
 ALTER TABLE "paybill"."tenants" ADD COLUMN IF NOT EXISTS "state" text NOT NULL;
 ALTER TABLE "paybill"."tenants" ADD COLUMN IF NOT EXISTS "runs_per_day" integer;
+ALTER TABLE "paybill"."tenants" ADD COLUMN IF NOT EXISTS "app_role" text NOT NULL DEFAULT ''::text;
+ALTER TABLE "paybill"."tenants" ADD COLUMN IF NOT EXISTS "plan" text NOT NULL DEFAULT ''::text;
+ALTER TABLE "paybill"."tenants" ADD COLUMN IF NOT EXISTS "seats" integer;
+ALTER TABLE "paybill"."tenants" ADD COLUMN IF NOT EXISTS "storage_gb" integer;
+ALTER TABLE "paybill"."tenants" ADD COLUMN IF NOT EXISTS "api_requests_per_second" integer;
+ALTER TABLE "paybill"."tenants" ADD COLUMN IF NOT EXISTS "agent_steps_per_workflow" integer;
+ALTER TABLE "paybill"."tenants" ADD COLUMN IF NOT EXISTS "agent_rows_per_step" integer;
+ALTER TABLE "paybill"."tenants" ADD COLUMN IF NOT EXISTS "features" text[] NOT NULL DEFAULT '{}'::text[];
+ALTER TABLE "paybill"."tenants" ADD COLUMN IF NOT EXISTS "runs_started" bigint NOT NULL DEFAULT '0'::bigint;
 ALTER TABLE "paybill"."tenants" OWNER TO "paybill_owner";
 ALTER TABLE "paybill"."tenants" NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE "paybill"."tenants" DISABLE ROW LEVEL SECURITY;
@@ -137,7 +161,8 @@ DELETE FROM "paybill"."workflows" WHERE "workflow" <> ALL (ARRAY[
         'payment-reconciliation',
         'refund-approval',
         'ticket-triage']::text[]);
-INSERT INTO "paybill"."workflows" AS t ("workflow", "max_steps", "timeout_seconds", "max_rows_per_step", "steps", "approval_steps") VALUES
+INSERT INTO "paybill"."workflows" AS t (
+    "workflow", "max_steps", "timeout_seconds", "max_rows_per_step", "steps", "approval_steps") VALUES
   ('dunning-escalation', 6, 60, 1, ARRAY['load-invoice', 'load-customer', 'escalate', 'tell-team']::text[], ARRAY[]::text[]),
   ('invoice-reminders', 10, 120, 500, ARRAY['find-overdue', 'notify', 'mark-sent']::text[], ARRAY[]::text[]),
   ('payment-reconciliation', 8, 300, 1000, ARRAY['unmatched-payments', 'open-invoices', 'mark-paid', 'mark-matched', 'record', 'export']::text[], ARRAY[]::text[]),
@@ -174,17 +199,21 @@ BEGIN
       || CASE WHEN p.proretset THEN ' setof' ELSE '' END, 'UTF8')), 'hex')) NOT IN (VALUES
         ('paybill', 'agent', '523f877dc182fcb5825985cdf96951ea4cc8210127f75ef09142cc13eca317c9'),
         ('paybill', 'caller_role', '69570dd4c1e0b470fce7f1214fe3a90a96ea420cc3865b338a20787ba8cdfb12'),
+        ('paybill', 'digest', 'bcc8d3efb75a566ca5fd44e277a7e0b7d94e7aa1aa7bb1e7784c3b9b80d1484b'),
         ('paybill', 'keep_memberships', 'f8827fa97f5d8105f642d0f6e9e7cdf0afc4e0344d708b38bd420841b9f0f3b4'),
         ('paybill', 'login_role', '69570dd4c1e0b470fce7f1214fe3a90a96ea420cc3865b338a20787ba8cdfb12'),
         ('paybill', 'refuse', '27fd019bbe8153150425519cc23b229551ba0ecc691909bd47cb060d27f8a678'),
-        ('paybill', 'refuse_step', '293ec44d83e7d4894d90b50e578992ea09211c3cd0ebc954ed56c8b93795cdd9'),
+        ('paybill', 'refuse_keys', '059a021e77657b96ea0413cc63eb04723912a6ebbabc39b4a78fff4fd312e225'),
+        ('paybill', 'refuse_step', 'ed4d6f7e7bf9edf1ea7fd9a03c3df1636a47b3fab6105bc1b78ef981bfeec962'),
         ('paybill', 'retire_roles', '37ab44c58852a82ee20571f2c361d39f93f3cc1f7351930c5a13c7cd0fe5fb4b'),
-        ('paybill_api', 'approval', 'a4cc0150db42b3b40ec3111ae194666c2b0e3c486738132e04763207dc42d952'),
-        ('paybill_api', 'approve', 'c8a29608bccb8e5d5914d0ebd8567f24c2409a1fce81e190e8f788962efc9d1f'),
+        ('paybill', 'tenant_role', '69570dd4c1e0b470fce7f1214fe3a90a96ea420cc3865b338a20787ba8cdfb12'),
+        ('paybill_api', 'approval', 'fcae493eb70c37351b150f2702e00b729ee6f5be3b78dcb35ae71508c07122ef'),
+        ('paybill_api', 'approve', '8c4e04d07808a6747523fe0a01be9ae3451baa939947a5d19e7f18e553233da8'),
         ('paybill_api', 'dunning-escalation.escalate', '64f78386b0acf3fbc20f2bc2c025377324518d53dbcd6942e735a61d60fa633e'),
         ('paybill_api', 'dunning-escalation.load-customer', 'fb2d7c56dba645abc86920583b2abc3223ed89a48526c4a2a95c97f3b4e5564d'),
         ('paybill_api', 'dunning-escalation.load-invoice', 'a44914483bd473b6a1e72008e2fdca9727a29ee3370d2c6dfe301fdf041e54cd'),
         ('paybill_api', 'dunning-escalation.tell-team', '98e89b5f7b64702e69888e1310258044fe2cc12fa08e599d8d7e5f826718716c'),
+        ('paybill_api', 'entitlements', 'cda4c20a374f442e360992ff9f64b0129ccc228a02066e93c4d5c1ef9634b72d'),
         ('paybill_api', 'finish_run', '1cf59811403ae88e7a47da29795abc35e0c2e73a57b2e656559f46f2be4d4675'),
         ('paybill_api', 'invoice-reminders.find-overdue', 'd04cefe85c6c20f309c22a5556f429dc7a7f6951d5382700fc18e21a49e33bab'),
         ('paybill_api', 'invoice-reminders.mark-sent', '7ce8e42904ea0ee1ab80c55b9998e9998932595605599be1f6a06fc0e32ab46d'),
@@ -197,7 +226,7 @@ BEGIN
         ('paybill_api', 'payment-reconciliation.unmatched-payments', '1c00bc7fab12623840886cda0a13a5cd640c6b8538bdc7f6743a744de852931f'),
         ('paybill_api', 'refund-approval.load-payment', 'd0189600210ffab3ac1c734614957fcdc4dcd7f836690c20e92334f446220d17'),
         ('paybill_api', 'refund-approval.record', 'd3644cc636c98aecfe79e11dafd0f7208198a2397576cd842873a8a28c330268'),
-        ('paybill_api', 'refund-approval.refund', '98e89b5f7b64702e69888e1310258044fe2cc12fa08e599d8d7e5f826718716c'),
+        ('paybill_api', 'refund-approval.refund', '455947f0a2671779087ac98dcc832c78c9bc9c01e684959d2c6975027c6ea7ff'),
         ('paybill_api', 'start_run', 'c55b65c3db15f52ee96663326ef2cfb7a3eacebe90ad7941d239855df472210b'),
         ('paybill_api', 'ticket-triage.classify', '21d670c5c69ab96f397ec9b483883bfb2a133fce94b6f2765b4f6d8caf4c0c51'),
         ('paybill_api', 'ticket-triage.lookup', '98e89b5f7b64702e69888e1310258044fe2cc12fa08e599d8d7e5f826718716c'),
@@ -345,6 +374,17 @@ $paybill$;
 ALTER FUNCTION "paybill"."agent"() OWNER TO "paybill_owner";
 REVOKE ALL ON FUNCTION "paybill"."agent"() FROM PUBLIC CASCADE;
 
+-- Function paybill.digest
+CREATE OR REPLACE FUNCTION "paybill"."digest"("arguments" jsonb)
+  RETURNS text
+  LANGUAGE sql STABLE SECURITY INVOKER
+AS $paybill$
+  -- What an approval is bound to: the SHA-256 of a call's arguments as jsonb prints them.
+  SELECT pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to($1::text, 'UTF8')), 'hex');
+$paybill$;
+ALTER FUNCTION "paybill"."digest"(jsonb) OWNER TO "paybill_owner";
+REVOKE ALL ON FUNCTION "paybill"."digest"(jsonb) FROM PUBLIC CASCADE;
+
 -- Function paybill.refuse
 CREATE OR REPLACE FUNCTION "paybill"."refuse"(
   "workflow" text,
@@ -369,8 +409,7 @@ CREATE OR REPLACE FUNCTION "paybill"."refuse_step"(
   "run" uuid,
   "workflow" text,
   "step" text,
-  "after" text[],
-  "approval" boolean)
+  "after" text[])
   RETURNS void
   LANGUAGE plpgsql VOLATILE SECURITY INVOKER
 AS $paybill$
@@ -418,14 +457,64 @@ BEGIN
     PERFORM "paybill"."refuse"($2, $3, pg_catalog.format(
       'step(s) %s must run first', pg_catalog.array_to_string(v_missing, ', ')));
   END IF;
-  IF $5 THEN
-    PERFORM "paybill"."refuse"($2, $3, 'the step needs human approval first');
-  END IF;
   PERFORM "paybill"."refuse"($2, $3, pg_catalog.format('run %s changed meanwhile; call again', $1));
 END;
 $paybill$;
-ALTER FUNCTION "paybill"."refuse_step"(uuid, text, text, text[], boolean) OWNER TO "paybill_owner";
-REVOKE ALL ON FUNCTION "paybill"."refuse_step"(uuid, text, text, text[], boolean) FROM PUBLIC CASCADE;
+ALTER FUNCTION "paybill"."refuse_step"(uuid, text, text, text[]) OWNER TO "paybill_owner";
+REVOKE ALL ON FUNCTION "paybill"."refuse_step"(uuid, text, text, text[]) FROM PUBLIC CASCADE;
+
+-- Function paybill.refuse_keys
+CREATE OR REPLACE FUNCTION "paybill"."refuse_keys"(
+  "workflow" text,
+  "step" text,
+  "parameter" text,
+  "tenant" text,
+  "missing" text[])
+  RETURNS void
+  LANGUAGE plpgsql VOLATILE SECURITY INVOKER
+AS $paybill$
+#variable_conflict use_column
+DECLARE
+  v_shown text := pg_catalog.array_to_string($5[1:5], ', ')
+    || CASE WHEN pg_catalog.cardinality($5) > 5 THEN ', ...' ELSE '' END;
+BEGIN
+  -- A value that names no row of the caller's tenant, however many rows other tenants have.
+  PERFORM "paybill"."refuse"($1, $2, pg_catalog.format(
+    '%s names %s: rows of other tenants are out of reach', $3,
+    CASE WHEN pg_catalog.cardinality($5) = 1
+         THEN pg_catalog.format('1 value that is no row of tenant %L (%s)', $4, v_shown)
+         ELSE pg_catalog.format('%s values that are no rows of tenant %L (%s)',
+                                pg_catalog.cardinality($5), $4, v_shown) END));
+END;
+$paybill$;
+ALTER FUNCTION "paybill"."refuse_keys"(text, text, text, text, text[]) OWNER TO "paybill_owner";
+REVOKE ALL ON FUNCTION "paybill"."refuse_keys"(text, text, text, text, text[]) FROM PUBLIC CASCADE;
+
+-- Function paybill.tenant_role
+CREATE OR REPLACE FUNCTION "paybill"."tenant_role"()
+  RETURNS text
+  LANGUAGE plpgsql STABLE SECURITY INVOKER
+AS $paybill$
+#variable_conflict use_column
+DECLARE
+  v_role text;
+BEGIN
+  -- The application role the session has SET, or else the one granted to its login.
+  IF pg_catalog.current_setting('role') <> 'none' THEN
+    RETURN pg_catalog.current_setting('role');
+  END IF;
+  SELECT pg_catalog.min(t."app_role") INTO v_role
+  FROM pg_catalog.pg_auth_members AS m
+  JOIN pg_catalog.pg_roles AS g ON g.oid = m.roleid
+  JOIN pg_catalog.pg_roles AS s ON s.oid = m.member
+  JOIN "paybill"."tenants" AS t ON t."app_role" = g.rolname
+  WHERE s.rolname = SESSION_USER
+  HAVING pg_catalog.count(*) = 1;
+  RETURN v_role;
+END;
+$paybill$;
+ALTER FUNCTION "paybill"."tenant_role"() OWNER TO "paybill_owner";
+REVOKE ALL ON FUNCTION "paybill"."tenant_role"() FROM PUBLIC CASCADE;
 
 -- Function paybill_api.start_run
 CREATE OR REPLACE FUNCTION "paybill_api"."start_run"("workflow" text)
@@ -443,8 +532,13 @@ DECLARE
   v_id uuid := pg_catalog.gen_random_uuid();
   v_subject text;
 BEGIN
-  -- One run starts at a time per tenant, so that the counts below stay true.
-  SELECT t.* INTO v_tenant FROM "paybill"."tenants" AS t WHERE t."tenant" = v_me."tenant" FOR UPDATE;
+  -- One run starts at a time per tenant, so that the counts below stay true: the write to
+  -- the tenant's row waits for another start (or a change of the tenant) until it ends, and
+  -- under REPEATABLE READ or SERIALIZABLE a start whose snapshot is older than the other's
+  -- fails to serialize (SQLSTATE 40001: try again) instead of counting from that snapshot.
+  UPDATE "paybill"."tenants" AS t SET "runs_started" = t."runs_started" + 1
+  WHERE t."tenant" = v_me."tenant"
+  RETURNING t.* INTO v_tenant;
   IF v_tenant."state" IS DISTINCT FROM 'active' THEN
     RAISE EXCEPTION USING ERRCODE = 'PB403', MESSAGE = pg_catalog.format(
       'agent %L may not act in tenant %L: tenant is %s; agents act only in active tenants',
@@ -486,6 +580,13 @@ BEGIN
   VALUES (v_id, v_me."tenant", v_me."role", v_me."agent", $1, v_now,
           v_now + pg_catalog.make_interval(secs => v_flow."timeout_seconds"), NULL, 'open', 0,
           ARRAY[]::text[]);
+  -- The session's statements and idle transactions end within the run's time (a client
+  -- may set them back: `paybill sql apply` ends agents' sessions that hold it up).
+  PERFORM pg_catalog.set_config(
+    'statement_timeout', (v_flow."timeout_seconds" * 1000)::text, false);
+  PERFORM pg_catalog.set_config(
+    'idle_in_transaction_session_timeout',
+    (LEAST(v_flow."timeout_seconds", 60) * 1000)::text, false);
   RETURN v_id;
 END;
 $paybill$;
@@ -522,24 +623,27 @@ REVOKE ALL ON FUNCTION "paybill_api"."finish_run"(uuid) FROM PUBLIC CASCADE;
 -- Function paybill_api.approval
 CREATE OR REPLACE FUNCTION "paybill_api"."approval"(
   "run" uuid,
-  "step" text)
+  "step" text,
+  "arguments" jsonb)
   RETURNS timestamp with time zone
   LANGUAGE sql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $paybill$
-  SELECT a."expires_at"
+  SELECT pg_catalog.max(a."expires_at")
   FROM "paybill"."approvals" AS a
   JOIN "paybill"."runs" AS r ON r."id" = a."run"
-  WHERE a."run" = $1 AND a."step" = $2 AND r."role" = ("paybill"."agent"())."role"
+  WHERE a."run" = $1 AND a."step" = $2 AND a."digest" = "paybill"."digest"($3)
+    AND a."used_at" IS NULL AND r."role" = ("paybill"."agent"())."role"
     AND a."expires_at" > pg_catalog.clock_timestamp();
 $paybill$;
-ALTER FUNCTION "paybill_api"."approval"(uuid, text) OWNER TO "paybill_owner";
-REVOKE ALL ON FUNCTION "paybill_api"."approval"(uuid, text) FROM PUBLIC CASCADE;
+ALTER FUNCTION "paybill_api"."approval"(uuid, text, jsonb) OWNER TO "paybill_owner";
+REVOKE ALL ON FUNCTION "paybill_api"."approval"(uuid, text, jsonb) FROM PUBLIC CASCADE;
 
 -- Function paybill_api.approve
 CREATE OR REPLACE FUNCTION "paybill_api"."approve"(
   "run" uuid,
   "step" text,
+  "arguments" jsonb,
   "approved_by" text,
   "valid_for" interval)
   RETURNS timestamp with time zone
@@ -550,18 +654,33 @@ AS $paybill$
 DECLARE
   v_run "paybill"."runs";
   v_flow "paybill"."workflows";
+  v_agent text;
   v_now timestamptz := pg_catalog.clock_timestamp();
 BEGIN
-  IF EXISTS (
-    SELECT FROM "paybill"."agents" AS a WHERE a."role" = "paybill"."caller_role"()
-  ) THEN
-    RAISE EXCEPTION USING ERRCODE = 'PB403', MESSAGE = 'an agent cannot approve steps';
+  -- A person approves, never an agent: no role the login holds, however indirectly, nor
+  -- the role it has SET, may be an agent's.
+  WITH RECURSIVE held(oid) AS (
+    SELECT r.oid FROM pg_catalog.pg_roles AS r
+    WHERE r.rolname IN (SESSION_USER, NULLIF(pg_catalog.current_setting('role'), 'none'))
+    UNION
+    SELECT m.roleid FROM pg_catalog.pg_auth_members AS m JOIN held AS h ON m.member = h.oid
+  )
+  SELECT pg_catalog.min(a."role") INTO v_agent
+  FROM held AS h
+  JOIN pg_catalog.pg_roles AS r ON r.oid = h.oid
+  JOIN "paybill"."agents" AS a ON a."role" = r.rolname;
+  IF v_agent IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'PB403', MESSAGE = pg_catalog.format(
+      'login %I holds the agent role %I: an agent cannot approve steps', SESSION_USER, v_agent);
   END IF;
-  IF pg_catalog.btrim(COALESCE($3, '')) = '' THEN
+  IF pg_catalog.btrim(COALESCE($4, '')) = '' THEN
     RAISE EXCEPTION USING ERRCODE = 'PB403', MESSAGE = 'say who approved (approved_by)';
   END IF;
-  IF $4 IS NULL OR $4 <= interval '0' THEN
+  IF $5 IS NULL OR $5 <= interval '0' THEN
     RAISE EXCEPTION USING ERRCODE = 'PB403', MESSAGE = 'valid_for must be a positive interval';
+  END IF;
+  IF $3 IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'PB403', MESSAGE = 'say which arguments are approved (arguments)';
   END IF;
   SELECT r.* INTO v_run FROM "paybill"."runs" AS r WHERE r."id" = $1;
   IF NOT FOUND THEN
@@ -577,16 +696,45 @@ BEGIN
       'step %L of workflow %L needs no approval (steps that do: %s)', $2, v_run."workflow",
       COALESCE(NULLIF(pg_catalog.array_to_string(v_flow."approval_steps", ', '), ''), 'none'));
   END IF;
+  -- One call of the step in this run, with exactly these arguments, before it expires.
   INSERT INTO "paybill"."approvals" AS a
-    ("run", "step", "approved_by", "granted_by", "approved_at", "expires_at")
-  VALUES ($1, $2, $3, SESSION_USER, v_now, v_now + $4)
-  ON CONFLICT ("run", "step") DO UPDATE
-  SET "approved_by" = EXCLUDED."approved_by", "granted_by" = EXCLUDED."granted_by",
-      "approved_at" = EXCLUDED."approved_at", "expires_at" = EXCLUDED."expires_at";
-  RETURN v_now + $4;
+    ("run", "step", "approved_by", "granted_by", "approved_at", "expires_at", "id", "digest",
+     "used_at")
+  VALUES ($1, $2, $4, SESSION_USER, v_now, v_now + $5, pg_catalog.gen_random_uuid(),
+          "paybill"."digest"($3), NULL);
+  RETURN v_now + $5;
 END;
 $paybill$;
-ALTER FUNCTION "paybill_api"."approve"(uuid, text, text, interval) OWNER TO "paybill_owner";
-REVOKE ALL ON FUNCTION "paybill_api"."approve"(uuid, text, text, interval) FROM PUBLIC CASCADE;
+ALTER FUNCTION "paybill_api"."approve"(uuid, text, jsonb, text, interval) OWNER TO "paybill_owner";
+REVOKE ALL ON FUNCTION "paybill_api"."approve"(uuid, text, jsonb, text, interval) FROM PUBLIC CASCADE;
+
+-- Function paybill_api.entitlements
+CREATE OR REPLACE FUNCTION "paybill_api"."entitlements"()
+  RETURNS TABLE (
+    "tenant" text,
+    "plan" text,
+    "state" text,
+    "seats" integer,
+    "storage_gb" integer,
+    "api_requests_per_second" integer,
+    "agent_runs_per_day" integer,
+    "agent_steps_per_workflow" integer,
+    "agent_rows_per_step" integer,
+    "features" text[])
+  LANGUAGE sql STABLE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $paybill$
+  -- The calling application's (or agent's) tenant: its plan's limits and features, with its
+  -- overrides; a NULL limit is unlimited.
+  SELECT t."tenant", t."plan", t."state", t."seats", t."storage_gb",
+         t."api_requests_per_second", t."runs_per_day", t."agent_steps_per_workflow",
+         t."agent_rows_per_step", t."features"
+  FROM "paybill"."tenants" AS t
+  WHERE t."app_role" = "paybill"."tenant_role"()
+     OR t."tenant" = (SELECT a."tenant" FROM "paybill"."agents" AS a
+                      WHERE a."role" = "paybill"."caller_role"());
+$paybill$;
+ALTER FUNCTION "paybill_api"."entitlements"() OWNER TO "paybill_owner";
+REVOKE ALL ON FUNCTION "paybill_api"."entitlements"() FROM PUBLIC CASCADE;
 
 COMMIT;

@@ -12,17 +12,19 @@ CREATE OR REPLACE FUNCTION "paybill_api"."dunning-escalation.escalate"(
   RETURNS bigint
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
+  SET plan_cache_mode = 'force_generic_plan'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
   v_role text;
   v_tenant text;
   v_rows bigint;
+  v_missing text[];
 BEGIN
   -- Count the step in its run, if the run is this agent's, open, of this workflow, within
-  -- its steps and time, past the steps this one comes after (and approved, when it must
-  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
-  -- function, and start_run's check; a tenant that stops being active loses its agents.
+  -- its steps and time, past the steps this one comes after. Whether the agent may run the
+  -- workflow at all is its role's EXECUTE on this function, and start_run's check; a tenant
+  -- that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
@@ -33,7 +35,14 @@ BEGIN
     AND r."steps" < 6 AND ARRAY['load-customer']::text[] <@ r."done"
   RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
-    PERFORM "paybill"."refuse_step"($1, 'dunning-escalation', 'escalate', ARRAY['load-customer']::text[], false);
+    PERFORM "paybill"."refuse_step"($1, 'dunning-escalation', 'escalate', ARRAY['load-customer']::text[]);
+  END IF;
+
+  v_missing := ARRAY(
+    SELECT v::text FROM pg_catalog.unnest($4) AS v
+    WHERE v IS NOT NULL AND NOT EXISTS (SELECT FROM "billing"."invoices" AS t WHERE t."id" = v));
+  IF pg_catalog.cardinality(v_missing) > 0 THEN
+    PERFORM "paybill"."refuse_keys"('dunning-escalation', 'escalate', 'where.id', v_tenant, v_missing);
   END IF;
   UPDATE "billing"."invoices" AS t
   SET
@@ -59,17 +68,19 @@ CREATE OR REPLACE FUNCTION "paybill_api"."dunning-escalation.load-customer"(
     "risk_score" numeric)
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
+  SET plan_cache_mode = 'force_generic_plan'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
   v_role text;
   v_tenant text;
   v_rows bigint;
+  v_missing text[];
 BEGIN
   -- Count the step in its run, if the run is this agent's, open, of this workflow, within
-  -- its steps and time, past the steps this one comes after (and approved, when it must
-  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
-  -- function, and start_run's check; a tenant that stops being active loses its agents.
+  -- its steps and time, past the steps this one comes after. Whether the agent may run the
+  -- workflow at all is its role's EXECUTE on this function, and start_run's check; a tenant
+  -- that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
@@ -80,8 +91,9 @@ BEGIN
     AND r."steps" < 6 AND ARRAY['load-invoice']::text[] <@ r."done"
   RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
-    PERFORM "paybill"."refuse_step"($1, 'dunning-escalation', 'load-customer', ARRAY['load-invoice']::text[], false);
+    PERFORM "paybill"."refuse_step"($1, 'dunning-escalation', 'load-customer', ARRAY['load-invoice']::text[]);
   END IF;
+
   RETURN QUERY
     SELECT
       t."id",
@@ -93,6 +105,14 @@ BEGIN
   IF v_rows > 1 THEN
     PERFORM "paybill"."refuse"('dunning-escalation', 'load-customer', pg_catalog.format(
       'more than %s rows match, over the step''s cap (maxRowsPerStep)', 1));
+  END IF;
+  IF v_rows < pg_catalog.cardinality($2) THEN
+    v_missing := ARRAY(
+      SELECT v::text FROM pg_catalog.unnest($2) AS v
+      WHERE v IS NOT NULL AND NOT EXISTS (SELECT FROM "billing"."customers" AS t WHERE t."id" = v));
+    IF pg_catalog.cardinality(v_missing) > 0 THEN
+      PERFORM "paybill"."refuse_keys"('dunning-escalation', 'load-customer', 'where.id', v_tenant, v_missing);
+    END IF;
   END IF;
 END;
 $paybill$;
@@ -109,17 +129,19 @@ CREATE OR REPLACE FUNCTION "paybill_api"."dunning-escalation.load-invoice"(
     "escalation_level" smallint)
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
+  SET plan_cache_mode = 'force_generic_plan'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
   v_role text;
   v_tenant text;
   v_rows bigint;
+  v_missing text[];
 BEGIN
   -- Count the step in its run, if the run is this agent's, open, of this workflow, within
-  -- its steps and time, past the steps this one comes after (and approved, when it must
-  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
-  -- function, and start_run's check; a tenant that stops being active loses its agents.
+  -- its steps and time, past the steps this one comes after. Whether the agent may run the
+  -- workflow at all is its role's EXECUTE on this function, and start_run's check; a tenant
+  -- that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
@@ -130,8 +152,9 @@ BEGIN
     AND r."steps" < 6 AND ARRAY[]::text[] <@ r."done"
   RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
-    PERFORM "paybill"."refuse_step"($1, 'dunning-escalation', 'load-invoice', ARRAY[]::text[], false);
+    PERFORM "paybill"."refuse_step"($1, 'dunning-escalation', 'load-invoice', ARRAY[]::text[]);
   END IF;
+
   RETURN QUERY
     SELECT
       t."id",
@@ -146,6 +169,14 @@ BEGIN
     PERFORM "paybill"."refuse"('dunning-escalation', 'load-invoice', pg_catalog.format(
       'more than %s rows match, over the step''s cap (maxRowsPerStep)', 1));
   END IF;
+  IF v_rows < pg_catalog.cardinality($2) THEN
+    v_missing := ARRAY(
+      SELECT v::text FROM pg_catalog.unnest($2) AS v
+      WHERE v IS NOT NULL AND NOT EXISTS (SELECT FROM "billing"."invoices" AS t WHERE t."id" = v));
+    IF pg_catalog.cardinality(v_missing) > 0 THEN
+      PERFORM "paybill"."refuse_keys"('dunning-escalation', 'load-invoice', 'where.id', v_tenant, v_missing);
+    END IF;
+  END IF;
 END;
 $paybill$;
 REVOKE ALL ON FUNCTION "paybill_api"."dunning-escalation.load-invoice"(uuid, uuid[]) FROM PUBLIC CASCADE;
@@ -155,6 +186,7 @@ CREATE OR REPLACE FUNCTION "paybill_api"."dunning-escalation.tell-team"("run" uu
   RETURNS void
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
+  SET plan_cache_mode = 'force_generic_plan'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
@@ -162,9 +194,9 @@ DECLARE
   v_tenant text;
 BEGIN
   -- Count the step in its run, if the run is this agent's, open, of this workflow, within
-  -- its steps and time, past the steps this one comes after (and approved, when it must
-  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
-  -- function, and start_run's check; a tenant that stops being active loses its agents.
+  -- its steps and time, past the steps this one comes after. Whether the agent may run the
+  -- workflow at all is its role's EXECUTE on this function, and start_run's check; a tenant
+  -- that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
@@ -175,8 +207,9 @@ BEGIN
     AND r."steps" < 6 AND ARRAY['escalate']::text[] <@ r."done"
   RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
-    PERFORM "paybill"."refuse_step"($1, 'dunning-escalation', 'tell-team', ARRAY['escalate']::text[], false);
+    PERFORM "paybill"."refuse_step"($1, 'dunning-escalation', 'tell-team', ARRAY['escalate']::text[]);
   END IF;
+
 END;
 $paybill$;
 REVOKE ALL ON FUNCTION "paybill_api"."dunning-escalation.tell-team"(uuid) FROM PUBLIC CASCADE;
@@ -195,6 +228,7 @@ CREATE OR REPLACE FUNCTION "paybill_api"."invoice-reminders.find-overdue"(
     "due_at" date)
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
+  SET plan_cache_mode = 'force_generic_plan'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
@@ -203,9 +237,9 @@ DECLARE
   v_rows bigint;
 BEGIN
   -- Count the step in its run, if the run is this agent's, open, of this workflow, within
-  -- its steps and time, past the steps this one comes after (and approved, when it must
-  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
-  -- function, and start_run's check; a tenant that stops being active loses its agents.
+  -- its steps and time, past the steps this one comes after. Whether the agent may run the
+  -- workflow at all is its role's EXECUTE on this function, and start_run's check; a tenant
+  -- that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
@@ -216,8 +250,9 @@ BEGIN
     AND r."steps" < 10 AND ARRAY[]::text[] <@ r."done"
   RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
-    PERFORM "paybill"."refuse_step"($1, 'invoice-reminders', 'find-overdue', ARRAY[]::text[], false);
+    PERFORM "paybill"."refuse_step"($1, 'invoice-reminders', 'find-overdue', ARRAY[]::text[]);
   END IF;
+
   RETURN QUERY
     SELECT
       t."id",
@@ -248,17 +283,19 @@ CREATE OR REPLACE FUNCTION "paybill_api"."invoice-reminders.mark-sent"(
   RETURNS bigint
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
+  SET plan_cache_mode = 'force_generic_plan'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
   v_role text;
   v_tenant text;
   v_rows bigint;
+  v_missing text[];
 BEGIN
   -- Count the step in its run, if the run is this agent's, open, of this workflow, within
-  -- its steps and time, past the steps this one comes after (and approved, when it must
-  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
-  -- function, and start_run's check; a tenant that stops being active loses its agents.
+  -- its steps and time, past the steps this one comes after. Whether the agent may run the
+  -- workflow at all is its role's EXECUTE on this function, and start_run's check; a tenant
+  -- that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
@@ -269,7 +306,14 @@ BEGIN
     AND r."steps" < 10 AND ARRAY['notify']::text[] <@ r."done"
   RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
-    PERFORM "paybill"."refuse_step"($1, 'invoice-reminders', 'mark-sent', ARRAY['notify']::text[], false);
+    PERFORM "paybill"."refuse_step"($1, 'invoice-reminders', 'mark-sent', ARRAY['notify']::text[]);
+  END IF;
+
+  v_missing := ARRAY(
+    SELECT v::text FROM pg_catalog.unnest($3) AS v
+    WHERE v IS NOT NULL AND NOT EXISTS (SELECT FROM "billing"."invoices" AS t WHERE t."id" = v));
+  IF pg_catalog.cardinality(v_missing) > 0 THEN
+    PERFORM "paybill"."refuse_keys"('invoice-reminders', 'mark-sent', 'where.id', v_tenant, v_missing);
   END IF;
   UPDATE "billing"."invoices" AS t
   SET "reminder_sent_at" = $2
@@ -289,6 +333,7 @@ CREATE OR REPLACE FUNCTION "paybill_api"."invoice-reminders.notify"("run" uuid)
   RETURNS void
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
+  SET plan_cache_mode = 'force_generic_plan'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
@@ -296,9 +341,9 @@ DECLARE
   v_tenant text;
 BEGIN
   -- Count the step in its run, if the run is this agent's, open, of this workflow, within
-  -- its steps and time, past the steps this one comes after (and approved, when it must
-  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
-  -- function, and start_run's check; a tenant that stops being active loses its agents.
+  -- its steps and time, past the steps this one comes after. Whether the agent may run the
+  -- workflow at all is its role's EXECUTE on this function, and start_run's check; a tenant
+  -- that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
@@ -309,8 +354,9 @@ BEGIN
     AND r."steps" < 10 AND ARRAY['find-overdue']::text[] <@ r."done"
   RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
-    PERFORM "paybill"."refuse_step"($1, 'invoice-reminders', 'notify', ARRAY['find-overdue']::text[], false);
+    PERFORM "paybill"."refuse_step"($1, 'invoice-reminders', 'notify', ARRAY['find-overdue']::text[]);
   END IF;
+
 END;
 $paybill$;
 REVOKE ALL ON FUNCTION "paybill_api"."invoice-reminders.notify"(uuid) FROM PUBLIC CASCADE;
@@ -320,6 +366,7 @@ CREATE OR REPLACE FUNCTION "paybill_api"."payment-reconciliation.export"("run" u
   RETURNS void
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
+  SET plan_cache_mode = 'force_generic_plan'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
@@ -327,9 +374,9 @@ DECLARE
   v_tenant text;
 BEGIN
   -- Count the step in its run, if the run is this agent's, open, of this workflow, within
-  -- its steps and time, past the steps this one comes after (and approved, when it must
-  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
-  -- function, and start_run's check; a tenant that stops being active loses its agents.
+  -- its steps and time, past the steps this one comes after. Whether the agent may run the
+  -- workflow at all is its role's EXECUTE on this function, and start_run's check; a tenant
+  -- that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
@@ -340,8 +387,9 @@ BEGIN
     AND r."steps" < 8 AND ARRAY['record']::text[] <@ r."done"
   RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
-    PERFORM "paybill"."refuse_step"($1, 'payment-reconciliation', 'export', ARRAY['record']::text[], false);
+    PERFORM "paybill"."refuse_step"($1, 'payment-reconciliation', 'export', ARRAY['record']::text[]);
   END IF;
+
 END;
 $paybill$;
 REVOKE ALL ON FUNCTION "paybill_api"."payment-reconciliation.export"(uuid) FROM PUBLIC CASCADE;
@@ -355,17 +403,19 @@ CREATE OR REPLACE FUNCTION "paybill_api"."payment-reconciliation.mark-matched"(
   RETURNS bigint
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
+  SET plan_cache_mode = 'force_generic_plan'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
   v_role text;
   v_tenant text;
   v_rows bigint;
+  v_missing text[];
 BEGIN
   -- Count the step in its run, if the run is this agent's, open, of this workflow, within
-  -- its steps and time, past the steps this one comes after (and approved, when it must
-  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
-  -- function, and start_run's check; a tenant that stops being active loses its agents.
+  -- its steps and time, past the steps this one comes after. Whether the agent may run the
+  -- workflow at all is its role's EXECUTE on this function, and start_run's check; a tenant
+  -- that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
@@ -376,7 +426,14 @@ BEGIN
     AND r."steps" < 8 AND ARRAY['mark-paid']::text[] <@ r."done"
   RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
-    PERFORM "paybill"."refuse_step"($1, 'payment-reconciliation', 'mark-matched', ARRAY['mark-paid']::text[], false);
+    PERFORM "paybill"."refuse_step"($1, 'payment-reconciliation', 'mark-matched', ARRAY['mark-paid']::text[]);
+  END IF;
+
+  v_missing := ARRAY(
+    SELECT v::text FROM pg_catalog.unnest($4) AS v
+    WHERE v IS NOT NULL AND NOT EXISTS (SELECT FROM "billing"."payments" AS t WHERE t."id" = v));
+  IF pg_catalog.cardinality(v_missing) > 0 THEN
+    PERFORM "paybill"."refuse_keys"('payment-reconciliation', 'mark-matched', 'where.id', v_tenant, v_missing);
   END IF;
   UPDATE "billing"."payments" AS t
   SET
@@ -402,17 +459,19 @@ CREATE OR REPLACE FUNCTION "paybill_api"."payment-reconciliation.mark-paid"(
   RETURNS bigint
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
+  SET plan_cache_mode = 'force_generic_plan'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
   v_role text;
   v_tenant text;
   v_rows bigint;
+  v_missing text[];
 BEGIN
   -- Count the step in its run, if the run is this agent's, open, of this workflow, within
-  -- its steps and time, past the steps this one comes after (and approved, when it must
-  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
-  -- function, and start_run's check; a tenant that stops being active loses its agents.
+  -- its steps and time, past the steps this one comes after. Whether the agent may run the
+  -- workflow at all is its role's EXECUTE on this function, and start_run's check; a tenant
+  -- that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
@@ -423,7 +482,14 @@ BEGIN
     AND r."steps" < 8 AND ARRAY['open-invoices', 'unmatched-payments']::text[] <@ r."done"
   RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
-    PERFORM "paybill"."refuse_step"($1, 'payment-reconciliation', 'mark-paid', ARRAY['open-invoices', 'unmatched-payments']::text[], false);
+    PERFORM "paybill"."refuse_step"($1, 'payment-reconciliation', 'mark-paid', ARRAY['open-invoices', 'unmatched-payments']::text[]);
+  END IF;
+
+  v_missing := ARRAY(
+    SELECT v::text FROM pg_catalog.unnest($4) AS v
+    WHERE v IS NOT NULL AND NOT EXISTS (SELECT FROM "billing"."invoices" AS t WHERE t."id" = v));
+  IF pg_catalog.cardinality(v_missing) > 0 THEN
+    PERFORM "paybill"."refuse_keys"('payment-reconciliation', 'mark-paid', 'where.id', v_tenant, v_missing);
   END IF;
   UPDATE "billing"."invoices" AS t
   SET
@@ -450,6 +516,7 @@ CREATE OR REPLACE FUNCTION "paybill_api"."payment-reconciliation.open-invoices"(
     "currency" character varying)
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
+  SET plan_cache_mode = 'force_generic_plan'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
@@ -458,9 +525,9 @@ DECLARE
   v_rows bigint;
 BEGIN
   -- Count the step in its run, if the run is this agent's, open, of this workflow, within
-  -- its steps and time, past the steps this one comes after (and approved, when it must
-  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
-  -- function, and start_run's check; a tenant that stops being active loses its agents.
+  -- its steps and time, past the steps this one comes after. Whether the agent may run the
+  -- workflow at all is its role's EXECUTE on this function, and start_run's check; a tenant
+  -- that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
@@ -471,8 +538,9 @@ BEGIN
     AND r."steps" < 8 AND ARRAY[]::text[] <@ r."done"
   RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
-    PERFORM "paybill"."refuse_step"($1, 'payment-reconciliation', 'open-invoices', ARRAY[]::text[], false);
+    PERFORM "paybill"."refuse_step"($1, 'payment-reconciliation', 'open-invoices', ARRAY[]::text[]);
   END IF;
+
   RETURN QUERY
     SELECT
       t."id",
@@ -501,6 +569,7 @@ CREATE OR REPLACE FUNCTION "paybill_api"."payment-reconciliation.record"(
   RETURNS bigint
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
+  SET plan_cache_mode = 'force_generic_plan'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
@@ -509,9 +578,9 @@ DECLARE
   v_rows bigint;
 BEGIN
   -- Count the step in its run, if the run is this agent's, open, of this workflow, within
-  -- its steps and time, past the steps this one comes after (and approved, when it must
-  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
-  -- function, and start_run's check; a tenant that stops being active loses its agents.
+  -- its steps and time, past the steps this one comes after. Whether the agent may run the
+  -- workflow at all is its role's EXECUTE on this function, and start_run's check; a tenant
+  -- that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
@@ -522,8 +591,9 @@ BEGIN
     AND r."steps" < 8 AND ARRAY['mark-matched']::text[] <@ r."done"
   RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
-    PERFORM "paybill"."refuse_step"($1, 'payment-reconciliation', 'record', ARRAY['mark-matched']::text[], false);
+    PERFORM "paybill"."refuse_step"($1, 'payment-reconciliation', 'record', ARRAY['mark-matched']::text[]);
   END IF;
+
   IF pg_catalog.cardinality($2) > 1000 THEN
     PERFORM "paybill"."refuse"('payment-reconciliation', 'record', pg_catalog.format(
       '%s rows is over the step''s cap of %s (maxRowsPerStep)', pg_catalog.cardinality($2), 1000));
@@ -564,6 +634,7 @@ CREATE OR REPLACE FUNCTION "paybill_api"."payment-reconciliation.unmatched-payme
     "reference" text)
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
+  SET plan_cache_mode = 'force_generic_plan'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
@@ -572,9 +643,9 @@ DECLARE
   v_rows bigint;
 BEGIN
   -- Count the step in its run, if the run is this agent's, open, of this workflow, within
-  -- its steps and time, past the steps this one comes after (and approved, when it must
-  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
-  -- function, and start_run's check; a tenant that stops being active loses its agents.
+  -- its steps and time, past the steps this one comes after. Whether the agent may run the
+  -- workflow at all is its role's EXECUTE on this function, and start_run's check; a tenant
+  -- that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
@@ -585,8 +656,9 @@ BEGIN
     AND r."steps" < 8 AND ARRAY[]::text[] <@ r."done"
   RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
-    PERFORM "paybill"."refuse_step"($1, 'payment-reconciliation', 'unmatched-payments', ARRAY[]::text[], false);
+    PERFORM "paybill"."refuse_step"($1, 'payment-reconciliation', 'unmatched-payments', ARRAY[]::text[]);
   END IF;
+
   RETURN QUERY
     SELECT
       t."id",
@@ -616,17 +688,19 @@ CREATE OR REPLACE FUNCTION "paybill_api"."refund-approval.load-payment"(
     "payer_iban" text)
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
+  SET plan_cache_mode = 'force_generic_plan'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
   v_role text;
   v_tenant text;
   v_rows bigint;
+  v_missing text[];
 BEGIN
   -- Count the step in its run, if the run is this agent's, open, of this workflow, within
-  -- its steps and time, past the steps this one comes after (and approved, when it must
-  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
-  -- function, and start_run's check; a tenant that stops being active loses its agents.
+  -- its steps and time, past the steps this one comes after. Whether the agent may run the
+  -- workflow at all is its role's EXECUTE on this function, and start_run's check; a tenant
+  -- that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
@@ -637,8 +711,9 @@ BEGIN
     AND r."steps" < 4 AND ARRAY[]::text[] <@ r."done"
   RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
-    PERFORM "paybill"."refuse_step"($1, 'refund-approval', 'load-payment', ARRAY[]::text[], false);
+    PERFORM "paybill"."refuse_step"($1, 'refund-approval', 'load-payment', ARRAY[]::text[]);
   END IF;
+
   RETURN QUERY
     SELECT
       t."id",
@@ -652,6 +727,14 @@ BEGIN
   IF v_rows > 1 THEN
     PERFORM "paybill"."refuse"('refund-approval', 'load-payment', pg_catalog.format(
       'more than %s rows match, over the step''s cap (maxRowsPerStep)', 1));
+  END IF;
+  IF v_rows < pg_catalog.cardinality($2) THEN
+    v_missing := ARRAY(
+      SELECT v::text FROM pg_catalog.unnest($2) AS v
+      WHERE v IS NOT NULL AND NOT EXISTS (SELECT FROM "billing"."payments" AS t WHERE t."id" = v));
+    IF pg_catalog.cardinality(v_missing) > 0 THEN
+      PERFORM "paybill"."refuse_keys"('refund-approval', 'load-payment', 'where.id', v_tenant, v_missing);
+    END IF;
   END IF;
 END;
 $paybill$;
@@ -668,6 +751,7 @@ CREATE OR REPLACE FUNCTION "paybill_api"."refund-approval.record"(
   RETURNS bigint
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
+  SET plan_cache_mode = 'force_generic_plan'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
@@ -676,9 +760,9 @@ DECLARE
   v_rows bigint;
 BEGIN
   -- Count the step in its run, if the run is this agent's, open, of this workflow, within
-  -- its steps and time, past the steps this one comes after (and approved, when it must
-  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
-  -- function, and start_run's check; a tenant that stops being active loses its agents.
+  -- its steps and time, past the steps this one comes after. Whether the agent may run the
+  -- workflow at all is its role's EXECUTE on this function, and start_run's check; a tenant
+  -- that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
@@ -689,8 +773,9 @@ BEGIN
     AND r."steps" < 4 AND ARRAY['refund']::text[] <@ r."done"
   RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
-    PERFORM "paybill"."refuse_step"($1, 'refund-approval', 'record', ARRAY['refund']::text[], false);
+    PERFORM "paybill"."refuse_step"($1, 'refund-approval', 'record', ARRAY['refund']::text[]);
   END IF;
+
   IF pg_catalog.cardinality($2) > 1 THEN
     PERFORM "paybill"."refuse"('refund-approval', 'record', pg_catalog.format(
       '%s rows is over the step''s cap of %s (maxRowsPerStep)', pg_catalog.cardinality($2), 1));
@@ -721,10 +806,14 @@ $paybill$;
 REVOKE ALL ON FUNCTION "paybill_api"."refund-approval.record"(uuid, uuid[], uuid[], text[], jsonb[], timestamp with time zone[]) FROM PUBLIC CASCADE;
 
 -- Step refund-approval / refund
-CREATE OR REPLACE FUNCTION "paybill_api"."refund-approval.refund"("run" uuid)
+CREATE OR REPLACE FUNCTION "paybill_api"."refund-approval.refund"(
+  "run" uuid,
+  "arguments" jsonb)
   RETURNS void
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
+  SET plan_cache_mode = 'force_generic_plan'
+  SET TimeZone = 'UTC'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
@@ -732,9 +821,9 @@ DECLARE
   v_tenant text;
 BEGIN
   -- Count the step in its run, if the run is this agent's, open, of this workflow, within
-  -- its steps and time, past the steps this one comes after (and approved, when it must
-  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
-  -- function, and start_run's check; a tenant that stops being active loses its agents.
+  -- its steps and time, past the steps this one comes after. Whether the agent may run the
+  -- workflow at all is its role's EXECUTE on this function, and start_run's check; a tenant
+  -- that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
@@ -742,16 +831,30 @@ BEGIN
                     ELSE pg_catalog.array_append(r."done", 'refund') END
   WHERE r."id" = $1 AND r."role" = v_role AND r."workflow" = 'refund-approval'
     AND r."status" = 'open' AND pg_catalog.clock_timestamp() <= r."deadline"
-    AND r."steps" < 4 AND ARRAY['load-payment']::text[] <@ r."done"AND EXISTS (
-      SELECT FROM "paybill"."approvals" AS p
-      WHERE p."run" = $1 AND p."step" = 'refund' AND p."expires_at" > pg_catalog.clock_timestamp())
+    AND r."steps" < 4 AND ARRAY['load-payment']::text[] <@ r."done"
   RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
-    PERFORM "paybill"."refuse_step"($1, 'refund-approval', 'refund', ARRAY['load-payment']::text[], true);
+    PERFORM "paybill"."refuse_step"($1, 'refund-approval', 'refund', ARRAY['load-payment']::text[]);
+  END IF;
+  -- A person's approval of exactly these arguments, for this run and step, unused and not
+  -- expired: this call uses it (a refusal below gives it back, with everything else).
+  UPDATE "paybill"."approvals" AS p
+  SET "used_at" = pg_catalog.clock_timestamp()
+  WHERE p."run" = $1 AND p."step" = 'refund' AND p."used_at" IS NULL
+    AND p."id" = (
+      SELECT q."id" FROM "paybill"."approvals" AS q
+      WHERE q."run" = $1 AND q."step" = 'refund' AND q."used_at" IS NULL
+        AND q."digest" = "paybill"."digest"($2)
+        AND q."expires_at" > pg_catalog.clock_timestamp()
+      ORDER BY q."expires_at"
+      LIMIT 1);
+  IF NOT FOUND THEN
+    PERFORM "paybill"."refuse"('refund-approval', 'refund',
+      'the step needs a person''s approval of these arguments (each approval serves one call)');
   END IF;
 END;
 $paybill$;
-REVOKE ALL ON FUNCTION "paybill_api"."refund-approval.refund"(uuid) FROM PUBLIC CASCADE;
+REVOKE ALL ON FUNCTION "paybill_api"."refund-approval.refund"(uuid, jsonb) FROM PUBLIC CASCADE;
 
 -- Step ticket-triage / classify
 CREATE OR REPLACE FUNCTION "paybill_api"."ticket-triage.classify"(
@@ -762,17 +865,19 @@ CREATE OR REPLACE FUNCTION "paybill_api"."ticket-triage.classify"(
   RETURNS bigint
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
+  SET plan_cache_mode = 'force_generic_plan'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
   v_role text;
   v_tenant text;
   v_rows bigint;
+  v_missing text[];
 BEGIN
   -- Count the step in its run, if the run is this agent's, open, of this workflow, within
-  -- its steps and time, past the steps this one comes after (and approved, when it must
-  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
-  -- function, and start_run's check; a tenant that stops being active loses its agents.
+  -- its steps and time, past the steps this one comes after. Whether the agent may run the
+  -- workflow at all is its role's EXECUTE on this function, and start_run's check; a tenant
+  -- that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
@@ -783,7 +888,14 @@ BEGIN
     AND r."steps" < 5 AND ARRAY['lookup']::text[] <@ r."done"
   RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
-    PERFORM "paybill"."refuse_step"($1, 'ticket-triage', 'classify', ARRAY['lookup']::text[], false);
+    PERFORM "paybill"."refuse_step"($1, 'ticket-triage', 'classify', ARRAY['lookup']::text[]);
+  END IF;
+
+  v_missing := ARRAY(
+    SELECT v::text FROM pg_catalog.unnest($4) AS v
+    WHERE v IS NOT NULL AND NOT EXISTS (SELECT FROM "support"."tickets" AS t WHERE t."id" = v));
+  IF pg_catalog.cardinality(v_missing) > 0 THEN
+    PERFORM "paybill"."refuse_keys"('ticket-triage', 'classify', 'where.id', v_tenant, v_missing);
   END IF;
   UPDATE "support"."tickets" AS t
   SET
@@ -805,6 +917,7 @@ CREATE OR REPLACE FUNCTION "paybill_api"."ticket-triage.lookup"("run" uuid)
   RETURNS void
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
+  SET plan_cache_mode = 'force_generic_plan'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
@@ -812,9 +925,9 @@ DECLARE
   v_tenant text;
 BEGIN
   -- Count the step in its run, if the run is this agent's, open, of this workflow, within
-  -- its steps and time, past the steps this one comes after (and approved, when it must
-  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
-  -- function, and start_run's check; a tenant that stops being active loses its agents.
+  -- its steps and time, past the steps this one comes after. Whether the agent may run the
+  -- workflow at all is its role's EXECUTE on this function, and start_run's check; a tenant
+  -- that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
@@ -825,8 +938,9 @@ BEGIN
     AND r."steps" < 5 AND ARRAY['read-ticket']::text[] <@ r."done"
   RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
-    PERFORM "paybill"."refuse_step"($1, 'ticket-triage', 'lookup', ARRAY['read-ticket']::text[], false);
+    PERFORM "paybill"."refuse_step"($1, 'ticket-triage', 'lookup', ARRAY['read-ticket']::text[]);
   END IF;
+
 END;
 $paybill$;
 REVOKE ALL ON FUNCTION "paybill_api"."ticket-triage.lookup"(uuid) FROM PUBLIC CASCADE;
@@ -842,17 +956,19 @@ CREATE OR REPLACE FUNCTION "paybill_api"."ticket-triage.read-ticket"(
     "requester_email" text)
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
+  SET plan_cache_mode = 'force_generic_plan'
 AS $paybill$
 #variable_conflict use_column
 DECLARE
   v_role text;
   v_tenant text;
   v_rows bigint;
+  v_missing text[];
 BEGIN
   -- Count the step in its run, if the run is this agent's, open, of this workflow, within
-  -- its steps and time, past the steps this one comes after (and approved, when it must
-  -- be). Whether the agent may run the workflow at all is its role's EXECUTE on this
-  -- function, and start_run's check; a tenant that stops being active loses its agents.
+  -- its steps and time, past the steps this one comes after. Whether the agent may run the
+  -- workflow at all is its role's EXECUTE on this function, and start_run's check; a tenant
+  -- that stops being active loses its agents.
   v_role := "paybill"."caller_role"();
   UPDATE "paybill"."runs" AS r
   SET "steps" = r."steps" + 1,
@@ -863,8 +979,9 @@ BEGIN
     AND r."steps" < 5 AND ARRAY[]::text[] <@ r."done"
   RETURNING r."tenant" INTO v_tenant;
   IF NOT FOUND THEN
-    PERFORM "paybill"."refuse_step"($1, 'ticket-triage', 'read-ticket', ARRAY[]::text[], false);
+    PERFORM "paybill"."refuse_step"($1, 'ticket-triage', 'read-ticket', ARRAY[]::text[]);
   END IF;
+
   RETURN QUERY
     SELECT
       t."id",
@@ -878,6 +995,14 @@ BEGIN
   IF v_rows > 1 THEN
     PERFORM "paybill"."refuse"('ticket-triage', 'read-ticket', pg_catalog.format(
       'more than %s rows match, over the step''s cap (maxRowsPerStep)', 1));
+  END IF;
+  IF v_rows < pg_catalog.cardinality($2) THEN
+    v_missing := ARRAY(
+      SELECT v::text FROM pg_catalog.unnest($2) AS v
+      WHERE v IS NOT NULL AND NOT EXISTS (SELECT FROM "support"."tickets" AS t WHERE t."id" = v));
+    IF pg_catalog.cardinality(v_missing) > 0 THEN
+      PERFORM "paybill"."refuse_keys"('ticket-triage', 'read-ticket', 'where.id', v_tenant, v_missing);
+    END IF;
   END IF;
 END;
 $paybill$;

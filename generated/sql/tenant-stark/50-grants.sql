@@ -75,6 +75,8 @@ GRANT
 -- paybill's schemas, tables and run API: only these roles may use them.
 GRANT USAGE ON SCHEMA "paybill" TO "paybill_tenant_stark_steps";
 GRANT USAGE ON SCHEMA "paybill_api" TO
+  "paybill_tenant_stark_app",
+  "paybill_tenant_stark_app_readonly",
   "paybill_tenant_stark_approver",
   "paybill_tenant_stark_steps",
   "paybill_tenant_stark_workflow_dunning_escalation",
@@ -85,24 +87,38 @@ GRANT USAGE ON SCHEMA "paybill_api" TO
 GRANT CREATE ON SCHEMA "paybill_api" TO "paybill_tenant_stark_steps";
 GRANT
   SELECT,
+  UPDATE ("used_at")
+  ON TABLE "paybill"."approvals" TO "paybill_tenant_stark_steps";
+GRANT
+  SELECT,
   UPDATE ("done", "steps")
   ON TABLE "paybill"."runs" TO "paybill_tenant_stark_steps";
 GRANT SELECT ON TABLE
   "paybill"."agents",
-  "paybill"."approvals",
   "paybill"."tenants",
   "paybill"."workflows" TO "paybill_tenant_stark_steps";
-GRANT EXECUTE ON FUNCTION "paybill_api"."approve"(uuid, text, text, interval) TO "paybill_tenant_stark_approver";
+GRANT EXECUTE ON FUNCTION "paybill_api"."entitlements"() TO
+  "paybill_tenant_stark_app",
+  "paybill_tenant_stark_app_readonly",
+  "paybill_tenant_stark_workflow_dunning_escalation",
+  "paybill_tenant_stark_workflow_invoice_reminders",
+  "paybill_tenant_stark_workflow_payment_reconciliation",
+  "paybill_tenant_stark_workflow_refund_approval",
+  "paybill_tenant_stark_workflow_ticket_triage";
+GRANT EXECUTE ON FUNCTION "paybill_api"."approve"(uuid, text, jsonb, text, interval) TO "paybill_tenant_stark_approver";
 GRANT EXECUTE ON FUNCTION
   "paybill"."login_role"(),
   "paybill"."caller_role"(),
   "paybill"."agent"(),
+  "paybill"."digest"(jsonb),
   "paybill"."refuse"(text, text, text),
-  "paybill"."refuse_step"(uuid, text, text, text[], boolean) TO "paybill_tenant_stark_steps";
+  "paybill"."refuse_step"(uuid, text, text, text[]),
+  "paybill"."refuse_keys"(text, text, text, text, text[]),
+  "paybill"."tenant_role"() TO "paybill_tenant_stark_steps";
 GRANT EXECUTE ON FUNCTION
   "paybill_api"."start_run"(text),
   "paybill_api"."finish_run"(uuid),
-  "paybill_api"."approval"(uuid, text) TO
+  "paybill_api"."approval"(uuid, text, jsonb) TO
   "paybill_tenant_stark_workflow_dunning_escalation",
   "paybill_tenant_stark_workflow_invoice_reminders",
   "paybill_tenant_stark_workflow_payment_reconciliation",
@@ -125,7 +141,7 @@ ALTER FUNCTION "paybill_api"."payment-reconciliation.record"(uuid, uuid[], uuid[
 ALTER FUNCTION "paybill_api"."payment-reconciliation.unmatched-payments"(uuid, boolean[]) OWNER TO "paybill_tenant_stark_steps";
 ALTER FUNCTION "paybill_api"."refund-approval.load-payment"(uuid, uuid[]) OWNER TO "paybill_tenant_stark_steps";
 ALTER FUNCTION "paybill_api"."refund-approval.record"(uuid, uuid[], uuid[], text[], jsonb[], timestamp with time zone[]) OWNER TO "paybill_tenant_stark_steps";
-ALTER FUNCTION "paybill_api"."refund-approval.refund"(uuid) OWNER TO "paybill_tenant_stark_steps";
+ALTER FUNCTION "paybill_api"."refund-approval.refund"(uuid, jsonb) OWNER TO "paybill_tenant_stark_steps";
 ALTER FUNCTION "paybill_api"."ticket-triage.classify"(uuid, smallint, text, bigint[]) OWNER TO "paybill_tenant_stark_steps";
 ALTER FUNCTION "paybill_api"."ticket-triage.lookup"(uuid) OWNER TO "paybill_tenant_stark_steps";
 ALTER FUNCTION "paybill_api"."ticket-triage.read-ticket"(uuid, bigint[]) OWNER TO "paybill_tenant_stark_steps";
@@ -150,7 +166,7 @@ GRANT EXECUTE ON FUNCTION
 GRANT EXECUTE ON FUNCTION
   "paybill_api"."refund-approval.load-payment"(uuid, uuid[]),
   "paybill_api"."refund-approval.record"(uuid, uuid[], uuid[], text[], jsonb[], timestamp with time zone[]),
-  "paybill_api"."refund-approval.refund"(uuid) TO "paybill_tenant_stark_workflow_refund_approval";
+  "paybill_api"."refund-approval.refund"(uuid, jsonb) TO "paybill_tenant_stark_workflow_refund_approval";
 GRANT EXECUTE ON FUNCTION
   "paybill_api"."ticket-triage.classify"(uuid, smallint, text, bigint[]),
   "paybill_api"."ticket-triage.lookup"(uuid),

@@ -195,3 +195,48 @@ RUNS = {
               query: {table: tasks, operation: select, columns: [id], where: [status]}
         """,
 }
+
+# An agent whose steps name rows by their key, a delete and a destructive tool that need a
+# person's approval: what approvals bind to, and what keeps references in the caller's tenant.
+KEYED = {
+    "platform.yaml": PLATFORM.replace("TENANT_COLUMN", "tenant_id"),
+    "schema.yaml": RUNS["schema.yaml"],
+    "agents.yaml": """
+        apiVersion: paybill.dev/v1
+        kind: Tool
+        metadata: {name: refund-issue}
+        spec:
+          description: Refund a payment
+          effect: destructive
+        ---
+        apiVersion: paybill.dev/v1
+        kind: Agent
+        metadata: {name: worker}
+        spec:
+          description: Does the chores
+          workflows: [chores]
+          limits: {runsPerDay: 50, concurrentRuns: 5}
+        ---
+        apiVersion: paybill.dev/v1
+        kind: Workflow
+        metadata: {name: chores}
+        spec:
+          requiresFeature: sync
+          trigger: {event: tasks.due}
+          limits: {maxSteps: 40, timeoutSeconds: 60, maxRowsPerStep: 5}
+          steps:
+            - id: read
+              query: {table: tasks, operation: select, columns: [id, status], where: [id]}
+            - id: find
+              query: {table: tasks, operation: select, columns: [id], where: [status]}
+            - id: mark
+              after: [read]
+              query: {table: tasks, operation: update, columns: [note], where: [id]}
+            - id: purge
+              after: [read]
+              query: {table: tasks, operation: delete, where: [id]}
+            - id: refund
+              after: [read]
+              tool: refund-issue
+        """,
+}

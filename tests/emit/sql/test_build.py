@@ -27,6 +27,7 @@ from compiler.emit.sql.state import (
     StepColumn,
     StepState,
     TableGrant,
+    TenantLimits,
     TenantPart,
     TenantRow,
     shared_from_json,
@@ -158,7 +159,25 @@ def test_pending_gets_read_write_and_deleted_gets_nothing(ledger: ResolvedSpec) 
     assert [(r.name, r.member_of) for r in stark.roles if r.tenant is not None] == [
         ("app_stark", ("paybill_tenant_stark_app_readonly",)),
     ]
-    assert (stark.tenants, stark.agents) == ((TenantRow("stark", "offboarding", None),), ())
+    # Its entitlements: the enterprise plan's limits (null: unlimited) and features.
+    enterprise = TenantRow(
+        "stark",
+        "offboarding",
+        None,
+        "app_stark",
+        "enterprise",
+        TenantLimits(seats=None, storage_gb=1000, api_requests_per_second=500),
+        (
+            "ai-support",
+            "audit-log",
+            "dunning",
+            "invoice-reminders",
+            "reconciliation",
+            "refunds",
+            "sso",
+        ),
+    )
+    assert (stark.tenants, stark.agents) == ((enterprise,), ())
 
 
 def test_shared_tables_are_read_only_and_without_row_security(ledger: ResolvedSpec) -> None:
@@ -289,9 +308,11 @@ def test_the_state_files_round_trip_and_reject_unknown_fields(fleet: ResolvedSpe
     text = canonical_json(to_json(part))
     assert b'"policies"' not in text  # derived from the roles when read
     assert with_policies(tenant_from_json(text), shared) == part
-    assert b'"schemaVersion": "paybill.dev/sql-tenant/v3"' in text
+    assert b'"schemaVersion": "paybill.dev/sql-tenant/v4"' in text
+    assert part.plan == "team"
+    assert b'"features": [\n    "cleanup",\n    "nudges"\n  ]' in text
     with pytest.raises(ValueError, match="schemaVersion"):
-        tenant_from_json(text.replace(b"sql-tenant/v3", b"sql-tenant/v0"))
+        tenant_from_json(text.replace(b"sql-tenant/v4", b"sql-tenant/v0"))
     # A part of the previous version lists its policies: they are taken as listed.
     old = to_json(replace(part, schema_version="paybill.dev/sql-tenant/v2"))
     assert isinstance(old, dict)
@@ -340,6 +361,7 @@ def test_a_step_named_for_a_target_keeps_every_other_field() -> None:
         max_rows=5,
         tenant_column="tenant_id",
         max_steps=9,
+        key_size=1,
     )
     defaults = StepState("", "", "", "", (), False, "tool")
     others = [f.name for f in fields(StepState) if f.name != "profile"]

@@ -13,6 +13,8 @@ object, all reached through this one name (`from compiler.emit.sql import statem
     rows         paybill's own rows
     routines     functions as catalog objects: owner, drop, which ones to keep
     database     session settings of the database, the apply lock
+    undo         what undoes hand changes paybill never makes (triggers, rules, routines
+                 in managed schemas, role settings, database and default privileges)
 """
 
 from __future__ import annotations
@@ -90,10 +92,20 @@ from compiler.emit.sql.statements.template import (
     table_name,
     text_array,
 )
+from compiler.emit.sql.statements.undo import (
+    DEFAULT_OBJECTS,
+    drop_routine,
+    drop_rule,
+    drop_trigger,
+    reset_role_setting,
+    revoke_default_privileges,
+    revoke_on_database,
+)
 
 __all__ = [
     "CALLER_TENANT",
     "DEFAULT_EXPRESSIONS",
+    "DEFAULT_OBJECTS",
     "FUNCTION_SHAPE",
     "ROLE_OPTIONS",
     "Grantee",
@@ -123,6 +135,9 @@ __all__ = [
     "drop_index",
     "drop_policy",
     "drop_role",
+    "drop_routine",
+    "drop_rule",
+    "drop_trigger",
     "ensure_primary_keys",
     "environment",
     "grant",
@@ -142,11 +157,14 @@ __all__ = [
     "privilege_clause",
     "privileges_clause",
     "replace_primary_key",
+    "reset_role_setting",
     "retire_roles",
     "revoke",
     "revoke_admin_option",
+    "revoke_default_privileges",
     "revoke_grant_option",
     "revoke_membership",
+    "revoke_on_database",
     "role_options",
     "row_security",
     "set_default",

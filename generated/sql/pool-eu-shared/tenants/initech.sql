@@ -66,13 +66,35 @@ SELECT "paybill"."retire_roles"(
   ARRAY['billing', 'support']::text[]);
 
 -- Tenant 'initech' and its agents in paybill's tables: state, run limits.
-INSERT INTO "paybill"."tenants" AS t ("tenant", "state", "runs_per_day") VALUES
-  ('initech', 'active', 500)
+INSERT INTO "paybill"."tenants" AS t (
+    "tenant", "state", "runs_per_day", "app_role", "plan", "seats", "storage_gb",
+    "api_requests_per_second", "agent_steps_per_workflow", "agent_rows_per_step", "features") VALUES (
+  'initech', -- tenant
+  'active', -- state
+  500, -- runs_per_day
+  'app_initech', -- app_role
+  'starter', -- plan
+  20, -- seats
+  10, -- storage_gb
+  20, -- api_requests_per_second
+  NULL, -- agent_steps_per_workflow
+  NULL, -- agent_rows_per_step
+  ARRAY['ai-support', 'invoice-reminders']::text[] -- features
+)
 ON CONFLICT ("tenant") DO UPDATE SET
   "state" = EXCLUDED."state",
-  "runs_per_day" = EXCLUDED."runs_per_day";
+  "runs_per_day" = EXCLUDED."runs_per_day",
+  "app_role" = EXCLUDED."app_role",
+  "plan" = EXCLUDED."plan",
+  "seats" = EXCLUDED."seats",
+  "storage_gb" = EXCLUDED."storage_gb",
+  "api_requests_per_second" = EXCLUDED."api_requests_per_second",
+  "agent_steps_per_workflow" = EXCLUDED."agent_steps_per_workflow",
+  "agent_rows_per_step" = EXCLUDED."agent_rows_per_step",
+  "features" = EXCLUDED."features";
 DELETE FROM "paybill"."agents" WHERE "tenant" = 'initech' AND "role" <> ALL (ARRAY['agent_initech_collections', 'agent_initech_support_triage']::text[]);
-INSERT INTO "paybill"."agents" AS t ("role", "tenant", "agent", "workflows", "runs_per_day", "concurrent_runs") VALUES
+INSERT INTO "paybill"."agents" AS t (
+    "role", "tenant", "agent", "workflows", "runs_per_day", "concurrent_runs") VALUES
   ('agent_initech_collections', 'initech', 'collections', ARRAY['invoice-reminders']::text[], 500, 2),
   ('agent_initech_support_triage', 'initech', 'support-triage', ARRAY['ticket-triage']::text[], 500, 4)
 ON CONFLICT ("role") DO UPDATE SET

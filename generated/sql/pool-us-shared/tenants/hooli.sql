@@ -58,14 +58,42 @@ SELECT "paybill"."retire_roles"(
   ARRAY['billing', 'support']::text[]);
 
 -- Tenant 'hooli' and its agents in paybill's tables: state, run limits.
-INSERT INTO "paybill"."tenants" AS t ("tenant", "state", "runs_per_day") VALUES
-  ('hooli', 'active', 50)
+INSERT INTO "paybill"."tenants" AS t (
+    "tenant", "state", "runs_per_day", "app_role", "plan", "seats", "storage_gb",
+    "api_requests_per_second", "agent_steps_per_workflow", "agent_rows_per_step", "features") VALUES (
+  'hooli', -- tenant
+  'active', -- state
+  50, -- runs_per_day
+  'app_hooli', -- app_role
+  'free', -- plan
+  3, -- seats
+  1, -- storage_gb
+  5, -- api_requests_per_second
+  NULL, -- agent_steps_per_workflow
+  NULL, -- agent_rows_per_step
+  ARRAY['invoice-reminders']::text[] -- features
+)
 ON CONFLICT ("tenant") DO UPDATE SET
   "state" = EXCLUDED."state",
-  "runs_per_day" = EXCLUDED."runs_per_day";
+  "runs_per_day" = EXCLUDED."runs_per_day",
+  "app_role" = EXCLUDED."app_role",
+  "plan" = EXCLUDED."plan",
+  "seats" = EXCLUDED."seats",
+  "storage_gb" = EXCLUDED."storage_gb",
+  "api_requests_per_second" = EXCLUDED."api_requests_per_second",
+  "agent_steps_per_workflow" = EXCLUDED."agent_steps_per_workflow",
+  "agent_rows_per_step" = EXCLUDED."agent_rows_per_step",
+  "features" = EXCLUDED."features";
 DELETE FROM "paybill"."agents" WHERE "tenant" = 'hooli' AND "role" <> ALL (ARRAY['agent_hooli_collections']::text[]);
-INSERT INTO "paybill"."agents" AS t ("role", "tenant", "agent", "workflows", "runs_per_day", "concurrent_runs") VALUES
-  ('agent_hooli_collections', 'hooli', 'collections', ARRAY['invoice-reminders']::text[], 50, 2)
+INSERT INTO "paybill"."agents" AS t (
+    "role", "tenant", "agent", "workflows", "runs_per_day", "concurrent_runs") VALUES (
+  'agent_hooli_collections', -- role
+  'hooli', -- tenant
+  'collections', -- agent
+  ARRAY['invoice-reminders']::text[], -- workflows
+  50, -- runs_per_day
+  2 -- concurrent_runs
+)
 ON CONFLICT ("role") DO UPDATE SET
   "tenant" = EXCLUDED."tenant",
   "agent" = EXCLUDED."agent",

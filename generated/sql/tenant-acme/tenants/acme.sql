@@ -78,13 +78,35 @@ SELECT "paybill"."retire_roles"(
   ARRAY['billing', 'support']::text[]);
 
 -- Tenant 'acme' and its agents in paybill's tables: state, run limits.
-INSERT INTO "paybill"."tenants" AS t ("tenant", "state", "runs_per_day") VALUES
-  ('acme', 'active', NULL)
+INSERT INTO "paybill"."tenants" AS t (
+    "tenant", "state", "runs_per_day", "app_role", "plan", "seats", "storage_gb",
+    "api_requests_per_second", "agent_steps_per_workflow", "agent_rows_per_step", "features") VALUES (
+  'acme', -- tenant
+  'active', -- state
+  NULL, -- runs_per_day
+  'app_acme', -- app_role
+  'enterprise', -- plan
+  NULL, -- seats
+  1000, -- storage_gb
+  500, -- api_requests_per_second
+  NULL, -- agent_steps_per_workflow
+  NULL, -- agent_rows_per_step
+  ARRAY['ai-support', 'audit-log', 'dunning', 'invoice-reminders', 'reconciliation', 'refunds', 'sso']::text[] -- features
+)
 ON CONFLICT ("tenant") DO UPDATE SET
   "state" = EXCLUDED."state",
-  "runs_per_day" = EXCLUDED."runs_per_day";
+  "runs_per_day" = EXCLUDED."runs_per_day",
+  "app_role" = EXCLUDED."app_role",
+  "plan" = EXCLUDED."plan",
+  "seats" = EXCLUDED."seats",
+  "storage_gb" = EXCLUDED."storage_gb",
+  "api_requests_per_second" = EXCLUDED."api_requests_per_second",
+  "agent_steps_per_workflow" = EXCLUDED."agent_steps_per_workflow",
+  "agent_rows_per_step" = EXCLUDED."agent_rows_per_step",
+  "features" = EXCLUDED."features";
 DELETE FROM "paybill"."agents" WHERE "tenant" = 'acme' AND "role" <> ALL (ARRAY['agent_acme_collections', 'agent_acme_reconciler', 'agent_acme_support_triage']::text[]);
-INSERT INTO "paybill"."agents" AS t ("role", "tenant", "agent", "workflows", "runs_per_day", "concurrent_runs") VALUES
+INSERT INTO "paybill"."agents" AS t (
+    "role", "tenant", "agent", "workflows", "runs_per_day", "concurrent_runs") VALUES
   ('agent_acme_collections', 'acme', 'collections', ARRAY['dunning-escalation', 'invoice-reminders']::text[], 500, 2),
   ('agent_acme_reconciler', 'acme', 'reconciler', ARRAY['payment-reconciliation', 'refund-approval']::text[], 200, 1),
   ('agent_acme_support_triage', 'acme', 'support-triage', ARRAY['ticket-triage']::text[], 2000, 4)

@@ -45,11 +45,32 @@ SELECT "paybill"."retire_roles"(
   ARRAY['billing', 'support']::text[]);
 
 -- Tenant 'stark' and its agents in paybill's tables: state, run limits.
-INSERT INTO "paybill"."tenants" AS t ("tenant", "state", "runs_per_day") VALUES
-  ('stark', 'offboarding', NULL)
+INSERT INTO "paybill"."tenants" AS t (
+    "tenant", "state", "runs_per_day", "app_role", "plan", "seats", "storage_gb",
+    "api_requests_per_second", "agent_steps_per_workflow", "agent_rows_per_step", "features") VALUES (
+  'stark', -- tenant
+  'offboarding', -- state
+  NULL, -- runs_per_day
+  'app_stark', -- app_role
+  'enterprise', -- plan
+  NULL, -- seats
+  1000, -- storage_gb
+  500, -- api_requests_per_second
+  NULL, -- agent_steps_per_workflow
+  NULL, -- agent_rows_per_step
+  ARRAY['ai-support', 'audit-log', 'dunning', 'invoice-reminders', 'reconciliation', 'refunds', 'sso']::text[] -- features
+)
 ON CONFLICT ("tenant") DO UPDATE SET
   "state" = EXCLUDED."state",
-  "runs_per_day" = EXCLUDED."runs_per_day";
+  "runs_per_day" = EXCLUDED."runs_per_day",
+  "app_role" = EXCLUDED."app_role",
+  "plan" = EXCLUDED."plan",
+  "seats" = EXCLUDED."seats",
+  "storage_gb" = EXCLUDED."storage_gb",
+  "api_requests_per_second" = EXCLUDED."api_requests_per_second",
+  "agent_steps_per_workflow" = EXCLUDED."agent_steps_per_workflow",
+  "agent_rows_per_step" = EXCLUDED."agent_rows_per_step",
+  "features" = EXCLUDED."features";
 DELETE FROM "paybill"."agents" WHERE "tenant" = 'stark' AND "role" <> ALL (ARRAY[]::text[]);
 
 COMMIT;

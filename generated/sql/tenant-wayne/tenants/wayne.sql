@@ -78,13 +78,35 @@ SELECT "paybill"."retire_roles"(
   ARRAY['billing', 'support']::text[]);
 
 -- Tenant 'wayne' and its agents in paybill's tables: state, run limits.
-INSERT INTO "paybill"."tenants" AS t ("tenant", "state", "runs_per_day") VALUES
-  ('wayne', 'active', 1000)
+INSERT INTO "paybill"."tenants" AS t (
+    "tenant", "state", "runs_per_day", "app_role", "plan", "seats", "storage_gb",
+    "api_requests_per_second", "agent_steps_per_workflow", "agent_rows_per_step", "features") VALUES (
+  'wayne', -- tenant
+  'active', -- state
+  1000, -- runs_per_day
+  'app_wayne', -- app_role
+  'pro', -- plan
+  250, -- seats
+  100, -- storage_gb
+  50, -- api_requests_per_second
+  NULL, -- agent_steps_per_workflow
+  NULL, -- agent_rows_per_step
+  ARRAY['ai-support', 'audit-log', 'dunning', 'invoice-reminders', 'reconciliation', 'refunds', 'sso']::text[] -- features
+)
 ON CONFLICT ("tenant") DO UPDATE SET
   "state" = EXCLUDED."state",
-  "runs_per_day" = EXCLUDED."runs_per_day";
+  "runs_per_day" = EXCLUDED."runs_per_day",
+  "app_role" = EXCLUDED."app_role",
+  "plan" = EXCLUDED."plan",
+  "seats" = EXCLUDED."seats",
+  "storage_gb" = EXCLUDED."storage_gb",
+  "api_requests_per_second" = EXCLUDED."api_requests_per_second",
+  "agent_steps_per_workflow" = EXCLUDED."agent_steps_per_workflow",
+  "agent_rows_per_step" = EXCLUDED."agent_rows_per_step",
+  "features" = EXCLUDED."features";
 DELETE FROM "paybill"."agents" WHERE "tenant" = 'wayne' AND "role" <> ALL (ARRAY['agent_wayne_collections', 'agent_wayne_reconciler', 'agent_wayne_support_triage']::text[]);
-INSERT INTO "paybill"."agents" AS t ("role", "tenant", "agent", "workflows", "runs_per_day", "concurrent_runs") VALUES
+INSERT INTO "paybill"."agents" AS t (
+    "role", "tenant", "agent", "workflows", "runs_per_day", "concurrent_runs") VALUES
   ('agent_wayne_collections', 'wayne', 'collections', ARRAY['dunning-escalation', 'invoice-reminders']::text[], 500, 2),
   ('agent_wayne_reconciler', 'wayne', 'reconciler', ARRAY['payment-reconciliation', 'refund-approval']::text[], 200, 1),
   ('agent_wayne_support_triage', 'wayne', 'support-triage', ARRAY['ticket-triage']::text[], 1000, 4)
