@@ -29,13 +29,15 @@ PINS = {
 def stack_document(cloud: str, resources: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """A root stack on `cloud` with `resources` ({type: {name: attributes}})."""
     name, source, version = PINS[cloud]
-    return {
-        "resource": {kind: dict(items) for kind, items in resources.items()},
+    document: dict[str, Any] = {
         "terraform": {
             "backend": {"local": {"path": "terraform.tfstate"}},
             "required_providers": {name: {"source": source, "version": version}},
         },
     }
+    if resources:  # terraform refuses an empty `resource` object
+        document["resource"] = {kind: dict(items) for kind, items in resources.items()}
+    return document
 
 
 def write_output(folder: Path, stacks: Mapping[str, dict[str, Any]]) -> Path:
