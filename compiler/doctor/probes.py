@@ -167,17 +167,11 @@ OTHER_CLOUDS = {"azure": "Azure", "gcp": "Google Cloud", "oci": "Oracle Cloud", 
 def provider(reach_registry: Reach = reach) -> Finding:
     """The AWS provider the stacks pin: in a plugin mirror, in the plugin cache, or from
     the registry (then the machine needs the network when it first plans)."""
-    pinned = Provider.parse(AWS_PROVIDER_SOURCE, AWS_PROVIDER_VERSION)
-    found = _provider(
-        "AWS provider", pinned, lambda: reach_registry(REGISTRY_URL, REGISTRY_SECONDS)
-    )
-    if found.ok:
-        return found
-    return Finding(
-        found.tool,
-        False,
-        found.version,
-        detail=f"no plugin mirror holds it and the registry cannot be reached ({found.detail})",
+    return _provider(
+        "AWS provider",
+        Provider.parse(AWS_PROVIDER_SOURCE, AWS_PROVIDER_VERSION),
+        lambda: reach_registry(REGISTRY_URL, REGISTRY_SECONDS),
+        missing="no plugin mirror holds it and the registry cannot be reached ({why})",
         fix=f"give the machine network access, or put the provider in a plugin mirror and set "
         f"{MIRROR_VARIABLE} to it (terraform providers mirror DIR)",
     )
@@ -190,22 +184,21 @@ def cloud_provider(cloud: str, unreachable: Callable[[], str | None]) -> Finding
     from compiler.providers.schemas import load  # noqa: PLC0415  (a schema file to read)
 
     schema = load(cloud)
-    pinned = Provider.parse(schema.source, schema.version)
-    found = _provider(f"{OTHER_CLOUDS[cloud]} provider", pinned, unreachable)
-    if found.ok:
-        return found
-    return Finding(
-        found.tool,
-        False,
-        found.version,
-        detail=f"not installed: plan lists {cloud} stacks as schema-checked only (exit 3)",
+    return _provider(
+        f"{OTHER_CLOUDS[cloud]} provider",
+        Provider.parse(schema.source, schema.version),
+        unreachable,
+        missing=f"not installed: plan lists {cloud} stacks as schema-checked only (exit 3)",
         fix=f"put {schema.label} in a plugin mirror (terraform providers mirror DIR) and set "
         f"{MIRROR_VARIABLE} to it, or give the machine network access",
     )
 
 
-def _provider(tool: str, pinned: Provider, unreachable: Callable[[], str | None]) -> Finding:
-    """Found in a mirror or the cache, or downloadable; else `detail` says why not."""
+def _provider(
+    tool: str, pinned: Provider, unreachable: Callable[[], str | None], *, missing: str, fix: str
+) -> Finding:
+    """Found in a mirror or the cache, or downloadable; else `missing` ({why}: why the
+    registry did not answer) and `fix`."""
     local = local_source(pinned)
     if local is not None:
         return Finding(tool, True, pinned.version, local.where, local.kind)
@@ -214,7 +207,7 @@ def _provider(tool: str, pinned: Provider, unreachable: Callable[[], str | None]
         return Finding(
             tool, True, pinned.version, "registry.terraform.io", "downloaded when needed"
         )
-    return Finding(tool, False, pinned.version, detail=why)
+    return Finding(tool, False, pinned.version, detail=missing.format(why=why), fix=fix)
 
 
 def postgres() -> Finding:
