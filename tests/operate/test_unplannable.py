@@ -165,3 +165,15 @@ def test_the_note_names_every_missing_provider(tmp_path: Path) -> None:
     assert missing == [google, oci]
     assert missing_note(missing) == "schema-checked only: providers google, oci not installed"
     assert section({}).lines == []
+
+
+def test_a_removed_stack_is_judged_by_its_base_configuration(machine: Path, tmp_path: Path) -> None:
+    """Tearing down an Azure stack needs the azurerm provider just the same: its pins are
+    read from the base, where the stack still is."""
+    base = write_output(tmp_path / "base", {"pool-aws": AWS_STACK, "tenant-azure": AZURE_STACK})
+    generated = write_output(tmp_path / "generated", {"pool-aws": AWS_STACK})
+    code, data, _ = plan(tmp_path, generated, "--base", str(base))
+    assert code == 3
+    assert data["stacks"]["tenant-azure"]["change"] == "removed"
+    assert data["stacks"]["tenant-azure"]["schemaCheckedOnly"]["providers"] == [AZURERM]
+    assert planned_by_terraform(tmp_path) == []
