@@ -41,6 +41,13 @@ def stack_pins(read: Read, stack: str) -> set[Provider]:
     return out
 
 
+def missing(
+    read: Read, stack: str, unreachable: Callable[[], str | None] | None = None
+) -> list[Provider]:
+    """The providers of the stack (as `read` has it) that terraform cannot get here."""
+    return not_installed(stack_pins(read, stack), unreachable=unreachable)
+
+
 def mark(
     stacks: Mapping[str, StackPlan],
     head: Read,
@@ -51,11 +58,10 @@ def mark(
     stack waiting for an upstream wave is marked too: it could not be planned after that
     wave either. It is then listed as not planned, not as planned later."""
     for item in stacks.values():
-        read = base if item.change == "removed" else head
-        missing = not_installed(stack_pins(read, item.stack), unreachable=unreachable)
-        if missing:
-            item.not_installed = [f"{p.source} {p.version}" for p in missing]
-            item.note = missing_note(missing)
+        found = missing(base if item.change == "removed" else head, item.stack, unreachable)
+        if found:
+            item.not_installed = [f"{p.source} {p.version}" for p in found]
+            item.note = missing_note(found)
             item.deferred_after = None
             item.because = []
 

@@ -177,3 +177,28 @@ def test_a_removed_stack_is_judged_by_its_base_configuration(machine: Path, tmp_
     assert data["stacks"]["tenant-azure"]["change"] == "removed"
     assert data["stacks"]["tenant-azure"]["schemaCheckedOnly"]["providers"] == [AZURERM]
     assert planned_by_terraform(tmp_path) == []
+
+
+def test_drift_lists_a_stack_without_its_provider_as_not_checked(
+    machine: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No "no drift" for a stack nobody could check: exit 3 when nothing else drifted,
+    the stack under "Not checked" in drift.md and drift.json."""
+    generated = write_output(
+        tmp_path / "generated", {"pool-aws": AWS_STACK, "tenant-azure": AZURE_STACK}
+    )
+    seed_state(tmp_path / "work", generated)  # the AWS stack is as applied
+    code = main(["drift", "--generated", str(generated), "--out", str(tmp_path / "drift")])
+    out = capsys.readouterr().out
+    assert code == 3
+    assert f"  stack tenant-azure: {NOTE} (drift not checked)\n" in out
+    data = json.loads((tmp_path / "drift/drift.json").read_text())
+    assert data["drifted"] is False
+    assert data["stacks"] == {"pool-aws": []}
+    assert data["schemaCheckedOnly"] == {"tenant-azure": NOTE}
+    assert f"tenant-azure: {NOTE} (drift not checked)" in data["unchecked"]
+    report = (tmp_path / "drift/drift.md").read_text()
+    assert "## Paybill drift: no drift; 1 stack NOT CHECKED (schema-checked only)\n" in report
+    copies = tmp_path / "work" / "stacks"
+    assert (copies / "pool-aws" / "drift.tfplan").is_file()
+    assert not (copies / "tenant-azure" / "drift.tfplan").exists()
