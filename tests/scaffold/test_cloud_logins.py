@@ -240,3 +240,16 @@ def _step(cloud: str) -> dict[str, Any]:
 def test_an_unknown_cloud_has_no_login_and_says_so() -> None:
     with pytest.raises(ValueError, match=re.escape("no login step for cloud(s) alibaba")):
         logins.ordered(["aws", "alibaba"])
+
+
+def test_update_reads_the_clouds_from_a_valid_spec_only(
+    repository: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A spec that does not validate cannot say which clouds it uses: the update refuses
+    with the spec's errors and leaves every workflow as it was."""
+    before = {p.name: p.read_bytes() for p in workflows(repository)}
+    tenant = repository / "spec" / "tenants" / "acme.yaml"
+    tenant.write_text(tenant.read_text().replace("pool: shared", "pool: nowhere"))
+    assert main(["init", str(repository), "--update"]) == 1
+    assert "pool" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in workflows(repository)} == before
