@@ -19,7 +19,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "Refresh and plan every stack, compare every SQL target given a DSN with its "
         "compiled state (memberships included), and check the published ACL files "
         "against their digests. Writes DIR/drift.md and DIR/drift.json. Exit codes: "
-        "0 no drift, 2 drift, 1 spec errors, 3 environment."
+        "0 no drift, 2 drift, 1 spec errors, 3 environment (also when a stack's provider is "
+        "not installed: it is listed as not checked)."
     )
     add_spec_dir(parser)
     parser.add_argument(
@@ -59,4 +60,6 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {target}: {line}")
     for line in result.acl:
         print(f"  {line}")
+    for stack, note in result.schema_checked_only.items():
+        print(f"  stack {stack}: {note} (drift not checked)")
     return result.exit_code

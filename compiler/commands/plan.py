@@ -22,7 +22,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "agents' permissions, and refuse what destroys or moves data unless the spec "
         "confirms it. Writes PLAN_DIR/summary.md (one pull-request comment), "
         "PLAN_DIR/plan.json and the saved Terraform plans. Exit codes: 0 no changes, "
-        "2 changes, 1 refused or spec errors, 3 environment."
+        "2 changes, 1 refused or spec errors, 3 environment (also when a stack's provider is "
+        "not installed: it is listed as schema-checked only and not planned)."
     )
     add_spec_dir(parser)
     parser.add_argument(
@@ -68,7 +69,9 @@ def run(args: argparse.Namespace) -> int:
     for refused in result.refused:
         print(f"  refused: {refused.what}; add to {refused.owner}: {refused.confirmation}")
     for stack, item in result.stacks.items():
-        if item.deferred_after is not None:
+        if item.not_installed:
+            print(f"  {stack}: {item.note} (not planned)")
+        elif item.deferred_after is not None:
             waits = "changes" if item.waits_for == "changes" else "is not applied yet"
             print(
                 f"  {stack}: planned after wave {item.deferred_after} "

@@ -12,6 +12,9 @@ loop — compile, plan, apply, drift — on one machine.
     TF_VAR_*              the values the stacks ask for (a container image, the API backend)
     AWS_*                 the emulator's endpoint and its dummy keys, for AWS clients
 
+The sandbox emulates AWS alone: `up` and `status` name the stacks of `--generated` (default
+`generated`) that are on another cloud, which it cannot apply.
+
 `down` stops both by their PIDs (the emulator forgets everything; the working copies' state
 then describes nothing, so it is removed too). Exit codes: 0, 3 when something is missing.
 """
@@ -24,6 +27,7 @@ import shutil
 from pathlib import Path
 
 from compiler.errors import EnvironmentProblem
+from compiler.sandbox.clouds import notice
 from compiler.sandbox.emulator import (
     ACCESS_KEY,
     SECRET_KEY,
@@ -47,11 +51,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.description = __doc__.split("\n\n")[1] if __doc__ else None
     parser.add_argument("action", choices=("up", "down", "status"))
     parser.add_argument("dir", type=Path, metavar="DIR", help="the sandbox's folder")
+    parser.add_argument(
+        "--generated",
+        type=Path,
+        default=Path("generated"),
+        help="the compiled output to be tried in the sandbox (default: generated): its "
+        "stacks of clouds other than AWS are named, as the sandbox cannot apply them",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     folder: Path = args.dir
+    if args.action != "down":
+        for line in notice(args.generated):
+            print(line)
     if args.action == "up":
         return up(folder)
     if args.action == "down":

@@ -16,11 +16,14 @@ apply, drift); `--for COMMAND` checks one command.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from compiler.doctor import probes
 from compiler.doctor.probes import Finding
+from compiler.terraform.installed import REGISTRY_SECONDS, REGISTRY_URL
+from compiler.terraform.installed import reach as installed_reach
 
 NEEDS: dict[str, tuple[str, ...]] = {
     "validate": (),
@@ -39,6 +42,8 @@ NEEDS: dict[str, tuple[str, ...]] = {
 }
 # What `paybill doctor` checks without --for: what a repository's CI runs.
 DEFAULT = ("compile", "plan", "apply", "drift")
+# Each other cloud's provider: reported, needed by no command (see probes.cloud_provider).
+CLOUD_PROVIDERS = tuple(f"provider-{cloud}" for cloud in probes.OTHER_CLOUDS)
 ORDER = (
     "python",
     "git",
@@ -46,13 +51,14 @@ ORDER = (
     "cdktn",
     "terraform",
     "provider",
+    *CLOUD_PROVIDERS,
     "postgres",
     "moto",
     "billing",
 )
 
 
-def probe_all(reach: probes.Reach = probes.reach) -> dict[str, Finding]:
+def probe_all(reach: probes.Reach = installed_reach) -> dict[str, Finding]:
     """Every tool, in ORDER (cdktn after node: it needs it)."""
     found: dict[str, Finding] = {}
     simple: dict[str, Callable[[], Finding]] = {
@@ -64,11 +70,14 @@ def probe_all(reach: probes.Reach = probes.reach) -> dict[str, Finding]:
         "moto": probes.moto,
         "billing": probes.billing,
     }
+    registry = functools.cache(lambda: reach(REGISTRY_URL, REGISTRY_SECONDS))
     for key in ORDER:
         if key == "cdktn":
             found[key] = probes.cdktn(found["node"])
         elif key == "provider":
-            found[key] = probes.provider(reach)
+            found[key] = probes.provider(lambda url, timeout: registry())
+        elif key in CLOUD_PROVIDERS:
+            found[key] = probes.cloud_provider(key.removeprefix("provider-"), registry)
         else:
             found[key] = simple[key]()
     return found

@@ -14,29 +14,19 @@ import re
 import shutil
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from compiler.emit.stacks.provider import AWS_PROVIDER_SOURCE, AWS_PROVIDER_VERSION
 from compiler.sandbox.postgres import find_bin_dir
 from compiler.terraform.executor import BINARY_VARIABLE
-from compiler.terraform.providers import (
-    MIRROR_CANDIDATES,
-    MIRROR_VARIABLE,
-    Provider,
-    default_plugin_cache,
-    holds,
-)
+from compiler.terraform.installed import REGISTRY_SECONDS, REGISTRY_URL, local_source, reach
+from compiler.terraform.providers import MIRROR_VARIABLE, Provider
 
 MIN_NODE = (20, 0)
 MIN_TERRAFORM = (1, 5)
 COMMAND_SECONDS = 20.0
 CDKTN_SECONDS = 90.0
-REGISTRY_URL = "https://registry.terraform.io/.well-known/terraform.json"
-REGISTRY_SECONDS = 5.0
 _VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
 
 
@@ -170,43 +160,54 @@ def terraform() -> Finding:
 
 
 Reach = Callable[[str, float], str | None]
-
-
-def reach(url: str, timeout: float) -> str | None:
-    """None when the URL answers, else why not."""
-    try:
-        with urllib.request.urlopen(url, timeout=timeout):
-            return None
-    except (urllib.error.URLError, OSError) as failed:
-        return str(getattr(failed, "reason", failed))
+# The clouds whose providers plan can do without (their stacks are then schema-checked only).
+OTHER_CLOUDS = {"azure": "Azure", "gcp": "Google Cloud", "oci": "Oracle Cloud", "ibm": "IBM Cloud"}
 
 
 def provider(reach_registry: Reach = reach) -> Finding:
     """The AWS provider the stacks pin: in a plugin mirror, in the plugin cache, or from
     the registry (then the machine needs the network when it first plans)."""
-    pinned = Provider.parse(AWS_PROVIDER_SOURCE, AWS_PROVIDER_VERSION)
-    tool = "AWS provider"
-    named = os.environ.get(MIRROR_VARIABLE)
-    mirrors = [Path(named)] if named else list(MIRROR_CANDIDATES)
-    for mirror in mirrors:
-        if holds(mirror, pinned):
-            return Finding(tool, True, AWS_PROVIDER_VERSION, str(mirror), "plugin mirror")
-    cache = default_plugin_cache()
-    if holds(cache, pinned):
-        return Finding(tool, True, AWS_PROVIDER_VERSION, str(cache), "plugin cache")
-    why = reach_registry(REGISTRY_URL, REGISTRY_SECONDS)
-    if why is None:
-        return Finding(
-            tool, True, AWS_PROVIDER_VERSION, "registry.terraform.io", "downloaded when needed"
-        )
-    return Finding(
-        tool,
-        False,
-        AWS_PROVIDER_VERSION,
-        detail=f"no plugin mirror holds it and the registry cannot be reached ({why})",
+    return _provider(
+        "AWS provider",
+        Provider.parse(AWS_PROVIDER_SOURCE, AWS_PROVIDER_VERSION),
+        lambda: reach_registry(REGISTRY_URL, REGISTRY_SECONDS),
+        missing="no plugin mirror holds it and the registry cannot be reached ({why})",
         fix=f"give the machine network access, or put the provider in a plugin mirror and set "
         f"{MIRROR_VARIABLE} to it (terraform providers mirror DIR)",
     )
+
+
+def cloud_provider(cloud: str, unreachable: Callable[[], str | None]) -> Finding:
+    """The provider of another cloud, at the version of its committed schema (the one its
+    stacks are validated against). Without it, plan runs no terraform for that cloud's
+    stacks: it lists them as schema-checked only and exits 3."""
+    from compiler.providers.schemas import load  # noqa: PLC0415  (a schema file to read)
+
+    schema = load(cloud)
+    return _provider(
+        f"{OTHER_CLOUDS[cloud]} provider",
+        Provider.parse(schema.source, schema.version),
+        unreachable,
+        missing=f"not installed: plan lists {cloud} stacks as schema-checked only (exit 3)",
+        fix=f"put {schema.label} in a plugin mirror (terraform providers mirror DIR) and set "
+        f"{MIRROR_VARIABLE} to it, or give the machine network access",
+    )
+
+
+def _provider(
+    tool: str, pinned: Provider, unreachable: Callable[[], str | None], *, missing: str, fix: str
+) -> Finding:
+    """Found in a mirror or the cache, or downloadable; else `missing` ({why}: why the
+    registry did not answer) and `fix`."""
+    local = local_source(pinned)
+    if local is not None:
+        return Finding(tool, True, pinned.version, local.where, local.kind)
+    why = unreachable()
+    if why is None:
+        return Finding(
+            tool, True, pinned.version, "registry.terraform.io", "downloaded when needed"
+        )
+    return Finding(tool, False, pinned.version, detail=missing.format(why=why), fix=fix)
 
 
 def postgres() -> Finding:

@@ -7,7 +7,9 @@
 * the published ACL files: each against the digest its node's record lists.
 
 Written to `DIR/drift.md` and `DIR/drift.json`; exit 0 when nothing drifted, 2 when
-something did (`paybill apply` without `--plan` or `--base` repairs it).
+something did (`paybill apply` without `--plan` or `--base` repairs it), 3 when nothing
+drifted among what was checked but a stack could not be checked: its provider is not
+installed here (`compiler.operate.unplannable`; listed under "Not checked" either way).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from compiler.operate.summary import Section, render
 from compiler.records import NodeRecord, read_records
 
 DRIFT_VERSION = "paybill.dev/drift/v1"
-EXIT_NONE, EXIT_DRIFT = 0, 2
+EXIT_NONE, EXIT_DRIFT, EXIT_NOT_CHECKED = 0, 2, 3
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class DriftResult:
     sql: dict[str, list[str]] = field(default_factory=dict)
     acl: list[str] = field(default_factory=list)
     unchecked: list[str] = field(default_factory=list)  # what could not be compared, and why
+    # Stacks terraform could not run for (their provider is not installed): stack -> note.
+    schema_checked_only: dict[str, str] = field(default_factory=dict)
 
     @property
     def drifted(self) -> bool:
@@ -52,7 +56,11 @@ class DriftResult:
 
     @property
     def exit_code(self) -> int:
-        return EXIT_DRIFT if self.drifted else EXIT_NONE
+        """Drift first (the issue then lists what was not checked too); else 3 while a
+        stack could not be checked, so "no drift" is never said of it."""
+        if self.drifted:
+            return EXIT_DRIFT
+        return EXIT_NOT_CHECKED if self.schema_checked_only else EXIT_NONE
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -62,6 +70,7 @@ class DriftResult:
             "sql": self.sql,
             "acl": self.acl,
             "unchecked": self.unchecked,
+            "schemaCheckedOnly": self.schema_checked_only,
         }
 
 
@@ -96,6 +105,7 @@ def drift(options: DriftOptions) -> DriftResult:
             from compiler.errors import EnvironmentProblem  # noqa: PLC0415
 
             raise EnvironmentProblem(f"--tf-override {options.tf_override}: no such file")
+        stacks = _without_providers(options, stacks, result)
         with ThreadPoolExecutor(max(1, options.jobs)) as pool:
             for stack, lines in zip(
                 stacks, pool.map(lambda s: _stack(options, s), stacks), strict=True
@@ -106,6 +116,22 @@ def drift(options: DriftOptions) -> DriftResult:
     _sql(options, records, result)
     _acl(options, records, result)
     return result
+
+
+def _without_providers(options: DriftOptions, stacks: list[str], result: DriftResult) -> list[str]:
+    """The stacks terraform can run for; the others are listed as not checked."""
+    from compiler.operate.unplannable import missing  # noqa: PLC0415
+    from compiler.terraform.installed import missing_note  # noqa: PLC0415
+
+    out = []
+    for stack in stacks:
+        found = missing(lambda p: _read(options.generated / p), stack)
+        if not found:
+            out.append(stack)
+            continue
+        result.schema_checked_only[stack] = missing_note(found)
+        result.unchecked.append(f"{stack}: {missing_note(found)} (drift not checked)")
+    return out
 
 
 def _sql(options: DriftOptions, records: dict[str, NodeRecord], result: DriftResult) -> None:
@@ -158,6 +184,9 @@ def write(result: DriftResult, out: Path) -> Path:
         Section("Not checked", [f"- {line}" for line in result.unchecked]),
     ]
     headline = "Paybill drift: " + ("drift found" if result.drifted else "no drift")
+    if result.schema_checked_only:
+        count = len(result.schema_checked_only)
+        headline += f"; {count} stack{'' if count == 1 else 's'} NOT CHECKED (schema-checked only)"
     path = out / "drift.md"
     path.write_text(render(headline, sections, out.as_posix(), report="drift"))
     return path

@@ -9,7 +9,8 @@
 
 Exit codes follow Terraform's `-detailed-exitcode`: 0 nothing changes, 2 changes, 1 refused
 (an unconfirmed destructive change), 3 environment (terraform, a database or the emulator
-unreachable) — raised as `EnvironmentProblem` by what failed.
+unreachable) — raised as `EnvironmentProblem` by what failed; or a plan written in full
+whose stacks include some that terraform could not run for (`compiler.operate.unplannable`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 import orjson
 
 from compiler.errors import EnvironmentProblem
-from compiler.operate import acl_diff, business, entitlements_diff, guard, sql_diff
+from compiler.operate import acl_diff, business, entitlements_diff, guard, sql_diff, unplannable
 from compiler.operate.changeset import ChangeSet, change_set
 from compiler.operate.dsns import Dsns
 from compiler.operate.sources import FolderSource, Source, open_base
@@ -29,7 +30,7 @@ from compiler.operate.stacks import StackPlan, run_plans, schedule
 from compiler.records import NodeRecord, read_records
 
 PLAN_VERSION = "paybill.dev/plan/v1"
-EXIT_NONE, EXIT_CHANGES, EXIT_REFUSED = 0, 2, 1
+EXIT_NONE, EXIT_CHANGES, EXIT_REFUSED, EXIT_NOT_PLANNED = 0, 2, 1, 3
 
 
 @dataclass(frozen=True)
@@ -94,9 +95,18 @@ class PlanResult:
         }
 
     @property
+    def not_planned(self) -> list[str]:
+        """Stacks terraform could not run for (their provider is not installed here)."""
+        return [s for s, p in self.stacks.items() if p.not_installed]
+
+    @property
     def exit_code(self) -> int:
+        """A refusal first; then 3 while a stack could not be planned (environment: its
+        provider is missing), so a CI check is not green for what nobody planned."""
         if self.refused:
             return EXIT_REFUSED
+        if self.not_planned:
+            return EXIT_NOT_PLANNED
         return EXIT_CHANGES if self.changed else EXIT_NONE
 
 
@@ -145,7 +155,11 @@ def make_plan(options: PlanOptions, terraform: object | None = None) -> PlanResu
         sql = sql_diff.target_changes(changes)
         acl = acl_changes(changes)
         plans, entitlements = entitlements_diff.entitlement_changes(changes)
-        if options.terraform and any(p.deferred_after is None for p in stacks.values()):
+        if options.terraform:
+            unplannable.mark(stacks, head.read, base.read)
+        if options.terraform and any(
+            p.deferred_after is None and not p.not_installed for p in stacks.values()
+        ):
             _terraform(options, stacks, head, base, terraform)
         _sql_live(options, sql, changes)
         base_records = {c.node: c.base for c in changes.changes.values() if c.base is not None}

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from compiler.emit.artifact import canonical_json
-from compiler.operate import business
+from compiler.operate import business, unplannable
 from compiler.operate.acl_diff import widening_rank
 from compiler.operate.planning import PLAN_VERSION, PlanResult, node_digests
 from compiler.operate.sections import (
@@ -77,6 +77,8 @@ def headline(result: PlanResult) -> str:
     }
     parts = [f"{n} {k}{'' if n == 1 else 's'}" for k, n in counts.items() if n]
     verdict = "REFUSED — " if result.refused else ""
+    if result.not_planned:
+        verdict += f"{count(len(result.not_planned), 'stack')} NOT PLANNED (schema-checked only) — "
     return f"Paybill plan: {verdict}" + (", ".join(parts) or "records only") + " change"
 
 
@@ -96,6 +98,7 @@ def sections(result: PlanResult) -> list[Section]:
         entitlements_section(result.entitlements),
         _moves(result),
         _destructive(result),
+        unplannable.section(result.stacks),
         shared_section(
             "Agent permissions that widen",
             {t: c.widened for t, c in result.acl.items()},
@@ -210,7 +213,8 @@ def _stack_lines(result: PlanResult) -> list[str]:
             data = item.to_json()
             change = f"module `{item.module}`" if item.module else item.change
             if item.plan is None:
-                lines.append(f"| `{stack}` | {change} | not planned (--no-terraform) | | | |")
+                why = item.note if item.not_installed else "--no-terraform"
+                lines.append(f"| `{stack}` | {change} | not planned ({why}) | | | |")
                 continue
             lines.append(
                 f"| `{stack}` | {change} | {data['create']} | {data['update']} | "

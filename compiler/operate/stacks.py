@@ -58,6 +58,9 @@ class StackPlan:
     # Addresses terraform would not destroy or replace (`prevent_destroy`): the plan shown
     # is the one with only that lifted, for review; it is not saved, so it cannot be applied.
     protected: list[str] = field(default_factory=list)
+    # Providers terraform cannot get here (`compiler.operate.unplannable`): not planned.
+    not_installed: list[str] = field(default_factory=list)
+    note: str = ""  # "schema-checked only: provider azurerm not installed"
 
     @property
     def destructive(self) -> list[str]:
@@ -93,6 +96,9 @@ class StackPlan:
             "destructive": self.destructive,
             "planFile": (
                 f"stacks/{self.stack}/plan.tfplan" if self.plan and not self.protected else None
+            ),
+            "schemaCheckedOnly": (
+                {"note": self.note, "providers": self.not_installed} if self.not_installed else None
             ),
         }
 
@@ -290,7 +296,7 @@ def run_plans(
             out.unlink(missing_ok=True)
 
     with ThreadPoolExecutor(max(1, jobs)) as pool:
-        todo = [p for p in plans.values() if p.deferred_after is None]
+        todo = [p for p in plans.values() if p.deferred_after is None and not p.not_installed]
         while todo:
             list(pool.map(one, todo))
             todo = _now_plannable(plans)

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from compiler.errors import EnvironmentProblem, UsageError
-from compiler.pipeline import compile_spec
+from compiler.pipeline import compile_spec, validate
+from compiler.scaffold.logins import used_clouds
 from compiler.scaffold.templates import Settings, is_managed, render_files
 
 SPEC = "spec"
@@ -119,13 +120,15 @@ def create(target: Path, settings: Settings, *, force: bool = False) -> Written:
 
 def update(target: Path) -> Written:
     """Rewrite the managed files (workflows, schemas) of an existing repository for the
-    installed paybill; the spec, README.md and everything else stay as they are."""
+    installed paybill and the clouds its spec uses (so the spec must be valid); the spec,
+    README.md and everything else stay as they are."""
     if not (target / SPEC).is_dir():
         raise UsageError(
             f"{target} has no {SPEC}/ folder: --update refreshes a repository made by "
             f"paybill init; to make one, run: paybill init {target}"
         )
-    content = render_files(None)
+    clouds = used_clouds(validate(target / SPEC))
+    content = render_files(None, clouds)
     assert all(is_managed(path) for path in content)
     staging = _stage(target.resolve().parent, content)
     try:

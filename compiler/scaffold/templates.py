@@ -8,6 +8,7 @@ Two kinds of file: *starter* files the team edits from then on (the spec, README
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -16,6 +17,7 @@ import jinja2
 
 from compiler import __version__
 from compiler.dsl.jsonschema import document_schemas, render
+from compiler.scaffold import logins
 
 TEMPLATE_SUFFIX = ".j2"
 HIDDEN_PREFIX = "dot-"
@@ -24,6 +26,7 @@ WORKFLOWS = ".github/workflows"
 MANAGED_PREFIXES = (f"{WORKFLOWS}/paybill-", f"{SCHEMAS}/")
 NAME = re.compile(r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$")
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+STARTER_CLOUDS = ("aws",)  # the starter spec's: one pool and its tenants, on AWS
 
 
 @dataclass(frozen=True)
@@ -63,9 +66,12 @@ def is_managed(path: str) -> bool:
     return path.startswith(MANAGED_PREFIXES)
 
 
-def render_files(settings: Settings | None) -> dict[str, bytes]:
+def render_files(
+    settings: Settings | None, clouds: Iterable[str] = STARTER_CLOUDS
+) -> dict[str, bytes]:
     """Every file of the new repository except `generated/` (which the compiler writes);
-    without settings, the managed files only (they depend on paybill, not on the platform)."""
+    without settings, the managed files only (they depend on paybill and on the clouds the
+    spec uses, not on the rest of the platform). The workflows log in to `clouds` only."""
     environment = jinja2.Environment(
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False
     )
@@ -77,6 +83,8 @@ def render_files(settings: Settings | None) -> dict[str, bytes]:
         text = entry.read_text(encoding="utf-8")
         if source.endswith(TEMPLATE_SUFFIX):
             text = environment.from_string(text).render(context)
+        elif source.startswith(f"{WORKFLOWS}/"):
+            text = logins.expand(text, clouds)
         out[source.removesuffix(TEMPLATE_SUFFIX)] = text.encode()
     for name, schema in document_schemas().items():
         out[f"{SCHEMAS}/{name}"] = render(schema)

@@ -46,14 +46,20 @@ def required_providers(folder: Path) -> tuple[Provider, ...]:
     """The exactly pinned providers of the `*.tf.json` files in a stack folder."""
     found: set[Provider] = set()
     for path in sorted(folder.glob("*.tf.json")):
-        document: Any = json.loads(path.read_bytes())
-        terraform = document.get("terraform", {}) if isinstance(document, dict) else {}
-        blocks = terraform if isinstance(terraform, list) else [terraform]
-        for block in blocks:
-            for pin in block.get("required_providers", {}).values():
-                if isinstance(pin, dict) and "source" in pin and _exact(pin.get("version")):
-                    found.add(Provider.parse(pin["source"], pin["version"]))
+        found |= pins(json.loads(path.read_bytes()))
     return tuple(sorted(found))
+
+
+def pins(document: Any) -> set[Provider]:
+    """The exactly pinned providers of one Terraform JSON document."""
+    found: set[Provider] = set()
+    terraform = document.get("terraform", {}) if isinstance(document, dict) else {}
+    blocks = terraform if isinstance(terraform, list) else [terraform]
+    for block in blocks:
+        for pin in block.get("required_providers", {}).values():
+            if isinstance(pin, dict) and "source" in pin and _exact(pin.get("version")):
+                found.add(Provider.parse(pin["source"], pin["version"]))
+    return found
 
 
 def _exact(version: object) -> bool:

@@ -15,6 +15,7 @@ import pytest
 from compiler.doctor import probes
 from compiler.doctor.needs import DEFAULT, NEEDS, readiness
 from compiler.doctor.probes import Finding
+from compiler.terraform.providers import Provider
 from tests.support.tools import require_binary
 
 
@@ -101,6 +102,10 @@ def test_json_lists_the_tools_the_needs_and_the_verdict(tmp_path: Path) -> None:
         "node",
         "postgres",
         "provider",
+        "provider-azure",
+        "provider-gcp",
+        "provider-ibm",
+        "provider-oci",
         "python",
         "terraform",
     ]
@@ -181,3 +186,33 @@ def test_billing_names_the_extra_when_its_packages_are_missing(
     found = probes.billing()
     assert (found.ok, found.detail) == (False, "missing: stripe, ruamel.yaml")
     assert "paybill[billing]" in found.fix
+
+
+def test_each_other_clouds_provider_is_reported_and_needed_by_no_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Plan does without them (their stacks are schema-checked only), so a missing one is
+    said, with what it means, and makes no command unready."""
+    mirror = tmp_path / "mirror"
+    azurerm = Provider.parse("hashicorp/azurerm", "5.10.0")
+    (mirror / azurerm.source / "5.10.0" / probes_platform()).mkdir(parents=True)
+    monkeypatch.setenv("PAYBILL_TF_PLUGIN_MIRROR", str(mirror))
+    monkeypatch.setenv("TF_PLUGIN_CACHE_DIR", str(tmp_path / "cache"))
+    offline = probes.cloud_provider("gcp", lambda: "Name or service not known")
+    assert offline == Finding(
+        "Google Cloud provider",
+        False,
+        "8.7.0",
+        detail="not installed: plan lists gcp stacks as schema-checked only (exit 3)",
+        fix="put hashicorp/google 8.7.0 in a plugin mirror (terraform providers mirror DIR) "
+        "and set PAYBILL_TF_PLUGIN_MIRROR to it, or give the machine network access",
+    )
+    mirrored = probes.cloud_provider("azure", lambda: pytest.fail("a mirror has it"))
+    assert (mirrored.ok, mirrored.where, mirrored.detail) == (True, str(mirror), "plugin mirror")
+    online = probes.cloud_provider("ibm", lambda: None)
+    assert (online.ok, online.tool, online.detail) == (
+        True,
+        "IBM Cloud provider",
+        "downloaded when needed",
+    )
+    assert not any(key.startswith("provider-") for tools in NEEDS.values() for key in tools)

@@ -205,7 +205,13 @@ def test_the_first_push_applies_every_wave(first_deployment: Run, platform: Plat
     succeeded(run)
     assert run.job("waves").outputs["base"] == ""
     assert legs(run) == {
-        "wave0": [("pool-shared", "stack:pool-shared"), (DATABASES, "cedar:platform")],
+        # The shared SQL runtime is in the databases leg: no database of its own, it is
+        # applied by each SQL target after it (its journal entry says so). The modules
+        # (`module:<shape>`) have no leg: they apply through their stacks.
+        "wave0": [
+            ("pool-shared", "stack:pool-shared"),
+            (DATABASES, "cedar:platform runtime:sql"),
+        ],
         "wave1": [
             ("tenant-acme", "stack:tenant-acme"),
             ("tenant-globex", "stack:tenant-globex"),
@@ -222,7 +228,7 @@ def test_the_first_push_applies_every_wave(first_deployment: Run, platform: Plat
     assert results["wave1/apply (tenant-acme)"] == "success"
     assert results["applied"] == "success"
     assert set(applied(run).values()) == {"applied"}
-    assert len(applied(run)) == 10
+    assert len(applied(run)) == 11
     assert tag(platform) == platform.commits["first"]
 
 
