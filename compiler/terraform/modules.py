@@ -82,6 +82,8 @@ def place(root: Path, copy: Path, source: Path, *, private: bool = False) -> Non
     locks = [f / LOCK_FILE for f in folders.values() if (f / LOCK_FILE).is_file()]
     if locks and not (source / LOCK_FILE).is_file():
         shutil.copyfile(locks[0], copy / LOCK_FILE)
+    if not calls:  # a root of no module (a teardown's empty configuration): nothing to place
+        return
     if not private:
         for name, folder in folders.items():
             _write_shared(root / MODULES_FOLDER / name, folder)

@@ -82,7 +82,8 @@ def test_overrides_are_applied_and_said() -> None:
 def test_a_seats_edit_of_a_plan_changes_the_entitlements_of_its_tenants_only(
     tmp_path: Path,
 ) -> None:
-    """A limit no stack, database or ACL reads still reaches what the application reads."""
+    """A limit no stack or ACL reads still reaches what the application reads: the tenant's
+    entitlements document and its row in the database's tenants table."""
     spec = tmp_path / "spec"
     shutil.copytree(SPEC, spec)
     before = compile_spec(spec, tmp_path / "before", incremental=False)
@@ -94,10 +95,18 @@ def test_a_seats_edit_of_a_plan_changes_the_entitlements_of_its_tenants_only(
     changed = sorted(p for p in new if old.get(p) != new[p] and not p.startswith("nodes/"))
     starter = sorted(t.name for t in after.spec.live_tenants if t.plan == "starter")
     assert starter == ["initech", "umbrella", "vandelay"]
-    assert changed == [f"acl/entitlements/{name}.json" for name in starter]
+    pools = {
+        "initech": "pool-eu-shared",
+        "umbrella": "pool-us-shared",
+        "vandelay": "pool-us-shared",
+    }
+    rows = [f"sql/{pools[t]}/tenants/{t}.{ext}" for t in starter for ext in ("json", "sql")]
+    assert changed == sorted([f"acl/entitlements/{name}.json" for name in starter] + rows)
     for name in starter:
         written = (tmp_path / "after" / f"acl/entitlements/{name}.json").read_bytes()
         assert json.loads(written)["limits"]["seats"] == 25
+        row = (tmp_path / "after" / f"sql/{pools[name]}/tenants/{name}.sql").read_text()
+        assert "  25, -- seats\n" in row
 
 
 def test_the_reader_returns_what_the_file_says(tmp_path: Path) -> None:
