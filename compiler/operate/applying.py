@@ -26,10 +26,13 @@ from psycopg.conninfo import conninfo_to_dict
 
 from compiler.errors import EnvironmentProblem, PaybillError
 from compiler.graph import NOTHING_TO_APPLY, PlatformGraph, graph_from_records
-from compiler.operate import business, guard
+from compiler.moves import Migration
+from compiler.operate import guard
 from compiler.operate.changeset import ChangeSet, change_set
 from compiler.operate.dsns import Dsns
 from compiler.operate.journal import Journal
+from compiler.operate.migrations import run as migrating
+from compiler.operate.migrations.planned import migrations
 from compiler.operate.planning import PLAN_VERSION, EmptySource
 from compiler.operate.publish import Destination, destination, published_path
 from compiler.operate.sources import FolderSource, Source, open_base, reopen
@@ -200,6 +203,19 @@ class Applier:
     def _live_targets(self) -> set[str]:
         return {n.partition(":")[2] for n in self.head_records if n.startswith("sql:")}
 
+    def migration_run(self) -> migrating.MigrationRun:
+        def outputs(target: str) -> dict[str, str]:
+            return self.outputs(target) if self.options.dsns.template else {}
+
+        return migrating.MigrationRun(
+            self.options.generated,
+            self.options.workdir,
+            self.options.dsns,
+            self.journal,
+            outputs,
+            self.publish,
+        )
+
     def publish(self, node: str) -> str:
         record = self.head_records[node]
         target = self.acl()
@@ -316,6 +332,8 @@ def apply(options: ApplyOptions) -> ApplyResult:
         nodes = set(head_records)
     if removed and not applier.base_records:
         applier.base_records = _base_records(base, removed)
+    moving = _confirmed_moves(base, applier.head, head_records)
+    refused += migrating.refusals(moving)
     applier.base = base if not isinstance(base, EmptySource) else None
     if options.only:
         unknown = sorted(set(options.only) - set(head_records) - removed)
@@ -325,7 +343,8 @@ def apply(options: ApplyOptions) -> ApplyResult:
             )
         nodes &= set(options.only)
         removed &= set(options.only)
-    waves = [[n for n in wave if n in nodes] for wave in applier.graph.waves()]
+    held = migrating.held_back(moving)
+    waves = [[n for n in wave if n in nodes and n not in held] for wave in applier.graph.waves()]
     if options.wave is not None:
         waves = [w if i == options.wave else [] for i, w in enumerate(waves)]
         removed = set()
@@ -344,12 +363,31 @@ def apply(options: ApplyOptions) -> ApplyResult:
                     node, "not started", f"wave {index} failed", _digests(head_records.get(node))
                 )
             return result
+    if not _migrate(applier, moving, len(waves)):
+        result.stopped_after = len(waves) - 1
+        return result
     _teardown(applier, removed)
     return result
 
 
+def _migrate(applier: Applier, moves: list[Migration], waves: int) -> bool:
+    """The migrations' own steps, once the waves have built the new homes: run by the apply
+    that covers the last wave (a whole apply, or the last of a fanned-out one)."""
+    options = applier.options
+    if options.only or options.wave not in (None, waves - 1):
+        return True
+    return migrating.run_all(applier.migration_run(), moves)
+
+
+def _confirmed_moves(base: Source, head: Source, records: dict[str, NodeRecord]) -> list[Migration]:
+    """The migrations the spec confirms (the others are refused by the guard)."""
+    if isinstance(base, EmptySource):
+        return []
+    return [m for m in migrations(change_set(base, head, records)) if m.confirmed]
+
+
 def _data_moves(changes: ChangeSet, head: Mapping[str, NodeRecord]) -> list[str]:
-    items = guard.destructive_items([], business.tenant_changes(changes), head, {})
+    items = guard.destructive_items([], migrations(changes), head, {})
     return [f"{i.what}; add to {i.owner}: {i.confirmation}" for i in items if not i.confirmed]
 
 
