@@ -32,7 +32,7 @@ from compiler.operate.changeset import ChangeSet, change_set
 from compiler.operate.dsns import Dsns
 from compiler.operate.journal import Journal
 from compiler.operate.migrations import run as migrating
-from compiler.operate.migrations.planned import migrations
+from compiler.operate.migrations.planned import from_plan, migrations
 from compiler.operate.planning import PLAN_VERSION, EmptySource
 from compiler.operate.publish import Destination, destination, published_path
 from compiler.operate.sources import FolderSource, Source, open_base, reopen
@@ -88,6 +88,7 @@ class Reviewed:
     refused: list[str]  # destructive items it found unconfirmed
     files: dict[str, list[str]]  # what the removed nodes had
     base: object  # where it was compared with (`sources.reopen`)
+    migrations: list[Migration] = field(default_factory=list)  # confirmed, to run
 
 
 def _from_plan(plan_dir: Path, head: Mapping[str, NodeRecord]) -> Reviewed:
@@ -125,6 +126,7 @@ def _from_plan(plan_dir: Path, head: Mapping[str, NodeRecord]) -> Reviewed:
         ],
         files={n: [str(f.get("path")) for f in listed[n].get("files") or []] for n in removed},
         base=data.get("baseSource"),
+        migrations=from_plan(data.get("migrations"), head),
     )
 
 
@@ -311,9 +313,11 @@ def apply(options: ApplyOptions) -> ApplyResult:
     base: Source = EmptySource()
     removed: set[str] = set()
     refused: list[str] = []
+    moving: list[Migration] = []
     if options.plan is not None:
         reviewed = _from_plan(options.plan, head_records)
         nodes, removed, refused = reviewed.nodes, reviewed.removed, reviewed.refused
+        moving = reviewed.migrations
         applier.removed_files = reviewed.files
         applier.saved = {n.partition(":")[2] for n in nodes if n.startswith("stack:")}
         base = reopen(reviewed.base) or EmptySource()
@@ -328,21 +332,15 @@ def apply(options: ApplyOptions) -> ApplyResult:
             n: [p for _, p in c.files] for n, c in changes.changes.items() if c.change == "removed"
         }
         refused = _data_moves(changes, head_records)
+        moving = [m for m in migrations(changes) if m.confirmed]
     else:
         nodes = set(head_records)
     if removed and not applier.base_records:
         applier.base_records = _base_records(base, removed)
-    moving = _confirmed_moves(base, applier.head, head_records)
     refused += migrating.refusals(moving)
     applier.base = base if not isinstance(base, EmptySource) else None
     if options.only:
-        unknown = sorted(set(options.only) - set(head_records) - removed)
-        if unknown:
-            raise EnvironmentProblem(
-                f"--only: no such node in {options.generated}: {', '.join(unknown)}"
-            )
-        nodes &= set(options.only)
-        removed &= set(options.only)
+        nodes, removed = _only(options, head_records, nodes, removed)
     held = migrating.held_back(moving)
     waves = [[n for n in wave if n in nodes and n not in held] for wave in applier.graph.waves()]
     if options.wave is not None:
@@ -370,6 +368,18 @@ def apply(options: ApplyOptions) -> ApplyResult:
     return result
 
 
+def _only(
+    options: ApplyOptions, head: Mapping[str, NodeRecord], nodes: set[str], removed: set[str]
+) -> tuple[set[str], set[str]]:
+    """`--only`: those nodes of the apply (every one of them must exist)."""
+    unknown = sorted(set(options.only) - set(head) - removed)
+    if unknown:
+        raise EnvironmentProblem(
+            f"--only: no such node in {options.generated}: {', '.join(unknown)}"
+        )
+    return nodes & set(options.only), removed & set(options.only)
+
+
 def _migrate(applier: Applier, moves: list[Migration], waves: int) -> bool:
     """The migrations' own steps, once the waves have built the new homes: run by the apply
     that covers the last wave (a whole apply, or the last of a fanned-out one)."""
@@ -377,13 +387,6 @@ def _migrate(applier: Applier, moves: list[Migration], waves: int) -> bool:
     if options.only or options.wave not in (None, waves - 1):
         return True
     return migrating.run_all(applier.migration_run(), moves)
-
-
-def _confirmed_moves(base: Source, head: Source, records: dict[str, NodeRecord]) -> list[Migration]:
-    """The migrations the spec confirms (the others are refused by the guard)."""
-    if isinstance(base, EmptySource):
-        return []
-    return [m for m in migrations(change_set(base, head, records)) if m.confirmed]
 
 
 def _data_moves(changes: ChangeSet, head: Mapping[str, NodeRecord]) -> list[str]:

@@ -8,10 +8,12 @@ tenant records, so plan and apply see the same migrations and need no spec.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from compiler.homes import move_kinds, parse_home
 from compiler.moves import Migration
 from compiler.operate.changeset import ChangeSet, NodeChange
-from compiler.records import TenantFacts
+from compiler.records import NodeRecord, TenantFacts
 
 
 def migrations(changes: ChangeSet) -> list[Migration]:
@@ -41,3 +43,28 @@ def _migration(change: NodeChange) -> Migration | None:
 
 def _live(facts: TenantFacts | None) -> bool:
     return facts is not None and facts.state != "deleted" and facts.sql_target is not None
+
+
+def from_plan(listed: object, head: Mapping[str, NodeRecord]) -> list[Migration]:
+    """The confirmed migrations a saved plan lists (`plan.json`'s `migrations`), as the
+    head's records confirm them: an apply of a reviewed plan runs those, not a change set
+    computed again (its base may have moved on since: the merge)."""
+    out = []
+    for entry in listed if isinstance(listed, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        tenant, source, target = entry.get("tenant"), entry.get("from"), entry.get("to")
+        record = head.get(f"tenant:{tenant}")
+        confirm = record.confirm if record is not None else None
+        if not (isinstance(source, str) and isinstance(target, str)) or confirm is None:
+            continue
+        move = Migration(
+            str(tenant),
+            parse_home(source),
+            parse_home(target),
+            confirm.migration,
+            moved_before=not entry.get("kinds"),
+        )
+        if move.confirmed:
+            out.append(move)
+    return out
