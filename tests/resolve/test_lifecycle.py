@@ -29,6 +29,12 @@ def test_static(workdir: Path) -> None:
     )
 
 
+def test_the_retired_data_move_confirmation_says_what_replaces_it(workdir: Path) -> None:
+    assert errors(workdir, "lifecycle/retired") == expect(
+        "spec/tenants/eta.yaml:13:3: Tenant/eta spec.confirmDataMove: unknown field 'confirmDataMove' (a move to another home is confirmed with 'migration: {from: <old home>, to: <new home>}', homes written pooled/<pool>, bridge/<pool> or silo/<cloud>/<region> (docs/migrations.md))",
+    )
+
+
 # case -> expected lines; {base} is how the base is named, {at} where its files are shown.
 TRANSITIONS = {
     "skip-offboarding": [
