@@ -97,7 +97,9 @@ def platform(pg: Databases, tmp_path: Path) -> Platform:
     return Platform(pg, tmp_path)
 
 
-def test_pooled_to_bridge_is_applied_beside_the_old_home_then_retired(platform: Platform) -> None:
+def test_pooled_to_bridge_is_applied_then_retired_and_bridge_to_silo_refused(
+    platform: Platform,
+) -> None:
     assert platform.counts(platform.pool, "alpha") == {3}
     summary = platform.pull_request("alpha-to-pro", tenant("alpha", "pro", extra=BRIDGE), 2)
     assert "- **alpha** (isolation): `pooled/eu-shared` → `bridge/eu-shared`" in summary
@@ -133,18 +135,10 @@ def test_pooled_to_bridge_is_applied_beside_the_old_home_then_retired(platform: 
     assert platform.counts(platform.pool, "alpha") == {0}
     assert platform.counts(platform.pool, "delta") == {2}
     assert platform.counts(platform.own, "alpha") == {3}
-
-
-def test_a_move_apply_cannot_make_beside_the_old_home_is_refused_whole(
-    platform: Platform,
-) -> None:
-    """bridge -> silo keeps the stack's and the database's names: apply refuses it before
-    any wave rather than updating the database in place."""
-    platform.pull_request("alpha-to-pro", tenant("alpha", "pro", extra=BRIDGE), 2)
-    assert platform.repo.paybill("apply", "--plan", "plan").code == 0
-    summary = platform.pull_request(
-        "alpha-to-silo", tenant("alpha", "enterprise", pool=None, extra=SILO), 2
-    )
+    # bridge -> silo keeps the stack's and the database's names: apply refuses it before any
+    # wave rather than updating the database in place.
+    silo = tenant("alpha", "enterprise", pool=None, extra=SILO)
+    summary = platform.pull_request("alpha-to-silo", silo, 2)
     assert "⚠️ apply does not run this migration: both homes are stack tenant-alpha" in summary
     refused = platform.repo.paybill("apply", "--plan", "plan")
     assert refused.code == 1, refused
