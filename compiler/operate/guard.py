@@ -115,6 +115,15 @@ def _migration_item(move: Migration) -> Destructive:
             f"({kinds}): a migration"
         )
         block = move.wanted.block()
+    reason = move.not_here() if move.confirmed else None
+    if reason is not None:  # apply would refuse it: the pull request is refused now
+        return Destructive(
+            node=f"tenant:{move.tenant}",
+            what=f"{what} that apply cannot run in this version ({reason})",
+            owner=f"Tenant/{move.tenant} spec",
+            confirmation="nothing allows it in this version (docs/migrations.md)",
+            confirmed=False,
+        )
     return Destructive(
         node=f"tenant:{move.tenant}",
         what=what,
@@ -152,7 +161,7 @@ def unused_confirmations(
             if stack not in skip and (owner, f"confirmDestroy: [{address}]") not in used:
                 out.append(f"{owner}: confirmDestroy {address} matches no planned change")
         move = record.confirm.migration
-        if move is not None and not any(i.node == node for i in items if i.confirmed):
+        if move is not None and not any(i.node == node for i in items):
             out.append(
                 f"{owner}: migration from {move.source} to {move.target} matches no planned "
                 "change (remove it once the migration and its retirement are applied)"

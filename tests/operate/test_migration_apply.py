@@ -138,8 +138,11 @@ def test_pooled_to_bridge_is_applied_then_retired_and_bridge_to_silo_refused(
     # bridge -> silo keeps the stack's and the database's names: apply refuses it before any
     # wave rather than updating the database in place.
     silo = tenant("alpha", "enterprise", pool=None, extra=SILO)
-    summary = platform.pull_request("alpha-to-silo", silo, 2)
-    assert "⚠️ apply does not run this migration: both homes are stack tenant-alpha" in summary
+    summary = platform.pull_request("alpha-to-silo", silo, 1)
+    assert (
+        "❌ refused (exit 1): apply cannot run this migration here: both homes are stack "
+        "tenant-alpha" in summary
+    )
     refused = platform.repo.paybill("apply", "--plan", "plan")
     assert refused.code == 1, refused
     assert (

@@ -96,7 +96,9 @@ def test_each_kind_of_move_is_a_migration_refused_until_confirmed(kind: str) -> 
     confirmed = Confirmed(source, target)
     [move] = migrations(changes(record(before), record(after, confirmed)))
     assert move.confirmed
-    assert guard.destructive_items([], [move], {}, {})[0].confirmed
+    # Confirmed, it goes through unless apply cannot run it here (then plan refuses it too).
+    [item] = guard.destructive_items([], [move], {}, {})
+    assert item.confirmed == (move.not_here() is None)
 
 
 def test_a_confirmation_of_another_move_does_not_confirm_this_one() -> None:
@@ -179,7 +181,19 @@ def test_apply_refuses_the_moves_it_cannot_run_beside_the_old_home(
     )
     assert refusals([move]) == expected
     shown = "\n".join(block(move))
-    assert (f"⚠️ apply does not run this migration: {reason}" in shown) == (reason is not None)
+    refused = f"❌ refused (exit 1): apply cannot run this migration here: {reason}"
+    assert (refused in shown) == (reason is not None)
+    assert ("✅ confirmed" in shown) == (reason is None)
+    [item] = guard.destructive_items([], [move], {}, {})
+    if reason is not None:
+        assert item.to_json() == {
+            "node": "tenant:acme",
+            "what": f"tenant acme moves from {source} to {target} (isolation): a migration "
+            f"that apply cannot run in this version ({reason})",
+            "confirmIn": "Tenant/acme spec",
+            "confirmation": "nothing allows it in this version (docs/migrations.md)",
+            "confirmed": False,
+        }
 
 
 def test_a_migration_left_in_the_spec_is_listed_as_no_longer_needed() -> None:

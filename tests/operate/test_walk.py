@@ -10,8 +10,8 @@ The suite's one end-to-end walk, in the order a platform team lives it:
    repairs it, and drift then finds nothing;
 4. a migration: alpha's rows in the pool, alpha moved pooled -> bridge (refused until the
    spec confirms it, then applied: its stack and database made beside the pool's, the rows
-   copied and counted before and after); a bridge -> silo move then refused by apply
-   before any wave (it cannot be built beside the old home), nothing changed.
+   copied and counted before and after); a bridge -> silo move then refused by plan and
+   by apply before any wave (it cannot be built beside the old home), nothing changed.
 
 The platform is a pool with a pooled and a silo tenant: two database instances, side by
 side in wave 0, so the walk waits for the AWS provider's database waits once. Each other
@@ -255,7 +255,7 @@ def migration(repo: Repository) -> None:
     repo.git("checkout", "-q", "-b", "alpha-to-silo")
     repo.write("tenants/alpha.yaml", tenant("alpha", "enterprise", pool=None, extra=TO_SILO))
     repo.commit("alpha moves to enterprise: a migration")
-    expect(repo.paybill("plan", "--base", "main", "--jobs", JOBS), 2)
+    expect(repo.paybill("plan", "--base", "main", "--jobs", JOBS), 1)  # refused, as apply is
     refused = expect(repo.paybill("apply", "--plan", "plan", "--jobs", JOBS), 1)
     assert "both homes are stack tenant-alpha and database tenant-alpha" in refused.out
     assert rows_of(template, "tenant-alpha", tables) == before

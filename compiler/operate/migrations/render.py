@@ -20,16 +20,16 @@ def block(move: Migration) -> list[str]:
     ]
     lines += [f"    {i}. {step.text}" for i, step in enumerate(move.steps(), 1)]
     lines += [f"  - kept: {kept}" for kept in move.kept()]
+    reason = move.not_here()
     if not move.confirmed:
         lines.append(
             f"  - ❌ refused until the spec confirms it (exit 1): add to `Tenant/{move.tenant} "
             f"spec`: `{move.wanted.block()}`"
         )
+    elif reason is not None:
+        lines.append(f"  - ❌ refused (exit 1): apply cannot run this migration here: {reason}")
     elif move.written is not None:
         lines.append(f"  - ✅ confirmed: `{move.written.block()}`")
-    reason = move.not_here()
-    if reason is not None:
-        lines.append(f"  - ⚠️ apply does not run this migration: {reason}")
     return lines
 
 
