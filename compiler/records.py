@@ -27,6 +27,7 @@ from typing import Any, Final
 import orjson
 
 from compiler.errors import PaybillError
+from compiler.homes import Confirmed, Home
 
 MANIFEST_PATH: Final = "manifest.json"
 MANIFEST_VERSION: Final = "paybill.dev/manifest/v2"
@@ -120,26 +121,32 @@ class TenantFacts:
     dedicated_database: bool  # has (still) a database of its own
     sql_target: str | None  # where its rows live; None once deleted
     billing: BillingFacts | None = None  # written only for a billed tenant
+    cloud: str | None = None  # its stack's cloud (silo) or its pool's; None in older records
+
+    @property
+    def home(self) -> Home:
+        """Where it lives: a change of home is a migration (compiler.homes)."""
+        return Home(self.isolation, self.pool, self.cloud, self.region)
 
 
 @dataclass(frozen=True, slots=True)
 class Confirm:
     """What the spec confirms may be destroyed or moved, for the destructive-change guard
-    (which reads only the records): a tenant's data deletion or data move, and resources of
+    (which reads only the records): a tenant's data deletion or migration, and resources of
     the node's stack (a tenant's, or a pool's) that may be deleted or replaced."""
 
     data_deletion: bool = False
-    data_move: tuple[str, str] | None = None  # (from, to) databases: SQL targets
+    migration: Confirmed | None = None  # the tenant's move to another home
     destroy: tuple[str, ...] = ()  # Terraform resource addresses
 
     def __bool__(self) -> bool:
-        return bool(self.data_deletion or self.data_move or self.destroy)
+        return bool(self.data_deletion or self.migration or self.destroy)
 
     def to_json(self) -> dict[str, Any]:
-        move = self.data_move
+        move = self.migration
         return {
             "dataDeletion": self.data_deletion,
-            "dataMove": None if move is None else {"from": move[0], "to": move[1]},
+            "migration": None if move is None else move.to_json(),
             "destroy": list(self.destroy),
         }
 
@@ -189,6 +196,7 @@ class NodeRecord:
                 "plan": t.plan,
                 "isolation": t.isolation,
                 "region": t.region,
+                "cloud": t.cloud,
                 "pool": t.pool,
                 "state": t.state,
                 "subscription": t.subscription,
@@ -284,7 +292,7 @@ def trusted_record(data: dict[str, Any]) -> NodeRecord:
     node: str = data["id"]
     kind, _, name = node.partition(":")
     facts, confirm = data.get("tenant"), data.get("confirm")
-    move = confirm.get("dataMove") if confirm is not None else None
+    move = confirm.get("migration") if confirm is not None else None
     return NodeRecord(
         node=node,
         kind=kind,
@@ -305,6 +313,7 @@ def trusted_record(data: dict[str, Any]) -> NodeRecord:
             dedicated_database=facts["dedicatedDatabase"],
             sql_target=facts.get("sqlTarget"),
             billing=_trusted_billing(facts.get("billing")),
+            cloud=facts.get("cloud"),
         ),
         roles=tuple(
             RoleEntry(r["name"], r["kind"], r["tenant"], r.get("agent"), r["target"])
@@ -314,7 +323,9 @@ def trusted_record(data: dict[str, Any]) -> NodeRecord:
         if confirm is None
         else Confirm(
             data_deletion=confirm["dataDeletion"],
-            data_move=None if move is None else (move["from"], move["to"]),
+            migration=None
+            if move is None
+            else Confirmed(move["from"], move["to"], move["retireOld"]),
             destroy=tuple(confirm["destroy"]),
         ),
     )
@@ -391,6 +402,7 @@ def _facts(path: str, value: object) -> TenantFacts:
         dedicated_database=dedicated,
         sql_target=_text(path, value, "sqlTarget", optional=True),
         billing=_billing(path, value["billing"]) if "billing" in value else None,
+        cloud=_text(path, value, "cloud", optional=True),
     )
 
 
@@ -405,22 +417,29 @@ def _billing(path: str, value: object) -> BillingFacts:
 def _confirm(path: str, value: object) -> Confirm:
     if not isinstance(value, dict):
         raise RecordError(path, "confirm is not an object")
-    deletion, move, destroy = value.get("dataDeletion"), value.get("dataMove"), value.get("destroy")
+    deletion, destroy = value.get("dataDeletion"), value.get("destroy")
     if not isinstance(deletion, bool):
         raise RecordError(path, "confirm.dataDeletion is not true or false")
-    if move is not None and not (
-        isinstance(move, dict)
-        and isinstance(move.get("from"), str)
-        and isinstance(move.get("to"), str)
-    ):
-        raise RecordError(path, "confirm.dataMove has no from and to")
     if not isinstance(destroy, list) or not all(isinstance(a, str) for a in destroy):
         raise RecordError(path, "confirm.destroy is not a list of resource addresses")
     return Confirm(
         data_deletion=deletion,
-        data_move=None if move is None else (move["from"], move["to"]),
+        migration=_migration(path, value.get("migration")),
         destroy=tuple(destroy),
     )
+
+
+def _migration(path: str, move: object) -> Confirmed | None:
+    if move is None:
+        return None
+    if not (
+        isinstance(move, dict)
+        and isinstance(move.get("from"), str)
+        and isinstance(move.get("to"), str)
+        and isinstance(move.get("retireOld"), bool)
+    ):
+        raise RecordError(path, "confirm.migration has no from, to and retireOld")
+    return Confirmed(move["from"], move["to"], move["retireOld"])
 
 
 def _roles(path: str, value: object) -> tuple[RoleEntry, ...]:

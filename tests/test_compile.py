@@ -477,7 +477,7 @@ def test_a_change_to_a_familys_code_rebuilds_its_output(
     assert (workdir / "generated" / path).read_bytes() == original
 
 
-def test_moving_a_tenants_rows_needs_confirmation(
+def test_moving_a_tenant_home_needs_its_migration_confirmed(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = tree(workdir / "generated")
@@ -485,13 +485,13 @@ def test_moving_a_tenants_rows_needs_confirmation(
     capsys.readouterr()
     assert main(["compile", "spec", "--out", "generated"]) == 1
     assert capsys.readouterr().err == (
-        "spec/tenants/wayne.yaml:9:9: Tenant/wayne spec.plan: moving from bridge plan 'pro' "
-        "(in generated/) to pooled plan 'starter' moves the tenant's rows from database "
-        "tenant-wayne to pool-eu-shared, which needs a reviewed confirmation (add "
-        "'confirmDataMove: {from: tenant-wayne, to: pool-eu-shared}' to the tenant's spec and "
-        "compile; then run 'paybill plan --base origin/main' (your base branch): it shows the "
-        "whole move and anything else it needs confirmed (docs/operate.md, 'Moving a tenant "
-        "between databases'))\n"
+        "spec/tenants/wayne.yaml:9:9: Tenant/wayne spec.plan: moving from bridge/eu-shared "
+        "(in generated/) to pooled/eu-shared changes the tenant's isolation: a migration, "
+        "which needs a reviewed confirmation (add 'migration: {from: bridge/eu-shared, to: "
+        "pooled/eu-shared}' to the tenant's spec and compile; then run 'paybill plan --base "
+        "origin/main' (your base branch): it prints the whole migration, which 'paybill apply' "
+        "runs once merged, keeping the old home until a second confirmation, 'retireOld: "
+        "true', retires it (docs/migrations.md))\n"
         "1 error found\n"
     )
     assert tree(workdir / "generated") == before
@@ -500,19 +500,26 @@ def test_moving_a_tenants_rows_needs_confirmation(
     edit(workdir / "spec/tenants/initech.yaml", "plan: starter\n", "plan: enterprise\n")
     edit(workdir / "spec/tenants/initech.yaml", "  pool: eu-shared\n", "")
     assert main(["compile", "spec", "--out", "generated"]) == 1
-    assert "from database pool-eu-shared to tenant-initech" in capsys.readouterr().err
+    assert "moving from pooled/eu-shared (in generated/) to silo/aws/eu-central-1" in (
+        capsys.readouterr().err
+    )
     edit(
         workdir / "spec/tenants/initech.yaml",
         "state: active",
-        "state: active\n  confirmDataMove: {from: pool-eu-shared, to: tenant-initech}",
+        "state: active\n  migration: {from: pooled/eu-shared, to: silo/aws/eu-central-1}",
     )
     assert main(["compile", "spec", "--out", "generated"]) == 0
     record = json.loads((workdir / "generated/nodes/tenant/initech.json").read_bytes())
     assert record["confirm"] == {
         "dataDeletion": False,
-        "dataMove": {"from": "pool-eu-shared", "to": "tenant-initech"},
+        "migration": {
+            "from": "pooled/eu-shared",
+            "to": "silo/aws/eu-central-1",
+            "retireOld": False,
+        },
         "destroy": [],
     }
+    assert record["tenant"]["cloud"] == "aws"
 
 
 def test_a_confirmed_destroy_lifts_prevent_destroy_from_that_resource_only(workdir: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from compiler.billing.edit import EditError, edit_tenant
 from compiler.billing.git import TRAILER, Commit, write_commits
-from compiler.billing.migration import migration_note
+from compiler.billing.migration import migration_note, planned_move
 from compiler.billing.sync import Context
 from compiler.billing.work import TenantWork
 from compiler.errors import EnvironmentProblem, SpecError
@@ -149,6 +149,7 @@ def _refusals(
             _fail(ctx, work, _first_lines(error, work.file))
             _restore(ctx, paths.work, work.file)
             continue
+        work.move = planned_move(paths.work / paths.spec, paths.work / paths.generated, name)
         try:
             compile_spec(paths.work / paths.spec, paths.work / paths.generated, check=True)
             out[name] = None
@@ -163,7 +164,7 @@ def _commit(
 ) -> Commit:
     lines = [work.headline(), "", f"Because {work.because()}."]
     if work.migration is not None:
-        lines += ["", migration_note(work.tenant, work.migration, refusal)]
+        lines += ["", migration_note(work.tenant, work.migration, refusal, work.move)]
     trailers = [f"{TRAILER}: {event}" for event in dict.fromkeys(work.events)]
     message = "\n".join(lines) + ("\n\n" + "\n".join(trailers) if trailers else "") + "\n"
     return Commit(work.tenant, message, ctx.base, work.open_branch, files)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from compiler.billing.decide import TenantView
 from compiler.billing.inbox.base import Key
+from compiler.moves import Migration
 
 
 @dataclass
@@ -22,6 +23,7 @@ class TenantWork:
     events: list[str] = field(default_factory=list)  # event ids, for the trailers
     reasons: list[str] = field(default_factory=list)  # why, for the commit message
     migration: tuple[str, str] | None = None
+    move: Migration | None = None  # the migration planned, once the edit is made
 
     @property
     def changes_business(self) -> bool:

@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from compiler import homes
+
 API_VERSION = "paybill.dev/v1"
 
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$"
@@ -58,6 +60,8 @@ STORAGE_ACCOUNT_PATTERN = r"^[a-z0-9]{3,24}$"
 CONTAINER_PATTERN = r"^[a-z0-9]([a-z0-9]|-[a-z0-9]){1,61}[a-z0-9]?$"
 # A database the compiler manages (a SQL target) and a Terraform resource address.
 TARGET_PATTERN = r"^(pool|tenant)-[a-z][a-z0-9-]{0,38}[a-z0-9]$"
+# A tenant's home, as a migration names it (compiler.homes).
+HOME_PATTERN = homes.HOME_PATTERN
 ADDRESS_PATTERN = r"^aws_[a-z0-9_]+\.[a-z][a-z0-9_]*$"
 # Billing: an environment variable's name, a provider's price or plan code, a dotted path
 # into a provider's subscription, a provider's subscription or event id, a UTC time.
@@ -112,6 +116,10 @@ PATTERN_MEANING: dict[str, str] = {
     STORAGE_ACCOUNT_PATTERN: "a storage account name: 3-24 lowercase letters and digits",
     CONTAINER_PATTERN: "a blob container name: 3-63 lowercase letters, digits and single '-'",
     TARGET_PATTERN: "a database as paybill names it: pool-<pool> or tenant-<tenant>",
+    HOME_PATTERN: (
+        "a tenant's home: pooled/<pool>, bridge/<pool> or silo/<cloud>/<region>, "
+        "such as 'bridge/eu-shared' or 'silo/aws/eu-central-1'"
+    ),
     ADDRESS_PATTERN: "a resource address of the stack, such as 'aws_db_instance.database'",
     ENV_VAR_PATTERN: (
         "the name of an environment variable: uppercase letters, digits and '_', "

@@ -13,6 +13,13 @@ from compiler.dsl.common import PATTERN_MEANING, FieldError
 from compiler.errors import Diagnostic, closest, did_you_mean, quote
 from compiler.load.source import Path, SourceDocument, format_path
 
+# Fields an earlier version accepted, and what replaces them: said instead of a guess.
+RETIRED = {
+    "confirmDataMove": "a move to another home is confirmed with 'migration: {from: <old home>, "
+    "to: <new home>}', homes written pooled/<pool>, bridge/<pool> or silo/<cloud>/<region> "
+    "(docs/migrations.md)",
+}
+
 
 def describe_value(value: Any) -> str:
     """How a YAML value reads in a message: `the number 5`, `a list`, `null`."""
@@ -69,7 +76,7 @@ def _one(source: SourceDocument, model: type[BaseModel], detail: ErrorDetails) -
     elif kind == "extra_forbidden":
         message = f"unknown field '{last}'"
         where = source.key_at(*path)
-        hint = did_you_mean(str(last), _allowed_keys(model, path[:-1]))
+        hint = RETIRED.get(str(last)) or did_you_mean(str(last), _allowed_keys(model, path[:-1]))
     elif kind in ("literal_error", "enum"):
         expected = ctx.get("expected", "")
         message = f"must be {expected}, not {describe_value(value)}"

@@ -20,7 +20,7 @@ from compiler.dsl.common import (
     Region,
     Text,
 )
-from compiler.dsl.confirm import Addresses, DataMove
+from compiler.dsl.confirm import Addresses, Migration
 from compiler.dsl.plan import LimitOverrides
 from compiler.dsl.platform import Network
 
@@ -79,8 +79,9 @@ class TenantSpec(Model):
     network: Network | None = None
     # Deleting data must be confirmed in review: write the tenant's own name here.
     confirm_data_deletion: Name | None = None
-    # Moving the tenant's rows to another database, confirmed in review.
-    confirm_data_move: DataMove | None = None
+    # Moving the tenant to another home (isolation, pool, cloud or region), confirmed in
+    # review; `retireOld: true` is the second confirmation, which retires the old home.
+    migration: Migration | None = None
     # Resources of the tenant's stack that may be deleted or replaced, confirmed in review.
     confirm_destroy: Addresses = Field(default_factory=list)
 

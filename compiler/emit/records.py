@@ -52,13 +52,14 @@ def tenant_facts(tenant: Tenant) -> TenantFacts:
         dedicated_database=tenant.dedicated_database and live,
         sql_target=tenant.sql_target if live else None,
         billing=None if (b := tenant.billed) is None else BillingFacts(*astuple(b)),
+        cloud=tenant.cloud,
     )
 
 
 def tenant_confirm(tenant: Tenant) -> Confirm:
     return Confirm(
         data_deletion=tenant.confirm_data_deletion,
-        data_move=tenant.confirm_data_move,
+        migration=tenant.migration,
         destroy=tenant.confirm_destroy,
     )
 

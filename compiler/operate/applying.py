@@ -26,10 +26,13 @@ from psycopg.conninfo import conninfo_to_dict
 
 from compiler.errors import EnvironmentProblem, PaybillError
 from compiler.graph import NOTHING_TO_APPLY, PlatformGraph, graph_from_records
-from compiler.operate import business, guard
+from compiler.moves import Migration
+from compiler.operate import guard
 from compiler.operate.changeset import ChangeSet, change_set
 from compiler.operate.dsns import Dsns
 from compiler.operate.journal import Journal
+from compiler.operate.migrations import run as migrating
+from compiler.operate.migrations.planned import from_plan, migrations
 from compiler.operate.planning import PLAN_VERSION, EmptySource
 from compiler.operate.publish import Destination, destination, published_path
 from compiler.operate.sources import FolderSource, Source, open_base, reopen
@@ -85,6 +88,7 @@ class Reviewed:
     refused: list[str]  # destructive items it found unconfirmed
     files: dict[str, list[str]]  # what the removed nodes had
     base: object  # where it was compared with (`sources.reopen`)
+    migrations: list[Migration] = field(default_factory=list)  # confirmed, to run
 
 
 def _from_plan(plan_dir: Path, head: Mapping[str, NodeRecord]) -> Reviewed:
@@ -122,6 +126,7 @@ def _from_plan(plan_dir: Path, head: Mapping[str, NodeRecord]) -> Reviewed:
         ],
         files={n: [str(f.get("path")) for f in listed[n].get("files") or []] for n in removed},
         base=data.get("baseSource"),
+        migrations=from_plan(data.get("migrations"), head),
     )
 
 
@@ -199,6 +204,19 @@ class Applier:
 
     def _live_targets(self) -> set[str]:
         return {n.partition(":")[2] for n in self.head_records if n.startswith("sql:")}
+
+    def migration_run(self) -> migrating.MigrationRun:
+        def outputs(target: str) -> dict[str, str]:
+            return self.outputs(target) if self.options.dsns.template else {}
+
+        return migrating.MigrationRun(
+            self.options.generated,
+            self.options.workdir,
+            self.options.dsns,
+            self.journal,
+            outputs,
+            self.publish,
+        )
 
     def publish(self, node: str) -> str:
         record = self.head_records[node]
@@ -295,9 +313,11 @@ def apply(options: ApplyOptions) -> ApplyResult:
     base: Source = EmptySource()
     removed: set[str] = set()
     refused: list[str] = []
+    moving: list[Migration] = []
     if options.plan is not None:
         reviewed = _from_plan(options.plan, head_records)
         nodes, removed, refused = reviewed.nodes, reviewed.removed, reviewed.refused
+        moving = reviewed.migrations
         applier.removed_files = reviewed.files
         applier.saved = {n.partition(":")[2] for n in nodes if n.startswith("stack:")}
         base = reopen(reviewed.base) or EmptySource()
@@ -312,20 +332,17 @@ def apply(options: ApplyOptions) -> ApplyResult:
             n: [p for _, p in c.files] for n, c in changes.changes.items() if c.change == "removed"
         }
         refused = _data_moves(changes, head_records)
+        moving = [m for m in migrations(changes) if m.confirmed]
     else:
         nodes = set(head_records)
     if removed and not applier.base_records:
         applier.base_records = _base_records(base, removed)
+    refused += migrating.refusals(moving)
     applier.base = base if not isinstance(base, EmptySource) else None
     if options.only:
-        unknown = sorted(set(options.only) - set(head_records) - removed)
-        if unknown:
-            raise EnvironmentProblem(
-                f"--only: no such node in {options.generated}: {', '.join(unknown)}"
-            )
-        nodes &= set(options.only)
-        removed &= set(options.only)
-    waves = [[n for n in wave if n in nodes] for wave in applier.graph.waves()]
+        nodes, removed = _only(options, head_records, nodes, removed)
+    held = migrating.held_back(moving)
+    waves = [[n for n in wave if n in nodes and n not in held] for wave in applier.graph.waves()]
     if options.wave is not None:
         waves = [w if i == options.wave else [] for i, w in enumerate(waves)]
         removed = set()
@@ -344,12 +361,36 @@ def apply(options: ApplyOptions) -> ApplyResult:
                     node, "not started", f"wave {index} failed", _digests(head_records.get(node))
                 )
             return result
+    if not _migrate(applier, moving, len(waves)):
+        result.stopped_after = len(waves) - 1
+        return result
     _teardown(applier, removed)
     return result
 
 
+def _only(
+    options: ApplyOptions, head: Mapping[str, NodeRecord], nodes: set[str], removed: set[str]
+) -> tuple[set[str], set[str]]:
+    """`--only`: those nodes of the apply (every one of them must exist)."""
+    unknown = sorted(set(options.only) - set(head) - removed)
+    if unknown:
+        raise EnvironmentProblem(
+            f"--only: no such node in {options.generated}: {', '.join(unknown)}"
+        )
+    return nodes & set(options.only), removed & set(options.only)
+
+
+def _migrate(applier: Applier, moves: list[Migration], waves: int) -> bool:
+    """The migrations' own steps, once the waves have built the new homes: run by the apply
+    that covers the last wave (a whole apply, or the last of a fanned-out one)."""
+    options = applier.options
+    if options.only or options.wave not in (None, waves - 1):
+        return True
+    return migrating.run_all(applier.migration_run(), moves)
+
+
 def _data_moves(changes: ChangeSet, head: Mapping[str, NodeRecord]) -> list[str]:
-    items = guard.destructive_items([], business.tenant_changes(changes), head, {})
+    items = guard.destructive_items([], migrations(changes), head, {})
     return [f"{i.what}; add to {i.owner}: {i.confirmation}" for i in items if not i.confirmed]
 
 

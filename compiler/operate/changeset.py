@@ -67,12 +67,19 @@ class ChangeSet:
 
 
 def _same(base: NodeRecord, head: NodeRecord) -> bool:
-    return (base.artifacts, base.depends_on, base.tenant, base.roles) == (
+    """Whether the node applies the same: its files, dependencies and facts, and the
+    migration its spec confirms (`retireOld` added later is a step of its own to run)."""
+    return (base.artifacts, base.depends_on, base.tenant, base.roles, _moving(base)) == (
         head.artifacts,
         head.depends_on,
         head.tenant,
         head.roles,
+        _moving(head),
     )
+
+
+def _moving(record: NodeRecord) -> object:
+    return record.confirm.migration if record.confirm is not None else None
 
 
 def change_set(base: Source, head: Source, head_records: dict[str, NodeRecord]) -> ChangeSet:

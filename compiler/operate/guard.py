@@ -4,14 +4,15 @@ An item is destructive when a planned change would:
 * delete or replace a data-bearing resource (a database instance, a bucket, a key, a lock
   table: what `compiler.terraform.changes.DATA_BEARING_TYPES` lists) — known only from a
   Terraform plan;
-* move a tenant's rows to another database (a change of isolation model, or of pool) —
-  known from the tenant records.
+* move a tenant to another home (a change of isolation, pool, cloud or region: a
+  migration, `compiler.operate.migrations`) — known from the tenant records.
 
 Each item names the exact confirmation that allows it, written in the spec where reviewers
 see it: `confirmDestroy: [<address>]` on the tenant (its own stack) or on the pool (the
 pool's stack), the address as the spec writes it, within the stack's module
 (`aws_db_instance.database` for Terraform's `module.tenant.aws_db_instance.database`);
-`confirmDataMove: {from: <database>, to: <database>}` on the tenant. A tenant being deleted
+`migration: {from: <home>, to: <home>}` on the tenant (and `retireOld: true` to retire the
+old home). A tenant being deleted
 with `confirmDataDeletion` confirms the deletion of its own stack's resources. The compiler
 writes the confirmations into the node records, so the guard reads only `generated/`.
 """
@@ -21,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from compiler.operate.business import TenantChange
+from compiler.moves import Migration
 from compiler.operate.protection import spec_address
 from compiler.records import Confirm, NodeRecord
 
@@ -74,7 +75,7 @@ def _confirm(records: Mapping[str, NodeRecord], node: str) -> Confirm:
 
 def destructive_items(
     losses: Iterable[ResourceLoss],
-    moves: Iterable[TenantChange],
+    moves: Iterable[Migration],
     head: Mapping[str, NodeRecord],
     base: Mapping[str, NodeRecord],
 ) -> list[Destructive]:
@@ -97,21 +98,39 @@ def destructive_items(
             )
         )
     for move in moves:
-        found = move.data_move
-        if found is None:
-            continue
-        source, target = found
-        confirm = _confirm(head, f"tenant:{move.tenant}")
-        items.append(
-            Destructive(
-                node=f"tenant:{move.tenant}",
-                what=f"tenant {move.tenant}'s rows move from database {source} to {target}",
-                owner=f"Tenant/{move.tenant} spec",
-                confirmation=f"confirmDataMove: {{from: {source}, to: {target}}}",
-                confirmed=confirm.data_move == (source, target),
-            )
-        )
+        items.append(_migration_item(move))
     return sorted(items, key=lambda i: (i.confirmed, i.node, i.what))
+
+
+def _migration_item(move: Migration) -> Destructive:
+    """A migration: refused until the spec names it; a retirement is confirmed by the
+    `retireOld` that makes it one."""
+    if move.moved_before:
+        what = f"tenant {move.tenant}'s old home {move.source.key} is retired"
+        block = move.written.block() if move.written else move.wanted.block()
+    else:
+        kinds = ", ".join(move.kinds)
+        what = (
+            f"tenant {move.tenant} moves from {move.source.key} to {move.target.key} "
+            f"({kinds}): a migration"
+        )
+        block = move.wanted.block()
+    reason = move.not_here() if move.confirmed else None
+    if reason is not None:  # apply would refuse it: the pull request is refused now
+        return Destructive(
+            node=f"tenant:{move.tenant}",
+            what=f"{what} that apply cannot run in this version ({reason})",
+            owner=f"Tenant/{move.tenant} spec",
+            confirmation="nothing allows it in this version (docs/migrations.md)",
+            confirmed=False,
+        )
+    return Destructive(
+        node=f"tenant:{move.tenant}",
+        what=what,
+        owner=f"Tenant/{move.tenant} spec",
+        confirmation=block,
+        confirmed=move.confirmed,
+    )
 
 
 def unused_confirmations(
@@ -121,6 +140,7 @@ def unused_confirmations(
     this plan, but a standing `confirmDestroy` keeps its resource without `prevent_destroy`,
     so each should go once what it confirmed has been applied. A `confirmDestroy` of a stack
     in `unjudged` (changed but not planned here: deferred, or no Terraform) is left out."""
+    items = list(items)
     used = {(i.owner, i.confirmation) for i in items}
     skip = set(unjudged)
     out = []
@@ -140,12 +160,10 @@ def unused_confirmations(
         for address in record.confirm.destroy:
             if stack not in skip and (owner, f"confirmDestroy: [{address}]") not in used:
                 out.append(f"{owner}: confirmDestroy {address} matches no planned change")
-        move = record.confirm.data_move
-        if (
-            move is not None
-            and (owner, f"confirmDataMove: {{from: {move[0]}, to: {move[1]}}}") not in used
-        ):
+        move = record.confirm.migration
+        if move is not None and not any(i.node == node for i in items):
             out.append(
-                f"{owner}: confirmDataMove from {move[0]} to {move[1]} matches no planned change"
+                f"{owner}: migration from {move.source} to {move.target} matches no planned "
+                "change (remove it once the migration and its retirement are applied)"
             )
     return out

@@ -25,6 +25,7 @@ from compiler.errors import EnvironmentProblem
 from compiler.operate import acl_diff, business, entitlements_diff, guard, sql_diff, unplannable
 from compiler.operate.changeset import ChangeSet, change_set
 from compiler.operate.dsns import Dsns
+from compiler.operate.migrations.planned import migrations
 from compiler.operate.sources import FolderSource, Source, open_base
 from compiler.operate.stacks import StackPlan, run_plans, schedule
 from compiler.records import NodeRecord, read_records
@@ -168,7 +169,8 @@ def make_plan(options: PlanOptions, terraform: object | None = None) -> PlanResu
             for p in stacks.values()
             for address in p.destructive
         ]
-        destructive = guard.destructive_items(losses, tenants, head_records, base_records)
+        moving = migrations(changes)
+        destructive = guard.destructive_items(losses, moving, head_records, base_records)
         unjudged = [s for s, p in stacks.items() if p.plan is None]
         unused = guard.unused_confirmations(destructive, head_records, unjudged)
     finally:

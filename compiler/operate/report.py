@@ -8,6 +8,8 @@ from typing import Any
 from compiler.emit.artifact import canonical_json
 from compiler.operate import business, unplannable
 from compiler.operate.acl_diff import widening_rank
+from compiler.operate.migrations.planned import migrations
+from compiler.operate.migrations.render import section as migration_section
 from compiler.operate.planning import PLAN_VERSION, PlanResult, node_digests
 from compiler.operate.sections import (
     acl_detail_section,
@@ -56,6 +58,7 @@ def plan_json(result: PlanResult) -> dict[str, Any]:
         ],
         "sql": {t: c.to_json() for t, c in result.sql.items()},
         "acl": {t: c.to_json() for t, c in result.acl.items()},
+        "migrations": [m.to_json() for m in migrations(changes)],
         "destructive": [d.to_json() for d in result.destructive],
         "unusedConfirmations": result.unused,
     }
@@ -123,11 +126,7 @@ def _tenants(result: PlanResult) -> Section:
 
 
 def _moves(result: PlanResult) -> Section:
-    moves = [(t.tenant, t.data_move) for t in result.tenants if t.data_move]
-    lines = [f"- **{tenant}**: rows move from `{m[0]}` to `{m[1]}`" for tenant, m in moves]
-    tenants = [tenant for tenant, _ in moves]
-    short = [f"- {count(len(tenants), 'tenant')}' rows move: {names(tenants)}"]
-    return Section("Data that moves", lines, keep=True, shorter=[short])
+    return migration_section(migrations(result.changes))
 
 
 def _destructive(result: PlanResult) -> Section:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from compiler.dsl import ParsedSpec
 from compiler.errors import SpecError
+from compiler.homes import Home
 from compiler.resolve import model
 from compiler.resolve.billing import check_billing
 from compiler.resolve.clouds import check_drivers
@@ -110,6 +111,8 @@ def baseline_of(spec: ParsedSpec) -> dict[str, Baseline]:
     if spec.problems:
         raise SpecError(list(spec.problems))
     out = {}
+    platform = spec.platform.model.spec
+    pool_clouds = {p.name: p.cloud or platform.cloud for p in platform.pools}
     for name, doc in spec.tenants.items():
         tenant = doc.model.spec
         plan = spec.plans.get(tenant.plan)
@@ -117,6 +120,8 @@ def baseline_of(spec: ParsedSpec) -> dict[str, Baseline]:
         target = None
         if tenant.state != "deleted" and isolation:
             target = f"pool-{tenant.pool}" if isolation == "pooled" else f"tenant-{name}"
+        shared = isolation in ("pooled", "bridge") and tenant.pool in pool_clouds
+        cloud = pool_clouds[tenant.pool or ""] if shared else tenant.cloud or platform.cloud
         out[name] = Baseline(
             state=tenant.state,
             subscription=tenant.subscription.status,
@@ -124,6 +129,7 @@ def baseline_of(spec: ParsedSpec) -> dict[str, Baseline]:
             plan=tenant.plan,
             location=doc.source.at("metadata", "name"),
             sql_target=target,
+            home=Home(isolation, tenant.pool, cloud, tenant.region) if isolation else None,
         )
     return out
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from compiler.dsl import Parsed, Tenant
 from compiler.errors import Diagnostic, Location
-from compiler.resolve import model
+from compiler.homes import Home
+from compiler.resolve import migrations, model
 from compiler.resolve.context import Context
 
 # state -> states it may move to in one change (staying put is always allowed)
@@ -48,6 +49,7 @@ class Baseline:
     plan: str
     location: Location
     sql_target: str | None = None  # the database its rows were in (None: deleted, unknown)
+    home: Home | None = None  # where it lived (None: unknown, in an older layout)
 
 
 def check_static(ctx: Context, doc: Parsed[Tenant], plan: model.Plan | None) -> None:
@@ -110,10 +112,12 @@ def check_transitions(
         before = baseline.get(name)
         if before is None:
             _check_new(ctx, doc, base_name)
+            migrations.check_new(ctx, doc, base_name)
             continue
         _check_state(ctx, doc, before)
         _check_subscription(ctx, doc, before)
-        _check_move(ctx, doc, before, now.get(name), base_name)
+        old = before.home if before.state != "deleted" else None
+        migrations.check_move(ctx, doc, old, now.get(name), base_name)
     for name, before in sorted(baseline.items()):
         gone = name not in tenants and not ctx.is_invalid("Tenant", name)
         if (
@@ -168,35 +172,4 @@ def _check_subscription(ctx: Context, doc: Parsed[Tenant], before: Baseline) -> 
         ("spec", "subscription", "status"),
         f"subscription cannot change from {before.subscription} to {status}",
         f"from {before.subscription} it may become: {', '.join(sorted(possible)) or 'nothing'}",
-    )
-
-
-def _check_move(
-    ctx: Context, doc: Parsed[Tenant], before: Baseline, now: model.Tenant | None, base_name: str
-) -> None:
-    """A live tenant whose rows would live in another database (a change of isolation model,
-    or of pool) needs `confirmDataMove` naming both databases: the compiler can create the
-    new database but not move the rows, and the old one would keep them with no role left
-    to read them.
-
-    A tenant whose plan is unknown has its own error and nothing to compare."""
-    if now is None or now.state == "deleted" or before.sql_target is None:
-        return
-    old, new = before.sql_target, now.sql_target
-    if old == new or now.confirm_data_move == (old, new):
-        return
-    spec = doc.model.spec
-    where = ("spec", "plan") if before.plan != spec.plan else ("spec", "pool")
-    confirmation = f"confirmDataMove: {{from: {old}, to: {new}}}"
-    wrong = now.confirm_data_move
-    said = f" (it confirms {wrong[0]} -> {wrong[1]})" if wrong else ""
-    ctx.error(
-        doc,
-        where,
-        f"moving from {before.isolation} plan '{before.plan}' (in {base_name}) to "
-        f"{now.isolation} plan '{spec.plan}' moves the tenant's rows from database {old} to "
-        f"{new}, which needs a reviewed confirmation{said}",
-        f"add '{confirmation}' to the tenant's spec and compile; then run 'paybill plan "
-        "--base origin/main' (your base branch): it shows the whole move and anything else it "
-        "needs confirmed (docs/operate.md, 'Moving a tenant between databases')",
     )

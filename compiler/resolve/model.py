@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from compiler.homes import Confirmed, Home
 from compiler.resolve.roles import login_role
 
 Isolation = Literal["silo", "pooled", "bridge"]
@@ -342,7 +343,7 @@ class Tenant:
     agents: tuple[AgentAccess, ...]  # sorted by agent name; empty unless active
     denied: tuple[Denial, ...]  # agents absent from this tenant and why
     confirm_data_deletion: bool
-    confirm_data_move: tuple[str, str] | None = None  # (from, to) databases of its rows
+    migration: Confirmed | None = None  # a confirmed move to another home
     confirm_destroy: tuple[str, ...] = ()  # stack resources that may be deleted or replaced
     cloud: str = "aws"  # its own stack's (silo) or its pool's
     billed: Billed | None = None  # set when a BillingProvider bills the tenant
@@ -364,6 +365,11 @@ class Tenant:
     @property
     def dedicated_database(self) -> bool:
         return self.isolation in ("silo", "bridge")
+
+    @property
+    def home(self) -> Home:
+        """Where it lives; a change of home is a migration."""
+        return Home(self.isolation, self.pool, self.cloud, self.region)
 
 
 @dataclass(frozen=True, slots=True)

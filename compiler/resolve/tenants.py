@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import fields, replace
 
 from compiler.dsl import Parsed, Tenant
-from compiler.resolve import model
+from compiler.homes import Confirmed
+from compiler.resolve import migrations, model
 from compiler.resolve.clouds import declared, region_problem, undeclared
 from compiler.resolve.context import Context
 from compiler.resolve.lifecycle import check_static
@@ -38,7 +39,7 @@ def resolve_tenant(
         return None
     _check_pool(ctx, doc, plan)
     database = _database(ctx, doc, plan, cloud)
-    return model.Tenant(
+    tenant = model.Tenant(
         name=doc.name,
         display_name=spec.display_name,
         labels=tuple(sorted(doc.model.metadata.labels.items())),
@@ -58,15 +59,17 @@ def resolve_tenant(
         agents=(),
         denied=(),
         confirm_data_deletion=spec.confirm_data_deletion == doc.name,
-        confirm_data_move=(
+        migration=(
             None
-            if spec.confirm_data_move is None
-            else (spec.confirm_data_move.from_, spec.confirm_data_move.to)
+            if (move := spec.migration) is None
+            else Confirmed(move.from_, move.to, move.retire_old)
         ),
         confirm_destroy=tuple(sorted(spec.confirm_destroy)),
         cloud=cloud,
         billed=_billed(doc),
     )
+    migrations.check_block(ctx, doc, tenant)
+    return tenant
 
 
 def _billed(doc: Parsed[Tenant]) -> model.Billed | None:

@@ -62,6 +62,7 @@ class Previous:
                 plan=facts.plan,
                 location=Location((self.folder / record.path).as_posix()),
                 sql_target=facts.sql_target,
+                home=facts.home,
             )
         if out:
             return out

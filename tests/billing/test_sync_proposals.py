@@ -80,13 +80,36 @@ def test_a_plan_change_to_another_isolation_is_a_migration_proposal(
     assert "plan: enterprise" in text
     assert "pool:" not in text  # silo tenants have no pool
     assert "confirm" not in text  # never confirmed by the sync
-    # The compiler accepts bridge -> silo as written (the same database name): with output.
-    assert "The compiler accepts the edit and `generated/` is regenerated" in message
+    # bridge -> silo is a migration like any other: planned by the same planner, with the
+    # confirmation to add; the compiler refuses it until then, so only the spec changes.
+    note = message.split("**This is a migration.**")[1].split("`paybill compile`")[0]
+    assert note == MIGRATION_NOTE
+    assert "add 'migration: {from: bridge/us-shared, to: silo/aws/us-east-1}'" in message
+    assert "`generated/` is therefore not regenerated in this commit." in message
     changed = git(repo, "diff", "--name-only", "main", "billing/globex").split()
-    assert "spec/tenants/globex.yaml" in changed
-    assert "generated/stacks/tenant-globex/cdk.tf.json" in changed
-    git(repo, "checkout", "-q", "billing/globex")
-    assert main(["compile", str(repo / "spec"), "--out", str(repo / "generated"), "--check"]) == 0
+    assert changed == ["spec/tenants/globex.yaml"]
+
+
+MIGRATION_NOTE = """ Tenant `globex` moves from a bridge plan to a silo one: its data moves \
+to another home. The change is proposed without any confirmation; review it as a migration \
+(docs/migrations.md).
+
+From `bridge/us-shared` to `silo/aws/us-east-1`, in this order:
+
+1. create the new home beside the old: silo/aws/us-east-1: stack tenant-globex with its \
+own database tenant-globex
+2. copy the data: each of the tenant's tables, in dependency order, from database \
+tenant-globex to tenant-globex; rows counted on both sides before the switch (a mismatch \
+stops the migration with both counts)
+3. switch: the tenant's records, routing, ACL and entitlements name silo/aws/us-east-1
+4. retire the old home bridge/us-shared: stack tenant-globex destroyed, its database's final \
+snapshot kept, only after the second confirmation, 'retireOld: true'
+
+To confirm it, add to the tenant's spec `migration: {from: bridge/us-shared, to: \
+silo/aws/us-east-1}`; once it is applied and checked, a second confirmation, \
+`retireOld: true` in that block, retires the old home.
+
+"""
 
 
 def test_a_downgrade_waits_for_period_end_then_the_sync_applies_it(

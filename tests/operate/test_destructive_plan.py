@@ -1,5 +1,6 @@
 """`paybill plan` refuses a change that destroys data until the spec confirms it: a silo
-tenant moved to a bridge plan loses its own log bucket (a bridge tenant logs to its pool's).
+tenant moved to a bridge plan (a migration, confirmed) loses its own log bucket (a bridge
+tenant logs to its pool's).
 
 Terraform here is the stand-in of tests/support/stand_in_terraform.py, which plans by
 resource address: the deleted bucket is what the compiled stacks of the two revisions
@@ -19,6 +20,7 @@ from tests.support.stand_in_terraform import seed_state, write_stand_in
 from tests.support.tools import require_binary
 
 BUCKET = "aws_s3_bucket.log_bucket"
+MIGRATION = "  migration: {from: silo/aws/eu-central-1, to: bridge/eu-shared}\n"
 
 
 @pytest.fixture
@@ -38,7 +40,7 @@ def repo(tmp_path: Path) -> Repository:
 
 def test_destroying_data_is_refused_until_the_spec_confirms_it(repo: Repository) -> None:
     repo.git("checkout", "-q", "-b", "charlie-to-bridge")
-    repo.write("tenants/charlie.yaml", tenant("charlie", "pro"))
+    repo.write("tenants/charlie.yaml", tenant("charlie", "pro", extra=MIGRATION))
     repo.commit("charlie to the pro plan")
     refused = repo.paybill("plan", "--base", "main", "--jobs", "4")
     assert refused.code == 1, refused
@@ -46,7 +48,7 @@ def test_destroying_data_is_refused_until_the_spec_confirms_it(repo: Repository)
         f"refused: delete {BUCKET} in stack tenant-charlie; add to "
         f"Tenant/charlie spec: confirmDestroy: [{BUCKET}]"
     ) in refused.out
-    items = repo.plan_json()["destructive"]
+    items = [i for i in repo.plan_json()["destructive"] if i["node"].startswith("stack:")]
     assert items, refused.out
     assert all(i["confirmIn"] == "Tenant/charlie spec" for i in items), items
     assert not any(i["confirmed"] for i in items), items
@@ -55,11 +57,15 @@ def test_destroying_data_is_refused_until_the_spec_confirms_it(repo: Repository)
 
     repo.write(
         "tenants/charlie.yaml",
-        tenant("charlie", "pro", extra=f"  confirmDestroy: [{', '.join(addresses)}]\n"),
+        tenant(
+            "charlie",
+            "pro",
+            extra=f"{MIGRATION}  confirmDestroy: [{', '.join(addresses)}]\n",
+        ),
     )
     repo.commit("confirmed: what charlie's move destroys")
     allowed = repo.paybill("plan", "--base", "main", "--jobs", "4")
     assert allowed.code == 2, allowed
-    confirmed = repo.plan_json()["destructive"]
+    confirmed = [i for i in repo.plan_json()["destructive"] if i["node"].startswith("stack:")]
     assert [i["what"] for i in confirmed] == [i["what"] for i in items], confirmed
     assert all(i["confirmed"] for i in confirmed), confirmed

@@ -135,17 +135,18 @@ def test_a_new_pii_column_widens_exactly_the_tenants_that_run_the_workflow(
     assert "echo" not in data["acl"]
 
 
-def test_moving_a_pooled_tenant_to_silo_is_refused_as_a_data_move(repo: Repository) -> None:
+def test_moving_a_pooled_tenant_to_silo_is_refused_as_a_migration(repo: Repository) -> None:
     """Compiled from scratch (no previous output to check against), the move reaches the
-    plan, whose guard refuses it until the spec confirms it."""
+    plan, whose guard refuses it until the spec confirms it, and prints the whole migration."""
     repo.write("tenants/alpha.yaml", tenant("alpha", "enterprise", pool=None))
     shutil.rmtree(repo.root / "generated")
     repo.commit("alpha goes silo")
     run = repo.paybill("plan", "--base", "HEAD~1", "--no-terraform")
     assert run.code == 1, run
     assert run.out.splitlines()[1] == (
-        "  refused: tenant alpha's rows move from database pool-eu-shared to tenant-alpha; add "
-        "to Tenant/alpha spec: confirmDataMove: {from: pool-eu-shared, to: tenant-alpha}"
+        "  refused: tenant alpha moves from pooled/eu-shared to silo/aws/eu-central-1 "
+        "(isolation): a migration; add to Tenant/alpha spec: "
+        "migration: {from: pooled/eu-shared, to: silo/aws/eu-central-1}"
     )
     data = repo.plan_json()
     assert valid(data) == []
@@ -161,18 +162,19 @@ def test_moving_a_pooled_tenant_to_silo_is_refused_as_a_data_move(repo: Reposito
             "dataMove": {"from": "pool-eu-shared", "to": "tenant-alpha"},
         }
     ]
+    assert [(m["from"], m["to"], m["confirmed"]) for m in data["migrations"]] == [
+        ("pooled/eu-shared", "silo/aws/eu-central-1", False)
+    ]
     summary = (repo.root / "plan/summary.md").read_text()
-    assert (
-        "### Data that moves\n\n- **alpha**: rows move from `pool-eu-shared` to `tenant-alpha`\n"
-        in summary
-    )
+    block = summary.split("### Migrations\n\n")[1].split("\n\n")[0]
+    assert block == MIGRATION_BLOCK
     repo.write(
         "tenants/alpha.yaml",
         tenant(
             "alpha",
             "enterprise",
             pool=None,
-            extra="  confirmDataMove: {from: pool-eu-shared, to: tenant-alpha}\n",
+            extra="  migration: {from: pooled/eu-shared, to: silo/aws/eu-central-1}\n",
         ),
     )
     repo.commit("confirmed")
@@ -180,18 +182,37 @@ def test_moving_a_pooled_tenant_to_silo_is_refused_as_a_data_move(repo: Reposito
     assert repo.plan_json()["destructive"][0]["confirmed"] is True
 
 
-def test_doing_what_the_data_move_message_says_leads_to_a_plan(repo: Repository) -> None:
-    """The refusal names the line to add and then the command to run; doing exactly that
-    compiles, and the plan it names shows the move (it does not refuse it again)."""
+MIGRATION_BLOCK = """\
+- **alpha** (isolation): `pooled/eu-shared` → `silo/aws/eu-central-1`
+  - from: pooled/eu-shared, database `pool-eu-shared`
+  - to: silo/aws/eu-central-1, database `tenant-alpha`, stack `tenant-alpha`
+  - steps:
+    1. create the new home beside the old: silo/aws/eu-central-1: stack tenant-alpha with \
+its own database tenant-alpha
+    2. copy the data: each of the tenant's tables, in dependency order, from database \
+pool-eu-shared to tenant-alpha; rows counted on both sides before the switch (a mismatch \
+stops the migration with both counts)
+    3. switch: the tenant's records, routing, ACL and entitlements name silo/aws/eu-central-1
+    4. retire the old home pooled/eu-shared: the tenant's rows deleted from pool-eu-shared \
+after a dump of them, only after the second confirmation, 'retireOld: true'
+  - kept: the old home pooled/eu-shared (the tenant's rows in the pool's database \
+pool-eu-shared), untouched, until the spec adds 'retireOld: true' to its migration block
+  - ❌ refused until the spec confirms it (exit 1): add to `Tenant/alpha spec`: \
+`migration: {from: pooled/eu-shared, to: silo/aws/eu-central-1}`"""
+
+
+def test_doing_what_the_migration_message_says_leads_to_a_plan(repo: Repository) -> None:
+    """The refusal names the block to add and then the command to run; doing exactly that
+    compiles, and the plan it names shows the migration (it does not refuse it again)."""
     repo.write("tenants/alpha.yaml", tenant("alpha", "pro"))
     compiled = repo.paybill("compile", "spec", "--out", "generated")
     assert compiled.code == 1
     hint = compiled.err.splitlines()[0].split("which needs a reviewed confirmation (")[1]
     assert hint == (
-        "add 'confirmDataMove: {from: pool-eu-shared, to: tenant-alpha}' to the tenant's spec "
-        "and compile; then run 'paybill plan --base origin/main' (your base branch): it shows "
-        "the whole move and anything else it needs confirmed (docs/operate.md, 'Moving a "
-        "tenant between databases'))"
+        "add 'migration: {from: pooled/eu-shared, to: bridge/eu-shared}' to the tenant's spec "
+        "and compile; then run 'paybill plan --base origin/main' (your base branch): it prints "
+        "the whole migration, which 'paybill apply' runs once merged, keeping the old home "
+        "until a second confirmation, 'retireOld: true', retires it (docs/migrations.md))"
     )
     line = hint.split("'")[1]
     repo.write("tenants/alpha.yaml", tenant("alpha", "pro", extra=f"  {line}\n"))
@@ -202,6 +223,10 @@ def test_doing_what_the_data_move_message_says_leads_to_a_plan(repo: Repository)
     assert run.code == 2, run
     moved = repo.plan_json()["destructive"][0]
     assert (moved["confirmed"], moved["confirmation"]) == (True, line)
+    assert (
+        "✅ confirmed: `migration: {from: pooled/eu-shared, to: bridge/eu-shared}`"
+        in (repo.root / "plan/summary.md").read_text()
+    )
 
 
 def test_a_confirmation_left_in_the_spec_is_listed_by_every_later_plan(

@@ -113,14 +113,14 @@ def tenant_changes(repo: Repository) -> None:
 
 
 def move_to_silo(repo: Repository) -> None:
-    """A pooled tenant upgraded to a silo plan: its pool goes, its rows move (confirmed)."""
+    """A pooled tenant upgraded to a silo plan: a migration, confirmed; its old home kept."""
     repo.write(
         "tenants/alpha.yaml",
         tenant(
             "alpha",
             "enterprise",
             pool=None,
-            extra="  confirmDataMove: {from: pool-eu-shared, to: tenant-alpha}\n",
+            extra="  migration: {from: pooled/eu-shared, to: silo/aws/eu-central-1}\n",
         ),
     )
     repo.commit("Alpha moves to Enterprise")
@@ -199,7 +199,8 @@ MUST_SAY = {
     ],
     "move-to-silo": [
         "- **alpha**: plan starter → enterprise, isolation pooled → silo, pool eu-shared → none",
-        "- **alpha**: rows move from `pool-eu-shared` to `tenant-alpha`",
+        "- **alpha** (isolation): `pooled/eu-shared` → `silo/aws/eu-central-1`",
+        "  - ✅ confirmed: `migration: {from: pooled/eu-shared, to: silo/aws/eu-central-1}`",
     ],
     "offboarding": ["- **charlie**: state offboarding → deleted"],
 }

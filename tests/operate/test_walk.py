@@ -7,7 +7,11 @@ The suite's one end-to-end walk, in the order a platform team lives it:
    stacks), apply the reviewed plan, a second plan is empty;
 3. drift made by hand — a resource changed through the emulator's API, a grant and a
    membership added in PostgreSQL — is reported (exit 2), and nothing else is; apply
-   repairs it, and drift then finds nothing.
+   repairs it, and drift then finds nothing;
+4. a migration: alpha's rows in the pool, alpha moved pooled -> bridge (refused until the
+   spec confirms it, then applied: its stack and database made beside the pool's, the rows
+   copied and counted before and after); a bridge -> silo move then refused by plan and
+   by apply before any wave (it cannot be built beside the old home), nothing changed.
 
 The platform is a pool with a pooled and a silo tenant: two database instances, side by
 side in wave 0, so the walk waits for the AWS provider's database waits once. Each other
@@ -31,13 +35,17 @@ from pathlib import Path
 import boto3
 import psycopg
 import pytest
+from psycopg import sql
 
+from compiler.emit.sql.state import TableState
 from compiler.errors import EnvironmentProblem
 from compiler.sandbox.emulator import HOW_TO_INSTALL, require_moto
 from compiler.sandbox.postgres import HOW_TO_INSTALL as HOW
 from compiler.sandbox.postgres import find_bin_dir
+from compiler.sqlops.converge import load_state
 from tests.emit.stacks.terraform import terraform
 from tests.operate.repo import TENANTS, Repository, Run, tenant
+from tests.sqlops.live import insert, row
 from tests.support.tools import missing
 
 pytestmark = [pytest.mark.emulator, pytest.mark.terraform, pytest.mark.postgres, pytest.mark.slow]
@@ -113,6 +121,7 @@ def test_the_platform_lives_through_plan_apply_and_drift(repo: Repository) -> No
     first_deployment(repo)
     pull_request(repo)
     drift_by_hand(repo)
+    migration(repo)
 
 
 def first_deployment(repo: Repository) -> None:
@@ -211,3 +220,60 @@ def drift_by_hand(repo: Repository) -> None:
     repaired = repo.paybill("apply", "--jobs", JOBS)
     assert repaired.code == 0, repaired.out + repaired.err
     expect(repo.paybill("drift", "--jobs", JOBS), 0)
+
+
+def migration(repo: Repository) -> None:
+    """alpha (pooled, with rows) moves to a bridge plan: refused, confirmed, applied beside
+    the pool with its rows counted; then a bridge -> silo move refused by apply."""
+    template = Path(repo.env["PAYBILL_DSN_FILE"]).read_text().splitlines()[-1].partition("=")[2]
+    generated = repo.root / "generated"
+    tables = [t for t in load_state(generated, "pool-eu-shared").tables if t.tenant_scoped]
+    with psycopg.connect(template.replace("{target}", "pool-eu-shared"), autocommit=True) as conn:
+        for number, table in enumerate(tables):
+            for index in range(3):
+                insert(
+                    conn, table, row(table, "tenant_id", "alpha", index, 100 + number * 10 + index)
+                )
+    before = rows_of(template, "pool-eu-shared", tables)
+    assert set(before.values()) == {3}, before
+    repo.git("checkout", "-q", "-b", "alpha-to-bridge")
+    repo.write("tenants/alpha.yaml", tenant("alpha", "pro", extra=TO_BRIDGE))
+    repo.commit("alpha moves to pro: a migration")
+    planned = expect(repo.paybill("plan", "--base", "main", "--jobs", JOBS), 2)
+    summary = (repo.root / "plan/summary.md").read_text()
+    assert "- **alpha** (isolation): `pooled/eu-shared` → `bridge/eu-shared`" in summary, planned
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--ff-only", "alpha-to-bridge")
+    applied = expect(repo.paybill("apply", "--plan", "plan", "--jobs", JOBS), 0)
+    states = outcomes(applied.out)
+    assert states["stack:tenant-alpha"] == "applied", applied.out
+    journal = json.loads((Path(repo.env["PAYBILL_WORKDIR"]) / "journal.json").read_text())
+    assert journal["nodes"]["migration:alpha/copy"]["outcome"] == "applied", journal
+    assert rows_of(template, "tenant-alpha", tables) == before  # counted after: every row
+    assert rows_of(template, "pool-eu-shared", tables) == before  # the old home kept
+    # bridge -> silo keeps the stack's name: refused before any wave, nothing changed.
+    repo.git("checkout", "-q", "-b", "alpha-to-silo")
+    repo.write("tenants/alpha.yaml", tenant("alpha", "enterprise", pool=None, extra=TO_SILO))
+    repo.commit("alpha moves to enterprise: a migration")
+    expect(repo.paybill("plan", "--base", "main", "--jobs", JOBS), 1)  # refused, as apply is
+    refused = expect(repo.paybill("apply", "--plan", "plan", "--jobs", JOBS), 1)
+    assert "both homes are stack tenant-alpha and database tenant-alpha" in refused.out
+    assert rows_of(template, "tenant-alpha", tables) == before
+    repo.git("checkout", "-q", "main")
+
+
+TO_BRIDGE = "  migration: {from: pooled/eu-shared, to: bridge/eu-shared}\n"
+TO_SILO = "  migration: {from: bridge/eu-shared, to: silo/aws/eu-central-1}\n"
+
+
+def rows_of(template: str, target: str, tables: list[TableState]) -> dict[str, int]:
+    """alpha's row count in each table of `target`'s database."""
+    out = {}
+    with psycopg.connect(template.replace("{target}", target), autocommit=True) as conn:
+        for table in tables:
+            query = sql.SQL("SELECT count(*) FROM {}.{} WHERE tenant_id = 'alpha'").format(
+                sql.Identifier(table.schema), sql.Identifier(table.name)
+            )
+            found = conn.execute(query).fetchone()
+            out[f"{table.schema}.{table.name}"] = int(found[0]) if found else -1
+    return out

@@ -29,6 +29,12 @@ def test_static(workdir: Path) -> None:
     )
 
 
+def test_the_retired_data_move_confirmation_says_what_replaces_it(workdir: Path) -> None:
+    assert errors(workdir, "lifecycle/retired") == expect(
+        "spec/tenants/eta.yaml:13:3: Tenant/eta spec.confirmDataMove: unknown field 'confirmDataMove' (a move to another home is confirmed with 'migration: {from: <old home>, to: <new home>}', homes written pooled/<pool>, bridge/<pool> or silo/<cloud>/<region> (docs/migrations.md))",
+    )
+
+
 # case -> expected lines; {base} is how the base is named, {at} where its files are shown.
 TRANSITIONS = {
     "skip-offboarding": [
@@ -38,7 +44,16 @@ TRANSITIONS = {
         "{at}/tenants/gamma.yaml:4:9: Tenant/gamma: tenant 'gamma' was removed from the spec while it is active in {base} (set 'state: offboarding', then 'deleted' with confirmDataDeletion; remove the document only after that has been applied)",
     ],
     "leaves-dedicated": [
-        "spec/tenants/beta.yaml:8:9: Tenant/beta spec.plan: moving from bridge plan 'pro' (in {base}) to pooled plan 'basic' moves the tenant's rows from database tenant-beta to pool-eu-pool, which needs a reviewed confirmation (add 'confirmDataMove: {{from: tenant-beta, to: pool-eu-pool}}' to the tenant's spec and compile; then run 'paybill plan --base origin/main' (your base branch): it shows the whole move and anything else it needs confirmed (docs/operate.md, 'Moving a tenant between databases'))",
+        "spec/tenants/beta.yaml:8:9: Tenant/beta spec.plan: moving from bridge/eu-pool (in {base}) to pooled/eu-pool changes the tenant's isolation: a migration, which needs a reviewed confirmation (add 'migration: {{from: bridge/eu-pool, to: pooled/eu-pool}}' to the tenant's spec and compile; then run 'paybill plan --base origin/main' (your base branch): it prints the whole migration, which 'paybill apply' runs once merged, keeping the old home until a second confirmation, 'retireOld: true', retires it (docs/migrations.md))",
+    ],
+    "silo-region": [
+        "spec/tenants/alpha.yaml:9:11: Tenant/alpha spec.region: moving from silo/aws/eu-central-1 (in {base}) to silo/aws/us-east-1 changes the tenant's region: a migration, which needs a reviewed confirmation (add 'migration: {{from: silo/aws/eu-central-1, to: silo/aws/us-east-1}}' to the tenant's spec and compile; then run 'paybill plan --base origin/main' (your base branch): it prints the whole migration, which 'paybill apply' runs once merged, keeping the old home until a second confirmation, 'retireOld: true', retires it (docs/migrations.md))",
+    ],
+    "migration-mismatch": [
+        "spec/tenants/beta.yaml:12:21: Tenant/beta spec.migration.from: the tenant lived in bridge/eu-pool (in {base}), not in pooled/eu-pool (write 'from: bridge/eu-pool')",
+        "spec/tenants/eta.yaml:13:41: Tenant/eta spec.migration.to: the migration confirms a move to silo/aws/eu-central-1, but the spec puts the tenant in pooled/eu-pool: it confirms a move the spec does not make (write 'to: pooled/eu-pool' if the tenant moves there, or remove the migration block)",
+        "spec/tenants/gamma.yaml:13:21: Tenant/gamma spec.migration.from: the migration moves the tenant from pooled/us-pool to the same home (write the home the tenant leaves in 'from', or remove the migration block)",
+        "spec/tenants/kappa.yaml:13:14: Tenant/kappa spec.migration: the tenant is new (not in {base}): it has no old home to move from, so the migration confirms a move the spec does not make (remove the migration block)",
     ],
     "new-tenants": [
         "spec/tenants/kappa.yaml:10:10: Tenant/kappa spec.state: a new tenant (not in {base}) cannot start as offboarding (new tenants start as active, pending, suspended)",
@@ -50,7 +65,7 @@ TRANSITIONS = {
 }
 
 # A change that only takes allowed steps: offboarding -> deleted with confirmation, a deleted
-# tenant's document removed, a bridge tenant moved to pooled with its data move confirmed, a
+# tenant's document removed, a bridge tenant moved to pooled with its migration confirmed, a
 # new tenant,
 # a suspension, and a pending trial that starts paying.
 ALLOWED = {
@@ -79,7 +94,7 @@ ALLOWED = {
           pool: eu-pool
           state: active
           subscription: {status: active}
-          confirmDataMove: {from: tenant-beta, to: pool-eu-pool}
+          migration: {from: bridge/eu-pool, to: pooled/eu-pool}
         """,
     "tenants/kappa.yaml": """
         apiVersion: paybill.dev/v1

@@ -213,9 +213,9 @@ def test_a_refused_plan_is_commented_and_fails_the_check_with_the_list(
 ) -> None:
     runner, stub, commits = github
     refused = {
-        "what": "tenant globex's rows move from pool-shared to tenant-globex",
+        "what": "tenant globex moves from pooled/shared to bridge/shared (isolation): a migration",
         "confirmIn": "Tenant/globex spec",
-        "confirmation": "confirmDataMove: {from: pool-shared, to: tenant-globex}",
+        "confirmation": "migration: {from: pooled/shared, to: bridge/shared}",
         "confirmed": False,
     }
     confirmed = {**refused, "what": "something else", "confirmed": True}
@@ -235,9 +235,9 @@ def test_a_refused_plan_is_commented_and_fails_the_check_with_the_list(
     )
     assert last.log == textwrap.dedent(
         """\
-        ::error title=Refused by paybill plan::tenant globex's rows move from pool-shared to \
-tenant-globex (to allow it, add to Tenant/globex spec: confirmDataMove: {from: pool-shared, \
-to: tenant-globex})
+        ::error title=Refused by paybill plan::tenant globex moves from pooled/shared to \
+bridge/shared (isolation): a migration (to allow it, add to Tenant/globex spec: migration: \
+{from: pooled/shared, to: bridge/shared})
         paybill plan refuses the changes above until the spec confirms each one
         """
     )

@@ -17,6 +17,7 @@ import pytest
 
 from compiler import pipeline, scope
 from compiler.cli import main
+from compiler.homes import Confirmed
 from compiler.records import (
     Confirm,
     Entry,
@@ -81,9 +82,15 @@ def test_trusted_records_equal_the_checked_ones(workdir: Path) -> None:
         wave=3,
         input_digest="a" * 64,
         artifacts=(Entry("sql/pool-eu/tenants/acme.sql", "b" * 64, 10),),
-        tenant=TenantFacts("pro", "bridge", "eu-central-1", None, "active", "active", True, None),
+        tenant=TenantFacts(
+            "pro", "bridge", "eu-central-1", None, "active", "active", True, None, cloud="aws"
+        ),
         roles=(RoleEntry("agent_acme_x", "agent", "acme", "x", "tenant-acme"),),
-        confirm=Confirm(data_deletion=True, data_move=("pool-eu", "tenant-acme"), destroy=("a.b",)),
+        confirm=Confirm(
+            data_deletion=True,
+            migration=Confirmed("pooled/eu", "bridge/eu", retire_old=True),
+            destroy=("a.b",),
+        ),
     )
     content = orjson.dumps(full.to_json())
     assert trusted_record(orjson.loads(content)) == parse_record(full.path, content) == full
