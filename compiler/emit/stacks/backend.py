@@ -8,26 +8,33 @@
   machine into the output; the path is always set here.
 * s3: one object per stack, `<keyPrefix><stack>/terraform.tfstate`, encrypted, locked with
   the DynamoDB table.
+* azurerm (Azure stacks): one blob per stack, the same key, in the platform's container;
+  Azure AD (OIDC) authentication, no access key, locked by the blob's lease.
 """
 
 from __future__ import annotations
 
 from compiler.emit.stacks.cdk import Construct, cdktn
-from compiler.resolve.model import LocalBackend, S3Backend
+from compiler.resolve.model import AnyBackend, AzurermBackend, LocalBackend, S3Backend
 
 STATE_FILE = "terraform.tfstate"
 
 
-def state_key(backend: S3Backend, stack: str) -> str:
+def state_key(backend: S3Backend | AzurermBackend, stack: str) -> str:
     """`keyPrefix` is a folder: `platform` and `platform/` both give `platform/<stack>/...`."""
     prefix = backend.key_prefix.strip("/")
     return f"{prefix}/{stack}/{STATE_FILE}" if prefix else f"{stack}/{STATE_FILE}"
 
 
-def configure_backend(stack: Construct, backend: LocalBackend | S3Backend, name: str) -> None:
+def configure_backend(stack: Construct, backend: AnyBackend, name: str) -> None:
     if isinstance(backend, LocalBackend):
         cdktn.LocalBackend(stack, path=backend.path)
         return
+    if isinstance(backend, AzurermBackend):
+        cdktn.AzurermBackend(stack, **_azurerm(backend, name))  # type: ignore[arg-type]
+        return
+    if not isinstance(backend, S3Backend):
+        raise ValueError(f"no {backend.type} state backend for this stack's cloud")
     cdktn.S3Backend(
         stack,
         bucket=backend.bucket,
@@ -36,6 +43,19 @@ def configure_backend(stack: Construct, backend: LocalBackend | S3Backend, name:
         dynamodb_table=backend.lock_table,
         encrypt=True,
     )
+
+
+def _azurerm(backend: AzurermBackend, stack: str) -> dict[str, str | bool]:
+    """The azurerm backend's settings for `stack`: no key or secret, the workflow's OIDC
+    token (`use_oidc`) and Azure AD for the blob (`use_azuread_auth`)."""
+    return {
+        "resource_group_name": backend.resource_group,
+        "storage_account_name": backend.storage_account,
+        "container_name": backend.container,
+        "key": state_key(backend, stack),
+        "use_oidc": True,
+        "use_azuread_auth": True,
+    }
 
 
 class PoolState:
@@ -48,11 +68,16 @@ class PoolState:
 
     ID = "pool"
 
-    def __init__(self, scope: Construct, backend: LocalBackend | S3Backend, pool_stack: str):
+    def __init__(self, scope: Construct, backend: AnyBackend, pool_stack: str):
         if isinstance(backend, LocalBackend):
             cdktn.DataTerraformRemoteStateLocal(
                 scope, self.ID, path=f"../{pool_stack}/{backend.path}"
             )
+        elif isinstance(backend, AzurermBackend):
+            settings = _azurerm(backend, pool_stack)
+            cdktn.DataTerraformRemoteStateAzurerm(scope, self.ID, **settings)  # type: ignore[arg-type]
+        elif not isinstance(backend, S3Backend):
+            raise ValueError(f"no {backend.type} remote state for this stack's cloud")
         else:
             cdktn.DataTerraformRemoteStateS3(
                 scope,

@@ -48,3 +48,16 @@ def rds_identifier(*parts: str) -> str:
     digest = hashlib.sha256(name.encode()).hexdigest()[:_SUFFIX_HEX]
     readable = re.sub("-+", "-", name)[: RDS_IDENTIFIER_MAX - _SUFFIX_HEX - 1].rstrip("-")
     return f"{readable}-{digest}"
+
+
+STORAGE_ACCOUNT_MAX = 24
+
+
+def storage_account(*parts: str) -> str:
+    """An Azure storage account name: 3-24 lowercase letters and digits, unique in all of
+    Azure. The readable start of the name without hyphens, and 8 hex digits of the SHA-256
+    of the name as written, always: two names that differ only in hyphens stay distinct."""
+    name = joined(*parts)
+    digest = hashlib.sha256(name.encode()).hexdigest()[:_SUFFIX_HEX]
+    readable = re.sub("[^a-z0-9]", "", name.lower())[: STORAGE_ACCOUNT_MAX - _SUFFIX_HEX]
+    return f"{readable}{digest}"
