@@ -38,13 +38,19 @@ def build(components: Components) -> tuple[bytes, ModuleInterface]:
     return components.b.finish()
 
 
-def _pool(c: Components) -> Built:
+def _own_stores(c: Components) -> Built:
+    """Key, logs, network, database and bucket of the stack's own (pools and silos)."""
     built = Built()
     built.key = c.key()
     built.logs = c.logs()
     built.network = c.network(built)
     built.database = c.database(built)
     built.storage = c.storage(built)
+    return built
+
+
+def _pool(c: Components) -> Built:
+    built = _own_stores(c)
     built.compute = c.compute(built)
     built.service_logs = c.service_logs()
     built.identity = c.identity(built)
@@ -55,12 +61,7 @@ def _pool(c: Components) -> Built:
 def _silo(c: Components) -> Built:
     if c.b.shape.workload == "shared":
         raise ValueError(f"a silo shape has compute of its own, not {c.b.shape.name}")
-    built = Built()
-    built.key = c.key()
-    built.logs = c.logs()
-    built.network = c.network(built)
-    built.database = c.database(built)
-    built.storage = c.storage(built)
+    built = _own_stores(c)
     built.identity = c.identity(built)
     built.service_logs = c.service_logs()
     if c.b.shape.workload == "service":

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from compiler.emit.stacks.aspects import Tagging
 from compiler.emit.stacks.cdk import IAspect, IConstruct, Resource, implements
 from compiler.emit.stacks.rules import CloudRules
 
@@ -85,16 +86,6 @@ PROTECTED: frozenset[str] = frozenset(
 
 
 @implements(IAspect)
-class Tagging:
-    def __init__(self, tags: dict[str, str]) -> None:
-        self.tags = dict(sorted(tags.items()))
-
-    def visit(self, node: IConstruct) -> None:
-        if isinstance(node, Resource) and node.type in TAGGABLE:
-            node.attributes["tags"] = {**self.tags, **node.attributes.get("tags", {})}
-
-
-@implements(IAspect)
 class Encryption:
     def __init__(self, key_id: str | None) -> None:
         self.key_id = key_id
@@ -127,7 +118,7 @@ class Protection:
 
 
 def _aspects(b: Any) -> list[Any]:
-    return [Tagging(b.tags), Encryption(b.key_arn), Protection(b.confirm_destroy)]
+    return [Tagging(b.tags, TAGGABLE), Encryption(b.key_arn), Protection(b.confirm_destroy)]
 
 
 AZURE_RULES = CloudRules(
