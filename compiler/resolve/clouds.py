@@ -321,9 +321,10 @@ def check_drivers(ctx: Context, tenants: Sequence[model.Tenant], drivers: frozen
 
 
 def _no_driver(who: str, cloud: str, drivers: frozenset[str]) -> tuple[str, str]:
+    *others, last = sorted(drivers)
+    choice = f"{', '.join(others)} or {last}" if others else last
     return (
         f"{who} is on {cloud}, whose driver is not there yet: compile builds stacks for "
         f"{', '.join(sorted(drivers))} only",
-        "paybill validate accepts this spec; to compile it now, keep this on "
-        f"{' or '.join(sorted(drivers))}",
+        f"paybill validate accepts this spec; to compile it now, keep this on {choice}",
     )

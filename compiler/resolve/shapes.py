@@ -35,7 +35,7 @@ Kind = Literal["pool", "silo", "bridge", "pooled"]
 Workload = Literal["service", "idle", "shared", ""]
 ApiLimits = Literal["limited", "unlimited", "blocked", ""]
 # The clouds whose stacks compile builds (each has a driver in compiler.emit.stacks.clouds).
-CLOUDS = ("aws", "azure")
+CLOUDS = ("aws", "azure", "gcp")
 
 # The data stores a stack may hold, per cloud, by the name their confirmation uses in a
 # shape's name: what `confirmDestroy` may name, and what the builders protect.
@@ -51,6 +51,12 @@ PROTECTED_STORES: dict[str, dict[str, str]] = {
         "key": "azurerm_key_vault_key.key",
         "bucket": "azurerm_storage_account.bucket",
         "log-bucket": "azurerm_log_analytics_workspace.logs",
+    },
+    "gcp": {
+        "database": "google_sql_database_instance.database",
+        "key": "google_kms_crypto_key.key",
+        "bucket": "google_storage_bucket.bucket",
+        "log-bucket": "google_logging_project_bucket_config.logs",
     },
 }
 _SLUG = {address: slug for stores in PROTECTED_STORES.values() for slug, address in stores.items()}

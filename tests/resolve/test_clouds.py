@@ -7,6 +7,7 @@ asserts whole messages, file:line:column included.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -259,19 +260,31 @@ def test_an_s3_backend_needs_an_endpoint_off_aws_and_none_on_aws(workdir: Path) 
     assert all(line.startswith("spec/tenants/") for line in found[3:-1])
 
 
-def test_validate_accepts_other_clouds_and_compile_refuses_them_until_their_driver(
+def test_compile_builds_the_clouds_with_a_driver_and_refuses_the_others(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     valid(workdir, files=VALID)
+    assert main(["compile", "spec", "--out", "generated"]) == 0  # aws, azure and gcp
+    capsys.readouterr()
+    on_oci = {
+        **VALID,
+        "platform.yaml": PLATFORM.replace(
+            "gcp: {regions: [europe-west1], project: acme-prod}",
+            "gcp: {regions: [europe-west1], project: acme-prod}\n"
+            "        oci: {regions: [eu-frankfurt-1], compartmentId: ocid1.compartment.oc1..aaaaexample}",
+        ),
+        "tenants/oci-silo.yaml": tenant("oci-silo", "everywhere", "eu-frankfurt-1", "cloud: oci"),
+    }
+    shutil.rmtree("spec")
+    valid(workdir, files=on_oci)
     assert main(["validate", "spec"]) == 0
     capsys.readouterr()
-    assert main(["compile", "spec", "--out", "generated"]) == 1
+    assert main(["compile", "spec", "--out", "elsewhere"]) == 1
     assert (
         capsys.readouterr().err
         == expect(
-            "spec/platform.yaml:30:14: Platform/fixture spec.pools[3].cloud: pool 'eu-gcp' is on gcp, whose driver is not there yet: compile builds stacks for aws, azure only (paybill validate accepts this spec; to compile it now, keep this on aws or azure)",
-            "spec/tenants/gcp-silo.yaml:11:10: Tenant/gcp-silo spec.cloud: tenant 'gcp-silo' is on gcp, whose driver is not there yet: compile builds stacks for aws, azure only (paybill validate accepts this spec; to compile it now, keep this on aws or azure)",
+            "spec/tenants/oci-silo.yaml:11:10: Tenant/oci-silo spec.cloud: tenant 'oci-silo' is on oci, whose driver is not there yet: compile builds stacks for aws, azure, gcp only (paybill validate accepts this spec; to compile it now, keep this on aws, azure or gcp)",
         )
         + "\n"
     )
-    assert not Path("generated").exists()
+    assert not Path("elsewhere").exists()

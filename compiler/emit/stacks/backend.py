@@ -10,14 +10,29 @@
   the DynamoDB table.
 * azurerm (Azure stacks): one blob per stack, the same key, in the platform's container;
   Azure AD (OIDC) authentication, no access key, locked by the blob's lease.
+* gcs (GCP stacks): one folder per stack, `<keyPrefix><stack>/` (the backend names the
+  object `default.tfstate` in it), in the platform's bucket; the workflow's credentials
+  (workload identity federation), locked by the backend's lock object.
 """
 
 from __future__ import annotations
 
 from compiler.emit.stacks.cdk import Construct, cdktn
-from compiler.resolve.model import AnyBackend, AzurermBackend, LocalBackend, S3Backend
+from compiler.resolve.model import (
+    AnyBackend,
+    AzurermBackend,
+    GcsBackend,
+    LocalBackend,
+    S3Backend,
+)
 
 STATE_FILE = "terraform.tfstate"
+
+
+def state_prefix(backend: GcsBackend, stack: str) -> str:
+    """The gcs backend's folder of `stack` (it adds `default.tfstate` itself)."""
+    prefix = backend.key_prefix.strip("/")
+    return f"{prefix}/{stack}" if prefix else stack
 
 
 def state_key(backend: S3Backend | AzurermBackend, stack: str) -> str:
@@ -32,6 +47,9 @@ def configure_backend(stack: Construct, backend: AnyBackend, name: str) -> None:
         return
     if isinstance(backend, AzurermBackend):
         cdktn.AzurermBackend(stack, **_azurerm(backend, name))  # type: ignore[arg-type]
+        return
+    if isinstance(backend, GcsBackend):
+        cdktn.GcsBackend(stack, bucket=backend.bucket, prefix=state_prefix(backend, name))
         return
     if not isinstance(backend, S3Backend):
         raise ValueError(f"no {backend.type} state backend for this stack's cloud")
@@ -76,6 +94,10 @@ class PoolState:
         elif isinstance(backend, AzurermBackend):
             settings = _azurerm(backend, pool_stack)
             cdktn.DataTerraformRemoteStateAzurerm(scope, self.ID, **settings)  # type: ignore[arg-type]
+        elif isinstance(backend, GcsBackend):
+            cdktn.DataTerraformRemoteStateGcs(
+                scope, self.ID, bucket=backend.bucket, prefix=state_prefix(backend, pool_stack)
+            )
         elif not isinstance(backend, S3Backend):
             raise ValueError(f"no {backend.type} remote state for this stack's cloud")
         else:

@@ -17,6 +17,7 @@ from compiler.emit.stacks import isolation
 from compiler.emit.stacks.builder import ModuleInterface, StackBuilder
 from compiler.emit.stacks.clouds.aws import AwsComponents
 from compiler.emit.stacks.clouds.azure import AZURE_RULES, AzureComponents
+from compiler.emit.stacks.clouds.gcp import GCP_RULES, GcpComponents
 from compiler.emit.stacks.components import Components
 from compiler.emit.stacks.inputs import PlatformFacts
 from compiler.emit.stacks.rules import AWS_RULES, CloudRules
@@ -26,8 +27,9 @@ from compiler.resolve.shapes import Shape
 DRIVERS: Mapping[str, Callable[[StackBuilder], Components]] = {
     "aws": AwsComponents,
     "azure": AzureComponents,
+    "gcp": GcpComponents,
 }
-RULES: Mapping[str, CloudRules] = {"aws": AWS_RULES, "azure": AZURE_RULES}
+RULES: Mapping[str, CloudRules] = {"aws": AWS_RULES, "azure": AZURE_RULES, "gcp": GCP_RULES}
 
 
 def build_module(shape: Shape, platform: PlatformFacts) -> tuple[bytes, ModuleInterface]:

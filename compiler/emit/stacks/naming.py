@@ -15,6 +15,9 @@ import re
 _SUFFIX_HEX = 8
 
 IAM_ROLE_MAX = 64
+# A GCP service account id (6-30 characters), which also names the stack's Cloud Run service
+# and Apigee environment on GCP.
+SERVICE_ACCOUNT_MAX = 30
 RDS_IDENTIFIER_MAX = 63
 # A bucket name is `<fixed part>-<12-digit account id>`, at most 63 characters in all.
 BUCKET_FIXED_MAX = 63 - 13

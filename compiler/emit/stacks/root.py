@@ -69,6 +69,8 @@ def provider(stack: Construct, cloud: str, platform: PlatformFacts, region: str)
             "use_oidc": True,
             "storage_use_azuread": True,
         }
+    elif cloud == "gcp":
+        attributes = {"project": account["project"], "region": region}
     else:
         raise ValueError(f"no provider settings for cloud {cloud!r}")
     Provider(stack, rules.provider, rules.source, rules.version, attributes)

@@ -135,14 +135,25 @@ NOT_TAKEN: dict[str, frozenset[str]] = {
             "burst_limit",  # API Management's rate-limit has no burst of its own
         }
     ),
+    "gcp": frozenset(
+        {
+            "database_parameter_group",
+            "database_family",
+            "database_engine",
+            "execution_role_name",
+            "network_cidr",  # a VPC network has no range of its own, only its subnets
+            "burst_limit",  # an Apigee product's quota has no burst of its own
+        }
+    ),
 }
 
 
 def not_taken(shape: Shape) -> frozenset[str]:
     """The inputs of `shape`'s groups its cloud's module does not take. An offboarding
-    Azure silo has no API Management left, so no product its API settings could go to."""
+    Azure silo has no API Management left (a GCP one no Apigee environment), so no product
+    its API settings could go to."""
     skip = NOT_TAKEN[shape.cloud]
-    if shape.cloud == "azure" and shape.kind == "silo" and shape.workload == "idle":
+    if shape.cloud in ("azure", "gcp") and shape.kind == "silo" and shape.workload == "idle":
         skip |= {"api_key_enabled", "usage_plan_description"}
     return skip
 
@@ -256,7 +267,7 @@ def _pool_values(pool: PoolStack, identity: Identity) -> Values:
         bucket=_bucket(pool),
         database=_database(pool),
         network=_network(pool, pool.cidr),
-        workload=WorkloadValues(_fitted(pool, "workload", naming.IAM_ROLE_MAX)),
+        workload=WorkloadValues(_fitted(pool, "workload", _role_max(pool))),
     )
 
 
@@ -269,7 +280,7 @@ def _tenant_values(tenant: TenantStack, identity: Identity) -> Values:
         tenant=TenantValues(
             tenant=tenant.name,
             plan=tenant.plan,
-            role_name=_fitted(tenant, "", naming.IAM_ROLE_MAX),
+            role_name=_fitted(tenant, "", _role_max(tenant)),
             login_role=tenant.login_role,
             api_key_enabled=tenant.api_enabled,
             usage_plan_description=usage_plan_description(tenant),
@@ -298,6 +309,12 @@ def usage_plan_description(tenant: TenantStack) -> str:
 def _fitted(stack: StackInputs, suffix: str, limit: int) -> str:
     """`<platform>-<stack>[-<suffix>]`, cut to `limit` the way `naming.fit` does."""
     return naming.fit(naming.joined(stack.platform.name, stack.stack, suffix), limit)
+
+
+def _role_max(stack: StackInputs) -> int:
+    """The longest name of the identity a stack's code acts as: an IAM role on AWS, a
+    service account id on GCP."""
+    return naming.SERVICE_ACCOUNT_MAX if stack.shape.cloud == "gcp" else naming.IAM_ROLE_MAX
 
 
 def _bucket(stack: StackInputs) -> DataBucket:

@@ -410,6 +410,10 @@ def test_no_secrets_paths_timestamps_or_emulator_settings(
                 "use_oidc",
             }
             continue
+        if "google" in stack["provider"]:  # a project and a region, never a credential
+            (provider,) = stack["provider"]["google"]
+            assert set(provider) == {"project", "region"}
+            continue
         (provider,) = stack["provider"]["aws"]
         assert set(provider) == {"region"}
         assert stack["terraform"]["required_providers"] == {

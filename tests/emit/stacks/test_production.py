@@ -148,7 +148,10 @@ def test_tenants_read_only_outputs_their_pool_declares(
         if remote is None:
             continue
         config = remote["config"]
-        pool = (config.get("path") or config["key"]).split("/")[-2]
+        if "prefix" in config:  # gcs: a folder per stack
+            pool = config["prefix"].split("/")[-1]
+        else:
+            pool = (config.get("path") or config["key"]).split("/")[-2]
         read = set(POOL_OUTPUT.findall(json.dumps(stack)))
         assert read, stack_name
         assert read <= set(found[pool]["output"]), stack_name
