@@ -35,7 +35,7 @@ Kind = Literal["pool", "silo", "bridge", "pooled"]
 Workload = Literal["service", "idle", "shared", ""]
 ApiLimits = Literal["limited", "unlimited", "blocked", ""]
 # The clouds whose stacks compile builds (each has a driver in compiler.emit.stacks.clouds).
-CLOUDS = ("aws", "azure", "gcp")
+CLOUDS = ("aws", "azure", "gcp", "oci")
 
 # The data stores a stack may hold, per cloud, by the name their confirmation uses in a
 # shape's name: what `confirmDestroy` may name, and what the builders protect.
@@ -57,6 +57,12 @@ PROTECTED_STORES: dict[str, dict[str, str]] = {
         "key": "google_kms_crypto_key.key",
         "bucket": "google_storage_bucket.bucket",
         "log-bucket": "google_logging_project_bucket_config.logs",
+    },
+    "oci": {
+        "database": "oci_psql_db_system.database",
+        "key": "oci_kms_key.key",
+        "bucket": "oci_objectstorage_bucket.bucket",
+        "log-bucket": "oci_logging_log_group.logs",
     },
 }
 _SLUG = {address: slug for stores in PROTECTED_STORES.values() for slug, address in stores.items()}

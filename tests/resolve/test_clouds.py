@@ -266,24 +266,24 @@ def test_compile_builds_the_clouds_with_a_driver_and_refuses_the_others(
     valid(workdir, files=VALID)
     assert main(["compile", "spec", "--out", "generated"]) == 0  # aws, azure and gcp
     capsys.readouterr()
-    on_oci = {
+    on_ibm = {
         **VALID,
         "platform.yaml": PLATFORM.replace(
             "gcp: {regions: [europe-west1], project: acme-prod}",
             "gcp: {regions: [europe-west1], project: acme-prod}\n"
-            "        oci: {regions: [eu-frankfurt-1], compartmentId: ocid1.compartment.oc1..aaaaexample}",
+            "        ibm: {regions: [eu-de], resourceGroup: platform}",
         ),
-        "tenants/oci-silo.yaml": tenant("oci-silo", "everywhere", "eu-frankfurt-1", "cloud: oci"),
+        "tenants/ibm-silo.yaml": tenant("ibm-silo", "everywhere", "eu-de", "cloud: ibm"),
     }
     shutil.rmtree("spec")
-    valid(workdir, files=on_oci)
+    valid(workdir, files=on_ibm)
     assert main(["validate", "spec"]) == 0
     capsys.readouterr()
     assert main(["compile", "spec", "--out", "elsewhere"]) == 1
     assert (
         capsys.readouterr().err
         == expect(
-            "spec/tenants/oci-silo.yaml:11:10: Tenant/oci-silo spec.cloud: tenant 'oci-silo' is on oci, whose driver is not there yet: compile builds stacks for aws, azure, gcp only (paybill validate accepts this spec; to compile it now, keep this on aws, azure or gcp)",
+            "spec/tenants/ibm-silo.yaml:11:10: Tenant/ibm-silo spec.cloud: tenant 'ibm-silo' is on ibm, whose driver is not there yet: compile builds stacks for aws, azure, gcp, oci only (paybill validate accepts this spec; to compile it now, keep this on aws, azure, gcp or oci)",
         )
         + "\n"
     )

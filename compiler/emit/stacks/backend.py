@@ -13,6 +13,10 @@
 * gcs (GCP stacks): one folder per stack, `<keyPrefix><stack>/` (the backend names the
   object `default.tfstate` in it), in the platform's bucket; the workflow's credentials
   (workload identity federation), locked by the backend's lock object.
+* oci (OCI stacks): Terraform's own `oci` backend (Terraform 1.12 or later), one object per
+  stack, the same key, in the platform's bucket and namespace; it authenticates as the oci
+  provider does. cdktn has no construct for it: it is written as an override of the
+  stack's `terraform.backend`, and its remote state through the generic construct.
 """
 
 from __future__ import annotations
@@ -23,10 +27,12 @@ from compiler.resolve.model import (
     AzurermBackend,
     GcsBackend,
     LocalBackend,
+    OciBackend,
     S3Backend,
 )
 
 STATE_FILE = "terraform.tfstate"
+OCI_BACKEND_TERRAFORM = ">= 1.12.0"  # the first Terraform with the oci backend
 
 
 def state_prefix(backend: GcsBackend, stack: str) -> str:
@@ -35,7 +41,7 @@ def state_prefix(backend: GcsBackend, stack: str) -> str:
     return f"{prefix}/{stack}" if prefix else stack
 
 
-def state_key(backend: S3Backend | AzurermBackend, stack: str) -> str:
+def state_key(backend: S3Backend | AzurermBackend | OciBackend, stack: str) -> str:
     """`keyPrefix` is a folder: `platform` and `platform/` both give `platform/<stack>/...`."""
     prefix = backend.key_prefix.strip("/")
     return f"{prefix}/{stack}/{STATE_FILE}" if prefix else f"{stack}/{STATE_FILE}"
@@ -50,6 +56,10 @@ def configure_backend(stack: Construct, backend: AnyBackend, name: str) -> None:
         return
     if isinstance(backend, GcsBackend):
         cdktn.GcsBackend(stack, bucket=backend.bucket, prefix=state_prefix(backend, name))
+        return
+    if isinstance(backend, OciBackend):
+        stack.add_override("terraform.backend", {"oci": _oci(backend, name)})  # type: ignore[attr-defined]
+        stack.add_override("terraform.required_version", OCI_BACKEND_TERRAFORM)  # type: ignore[attr-defined]
         return
     if not isinstance(backend, S3Backend):
         raise ValueError(f"no {backend.type} state backend for this stack's cloud")
@@ -76,6 +86,14 @@ def _azurerm(backend: AzurermBackend, stack: str) -> dict[str, str | bool]:
     }
 
 
+def _oci(backend: OciBackend, stack: str) -> dict[str, str]:
+    return {
+        "bucket": backend.bucket,
+        "namespace": backend.namespace,
+        "key": state_key(backend, stack),
+    }
+
+
 class PoolState:
     """The outputs of a pool stack, read through `terraform_remote_state`.
 
@@ -94,6 +112,9 @@ class PoolState:
         elif isinstance(backend, AzurermBackend):
             settings = _azurerm(backend, pool_stack)
             cdktn.DataTerraformRemoteStateAzurerm(scope, self.ID, **settings)  # type: ignore[arg-type]
+        elif isinstance(backend, OciBackend):
+            state = cdktn.TerraformRemoteState(scope, self.ID, "oci")
+            state.add_override("config", _oci(backend, pool_stack))
         elif isinstance(backend, GcsBackend):
             cdktn.DataTerraformRemoteStateGcs(
                 scope, self.ID, bucket=backend.bucket, prefix=state_prefix(backend, pool_stack)

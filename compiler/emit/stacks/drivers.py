@@ -18,6 +18,7 @@ from compiler.emit.stacks.builder import ModuleInterface, StackBuilder
 from compiler.emit.stacks.clouds.aws import AwsComponents
 from compiler.emit.stacks.clouds.azure import AZURE_RULES, AzureComponents
 from compiler.emit.stacks.clouds.gcp import GCP_RULES, GcpComponents
+from compiler.emit.stacks.clouds.oci import OCI_RULES, OciComponents
 from compiler.emit.stacks.components import Components
 from compiler.emit.stacks.inputs import PlatformFacts
 from compiler.emit.stacks.rules import AWS_RULES, CloudRules
@@ -28,8 +29,14 @@ DRIVERS: Mapping[str, Callable[[StackBuilder], Components]] = {
     "aws": AwsComponents,
     "azure": AzureComponents,
     "gcp": GcpComponents,
+    "oci": OciComponents,
 }
-RULES: Mapping[str, CloudRules] = {"aws": AWS_RULES, "azure": AZURE_RULES, "gcp": GCP_RULES}
+RULES: Mapping[str, CloudRules] = {
+    "aws": AWS_RULES,
+    "azure": AZURE_RULES,
+    "gcp": GCP_RULES,
+    "oci": OCI_RULES,
+}
 
 
 def build_module(shape: Shape, platform: PlatformFacts) -> tuple[bytes, ModuleInterface]:

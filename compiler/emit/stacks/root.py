@@ -71,6 +71,8 @@ def provider(stack: Construct, cloud: str, platform: PlatformFacts, region: str)
         }
     elif cloud == "gcp":
         attributes = {"project": account["project"], "region": region}
+    elif cloud == "oci":
+        attributes = {"region": region}  # the tenancy and credentials: the workflow's login
     else:
         raise ValueError(f"no provider settings for cloud {cloud!r}")
     Provider(stack, rules.provider, rules.source, rules.version, attributes)

@@ -145,6 +145,17 @@ NOT_TAKEN: dict[str, frozenset[str]] = {
             "burst_limit",  # an Apigee product's quota has no burst of its own
         }
     ),
+    "oci": frozenset(
+        {
+            "database_parameter_group",
+            "database_family",
+            "database_engine",
+            "execution_role_name",
+            "service_min_tasks",  # a container instance runs, or is stopped: it does not scale
+            "database_storage_gb",  # OCI's PostgreSQL storage grows with its data
+            "burst_limit",  # a usage plan's rate limit has no burst of its own
+        }
+    ),
 }
 
 
@@ -153,8 +164,13 @@ def not_taken(shape: Shape) -> frozenset[str]:
     Azure silo has no API Management left (a GCP one no Apigee environment), so no product
     its API settings could go to."""
     skip = NOT_TAKEN[shape.cloud]
-    if shape.cloud in ("azure", "gcp") and shape.kind == "silo" and shape.workload == "idle":
+    if shape.cloud in ("azure", "gcp", "oci") and shape.kind == "silo" and shape.workload == "idle":
         skip |= {"api_key_enabled", "usage_plan_description"}
+    if shape.cloud == "oci":
+        # A blocked tenant has no subscriber, and an active one always has: the shape says.
+        skip |= {"api_key_enabled"}
+        if shape.kind == "pooled":
+            skip |= {"role_name"}  # no code of its own: the pool's shared services serve it
     return skip
 
 

@@ -46,7 +46,7 @@ def test_every_resource_matches_the_provider_schema(
 def _cloud(document: dict[str, Any]) -> str:
     """The cloud of a module or stack, by the one provider it requires."""
     (provider,) = document["terraform"]["required_providers"]
-    return {"aws": "aws", "azurerm": "azure", "google": "gcp"}[provider]
+    return {"aws": "aws", "azurerm": "azure", "google": "gcp", "oci": "oci"}[provider]
 
 
 def test_schema_data_holds_exactly_the_types_the_builders_use() -> None:
