@@ -260,6 +260,31 @@ def test_an_s3_backend_needs_an_endpoint_off_aws_and_none_on_aws(workdir: Path) 
     assert all(line.startswith("spec/tenants/") for line in found[3:-1])
 
 
+ON_IBM = PLATFORM.replace(
+    "gcp: {regions: [europe-west1], project: acme-prod}",
+    "gcp: {regions: [europe-west1], project: acme-prod}\n"
+    "        ibm: {regions: [eu-de], resourceGroup: platform}",
+)
+UNLIMITED = (
+    PLANS.split("---")[0]
+    .replace("name: everywhere", "name: unlimited")
+    .replace("apiRequestsPerSecond: 5", "apiRequestsPerSecond: null")
+)
+
+
+def test_a_tenant_on_ibm_whose_plan_needs_an_api_product_with_quotas_is_refused(
+    workdir: Path,
+) -> None:
+    files = {
+        **VALID,
+        "platform.yaml": ON_IBM,
+        "tenants/ibm-limited.yaml": tenant("ibm-limited", "everywhere", "eu-de", "cloud: ibm"),
+    }
+    assert errors(workdir, files=files) == expect(
+        "spec/tenants/ibm-limited.yaml:7:9: Tenant/ibm-limited spec.plan: tenant 'ibm-limited' is on ibm, which has no API product with quotas: its limits (plan 'everywhere') set apiRequestsPerSecond, which needs one (give it a plan without apiRequestsPerSecond, or put it on another cloud)",
+    )
+
+
 def test_compile_builds_the_clouds_with_a_driver_and_refuses_the_others(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -268,12 +293,9 @@ def test_compile_builds_the_clouds_with_a_driver_and_refuses_the_others(
     capsys.readouterr()
     on_ibm = {
         **VALID,
-        "platform.yaml": PLATFORM.replace(
-            "gcp: {regions: [europe-west1], project: acme-prod}",
-            "gcp: {regions: [europe-west1], project: acme-prod}\n"
-            "        ibm: {regions: [eu-de], resourceGroup: platform}",
-        ),
-        "tenants/ibm-silo.yaml": tenant("ibm-silo", "everywhere", "eu-de", "cloud: ibm"),
+        "platform.yaml": ON_IBM,
+        "unlimited.yaml": UNLIMITED,
+        "tenants/ibm-silo.yaml": tenant("ibm-silo", "unlimited", "eu-de", "cloud: ibm"),
     }
     shutil.rmtree("spec")
     valid(workdir, files=on_ibm)
