@@ -266,7 +266,7 @@ ON_IBM = PLATFORM.replace(
     "        ibm: {regions: [eu-de], resourceGroup: platform}",
 )
 UNLIMITED = (
-    PLANS.split("---")[0]
+    PLANS.split("---", maxsplit=1)[0]
     .replace("name: everywhere", "name: unlimited")
     .replace("apiRequestsPerSecond: 5", "apiRequestsPerSecond: null")
 )
