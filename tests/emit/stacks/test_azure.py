@@ -1,6 +1,6 @@
-"""The Azure driver on the multi-cloud example: every module and stack valid against the
-azurerm schema (test_schema.py), a misspelled attribute caught with stack, resource and
-attribute named, and the lifecycle (suspend, offboard, protection) on the emitted JSON."""
+"""The Azure driver on the multi-cloud example: every module and stack valid against its
+schema (test_schema.py), what every driver does (test_drivers.py), and its own lifecycle
+(suspend, offboard, protection) and security on the emitted JSON."""
 
 from __future__ import annotations
 
@@ -10,52 +10,19 @@ from typing import Any
 import pytest
 
 from compiler.emit import Artifact
-from compiler.emit.stacks.components import provisions
-from compiler.errors import SpecError
-from compiler.providers import check_documents
-from compiler.resolve.shapes import Shape, stores_of
-from tests.emit.stacks.compiled import resources
+from tests.emit.stacks.compiled import cloud_modules, cloud_stacks, resources
 
 Stacks = dict[str, dict[str, Any]]
 
 
 @pytest.fixture(scope="module")
 def azure(compiled_sets: dict[str, list[Artifact]]) -> Stacks:
-    stacks = {a.path.split("/")[1]: json.loads(a.content) for a in compiled_sets["multi-cloud"]}
-    return {name: stack for name, stack in stacks.items() if "azurerm" in stack["provider"]}
+    return cloud_stacks(compiled_sets["multi-cloud"], "azurerm")
 
 
 @pytest.fixture(scope="module")
 def modules(family_sets: dict[str, list[Artifact]]) -> dict[str, bytes]:
-    return {
-        a.path.split("/")[1]: a.content
-        for a in family_sets["multi-cloud"]
-        if a.path.startswith("modules/azure-") and a.path.endswith("/cdk.tf.json")
-    }
-
-
-def test_the_example_has_every_azure_stack(azure: Stacks) -> None:
-    assert sorted(azure) == [
-        "pool-eu-azure",
-        "tenant-azure-bridge",
-        "tenant-azure-pooled",
-        "tenant-azure-silo",
-        "tenant-azure-suspended",
-    ]
-
-
-def test_a_misspelled_attribute_is_caught_with_stack_resource_and_attribute(
-    modules: dict[str, bytes],
-) -> None:
-    document = json.loads(modules["azure-silo-service-limited"])
-    server = document["resource"]["azurerm_postgresql_flexible_server"]["database"]
-    server["public_network_acess_enabled"] = server.pop("public_network_access_enabled")
-    with pytest.raises(SpecError) as raised:
-        check_documents([("modules/x/cdk.tf.json", "module x", json.dumps(document).encode())])
-    message = str(raised.value)
-    assert "module x" in message
-    assert "azurerm_postgresql_flexible_server.database.public_network_acess_enabled" in message
-    assert "unknown attribute" in message
+    return cloud_modules(family_sets["multi-cloud"], "azure")
 
 
 def test_every_store_is_encrypted_private_and_protected(azure: Stacks) -> None:
@@ -101,19 +68,6 @@ def test_suspended_tenants_subscription_is_suspended_and_answers_nothing(azure: 
     assert '<rate-limit calls="200" renewal-period="1" />' in limited["xml_content"]
 
 
-def test_modules_protect_exactly_the_stores_of_their_kind(modules: dict[str, bytes]) -> None:
-    for name, content in modules.items():
-        document = json.loads(content)
-        protected = {
-            f"{kind}.{resource}"
-            for kind, items in document["resource"].items()
-            for resource, body in items.items()
-            if body.get("lifecycle", {}).get("prevent_destroy")
-        }
-        kind = name.split("-")[1]
-        assert protected == stores_of("azure", kind), name
-
-
 def test_an_offboarding_silo_keeps_its_data_and_loses_its_service(
     modules: dict[str, bytes],
 ) -> None:
@@ -122,26 +76,3 @@ def test_an_offboarding_silo_keeps_its_data_and_loses_its_service(
     assert "azurerm_api_management" not in idle
     for store in ("azurerm_postgresql_flexible_server", "azurerm_storage_account"):
         assert store in idle
-
-
-@pytest.mark.parametrize(
-    ("kind", "workload", "api"),
-    [
-        ("pool", "", ""),
-        ("silo", "service", "limited"),
-        ("bridge", "service", "limited"),
-        ("pooled", "shared", "limited"),
-    ],
-)
-def test_modules_have_what_their_isolation_model_provisions(
-    modules: dict[str, bytes], kind: str, workload: str, api: str
-) -> None:
-    """The same meaning as on AWS: own stores where the model says own, none where pool."""
-    shape = Shape("azure", kind, workload, api)  # type: ignore[arg-type]
-    document = json.loads(modules[shape.name])["resource"]
-    given = provisions(shape)
-    assert ("azurerm_postgresql_flexible_server" in document) is (given["database"] == "own")
-    assert ("azurerm_storage_account" in document) is (given["storage"] == "own")
-    assert ("azurerm_key_vault_key" in document) is (given["key"] == "own")
-    assert ("azurerm_virtual_network" in document) is (given["network"] == "own")
-    assert ("azurerm_api_management" in document) is (given["api"] == "own")

@@ -1,6 +1,6 @@
-"""The GCP driver on the multi-cloud example: every module and stack valid against the
-google schema (test_schema.py), a misspelled attribute caught with stack, resource and
-attribute named, and the lifecycle (suspend, offboard, protection) on the emitted JSON."""
+"""The GCP driver on the multi-cloud example: every module and stack valid against its
+schema (test_schema.py), what every driver does (test_drivers.py), and its own lifecycle
+(suspend, offboard, protection) and security on the emitted JSON."""
 
 from __future__ import annotations
 
@@ -10,11 +10,7 @@ from typing import Any
 import pytest
 
 from compiler.emit import Artifact
-from compiler.emit.stacks.components import provisions
-from compiler.errors import SpecError
-from compiler.providers import check_documents
-from compiler.resolve.shapes import Shape, stores_of
-from tests.emit.stacks.compiled import resources
+from tests.emit.stacks.compiled import cloud_modules, cloud_stacks, resources
 
 Stacks = dict[str, dict[str, Any]]
 KEY = "${google_kms_crypto_key.key.id}"
@@ -22,27 +18,12 @@ KEY = "${google_kms_crypto_key.key.id}"
 
 @pytest.fixture(scope="module")
 def gcp(compiled_sets: dict[str, list[Artifact]]) -> Stacks:
-    stacks = {a.path.split("/")[1]: json.loads(a.content) for a in compiled_sets["multi-cloud"]}
-    return {name: stack for name, stack in stacks.items() if "google" in stack["provider"]}
+    return cloud_stacks(compiled_sets["multi-cloud"], "google")
 
 
 @pytest.fixture(scope="module")
 def modules(family_sets: dict[str, list[Artifact]]) -> dict[str, bytes]:
-    return {
-        a.path.split("/")[1]: a.content
-        for a in family_sets["multi-cloud"]
-        if a.path.startswith("modules/gcp-") and a.path.endswith("/cdk.tf.json")
-    }
-
-
-def test_the_example_has_every_gcp_stack(gcp: Stacks) -> None:
-    assert sorted(gcp) == [
-        "pool-eu-gcp",
-        "tenant-gcp-bridge",
-        "tenant-gcp-pooled",
-        "tenant-gcp-silo",
-        "tenant-gcp-suspended",
-    ]
+    return cloud_modules(family_sets["multi-cloud"], "gcp")
 
 
 def test_stacks_keep_state_in_gcs_and_name_the_project_only(gcp: Stacks) -> None:
@@ -55,20 +36,6 @@ def test_stacks_keep_state_in_gcs_and_name_the_project_only(gcp: Stacks) -> None
     remote = gcp["tenant-gcp-bridge"]["data"]["terraform_remote_state"]["pool"]
     assert remote["backend"] == "gcs"
     assert remote["config"] == {"bucket": "ledgerly-tf", "prefix": "pool-eu-gcp"}
-
-
-def test_a_misspelled_attribute_is_caught_with_stack_resource_and_attribute(
-    modules: dict[str, bytes],
-) -> None:
-    document = json.loads(modules["gcp-silo-service-limited"])
-    instance = document["resource"]["google_sql_database_instance"]["database"]
-    instance["deletion_protecton"] = instance.pop("deletion_protection")
-    with pytest.raises(SpecError) as raised:
-        check_documents([("modules/x/cdk.tf.json", "module x", json.dumps(document).encode())])
-    message = str(raised.value)
-    assert "module x" in message
-    assert "google_sql_database_instance.database.deletion_protecton" in message
-    assert "unknown attribute" in message
 
 
 def test_every_store_is_encrypted_private_and_protected(gcp: Stacks) -> None:
@@ -123,19 +90,6 @@ def test_suspended_tenants_key_is_revoked_and_its_service_runs_nothing(gcp: Stac
     assert serving["template"][0]["scaling"][0]["min_instance_count"] == 2
 
 
-def test_modules_protect_exactly_the_stores_of_their_kind(modules: dict[str, bytes]) -> None:
-    for name, content in modules.items():
-        document = json.loads(content)
-        protected = {
-            f"{kind}.{resource}"
-            for kind, items in document["resource"].items()
-            for resource, body in items.items()
-            if body.get("lifecycle", {}).get("prevent_destroy")
-        }
-        kind = name.split("-")[1]
-        assert protected == stores_of("gcp", kind), name
-
-
 def test_an_offboarding_silo_keeps_its_data_and_loses_its_service(
     modules: dict[str, bytes],
 ) -> None:
@@ -159,28 +113,3 @@ def test_a_pooled_tenant_reaches_only_its_prefix_and_the_pools_instance(gcp: Sta
         assert grant["condition"][0]["expression"].endswith(
             '/instances/${data.terraform_remote_state.pool.outputs.database_instance}"'
         )
-
-
-@pytest.mark.parametrize(
-    ("kind", "workload", "api"),
-    [
-        ("pool", "", ""),
-        ("silo", "service", "limited"),
-        ("bridge", "service", "limited"),
-        ("pooled", "shared", "limited"),
-    ],
-)
-def test_modules_have_what_their_isolation_model_provisions(
-    modules: dict[str, bytes], kind: str, workload: str, api: str
-) -> None:
-    """The same meaning as on AWS: own stores where the model says own, none where pool."""
-    shape = Shape("gcp", kind, workload, api)  # type: ignore[arg-type]
-    document = json.loads(modules[shape.name])["resource"]
-    given = provisions(shape)
-    assert ("google_sql_database_instance" in document) is (given["database"] == "own")
-    assert ("google_secret_manager_secret" in document) is (given["secret"] == "own")
-    assert ("google_storage_bucket" in document) is (given["storage"] == "own")
-    assert ("google_kms_crypto_key" in document) is (given["key"] == "own")
-    assert ("google_compute_network" in document) is (given["network"] == "own")
-    assert ("google_apigee_environment" in document) is (given["api"] == "own")
-    assert ("google_logging_project_bucket_config" in document) is (given["logs"] == "own")

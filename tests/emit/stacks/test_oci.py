@@ -1,6 +1,6 @@
-"""The OCI driver on the multi-cloud example: every module and stack valid against the oci
-schema (test_schema.py), a misspelled attribute caught with stack, resource and attribute
-named, and the lifecycle (suspend, offboard, protection) on the emitted JSON."""
+"""The OCI driver on the multi-cloud example: every module and stack valid against its
+schema (test_schema.py), what every driver does (test_drivers.py), and its own lifecycle
+(suspend, offboard, protection) and security on the emitted JSON."""
 
 from __future__ import annotations
 
@@ -10,11 +10,7 @@ from typing import Any
 import pytest
 
 from compiler.emit import Artifact
-from compiler.emit.stacks.components import provisions
-from compiler.errors import SpecError
-from compiler.providers import check_documents
-from compiler.resolve.shapes import Shape, stores_of
-from tests.emit.stacks.compiled import resources
+from tests.emit.stacks.compiled import cloud_modules, cloud_stacks, resources
 
 Stacks = dict[str, dict[str, Any]]
 KEY = "${oci_kms_key.key.id}"
@@ -22,27 +18,12 @@ KEY = "${oci_kms_key.key.id}"
 
 @pytest.fixture(scope="module")
 def oci(compiled_sets: dict[str, list[Artifact]]) -> Stacks:
-    stacks = {a.path.split("/")[1]: json.loads(a.content) for a in compiled_sets["multi-cloud"]}
-    return {name: stack for name, stack in stacks.items() if "oci" in stack["provider"]}
+    return cloud_stacks(compiled_sets["multi-cloud"], "oci")
 
 
 @pytest.fixture(scope="module")
 def modules(family_sets: dict[str, list[Artifact]]) -> dict[str, bytes]:
-    return {
-        a.path.split("/")[1]: a.content
-        for a in family_sets["multi-cloud"]
-        if a.path.startswith("modules/oci-") and a.path.endswith("/cdk.tf.json")
-    }
-
-
-def test_the_example_has_every_oci_stack(oci: Stacks) -> None:
-    assert sorted(oci) == [
-        "pool-eu-oci",
-        "tenant-oci-bridge",
-        "tenant-oci-pooled",
-        "tenant-oci-silo",
-        "tenant-oci-suspended",
-    ]
+    return cloud_modules(family_sets["multi-cloud"], "oci")
 
 
 def test_stacks_keep_state_in_the_oci_backend_which_needs_terraform_1_12(oci: Stacks) -> None:
@@ -58,20 +39,6 @@ def test_stacks_keep_state_in_the_oci_backend_which_needs_terraform_1_12(oci: St
     remote = oci["tenant-oci-bridge"]["data"]["terraform_remote_state"]["pool"]
     assert remote["backend"] == "oci"
     assert remote["config"]["key"] == "pool-eu-oci/terraform.tfstate"
-
-
-def test_a_misspelled_attribute_is_caught_with_stack_resource_and_attribute(
-    modules: dict[str, bytes],
-) -> None:
-    document = json.loads(modules["oci-silo-service-limited"])
-    bucket = document["resource"]["oci_objectstorage_bucket"]["bucket"]
-    bucket["acess_type"] = bucket.pop("access_type")
-    with pytest.raises(SpecError) as raised:
-        check_documents([("modules/x/cdk.tf.json", "module x", json.dumps(document).encode())])
-    message = str(raised.value)
-    assert "module x" in message
-    assert "oci_objectstorage_bucket.bucket.acess_type" in message
-    assert "unknown attribute" in message
 
 
 def test_every_store_is_encrypted_private_and_protected(oci: Stacks) -> None:
@@ -117,19 +84,6 @@ def test_suspended_tenant_has_no_subscriber_and_its_service_is_stopped(oci: Stac
     assert running["state"] == '${8 == 0 ? "INACTIVE" : "ACTIVE"}'
 
 
-def test_modules_protect_exactly_the_stores_of_their_kind(modules: dict[str, bytes]) -> None:
-    for name, content in modules.items():
-        document = json.loads(content)
-        protected = {
-            f"{kind}.{resource}"
-            for kind, items in document["resource"].items()
-            for resource, body in items.items()
-            if body.get("lifecycle", {}).get("prevent_destroy")
-        }
-        kind = name.split("-")[1]
-        assert protected == stores_of("oci", kind), name
-
-
 def test_an_offboarding_silo_keeps_its_data_and_loses_its_service(
     modules: dict[str, bytes],
 ) -> None:
@@ -152,27 +106,3 @@ def test_a_bridge_tenants_database_admits_only_its_own_service(oci: Stacks) -> N
     assert service["vnics"][0]["nsg_ids"] == [
         "${oci_core_network_security_group.workload_group.id}"
     ]
-
-
-@pytest.mark.parametrize(
-    ("kind", "workload", "api"),
-    [
-        ("pool", "", ""),
-        ("silo", "service", "limited"),
-        ("bridge", "service", "limited"),
-        ("pooled", "shared", "limited"),
-    ],
-)
-def test_modules_have_what_their_isolation_model_provisions(
-    modules: dict[str, bytes], kind: str, workload: str, api: str
-) -> None:
-    """The same meaning as on AWS: own stores where the model says own, none where pool."""
-    shape = Shape("oci", kind, workload, api)  # type: ignore[arg-type]
-    document = json.loads(modules[shape.name])["resource"]
-    given = provisions(shape)
-    assert ("oci_psql_db_system" in document) is (given["database"] == "own")
-    assert ("oci_objectstorage_bucket" in document) is (given["storage"] == "own")
-    assert ("oci_kms_key" in document) is (given["key"] == "own")
-    assert ("oci_core_vcn" in document) is (given["network"] == "own")
-    assert ("oci_apigateway_gateway" in document) is (given["api"] == "own")
-    assert ("oci_logging_log_group" in document) is (given["logs"] == "own")

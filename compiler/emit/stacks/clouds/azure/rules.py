@@ -1,7 +1,7 @@
 """The Azure driver's rules: the azurerm provider, the types it emits, and its aspects.
 
 * `Tagging`: the stack's tags on every resource whose schema has `tags`.
-* `Encryption`: every store of data at rest must be encrypted with the stack's key (a
+* `KeyEncryption`: every store of data at rest must be encrypted with the stack's key (a
   `customer_managed_key` block naming a Key Vault key); a type nobody classified fails.
 * `Protection`: data stores get `lifecycle.prevent_destroy` (unless `confirmDestroy` names
   them); the builders add the provider's own protection beside it (a `CanNotDelete`
@@ -10,13 +10,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from compiler.emit.stacks.aspects import Tagging
-from compiler.emit.stacks.cdk import IAspect, IConstruct, Resource, implements
+from compiler.emit.stacks.clouds.aspects import KeyEncryption, KeyOf, Protection
 from compiler.emit.stacks.rules import CloudRules
 
 SOURCE = "hashicorp/azurerm"
+RULES = "compiler/emit/stacks/clouds/azure/rules.py"
 VERSION = "5.10.0"  # the version of the committed schema (compiler/providers/data/azure.json.gz)
 
 TAGGABLE: frozenset[str] = frozenset(
@@ -37,10 +39,17 @@ TAGGABLE: frozenset[str] = frozenset(
         "azurerm_virtual_network",
     }
 )
+
+
+def _customer_key(attributes: dict[str, Any]) -> Any:
+    return (attributes.get("customer_managed_key") or [{}])[0].get("key_vault_key_id")
+
+
 # Stores of data at rest: each must name the stack's key in `customer_managed_key`.
-ENCRYPTED: frozenset[str] = frozenset(
-    {"azurerm_postgresql_flexible_server", "azurerm_storage_account"}
-)
+ENCRYPTED: Mapping[str, KeyOf] = {
+    "azurerm_postgresql_flexible_server": _customer_key,
+    "azurerm_storage_account": _customer_key,
+}
 # Types that hold no data at rest of their own, or whose data Azure encrypts with keys it
 # manages and that take no customer key in this provider version (the workspace: see
 # docs/clouds.md, a dedicated cluster would be needed).
@@ -72,7 +81,7 @@ NO_DATA_AT_REST: frozenset[str] = frozenset(
         "azurerm_virtual_network",
     }
 )
-RESOURCE_TYPES = ENCRYPTED | NO_DATA_AT_REST
+RESOURCE_TYPES = frozenset(ENCRYPTED) | NO_DATA_AT_REST
 # Data stores (compiler.resolve.shapes.PROTECTED_STORES). The vault is not one: it cannot be
 # destroyed while its protected key exists, and purge protection keeps it recoverable.
 PROTECTED: frozenset[str] = frozenset(
@@ -85,40 +94,12 @@ PROTECTED: frozenset[str] = frozenset(
 )
 
 
-@implements(IAspect)
-class Encryption:
-    def __init__(self, key_id: str | None) -> None:
-        self.key_id = key_id
-
-    def visit(self, node: IConstruct) -> None:
-        if not isinstance(node, Resource):
-            return
-        if node.type in ENCRYPTED:
-            keys = node.attributes.get("customer_managed_key") or [{}]
-            if self.key_id is None or keys[0].get("key_vault_key_id") != self.key_id:
-                raise ValueError(
-                    f"{node.type} '{node.node.id}' stores data, but is not encrypted with "
-                    "its stack's key"
-                )
-        elif node.type not in NO_DATA_AT_REST:
-            raise ValueError(
-                f"resource type {node.type} is not classified for encryption at rest; add "
-                "it to ENCRYPTED or NO_DATA_AT_REST in compiler/emit/stacks/clouds/azure/rules.py"
-            )
-
-
-@implements(IAspect)
-class Protection:
-    def __init__(self, confirmed: tuple[str, ...]) -> None:
-        self.confirmed = frozenset(confirmed)
-
-    def visit(self, node: IConstruct) -> None:
-        if isinstance(node, Resource) and node.type in PROTECTED:
-            node.protect(prevent_destroy=node.address not in self.confirmed)
-
-
 def _aspects(b: Any) -> list[Any]:
-    return [Tagging(b.tags, TAGGABLE), Encryption(b.key_arn), Protection(b.confirm_destroy)]
+    return [
+        Tagging(b.tags, TAGGABLE),
+        KeyEncryption(b.key_arn, ENCRYPTED, NO_DATA_AT_REST, RULES),
+        Protection(PROTECTED, b.confirm_destroy),
+    ]
 
 
 AZURE_RULES = CloudRules(

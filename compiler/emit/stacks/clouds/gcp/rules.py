@@ -2,7 +2,7 @@
 
 * `Labels`: the stack's tags as labels on every resource whose schema has `labels` (a
   Cloud SQL instance's are `settings.user_labels`).
-* `Encryption`: every store of data at rest must name the stack's Cloud KMS key in the
+* `KeyEncryption`: every store of data at rest must name the stack's Cloud KMS key in the
   attribute its type takes it in; a type nobody classified fails.
 * `Protection`: data stores get `lifecycle.prevent_destroy` (unless `confirmDestroy` names
   them); the builders add GCP's own protection beside it (the instance's deletion protection
@@ -12,13 +12,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from compiler.emit.stacks.cdk import IAspect, IConstruct, Resource, implements
+from compiler.emit.stacks.clouds.aspects import KeyEncryption, KeyOf, Protection
 from compiler.emit.stacks.rules import CloudRules
 
 SOURCE = "hashicorp/google"
+RULES = "compiler/emit/stacks/clouds/gcp/rules.py"
 VERSION = "8.7.0"  # the version of the committed schema (compiler/providers/data/gcp.json.gz)
 
 LABELED: frozenset[str] = frozenset(
@@ -38,7 +40,7 @@ def _first(attributes: dict[str, Any], block: str) -> dict[str, Any]:
 
 
 # Stores of data at rest, and where each names its key.
-ENCRYPTED: Mapping[str, Callable[[dict[str, Any]], Any]] = {
+ENCRYPTED: Mapping[str, KeyOf] = {
     "google_sql_database_instance": lambda a: a.get("encryption_key_name"),
     "google_storage_bucket": lambda a: _first(a, "encryption").get("default_kms_key_name"),
     "google_logging_project_bucket_config": lambda a: _first(a, "cmek_settings").get(
@@ -101,40 +103,12 @@ class Labels:
             settings["user_labels"] = {**self.tags, **settings.get("user_labels", {})}
 
 
-@implements(IAspect)
-class Encryption:
-    def __init__(self, key_id: str | None) -> None:
-        self.key_id = key_id
-
-    def visit(self, node: IConstruct) -> None:
-        if not isinstance(node, Resource):
-            return
-        named = ENCRYPTED.get(node.type)
-        if named is not None:
-            if self.key_id is None or named(node.attributes) != self.key_id:
-                raise ValueError(
-                    f"{node.type} '{node.node.id}' stores data, but is not encrypted with "
-                    "its stack's key"
-                )
-        elif node.type not in NO_DATA_AT_REST:
-            raise ValueError(
-                f"resource type {node.type} is not classified for encryption at rest; add "
-                "it to ENCRYPTED or NO_DATA_AT_REST in compiler/emit/stacks/clouds/gcp/rules.py"
-            )
-
-
-@implements(IAspect)
-class Protection:
-    def __init__(self, confirmed: tuple[str, ...]) -> None:
-        self.confirmed = frozenset(confirmed)
-
-    def visit(self, node: IConstruct) -> None:
-        if isinstance(node, Resource) and node.type in PROTECTED:
-            node.protect(prevent_destroy=node.address not in self.confirmed)
-
-
 def _aspects(b: Any) -> list[Any]:
-    return [Labels(b.tags), Encryption(b.key_arn), Protection(b.confirm_destroy)]
+    return [
+        Labels(b.tags),
+        KeyEncryption(b.key_arn, ENCRYPTED, NO_DATA_AT_REST, RULES),
+        Protection(PROTECTED, b.confirm_destroy),
+    ]
 
 
 GCP_RULES = CloudRules(

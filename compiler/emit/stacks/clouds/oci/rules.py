@@ -1,7 +1,7 @@
 """The OCI driver's rules: the oci provider, the types it emits, and its aspects.
 
 * `Tagging`: the stack's tags as `freeform_tags` on every resource whose schema has them.
-* `Encryption`: every store of data at rest must name the stack's Vault key in the
+* `KeyEncryption`: every store of data at rest must name the stack's Vault key in the
   attribute its type takes it in; a type nobody classified fails. OCI Database with
   PostgreSQL takes no customer key in provider 7.19 (`ORACLE_MANAGED_KEYS`, a gap written
   in docs/clouds.md): the one store allowed to be encrypted by the provider's keys.
@@ -11,16 +11,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from compiler.emit.stacks.cdk import IAspect, IConstruct, Resource, implements
+from compiler.emit.stacks.clouds.aspects import KeyEncryption, KeyOf, Protection
 from compiler.emit.stacks.rules import CloudRules
 
 SOURCE = "oracle/oci"
+RULES = "compiler/emit/stacks/clouds/oci/rules.py"
 VERSION = "7.19.0"  # the version of the committed schema (compiler/providers/data/oci.json.gz)
 
-ENCRYPTED: Mapping[str, Callable[[dict[str, Any]], Any]] = {
+ENCRYPTED: Mapping[str, KeyOf] = {
     "oci_objectstorage_bucket": lambda a: a.get("kms_key_id"),
     "oci_vault_secret": lambda a: a.get("key_id"),
 }
@@ -66,41 +68,13 @@ class Tagging:
             }
 
 
-@implements(IAspect)
-class Encryption:
-    def __init__(self, key_id: str | None) -> None:
-        self.key_id = key_id
-
-    def visit(self, node: IConstruct) -> None:
-        if not isinstance(node, Resource):
-            return
-        named = ENCRYPTED.get(node.type)
-        if named is not None:
-            if self.key_id is None or named(node.attributes) != self.key_id:
-                raise ValueError(
-                    f"{node.type} '{node.node.id}' stores data, but is not encrypted with "
-                    "its stack's key"
-                )
-        elif node.type not in NO_DATA_AT_REST | ORACLE_MANAGED_KEYS:
-            raise ValueError(
-                f"resource type {node.type} is not classified for encryption at rest; add "
-                "it to ENCRYPTED or NO_DATA_AT_REST in compiler/emit/stacks/clouds/oci/rules.py"
-            )
-
-
-@implements(IAspect)
-class Protection:
-    def __init__(self, confirmed: tuple[str, ...]) -> None:
-        self.confirmed = frozenset(confirmed)
-
-    def visit(self, node: IConstruct) -> None:
-        if isinstance(node, Resource) and node.type in PROTECTED:
-            node.protect(prevent_destroy=node.address not in self.confirmed)
-
-
 def _aspects(b: Any) -> list[Any]:
     tags = {**b.tags, "region": b.region}
-    return [Tagging(tags), Encryption(b.key_arn), Protection(b.confirm_destroy)]
+    return [
+        Tagging(tags),
+        KeyEncryption(b.key_arn, ENCRYPTED, NO_DATA_AT_REST | ORACLE_MANAGED_KEYS, RULES),
+        Protection(PROTECTED, b.confirm_destroy),
+    ]
 
 
 OCI_RULES = CloudRules(
