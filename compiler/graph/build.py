@@ -34,12 +34,11 @@ def build_graph(spec: ResolvedSpec) -> PlatformGraph:
     graph = PlatformGraph()
     graph.add(CEDAR_NODE, "cedar", "platform")
     graph.add(SQL_RUNTIME_NODE, "runtime", "sql")
-    cloud = spec.platform.cloud
     for name in spec_modules(spec):
         graph.add(module_node(name), "module", name)
     for pool in spec.pools:
         graph.add(stack_node(pool.target), "stack", pool.target)
-        module = module_name(pool.target, pool_shape(cloud, pool))
+        module = module_name(pool.target, pool_shape(pool.cloud, pool))
         graph.require(module_node(module), stack_node(pool.target))
         graph.add(sql_node(pool.target), "sql", pool.target)
         graph.require(stack_node(pool.target), sql_node(pool.target))
@@ -49,7 +48,9 @@ def build_graph(spec: ResolvedSpec) -> PlatformGraph:
     for tenant in spec.live_tenants:
         stack = stack_node(tenant.stack)
         graph.add(stack, "stack", tenant.stack)
-        graph.require(module_node(module_name(tenant.stack, tenant_shape(cloud, tenant))), stack)
+        graph.require(
+            module_node(module_name(tenant.stack, tenant_shape(tenant.cloud, tenant))), stack
+        )
         if tenant.pool is not None:
             graph.require(stack_node(f"pool-{tenant.pool}"), stack)
         if tenant.dedicated_database:

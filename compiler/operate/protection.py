@@ -30,7 +30,28 @@ from typing import Any
 import orjson
 
 UNPROTECT_FILE = "paybill_unprotect_override.tf.json"
-STORE_TYPES = ("aws_db_instance", "aws_s3_bucket", "aws_kms_key")
+# The data stores of every cloud's stacks (the compiler's PROTECTED_STORES, by type).
+STORE_TYPES = (
+    "aws_db_instance",
+    "aws_s3_bucket",
+    "aws_kms_key",
+    "azurerm_postgresql_flexible_server",
+    "azurerm_storage_account",
+    "azurerm_key_vault_key",
+    "azurerm_log_analytics_workspace",
+    "google_sql_database_instance",
+    "google_storage_bucket",
+    "google_kms_crypto_key",
+    "google_logging_project_bucket_config",
+    "oci_psql_db_system",
+    "oci_objectstorage_bucket",
+    "oci_kms_key",
+    "oci_logging_log_group",
+)
+# Database instances whose cloud-side deletion protection is a top-level argument an
+# override can lift. (Cloud SQL's second one, `settings.deletion_protection_enabled`, is in
+# a block an override would replace whole: a teardown stops at it, docs/clouds.md.)
+PROTECTED_INSTANCES = frozenset({"aws_db_instance", "google_sql_database_instance"})
 # What `terraform plan` says of each resource it refuses to destroy because of
 # `lifecycle.prevent_destroy` (its diagnostics may wrap anywhere between words).
 _KEPT = re.compile(r"Resource\s+(\S+)\s+has\s+lifecycle\.prevent_destroy\s+set")
@@ -40,7 +61,10 @@ _ADDRESS = re.compile(
 )
 # Forgotten, not destroyed, when a stack is torn down: a tenant's retained snapshots are
 # encrypted with its key, which must outlive them.
-KEPT_ON_TEARDOWN = frozenset({"aws_kms_key"})
+KEPT_ON_TEARDOWN = frozenset(
+    {"aws_kms_key", "azurerm_key_vault_key", "google_kms_crypto_key", "oci_kms_key"}
+)
+EMPTIED_ON_TEARDOWN = frozenset({"aws_s3_bucket", "google_storage_bucket"})
 ROOT = ""  # where an override goes: the root folder, or a module call's folder
 
 
@@ -102,10 +126,11 @@ def override(resources: Iterable[Address], *, teardown: bool) -> dict[str, bytes
 
     def body(address: Address) -> dict[str, Any]:
         out: dict[str, Any] = {"lifecycle": {"prevent_destroy": False}}
-        if address.type == "aws_db_instance":
+        if address.type in PROTECTED_INSTANCES:
             out["deletion_protection"] = False
+        if address.type == "aws_db_instance":
             out["apply_immediately"] = True  # else the change waits for a maintenance window
-        if address.type == "aws_s3_bucket" and teardown:
+        if address.type in EMPTIED_ON_TEARDOWN and teardown:
             out["force_destroy"] = True
         return out
 
@@ -115,7 +140,7 @@ def override(resources: Iterable[Address], *, teardown: bool) -> dict[str, bytes
 def needs_unprotecting(address: str) -> bool:
     """Whether a confirmed replacement of `address` must first lift a cloud-side protection
     (only database instances have one; prevent_destroy was lifted by the compiler)."""
-    return Address.parse(address).type == "aws_db_instance"
+    return Address.parse(address).type in PROTECTED_INSTANCES
 
 
 def refused_destroys(terraform_says: str) -> list[str]:

@@ -14,7 +14,7 @@ from compiler.errors import SpecError
 from compiler.homes import Home
 from compiler.resolve import model
 from compiler.resolve.billing import check_billing
-from compiler.resolve.clouds import check_drivers
+from compiler.resolve.clouds import check_drivers, check_missing_parts
 from compiler.resolve.context import Context
 from compiler.resolve.entitlements import grant_tenant_access
 from compiler.resolve.lifecycle import Baseline, check_transitions
@@ -76,6 +76,7 @@ def resolve(
     _check_role_names(ctx, [t.name for t in tenants if t.state != "deleted"], agents)
     check_networks(ctx, tenants)
     check_plan_limits(ctx, tenants, agents, workflows)
+    check_missing_parts(ctx, tenants)
     if drivers is not None:
         check_drivers(ctx, tenants, drivers)
     ctx.report_unchecked()

@@ -321,9 +321,35 @@ def check_drivers(ctx: Context, tenants: Sequence[model.Tenant], drivers: frozen
 
 
 def _no_driver(who: str, cloud: str, drivers: frozenset[str]) -> tuple[str, str]:
+    *others, last = sorted(drivers)
+    choice = f"{', '.join(others)} or {last}" if others else last
     return (
         f"{who} is on {cloud}, whose driver is not there yet: compile builds stacks for "
         f"{', '.join(sorted(drivers))} only",
-        "paybill validate accepts this spec; to compile it now, keep this on "
-        f"{' or '.join(sorted(drivers))}",
+        f"paybill validate accepts this spec; to compile it now, keep this on {choice}",
     )
+
+
+# The parts of the component model a cloud has no equivalent of (docs/clouds.md): a tenant
+# whose limits need one cannot live there. IBM Cloud has no API product with per-consumer
+# quotas (and no SQS-like queue, which no plan asks for yet).
+MISSING_PARTS: dict[str, str] = {"ibm": "API product with quotas"}
+
+
+def check_missing_parts(ctx: Context, tenants: Sequence[model.Tenant]) -> None:
+    """No live tenant is on a cloud that lacks a part its plan needs: a rate limit needs an
+    API product with quotas."""
+    clouds = declared(ctx)  # a tenant on an undeclared cloud has its own error
+    for tenant in tenants:
+        missing = MISSING_PARTS.get(tenant.cloud)
+        if tenant.state == "deleted" or missing is None or tenant.cloud not in clouds:
+            continue
+        if tenant.limits.api_requests_per_second is None:
+            continue
+        ctx.error(
+            ctx.spec.tenants[tenant.name],
+            ("spec", "plan"),
+            f"tenant '{tenant.name}' is on {tenant.cloud}, which has no {missing}: its "
+            f"limits (plan '{tenant.plan}') set apiRequestsPerSecond, which needs one",
+            "give it a plan without apiRequestsPerSecond, or put it on another cloud",
+        )

@@ -34,25 +34,51 @@ from compiler.resolve.model import Isolation, Plan, Pool, ResolvedSpec, Tenant, 
 Kind = Literal["pool", "silo", "bridge", "pooled"]
 Workload = Literal["service", "idle", "shared", ""]
 ApiLimits = Literal["limited", "unlimited", "blocked", ""]
-CLOUDS = ("aws",)
+# The clouds whose stacks compile builds (each has a driver in compiler.emit.stacks.clouds).
+CLOUDS = ("aws", "azure", "gcp", "oci")
 
-# The data stores a stack may hold, by the name their confirmation uses in a shape's name.
-PROTECTED_STORES: dict[str, str] = {
-    "database": "aws_db_instance.database",
-    "key": "aws_kms_key.key",
-    "bucket": "aws_s3_bucket.bucket",
-    "log-bucket": "aws_s3_bucket.log_bucket",
+# The data stores a stack may hold, per cloud, by the name their confirmation uses in a
+# shape's name: what `confirmDestroy` may name, and what the builders protect.
+PROTECTED_STORES: dict[str, dict[str, str]] = {
+    "aws": {
+        "database": "aws_db_instance.database",
+        "key": "aws_kms_key.key",
+        "bucket": "aws_s3_bucket.bucket",
+        "log-bucket": "aws_s3_bucket.log_bucket",
+    },
+    "azure": {
+        "database": "azurerm_postgresql_flexible_server.database",
+        "key": "azurerm_key_vault_key.key",
+        "bucket": "azurerm_storage_account.bucket",
+        "log-bucket": "azurerm_log_analytics_workspace.logs",
+    },
+    "gcp": {
+        "database": "google_sql_database_instance.database",
+        "key": "google_kms_crypto_key.key",
+        "bucket": "google_storage_bucket.bucket",
+        "log-bucket": "google_logging_project_bucket_config.logs",
+    },
+    "oci": {
+        "database": "oci_psql_db_system.database",
+        "key": "oci_kms_key.key",
+        "bucket": "oci_objectstorage_bucket.bucket",
+        "log-bucket": "oci_logging_log_group.logs",
+    },
 }
-_SLUG = {address: slug for slug, address in PROTECTED_STORES.items()}
-_ALL = frozenset(PROTECTED_STORES.values())
-# The stores each kind of stack holds; the builders protect exactly these (a test holds them
-# to what the modules protect).
-STORES_OF_KIND: dict[str, frozenset[str]] = {
-    "pool": _ALL,
-    "silo": _ALL,
-    "bridge": _ALL - {"aws_s3_bucket.log_bucket"},
-    "pooled": frozenset(),
-}
+_SLUG = {address: slug for stores in PROTECTED_STORES.values() for slug, address in stores.items()}
+
+
+def stores_of(cloud: str, kind: str) -> frozenset[str]:
+    """The stores a stack of `kind` holds on `cloud`; the builders protect exactly these (a
+    test holds them to what the modules protect). A bridge tenant logs to its pool's."""
+    stores = PROTECTED_STORES[cloud]
+    if kind == "pooled":
+        return frozenset()
+    if kind == "bridge":
+        return frozenset(a for slug, a in stores.items() if slug != "log-bucket")
+    return frozenset(stores.values())
+
+
 UNPROTECTED = "unprotected"
 
 
@@ -70,7 +96,7 @@ class Shape:
         pool = self.kind == "pool"
         if pool != (self.workload == "") or pool != (self.api == ""):
             raise ValueError(f"a {self.kind} shape has no workload or API limits: {self}")
-        unknown = [a for a in self.unprotected if a not in STORES_OF_KIND[self.kind]]
+        unknown = [a for a in self.unprotected if a not in stores_of(self.cloud, self.kind)]
         if unknown or list(self.unprotected) != sorted(set(self.unprotected)):
             raise ValueError(f"not sorted stores of a {self.kind} stack: {self.unprotected}")
 
@@ -108,7 +134,7 @@ def tenant_shape(cloud: str, tenant: Tenant) -> Shape:
         compute=tenant.compute is not None,
         state=tenant.state,
         limited=tenant.limits.api_requests_per_second is not None,
-        unprotected=_unprotected(tenant.isolation, tenant.confirm_destroy),
+        unprotected=_unprotected(cloud, tenant.isolation, tenant.confirm_destroy),
     )
 
 
@@ -123,7 +149,7 @@ def plan_shapes(cloud: str, plan: Plan) -> set[Shape]:
 
 
 def pool_shape(cloud: str, pool: Pool) -> Shape:
-    return Shape(cloud, "pool", unprotected=_unprotected("pool", pool.confirm_destroy))
+    return Shape(cloud, "pool", unprotected=_unprotected(cloud, "pool", pool.confirm_destroy))
 
 
 def _shape(
@@ -145,11 +171,11 @@ def _shape(
     return Shape(cloud, isolation, workload, api, unprotected)
 
 
-def _unprotected(kind: Kind, confirmed: tuple[str, ...]) -> tuple[str, ...]:
+def _unprotected(cloud: str, kind: Kind, confirmed: tuple[str, ...]) -> tuple[str, ...]:
     """The confirmed addresses that change a module: stores a stack of its kind holds. Any
     other confirmed address stays in the node record, where the guard reports it as
     matching nothing."""
-    return tuple(sorted(set(confirmed) & STORES_OF_KIND[kind]))
+    return tuple(sorted(set(confirmed) & stores_of(cloud, kind)))
 
 
 def module_name(stack: str, shape: Shape) -> str:
@@ -159,17 +185,31 @@ def module_name(stack: str, shape: Shape) -> str:
     return stack if shape.unprotected else shape.name
 
 
+def plan_clouds(spec: ResolvedSpec, plan: Plan) -> list[str]:
+    """The clouds a tenant on `plan` may be on: the platform's clouds the plan allows, that
+    have a driver, where the plan's database can be sized (shared documents only)."""
+    declared = {spec.platform.cloud} | {a.cloud for a in spec.platform.clouds}
+    allowed = declared if plan.clouds is None else declared & set(plan.clouds)
+    if plan.database is not None and plan.isolation != "pooled":
+        allowed &= {cloud for cloud, _ in plan.database.skus}
+    return sorted(allowed & set(CLOUDS))
+
+
 def spec_modules(spec: ResolvedSpec) -> dict[str, Shape]:
     """Every module of a spec by name: each shape its plans and pools allow, whether a
     tenant has it now or not (so a tenant changing state or leaving never adds or removes
     a module another pull request may be using), and each stack's own."""
-    cloud = spec.platform.cloud
-    out = {s.name: s for plan in spec.plans for s in plan_shapes(cloud, plan)}
+    out = {
+        s.name: s
+        for plan in spec.plans
+        for cloud in plan_clouds(spec, plan)
+        for s in plan_shapes(cloud, plan)
+    }
     for pool in spec.pools:
-        shape = pool_shape(cloud, pool)
+        shape = pool_shape(pool.cloud, pool)
         out[module_name(pool.target, shape)] = shape
     for tenant in spec.live_tenants:
-        shape = tenant_shape(cloud, tenant)
+        shape = tenant_shape(tenant.cloud, tenant)
         if shape.unprotected:
             out[module_name(tenant.stack, shape)] = shape
     return dict(sorted(out.items()))

@@ -102,6 +102,41 @@ def test_overrides_go_where_their_resources_are() -> None:
     }
 
 
+def test_the_stores_of_every_cloud_are_found_and_lifted_the_way_their_cloud_needs() -> None:
+    module = json.dumps(
+        {
+            "resource": {
+                "google_sql_database_instance": {"database": {}},
+                "google_storage_bucket": {"bucket": {}},
+                "google_kms_crypto_key": {"key": {}},
+                "google_service_account": {"identity": {}},
+                "azurerm_postgresql_flexible_server": {"database": {}},
+                "oci_objectstorage_bucket": {"bucket": {}},
+            }
+        }
+    ).encode()
+    found = protection.stores(ROOT_CONFIG, {"tenant": module})
+    assert [a.spec for a in found] == [
+        "azurerm_postgresql_flexible_server.database",
+        "google_kms_crypto_key.key",
+        "google_sql_database_instance.database",
+        "google_storage_bucket.bucket",
+        "oci_objectstorage_bucket.bucket",
+    ]
+    assert protection.needs_unprotecting("module.tenant.google_sql_database_instance.database")
+    assert not protection.needs_unprotecting(
+        "module.tenant.azurerm_postgresql_flexible_server.database"
+    )
+    lifted = json.loads(protection.override(found, teardown=True)["tenant"])["resource"]
+    assert lifted["google_sql_database_instance"]["database"] == {
+        "deletion_protection": False,
+        "lifecycle": {"prevent_destroy": False},
+    }
+    assert lifted["google_storage_bucket"]["bucket"]["force_destroy"] is True
+    assert lifted["oci_objectstorage_bucket"]["bucket"] == {"lifecycle": {"prevent_destroy": False}}
+    assert {"google_kms_crypto_key", "azurerm_key_vault_key"} <= protection.KEPT_ON_TEARDOWN
+
+
 def test_an_address_in_a_module_a_configuration_does_not_call_is_at_its_root() -> None:
     """A confirmed replacement planned in modules, lifted with the configuration last
     applied, written before modules."""

@@ -7,6 +7,7 @@ asserts whole messages, file:line:column included.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -259,23 +260,53 @@ def test_an_s3_backend_needs_an_endpoint_off_aws_and_none_on_aws(workdir: Path) 
     assert all(line.startswith("spec/tenants/") for line in found[3:-1])
 
 
-def test_validate_accepts_other_clouds_and_compile_refuses_them_until_their_driver(
+ON_IBM = PLATFORM.replace(
+    "gcp: {regions: [europe-west1], project: acme-prod}",
+    "gcp: {regions: [europe-west1], project: acme-prod}\n"
+    "        ibm: {regions: [eu-de], resourceGroup: platform}",
+)
+UNLIMITED = (
+    PLANS.split("---", maxsplit=1)[0]
+    .replace("name: everywhere", "name: unlimited")
+    .replace("apiRequestsPerSecond: 5", "apiRequestsPerSecond: null")
+)
+
+
+def test_a_tenant_on_ibm_whose_plan_needs_an_api_product_with_quotas_is_refused(
+    workdir: Path,
+) -> None:
+    files = {
+        **VALID,
+        "platform.yaml": ON_IBM,
+        "tenants/ibm-limited.yaml": tenant("ibm-limited", "everywhere", "eu-de", "cloud: ibm"),
+    }
+    assert errors(workdir, files=files) == expect(
+        "spec/tenants/ibm-limited.yaml:7:9: Tenant/ibm-limited spec.plan: tenant 'ibm-limited' is on ibm, which has no API product with quotas: its limits (plan 'everywhere') set apiRequestsPerSecond, which needs one (give it a plan without apiRequestsPerSecond, or put it on another cloud)",
+    )
+
+
+def test_compile_builds_the_clouds_with_a_driver_and_refuses_the_others(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     valid(workdir, files=VALID)
+    assert main(["compile", "spec", "--out", "generated"]) == 0  # aws, azure and gcp
+    capsys.readouterr()
+    on_ibm = {
+        **VALID,
+        "platform.yaml": ON_IBM,
+        "unlimited.yaml": UNLIMITED,
+        "tenants/ibm-silo.yaml": tenant("ibm-silo", "unlimited", "eu-de", "cloud: ibm"),
+    }
+    shutil.rmtree("spec")
+    valid(workdir, files=on_ibm)
     assert main(["validate", "spec"]) == 0
     capsys.readouterr()
-    assert main(["compile", "spec", "--out", "generated"]) == 1
+    assert main(["compile", "spec", "--out", "elsewhere"]) == 1
     assert (
         capsys.readouterr().err
         == expect(
-            "spec/platform.yaml:25:14: Platform/fixture spec.pools[2].cloud: pool 'eu-azure' is on azure, whose driver is not there yet: compile builds stacks for aws only (paybill validate accepts this spec; to compile it now, keep this on aws)",
-            "spec/platform.yaml:30:14: Platform/fixture spec.pools[3].cloud: pool 'eu-gcp' is on gcp, whose driver is not there yet: compile builds stacks for aws only (paybill validate accepts this spec; to compile it now, keep this on aws)",
-            "spec/tenants/az-bridge.yaml:11:9: Tenant/az-bridge spec.pool: tenant 'az-bridge' is on azure, whose driver is not there yet: compile builds stacks for aws only (paybill validate accepts this spec; to compile it now, keep this on aws)",
-            "spec/tenants/az-pooled.yaml:11:9: Tenant/az-pooled spec.pool: tenant 'az-pooled' is on azure, whose driver is not there yet: compile builds stacks for aws only (paybill validate accepts this spec; to compile it now, keep this on aws)",
-            "spec/tenants/az-silo.yaml:11:10: Tenant/az-silo spec.cloud: tenant 'az-silo' is on azure, whose driver is not there yet: compile builds stacks for aws only (paybill validate accepts this spec; to compile it now, keep this on aws)",
-            "spec/tenants/gcp-silo.yaml:11:10: Tenant/gcp-silo spec.cloud: tenant 'gcp-silo' is on gcp, whose driver is not there yet: compile builds stacks for aws only (paybill validate accepts this spec; to compile it now, keep this on aws)",
+            "spec/tenants/ibm-silo.yaml:11:10: Tenant/ibm-silo spec.cloud: tenant 'ibm-silo' is on ibm, whose driver is not there yet: compile builds stacks for aws, azure, gcp, oci only (paybill validate accepts this spec; to compile it now, keep this on aws, azure, gcp or oci)",
         )
         + "\n"
     )
-    assert not Path("generated").exists()
+    assert not Path("elsewhere").exists()

@@ -158,7 +158,8 @@ def _synthesize(
         node = module_node(job.module)
         templates[job.module] = Template.of(result.template, job.module)
         out.append(Artifact(module_path(job.module), result.module, node))
-        out.append(Artifact(module_path(job.module, LOCK_FILE), lock, node))
+        if job.shape.cloud == "aws":  # the only provider whose checksums can be known here
+            out.append(Artifact(module_path(job.module, LOCK_FILE), lock, node))
         out.append(Artifact(module_path(job.module, TEMPLATE_FILE), result.template, node))
     return out
 

@@ -137,11 +137,14 @@ FINAL_SNAPSHOT_STAMP = 'formatdate("YYYYMMDDhhmmss", timestamp())'
 
 @implements(IAspect)
 class Tagging:
-    def __init__(self, tags: Mapping[str, str]) -> None:
+    """The stack's tags on every resource whose type is `taggable` (AWS's by default)."""
+
+    def __init__(self, tags: Mapping[str, str], taggable: frozenset[str] = TAGGABLE) -> None:
         self.tags = dict(sorted(tags.items()))
+        self.taggable = taggable
 
     def visit(self, node: IConstruct) -> None:
-        if isinstance(node, Resource) and node.type in TAGGABLE:
+        if isinstance(node, Resource) and node.type in self.taggable:
             node.attributes["tags"] = {**self.tags, **node.attributes.get("tags", {})}
 
 

@@ -8,26 +8,61 @@
   machine into the output; the path is always set here.
 * s3: one object per stack, `<keyPrefix><stack>/terraform.tfstate`, encrypted, locked with
   the DynamoDB table.
+* azurerm (Azure stacks): one blob per stack, the same key, in the platform's container;
+  Azure AD (OIDC) authentication, no access key, locked by the blob's lease.
+* gcs (GCP stacks): one folder per stack, `<keyPrefix><stack>/` (the backend names the
+  object `default.tfstate` in it), in the platform's bucket; the workflow's credentials
+  (workload identity federation), locked by the backend's lock object.
+* oci (OCI stacks): Terraform's own `oci` backend (Terraform 1.12 or later), one object per
+  stack, the same key, in the platform's bucket and namespace; it authenticates as the oci
+  provider does. cdktn has no construct for it: it is written as an override of the
+  stack's `terraform.backend`, and its remote state through the generic construct.
 """
 
 from __future__ import annotations
 
 from compiler.emit.stacks.cdk import Construct, cdktn
-from compiler.resolve.model import LocalBackend, S3Backend
+from compiler.resolve.model import (
+    AnyBackend,
+    AzurermBackend,
+    GcsBackend,
+    LocalBackend,
+    OciBackend,
+    S3Backend,
+)
 
 STATE_FILE = "terraform.tfstate"
+OCI_BACKEND_TERRAFORM = ">= 1.12.0"  # the first Terraform with the oci backend
 
 
-def state_key(backend: S3Backend, stack: str) -> str:
+def state_prefix(backend: GcsBackend, stack: str) -> str:
+    """The gcs backend's folder of `stack` (it adds `default.tfstate` itself)."""
+    prefix = backend.key_prefix.strip("/")
+    return f"{prefix}/{stack}" if prefix else stack
+
+
+def state_key(backend: S3Backend | AzurermBackend | OciBackend, stack: str) -> str:
     """`keyPrefix` is a folder: `platform` and `platform/` both give `platform/<stack>/...`."""
     prefix = backend.key_prefix.strip("/")
     return f"{prefix}/{stack}/{STATE_FILE}" if prefix else f"{stack}/{STATE_FILE}"
 
 
-def configure_backend(stack: Construct, backend: LocalBackend | S3Backend, name: str) -> None:
+def configure_backend(stack: Construct, backend: AnyBackend, name: str) -> None:
     if isinstance(backend, LocalBackend):
         cdktn.LocalBackend(stack, path=backend.path)
         return
+    if isinstance(backend, AzurermBackend):
+        cdktn.AzurermBackend(stack, **_azurerm(backend, name))  # type: ignore[arg-type]
+        return
+    if isinstance(backend, GcsBackend):
+        cdktn.GcsBackend(stack, bucket=backend.bucket, prefix=state_prefix(backend, name))
+        return
+    if isinstance(backend, OciBackend):
+        stack.add_override("terraform.backend", {"oci": _oci(backend, name)})  # type: ignore[attr-defined]
+        stack.add_override("terraform.required_version", OCI_BACKEND_TERRAFORM)  # type: ignore[attr-defined]
+        return
+    if not isinstance(backend, S3Backend):
+        raise ValueError(f"no {backend.type} state backend for this stack's cloud")
     cdktn.S3Backend(
         stack,
         bucket=backend.bucket,
@@ -36,6 +71,27 @@ def configure_backend(stack: Construct, backend: LocalBackend | S3Backend, name:
         dynamodb_table=backend.lock_table,
         encrypt=True,
     )
+
+
+def _azurerm(backend: AzurermBackend, stack: str) -> dict[str, str | bool]:
+    """The azurerm backend's settings for `stack`: no key or secret, the workflow's OIDC
+    token (`use_oidc`) and Azure AD for the blob (`use_azuread_auth`)."""
+    return {
+        "resource_group_name": backend.resource_group,
+        "storage_account_name": backend.storage_account,
+        "container_name": backend.container,
+        "key": state_key(backend, stack),
+        "use_oidc": True,
+        "use_azuread_auth": True,
+    }
+
+
+def _oci(backend: OciBackend, stack: str) -> dict[str, str]:
+    return {
+        "bucket": backend.bucket,
+        "namespace": backend.namespace,
+        "key": state_key(backend, stack),
+    }
 
 
 class PoolState:
@@ -48,11 +104,23 @@ class PoolState:
 
     ID = "pool"
 
-    def __init__(self, scope: Construct, backend: LocalBackend | S3Backend, pool_stack: str):
+    def __init__(self, scope: Construct, backend: AnyBackend, pool_stack: str):
         if isinstance(backend, LocalBackend):
             cdktn.DataTerraformRemoteStateLocal(
                 scope, self.ID, path=f"../{pool_stack}/{backend.path}"
             )
+        elif isinstance(backend, AzurermBackend):
+            settings = _azurerm(backend, pool_stack)
+            cdktn.DataTerraformRemoteStateAzurerm(scope, self.ID, **settings)  # type: ignore[arg-type]
+        elif isinstance(backend, OciBackend):
+            state = cdktn.TerraformRemoteState(scope, self.ID, "oci")
+            state.add_override("config", _oci(backend, pool_stack))
+        elif isinstance(backend, GcsBackend):
+            cdktn.DataTerraformRemoteStateGcs(
+                scope, self.ID, bucket=backend.bucket, prefix=state_prefix(backend, pool_stack)
+            )
+        elif not isinstance(backend, S3Backend):
+            raise ValueError(f"no {backend.type} remote state for this stack's cloud")
         else:
             cdktn.DataTerraformRemoteStateS3(
                 scope,

@@ -12,7 +12,6 @@ import orjson
 
 from compiler.emit.artifact import canonical_json
 from compiler.emit.stacks import naming
-from compiler.emit.stacks.aspects import RESOURCE_TYPES, DataProtection, Encryption, Tagging
 from compiler.emit.stacks.cdk import (
     Aspects,
     DataSource,
@@ -23,20 +22,13 @@ from compiler.emit.stacks.cdk import (
     variable,
 )
 from compiler.emit.stacks.inputs import PlatformFacts
+from compiler.emit.stacks.rules import AWS_RULES, CloudRules
 from compiler.emit.stacks.values import declarations, symbolic
 from compiler.resolve.shapes import Shape
 
 MANAGED_BY = "paybill"
-# Every data source the builders read; like RESOURCE_TYPES, checked against the provider.
-DATA_SOURCE_TYPES: frozenset[str] = frozenset(
-    {
-        "aws_availability_zones",
-        "aws_caller_identity",
-        "aws_iam_policy_document",
-        "aws_partition",
-        "aws_service_principal",
-    }
-)
+# Every data source the AWS builders read; checked against the provider like the resources.
+DATA_SOURCE_TYPES = AWS_RULES.data_source_types
 
 
 @dataclass(frozen=True)
@@ -93,14 +85,21 @@ class StackBuilder:
     the same for every stack and are written as they are.
     """
 
-    def __init__(self, shape: Shape, platform: PlatformFacts, tags: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        shape: Shape,
+        platform: PlatformFacts,
+        tags: Mapping[str, str],
+        rules: CloudRules = AWS_RULES,
+    ) -> None:
         self.shape = shape
+        self.rules = rules
         self.confirm_destroy = shape.unprotected
         self.platform = platform
         self.values = symbolic(shape)
         self.name = self.values.identity.stack
         self.region = self.values.identity.region
-        self.stack = new_module(shape.name)
+        self.stack = new_module(shape.name, {rules.provider: (rules.source, rules.version)})
         self._inputs = {
             d.name: variable(self.stack, d.name, d.type, d.description) for d in declarations(shape)
         }
@@ -153,8 +152,8 @@ class StackBuilder:
         depends_on: Sequence[Resource] = (),
         create_before_destroy: bool = False,
     ) -> Resource:
-        if type not in RESOURCE_TYPES:
-            raise ValueError(f"resource type {type} is not in aspects.RESOURCE_TYPES")
+        if type not in self.rules.resource_types:
+            raise ValueError(f"resource type {type} is not one the {self.rules.cloud} driver emits")
         return Resource(
             self.stack,
             id,
@@ -167,8 +166,8 @@ class StackBuilder:
 
     def data(self, id: str, type: str, attributes: Mapping[str, Any] | None = None) -> DataSource:
         """A data source, declared once per stack however often it is asked for."""
-        if type not in DATA_SOURCE_TYPES:
-            raise ValueError(f"data source {type} is not in DATA_SOURCE_TYPES")
+        if type not in self.rules.data_source_types:
+            raise ValueError(f"data source {type} is not one the {self.rules.cloud} driver reads")
         wanted = dict(attributes or {})
         known = self._data.get(id)
         if known is None:
@@ -223,9 +222,8 @@ class StackBuilder:
     # -- the end ------------------------------------------------------------------------
     def finish(self) -> tuple[bytes, ModuleInterface]:
         aspects = Aspects.of(self.stack)
-        aspects.add(Tagging(self.tags))
-        aspects.add(Encryption(self.key_arn))
-        aspects.add(DataProtection(self.confirm_destroy))
+        for aspect in self.rules.aspects(self):
+            aspects.add(aspect)
         document = synthesize(self.stack)
         text = orjson.dumps(document).decode()
         unused = sorted(n for n in self._inputs if not re.search(rf"var\.{n}(?![a-z0-9_])", text))

@@ -76,6 +76,28 @@ class AwsProvider(cdktn.TerraformProvider):
         return {"region": self._region}
 
 
+class Provider(cdktn.TerraformProvider):
+    """Any other cloud's provider, pinned, configured with `attributes` (region, account):
+    the generic construct, named as the provider's schema names its arguments."""
+
+    def __init__(
+        self, scope: Construct, name: str, source: str, version: str, attributes: Mapping[str, Any]
+    ) -> None:
+        super().__init__(
+            scope,
+            name,
+            terraform_resource_type=name,
+            terraform_provider_source=source,
+            terraform_generator_metadata=cdktn.TerraformProviderGeneratorMetadata(
+                provider_name=name, provider_version=version, provider_version_constraint=version
+            ),
+        )
+        self._attributes = dict(attributes)
+
+    def _synthesize_attributes(self) -> Mapping[str, Any]:
+        return self._attributes
+
+
 class Resource(cdktn.TerraformResource):
     """One AWS resource, its attributes a plain dict that aspects may still change.
 
@@ -174,13 +196,14 @@ def _scratch_folder() -> str:
 _SCRATCH: list[tempfile.TemporaryDirectory[str]] = []
 
 
-def new_module(name: str) -> cdktn.TerraformStack:
-    """A stack synthesized as a Terraform module: the providers it needs, and no provider
-    configuration or backend (the root stack that calls it has those)."""
+def new_module(name: str, providers: Mapping[str, tuple[str, str]]) -> cdktn.TerraformStack:
+    """A stack synthesized as a Terraform module: the providers it needs (local name ->
+    source, exact version), and no provider configuration or backend (the root stack that
+    calls it has those)."""
     stack = new_stack(name)
     stack.add_override(
         "terraform.required_providers",
-        {"aws": {"source": AWS_PROVIDER_SOURCE, "version": AWS_PROVIDER_VERSION}},
+        {local: {"source": s, "version": v} for local, (s, v) in sorted(providers.items())},
     )
     return stack
 

@@ -1,9 +1,10 @@
-"""Which builder makes a shape's module, by cloud and kind.
+"""Which driver builds a shape's module, by cloud.
 
-Each cloud is a driver: a builder per kind of stack (pool, silo, bridge, pooled), each taking
-the shape and the platform's facts and returning the module's `cdk.tf.json` and its
-interface. The root stack (`compiler.emit.stacks.root`) and the stamping around it are the
-same for every cloud. An unknown cloud or kind raises; nothing is guessed.
+Each cloud is a driver: its `Components` (`compiler.emit.stacks.clouds.<cloud>`), which the
+isolation builders (`compiler.emit.stacks.isolation`) call the same way for every cloud, and
+its rules (provider, resource types, tags, encryption, protection: `clouds.rules`). The
+root stack (`compiler.emit.stacks.root`) and the stamping around it are the same for every
+cloud. An unknown cloud raises; nothing is guessed.
 
 Importing this starts cdktn's JavaScript runtime (through the builders).
 """
@@ -12,21 +13,29 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from compiler.emit.stacks.builder import ModuleInterface
+from compiler.emit.stacks import isolation
+from compiler.emit.stacks.builder import ModuleInterface, StackBuilder
+from compiler.emit.stacks.clouds.aws import AwsComponents
+from compiler.emit.stacks.clouds.azure import AZURE_RULES, AzureComponents
+from compiler.emit.stacks.clouds.gcp import GCP_RULES, GcpComponents
+from compiler.emit.stacks.clouds.oci import OCI_RULES, OciComponents
+from compiler.emit.stacks.components import Components
 from compiler.emit.stacks.inputs import PlatformFacts
-from compiler.emit.stacks.pool import build_pool
-from compiler.emit.stacks.tenant import build_tenant
+from compiler.emit.stacks.rules import AWS_RULES, CloudRules
+from compiler.emit.stacks.values import symbolic
 from compiler.resolve.shapes import Shape
 
-Builder = Callable[[Shape, PlatformFacts], tuple[bytes, ModuleInterface]]
-
-DRIVERS: Mapping[str, Mapping[str, Builder]] = {
-    "aws": {
-        "pool": build_pool,
-        "silo": build_tenant,
-        "bridge": build_tenant,
-        "pooled": build_tenant,
-    },
+DRIVERS: Mapping[str, Callable[[StackBuilder], Components]] = {
+    "aws": AwsComponents,
+    "azure": AzureComponents,
+    "gcp": GcpComponents,
+    "oci": OciComponents,
+}
+RULES: Mapping[str, CloudRules] = {
+    "aws": AWS_RULES,
+    "azure": AZURE_RULES,
+    "gcp": GCP_RULES,
+    "oci": OCI_RULES,
 }
 
 
@@ -34,7 +43,19 @@ def build_module(shape: Shape, platform: PlatformFacts) -> tuple[bytes, ModuleIn
     driver = DRIVERS.get(shape.cloud)
     if driver is None:
         raise ValueError(f"no stack driver for cloud {shape.cloud!r}")
-    builder = driver.get(shape.kind)
-    if builder is None:
-        raise ValueError(f"the {shape.cloud} driver builds no {shape.kind} stacks")
-    return builder(shape, platform)
+    b = StackBuilder(shape, platform, tags_of(shape), RULES[shape.cloud])
+    return isolation.build(driver(b))
+
+
+def tags_of(shape: Shape) -> dict[str, str]:
+    """The stack's own tags (beyond managed-by and platform), on every cloud: pool resources
+    are `shared` so cost reports can split them."""
+    values = symbolic(shape)
+    if shape.kind == "pool":
+        pool = values.need("pool").pool
+        return {"pool": pool, "tenant": "shared", "plan": "shared", "isolation": "shared"}
+    tenant = values.need("tenant")
+    tags = {"tenant": tenant.tenant, "plan": tenant.plan, "isolation": shape.kind}
+    if values.pool is not None:
+        tags["pool"] = values.pool.pool
+    return tags

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from compiler.resolve.model import (
+    AnyBackend,
+    CloudAccount,
     ComputeSize,
     DatabaseSize,
     Isolation,
@@ -43,6 +45,21 @@ class PlatformFacts:
     cloud: str
     backend: LocalBackend | S3Backend
     database_name: str
+    accounts: tuple[CloudAccount, ...] = ()  # every cloud the platform declares
+
+    def backend_of(self, cloud: str) -> AnyBackend:
+        """Where stacks on `cloud` keep their state (AWS: the platform's backend)."""
+        if cloud == "aws":
+            return self.backend
+        account = next((a for a in self.accounts if a.cloud == cloud), None)
+        if account is None:
+            raise ValueError(f"the platform declares no {cloud} account")
+        return account.state_backend
+
+    def account_of(self, cloud: str) -> tuple[tuple[str, str], ...]:
+        """The cloud's account fields as written (`subscriptionId`, `project`, ...)."""
+        account = next((a for a in self.accounts if a.cloud == cloud), None)
+        return account.account if account is not None else ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +135,11 @@ StackInputs = PoolStack | TenantStack
 def platform_facts(spec: ResolvedSpec) -> PlatformFacts:
     platform = spec.platform
     return PlatformFacts(
-        platform.name, platform.cloud, platform.state_backend, platform.database_name
+        platform.name,
+        platform.cloud,
+        platform.state_backend,
+        platform.database_name,
+        platform.clouds,
     )
 
 
@@ -129,7 +150,7 @@ def pool_stack(spec: ResolvedSpec, pool: Pool) -> PoolStack:
         pool.region,
         pool.cidr,
         pool.database,
-        pool_shape(spec.platform.cloud, pool),
+        pool_shape(pool.cloud, pool),
         confirm_destroy=pool.confirm_destroy,
     )
 
@@ -149,7 +170,7 @@ def tenant_stack(spec: ResolvedSpec, tenant: Tenant) -> TenantStack:
         network_cidr=tenant.network_cidr if tenant.isolation == "silo" else None,
         app_role=tenant.app_role,
         login_role=tenant.login_role,
-        shape=tenant_shape(spec.platform.cloud, tenant),
+        shape=tenant_shape(tenant.cloud, tenant),
         confirm_destroy=tenant.confirm_destroy,
     )
 

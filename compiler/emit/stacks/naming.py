@@ -15,6 +15,9 @@ import re
 _SUFFIX_HEX = 8
 
 IAM_ROLE_MAX = 64
+# A GCP service account id (6-30 characters), which also names the stack's Cloud Run service
+# and Apigee environment on GCP.
+SERVICE_ACCOUNT_MAX = 30
 RDS_IDENTIFIER_MAX = 63
 # A bucket name is `<fixed part>-<12-digit account id>`, at most 63 characters in all.
 BUCKET_FIXED_MAX = 63 - 13
@@ -48,3 +51,16 @@ def rds_identifier(*parts: str) -> str:
     digest = hashlib.sha256(name.encode()).hexdigest()[:_SUFFIX_HEX]
     readable = re.sub("-+", "-", name)[: RDS_IDENTIFIER_MAX - _SUFFIX_HEX - 1].rstrip("-")
     return f"{readable}-{digest}"
+
+
+STORAGE_ACCOUNT_MAX = 24
+
+
+def storage_account(*parts: str) -> str:
+    """An Azure storage account name: 3-24 lowercase letters and digits, unique in all of
+    Azure. The readable start of the name without hyphens, and 8 hex digits of the SHA-256
+    of the name as written, always: two names that differ only in hyphens stay distinct."""
+    name = joined(*parts)
+    digest = hashlib.sha256(name.encode()).hexdigest()[:_SUFFIX_HEX]
+    readable = re.sub("[^a-z0-9]", "", name.lower())[: STORAGE_ACCOUNT_MAX - _SUFFIX_HEX]
+    return f"{readable}{digest}"

@@ -18,7 +18,16 @@ from collections.abc import Mapping
 from compiler.emit.artifact import canonical_json
 from compiler.emit.stacks.backend import PoolState, configure_backend
 from compiler.emit.stacks.builder import ModuleInterface
-from compiler.emit.stacks.cdk import AwsProvider, module_call, moved, new_stack, output, variable
+from compiler.emit.stacks.cdk import (
+    AwsProvider,
+    Construct,
+    Provider,
+    module_call,
+    moved,
+    new_stack,
+    output,
+    variable,
+)
 from compiler.emit.stacks.inputs import PlatformFacts
 from compiler.emit.stacks.values import Scalar
 from compiler.resolve.shapes import Shape
@@ -42,6 +51,33 @@ def moves(shape: Shape, interface: ModuleInterface) -> list[tuple[str, str]]:
     return [(address, prefix + address) for address in interface.resources]
 
 
+def provider(stack: Construct, cloud: str, platform: PlatformFacts, region: str) -> None:
+    """The stack's provider: its region, and the account the platform names for the cloud
+    (never a credential: those come from the workflow's OIDC login)."""
+    if cloud == "aws":
+        AwsProvider(stack, region)
+        return
+    from compiler.emit.stacks.drivers import RULES  # noqa: PLC0415  (no cycle at import)
+
+    rules = RULES[cloud]
+    account = dict(platform.account_of(cloud))
+    if cloud == "azure":
+        attributes: dict[str, object] = {
+            "features": [{}],
+            "subscription_id": account["subscriptionId"],
+            "tenant_id": account["tenantId"],
+            "use_oidc": True,
+            "storage_use_azuread": True,
+        }
+    elif cloud == "gcp":
+        attributes = {"project": account["project"], "region": region}
+    elif cloud == "oci":
+        attributes = {"region": region}  # the tenancy and credentials: the workflow's login
+    else:
+        raise ValueError(f"no provider settings for cloud {cloud!r}")
+    Provider(stack, rules.provider, rules.source, rules.version, attributes)
+
+
 def build_root(
     module: str,
     shape: Shape,
@@ -53,11 +89,12 @@ def build_root(
     stack's values, or the template's placeholders for them)."""
     name = str(inputs["stack"])
     stack = new_stack(name)
-    AwsProvider(stack, str(inputs["region"]))
-    configure_backend(stack, platform.backend, name)
+    backend = platform.backend_of(shape.cloud)
+    provider(stack, shape.cloud, platform, str(inputs["region"]))
+    configure_backend(stack, backend, name)
     passed: dict[str, object] = dict(inputs)
     if interface.pool_outputs:
-        pool = PoolState(stack, platform.backend, f"pool-{inputs['pool']}")
+        pool = PoolState(stack, backend, f"pool-{inputs['pool']}")
         passed.update((key, pool.get(found)) for key, found in interface.pool_outputs)
     for key, description in interface.settings:
         variable(stack, key, "string", description)
@@ -66,5 +103,6 @@ def build_root(
     module_call(stack, call, module_source(module), passed)
     for key, description in interface.outputs:
         output(stack, key, f"${{module.{call}.{key}}}", description)
-    moved(stack, moves(shape, interface))
+    if shape.cloud == "aws":  # the only cloud whose stacks were applied before modules
+        moved(stack, moves(shape, interface))
     return canonical_json(stack.to_terraform())

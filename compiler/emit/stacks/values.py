@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from compiler.emit.stacks import naming
@@ -121,6 +121,59 @@ GROUPS: dict[str, type] = {
 }
 
 
+# Inputs a cloud's modules do not take: what only that cloud's resources are sized or named
+# by elsewhere (an RDS parameter group, an ECS execution role).
+NOT_TAKEN: dict[str, frozenset[str]] = {
+    "aws": frozenset(),
+    "azure": frozenset(
+        {
+            "database_parameter_group",
+            "database_family",
+            "database_engine",
+            "database_multi_az",
+            "execution_role_name",
+            "burst_limit",  # API Management's rate-limit has no burst of its own
+        }
+    ),
+    "gcp": frozenset(
+        {
+            "database_parameter_group",
+            "database_family",
+            "database_engine",
+            "execution_role_name",
+            "network_cidr",  # a VPC network has no range of its own, only its subnets
+            "burst_limit",  # an Apigee product's quota has no burst of its own
+        }
+    ),
+    "oci": frozenset(
+        {
+            "database_parameter_group",
+            "database_family",
+            "database_engine",
+            "execution_role_name",
+            "service_min_tasks",  # a container instance runs, or is stopped: it does not scale
+            "database_storage_gb",  # OCI's PostgreSQL storage grows with its data
+            "burst_limit",  # a usage plan's rate limit has no burst of its own
+        }
+    ),
+}
+
+
+def not_taken(shape: Shape) -> frozenset[str]:
+    """The inputs of `shape`'s groups its cloud's module does not take. An offboarding
+    Azure silo has no API Management left (a GCP one no Apigee environment), so no product
+    its API settings could go to."""
+    skip = NOT_TAKEN[shape.cloud]
+    if shape.cloud in ("azure", "gcp", "oci") and shape.kind == "silo" and shape.workload == "idle":
+        skip |= {"api_key_enabled", "usage_plan_description"}
+    if shape.cloud == "oci":
+        # A blocked tenant has no subscriber, and an active one always has: the shape says.
+        skip |= {"api_key_enabled"}
+        if shape.kind == "pooled":
+            skip |= {"role_name"}  # no code of its own: the pool's shared services serve it
+    return skip
+
+
 @dataclass(frozen=True, slots=True)
 class Values:
     """One stack's module inputs by group (None: the shape takes none of that group)."""
@@ -134,6 +187,7 @@ class Values:
     network: NetworkValues | None = None
     service: ServiceValues | None = None
     workload: WorkloadValues | None = None
+    skip: tuple[str, ...] = ()  # inputs its cloud's modules do not take, sorted
 
     def groups(self) -> Iterator[tuple[str, Any]]:
         for name in GROUPS:
@@ -143,7 +197,12 @@ class Values:
 
     def inputs(self) -> dict[str, Scalar]:
         """Every input by name, in declaration order: what the root passes to the module."""
-        return {f.name: getattr(g, f.name) for _, g in self.groups() for f in fields(g)}
+        return {
+            f.name: getattr(g, f.name)
+            for _, g in self.groups()
+            for f in fields(g)
+            if f.name not in self.skip
+        }
 
     def need(self, group: str) -> Any:
         found = getattr(self, group)
@@ -181,9 +240,11 @@ class Declaration:
 
 def declarations(shape: Shape) -> list[Declaration]:
     out = []
+    skip = not_taken(shape)
     for group in groups_of(shape):
         for f in fields(GROUPS[group]):
-            out.append(Declaration(f.name, TERRAFORM_TYPES[str(f.type)], f.metadata["doc"]))
+            if f.name not in skip:
+                out.append(Declaration(f.name, TERRAFORM_TYPES[str(f.type)], f.metadata["doc"]))
     return out
 
 
@@ -197,7 +258,7 @@ def symbolic(shape: Shape) -> Values:
         group: GROUPS[group](**{f.name: reference(f.name) for f in fields(GROUPS[group])})
         for group in groups_of(shape)
     }
-    return Values(**groups)
+    return Values(**groups, skip=tuple(sorted(not_taken(shape))))
 
 
 def values_of(stack: StackInputs) -> Values:
@@ -208,6 +269,7 @@ def values_of(stack: StackInputs) -> Values:
         found = _pool_values(stack, identity)
     else:
         found = _tenant_values(stack, identity)
+    found = replace(found, skip=tuple(sorted(not_taken(shape))))
     taken = tuple(name for name, _ in found.groups())
     if taken != groups_of(shape):
         raise AssertionError(f"{stack.stack}: values {taken} for shape {shape.name}")
@@ -221,7 +283,7 @@ def _pool_values(pool: PoolStack, identity: Identity) -> Values:
         bucket=_bucket(pool),
         database=_database(pool),
         network=_network(pool, pool.cidr),
-        workload=WorkloadValues(_fitted(pool, "workload", naming.IAM_ROLE_MAX)),
+        workload=WorkloadValues(_fitted(pool, "workload", _role_max(pool))),
     )
 
 
@@ -234,7 +296,7 @@ def _tenant_values(tenant: TenantStack, identity: Identity) -> Values:
         tenant=TenantValues(
             tenant=tenant.name,
             plan=tenant.plan,
-            role_name=_fitted(tenant, "", naming.IAM_ROLE_MAX),
+            role_name=_fitted(tenant, "", _role_max(tenant)),
             login_role=tenant.login_role,
             api_key_enabled=tenant.api_enabled,
             usage_plan_description=usage_plan_description(tenant),
@@ -265,7 +327,15 @@ def _fitted(stack: StackInputs, suffix: str, limit: int) -> str:
     return naming.fit(naming.joined(stack.platform.name, stack.stack, suffix), limit)
 
 
+def _role_max(stack: StackInputs) -> int:
+    """The longest name of the identity a stack's code acts as: an IAM role on AWS, a
+    service account id on GCP."""
+    return naming.SERVICE_ACCOUNT_MAX if stack.shape.cloud == "gcp" else naming.IAM_ROLE_MAX
+
+
 def _bucket(stack: StackInputs) -> DataBucket:
+    if stack.shape.cloud == "azure":
+        return DataBucket(naming.storage_account(stack.platform.name, stack.stack))
     return DataBucket(_fitted(stack, "", naming.BUCKET_FIXED_MAX))
 
 

@@ -80,3 +80,18 @@ def all_resources(stack: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]
         for type_, items in sorted(stack.get("resource", {}).items())
         for name, body in sorted(items.items())
     ]
+
+
+def cloud_stacks(artifacts: Iterable[Artifact], provider: str) -> dict[str, dict[str, Any]]:
+    """{stack name: stack} of the stacks (as one configuration) of one provider."""
+    stacks = {a.path.split("/")[1]: json.loads(a.content) for a in artifacts}
+    return {name: stack for name, stack in stacks.items() if provider in stack["provider"]}
+
+
+def cloud_modules(artifacts: Iterable[Artifact], cloud: str) -> dict[str, bytes]:
+    """{shape: module as written} of one cloud's modules."""
+    return {
+        a.path.split("/")[1]: a.content
+        for a in artifacts
+        if a.path.startswith(f"modules/{cloud}-") and a.path.endswith(f"/{MODULE_FILE}")
+    }

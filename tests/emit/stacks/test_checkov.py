@@ -36,7 +36,13 @@ def test_checkov_finds_only_reviewed_findings(
     assert any("/modules/" in path for path in copies)
     report = scan(binary, tmp_path, copies)
     assert report.parsing_errors == 0
-    assert report.files == set(copies)  # every module and stack was parsed and checked
+    # Every module and stack was parsed and checked, but those of Azure and OCI pooled
+    # tenants: an identity, a role assignment and API Management products; a usage plan, a
+    # subscriber and a secret, for which checkov 3.3 has no check at all (so it does not
+    # list the file).
+    unchecked = set(copies) - report.files
+    assert report.files <= set(copies)
+    assert unchecked == {p for p in copies if "azure-pooled" in p or "/modules/oci-pooled" in p}
     assert report.passed > 500
     unexpected, stale = compare(report, load_baseline())
     assert unexpected == []
@@ -54,12 +60,24 @@ def test_modules_as_written_have_the_findings_that_read_no_value(
     assert report.parsing_errors == 0
     unexpected, stale = compare(report, load_baseline())
     assert unexpected == []
-    assert stale == ["CKV_AWS_157 aws_db_instance.database"]
+    # and the Azure and GCP entries, which are of the multi-cloud example's stacks
+    assert [s for s in stale if "_AWS_" in s] == ["CKV_AWS_157 aws_db_instance.database"]
 
 
 def test_the_baseline_gives_one_reason_per_check() -> None:
     for entry in load_baseline().values():
-        assert entry.check_id.startswith(("CKV_AWS_", "CKV2_AWS_"))
+        assert entry.check_id.startswith(
+            (
+                "CKV_AWS_",
+                "CKV2_AWS_",
+                "CKV_AZURE_",
+                "CKV2_AZURE_",
+                "CKV_GCP_",
+                "CKV2_GCP_",
+                "CKV_OCI_",
+                "CKV2_OCI_",
+            )
+        )
         assert entry.reason.strip()
         assert "\n" not in entry.reason.strip()
         assert entry.resources

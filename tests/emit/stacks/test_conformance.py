@@ -22,7 +22,7 @@ from compiler.emit.stacks.inputs import all_stacks, platform_facts
 from compiler.emit.stacks.template import Template, TemplateError
 from compiler.emit.stacks.values import declarations, values_of
 from compiler.pipeline import validate
-from compiler.resolve.shapes import STORES_OF_KIND, ApiLimits, Kind, Shape, Workload, spec_modules
+from compiler.resolve.shapes import ApiLimits, Kind, Shape, Workload, spec_modules, stores_of
 from tests.emit.stacks.compiled import family_artifacts
 from tests.emit.stacks.conftest import SPEC_SETS, write_files
 from tests.emit.stacks.specs import every_shape_files
@@ -167,6 +167,6 @@ def test_each_module_protects_the_stores_of_its_kind_but_those_let_go(
         protected = {
             a for a, body in resources.items() if body.get("lifecycle", {}).get("prevent_destroy")
         }
-        assert protected == STORES_OF_KIND[shape.kind] - set(shape.unprotected), name
+        assert protected == stores_of(shape.cloud, shape.kind) - set(shape.unprotected), name
         assert set(shape.unprotected) <= set(resources), name
         assert not set(module["variable"]) & MODULE_ARGUMENTS, name

@@ -6,6 +6,7 @@ configuration, where every input is the stack's literal value."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -33,11 +34,19 @@ def test_every_resource_matches_the_provider_schema(
     problems = [
         problem.render()
         for artifact in [*written, *compiled_sets[name]]
-        for problem in validate(json.loads(artifact.content), artifact.path, "aws")
+        for problem in validate(
+            json.loads(artifact.content), artifact.path, _cloud(json.loads(artifact.content))
+        )
     ]
     assert problems == []
     modules = [json.loads(a.content) for a in written if a.path.startswith("modules/")]
     assert all(module.get("resource") for module in modules)
+
+
+def _cloud(document: dict[str, Any]) -> str:
+    """The cloud of a module or stack, by the one provider it requires."""
+    (provider,) = document["terraform"]["required_providers"]
+    return {"aws": "aws", "azurerm": "azure", "google": "gcp", "oci": "oci"}[provider]
 
 
 def test_schema_data_holds_exactly_the_types_the_builders_use() -> None:

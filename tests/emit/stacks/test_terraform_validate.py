@@ -43,6 +43,8 @@ def write_root(root: Path, compiled: dict[str, list[Artifact]]) -> dict[str, dic
             target.write_bytes(artifact.content)
             if not artifact.path.startswith("stacks/"):
                 continue
+            if "aws" not in json.loads(artifact.content)["terraform"]["required_providers"]:
+                continue  # no other provider binary here: those are schema-checked only
             module = {"source": f"./{target.parent.relative_to(root).as_posix()}"}
             for name in json.loads(artifact.content).get("variable", {}):
                 module[name] = INPUTS[name]
