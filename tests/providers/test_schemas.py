@@ -56,6 +56,11 @@ IBM_TYPES = {
     "ibm_resource_instance",
     "ibm_resource_group",
     "ibm_iam_authorization_policy",
+    "ibm_is_vpc_address_prefix",
+    "ibm_iam_trusted_profile",
+    "ibm_iam_trusted_profile_link",
+    "ibm_iam_trusted_profile_policy",
+    "ibm_sm_username_password_secret",
 }
 
 
@@ -91,3 +96,22 @@ def test_the_ibm_schema_holds_exactly_the_types_the_ibm_driver_emits() -> None:
     bucket = schema.resources["ibm_cos_bucket"]
     assert "kms_key_crn" in bucket["attributes"]
     assert "object_versioning" in bucket["block_types"]
+
+
+def test_ibm_secrets_manager_types_carry_the_instance_fields_the_provider_adds() -> None:
+    """`secretsmanager.AddInstanceFields` adds them where the provider registers each type:
+    a secret without `instance_id` is refused by the provider, so by the schema too."""
+    resources = load_schema("ibm").resources
+    for name in (
+        "ibm_sm_arbitrary_secret",
+        "ibm_sm_secret_group",
+        "ibm_sm_username_password_secret",
+    ):
+        attributes = resources[name]["attributes"]
+        assert attributes["instance_id"].get("required") is True, name
+        assert {"region", "endpoint_type"} <= set(attributes), name
+    generated = resources["ibm_sm_username_password_secret"]
+    assert generated["attributes"]["password"].get("optional") is True  # omitted: generated
+    assert "password_generation_policy" in generated["block_types"]
+    prefix = resources["ibm_is_vpc_address_prefix"]["attributes"]
+    assert all(prefix[a].get("required") for a in ("cidr", "name", "vpc", "zone"))
