@@ -13,6 +13,8 @@ reference: it is in the stack's state, never in generated files.
 
 from __future__ import annotations
 
+from typing import Any
+
 from compiler.emit.stacks.builder import StackBuilder
 from compiler.emit.stacks.cdk import Resource
 
@@ -82,9 +84,12 @@ def authorize(b: StackBuilder, id: str, source: dict[str, str], kms: Resource) -
     )
 
 
-def bucket(b: StackBuilder, id: str, name: str, cos: Resource, after: Resource) -> Resource:
+def bucket(
+    b: StackBuilder, id: str, name: str, cos: Resource, after: Resource, **more: Any
+) -> Resource:
     """A bucket encrypted with the stack's key, versioned, in the stack's region; a bucket
-    is private unless a policy makes it public, and none is written."""
+    is private unless a policy makes it public, and none is written. `after` is the
+    authorization that lets Object Storage use the key."""
     return b.add(
         id,
         "ibm_cos_bucket",
@@ -107,17 +112,16 @@ def bucket(b: StackBuilder, id: str, name: str, cos: Resource, after: Resource) 
                     "management_events": True,
                 }
             ],
+            **more,
         },
         depends_on=[after],
     )
 
 
 def logs(b: StackBuilder, cos: Resource, after: Resource) -> Resource:
-    found = bucket(b, "logs", b.values.need("network").log_bucket_base_name, cos, after)
-    found.attributes["expire_rule"] = [
-        {"enable": True, "rule_id": "retention", "days": LOG_RETENTION_DAYS}
-    ]
-    return found
+    expire = [{"enable": True, "rule_id": "retention", "days": LOG_RETENTION_DAYS}]
+    name = b.values.need("network").log_bucket_base_name
+    return bucket(b, "logs", name, cos, after, expire_rule=expire)
 
 
 def database(b: StackBuilder, resource_group: str, kms: Resource, secrets: Resource) -> Resource:

@@ -88,26 +88,21 @@ def groups(b: StackBuilder, resource_group: str, vpc_id: str) -> tuple[Resource,
             "ibm_is_security_group",
             {"name": f"{b.aws_name()}-{role}", "vpc": vpc_id, "resource_group": resource_group},
         )
-    b.add(
-        "database_from_workload",
-        "ibm_is_security_group_rule",
-        {
-            "group": found["database"].ref("id"),
-            "direction": "inbound",
-            "remote": found["workload"].ref("id"),
-            "tcp": [{"port_min": POSTGRES_PORT, "port_max": POSTGRES_PORT}],
-        },
-    )
-    b.add(
-        "workload_to_database",
-        "ibm_is_security_group_rule",
-        {
-            "group": found["workload"].ref("id"),
-            "direction": "outbound",
-            "remote": found["database"].ref("id"),
-            "tcp": [{"port_min": POSTGRES_PORT, "port_max": POSTGRES_PORT}],
-        },
-    )
+    workload, database = found["workload"].ref("id"), found["database"].ref("id")
+    for id, group, direction, remote in (
+        ("database_from_workload", database, "inbound", workload),
+        ("workload_to_database", workload, "outbound", database),
+    ):
+        b.add(
+            id,
+            "ibm_is_security_group_rule",
+            {
+                "group": group,
+                "direction": direction,
+                "remote": remote,
+                "tcp": [{"port_min": POSTGRES_PORT, "port_max": POSTGRES_PORT}],
+            },
+        )
     return found["workload"], found["database"]
 
 
