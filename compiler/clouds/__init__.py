@@ -17,7 +17,7 @@ from typing import Any
 
 CLOUDS = ("aws", "azure", "gcp", "oci", "ibm")
 # The clouds whose stacks `compile` builds today; the others are accepted by `validate`.
-DRIVERS = frozenset({"aws", "azure", "gcp", "oci"})
+DRIVERS = frozenset({"aws", "azure", "gcp", "oci", "ibm"})
 DATA = Path(__file__).resolve().parent / "data"
 
 # What a pinned SKU (`sku: {azure: ...}`) must look like on each cloud: the shape of the

@@ -47,11 +47,15 @@ STORE_TYPES = (
     "oci_objectstorage_bucket",
     "oci_kms_key",
     "oci_logging_log_group",
+    "ibm_database",
+    "ibm_cos_bucket",
+    "ibm_kms_key",
 )
 # Database instances whose cloud-side deletion protection is a top-level argument an
 # override can lift. (Cloud SQL's second one, `settings.deletion_protection_enabled`, is in
 # a block an override would replace whole: a teardown stops at it, docs/clouds.md.)
-PROTECTED_INSTANCES = frozenset({"aws_db_instance", "google_sql_database_instance"})
+# ibm_database's is the provider's own refusal to destroy it.
+PROTECTED_INSTANCES = frozenset({"aws_db_instance", "google_sql_database_instance", "ibm_database"})
 # What `terraform plan` says of each resource it refuses to destroy because of
 # `lifecycle.prevent_destroy` (its diagnostics may wrap anywhere between words).
 _KEPT = re.compile(r"Resource\s+(\S+)\s+has\s+lifecycle\.prevent_destroy\s+set")
@@ -62,9 +66,15 @@ _ADDRESS = re.compile(
 # Forgotten, not destroyed, when a stack is torn down: a tenant's retained snapshots are
 # encrypted with its key, which must outlive them.
 KEPT_ON_TEARDOWN = frozenset(
-    {"aws_kms_key", "azurerm_key_vault_key", "google_kms_crypto_key", "oci_kms_key"}
+    {"aws_kms_key", "azurerm_key_vault_key", "google_kms_crypto_key", "oci_kms_key", "ibm_kms_key"}
 )
-EMPTIED_ON_TEARDOWN = frozenset({"aws_s3_bucket", "google_storage_bucket"})
+# Buckets a teardown empties, by the argument that lets the provider delete their objects.
+EMPTYING = {
+    "aws_s3_bucket": "force_destroy",
+    "google_storage_bucket": "force_destroy",
+    "ibm_cos_bucket": "force_delete",
+}
+EMPTIED_ON_TEARDOWN = frozenset(EMPTYING)
 ROOT = ""  # where an override goes: the root folder, or a module call's folder
 
 
@@ -131,7 +141,7 @@ def override(resources: Iterable[Address], *, teardown: bool) -> dict[str, bytes
         if address.type == "aws_db_instance":
             out["apply_immediately"] = True  # else the change waits for a maintenance window
         if address.type in EMPTIED_ON_TEARDOWN and teardown:
-            out["force_destroy"] = True
+            out[EMPTYING[address.type]] = True
         return out
 
     return _overrides(resources, body)

@@ -35,7 +35,7 @@ Kind = Literal["pool", "silo", "bridge", "pooled"]
 Workload = Literal["service", "idle", "shared", ""]
 ApiLimits = Literal["limited", "unlimited", "blocked", ""]
 # The clouds whose stacks compile builds (each has a driver in compiler.emit.stacks.clouds).
-CLOUDS = ("aws", "azure", "gcp", "oci")
+CLOUDS = ("aws", "azure", "gcp", "oci", "ibm")
 
 # The data stores a stack may hold, per cloud, by the name their confirmation uses in a
 # shape's name: what `confirmDestroy` may name, and what the builders protect.
@@ -64,7 +64,16 @@ PROTECTED_STORES: dict[str, dict[str, str]] = {
         "bucket": "oci_objectstorage_bucket.bucket",
         "log-bucket": "oci_logging_log_group.logs",
     },
+    "ibm": {
+        "database": "ibm_database.database",
+        "key": "ibm_kms_key.key",
+        "bucket": "ibm_cos_bucket.bucket",
+        "log-bucket": "ibm_cos_bucket.logs",
+    },
 }
+# The clouds with no API product with quotas (compiler.resolve.clouds.MISSING_PARTS refuses
+# a tenant whose limits need one there): they have no limited shapes.
+NO_API_PRODUCT = frozenset({"ibm"})
 _SLUG = {address: slug for stores in PROTECTED_STORES.values() for slug, address in stores.items()}
 
 
@@ -144,7 +153,7 @@ def plan_shapes(cloud: str, plan: Plan) -> set[Shape]:
     return {
         _shape(cloud, plan.isolation, plan.compute is not None, state, limited, ())
         for state in LIVE_STATES
-        for limited in (True, False)
+        for limited in ((False,) if cloud in NO_API_PRODUCT else (True, False))
     }
 
 

@@ -20,7 +20,9 @@ How each cloud logs in, and why (docs/clouds.md, "Credentials"):
 - oci: no login action of Oracle's exists; an API key from repository secrets is written
   to the OCI config (profile DEFAULT) at run time, never printed.
 - ibm: the ibmcloud CLI's trusted-profile login takes compute-resource tokens (IBM's own
-  compute), not GitHub's OIDC token; an API key from repository secrets, as `IC_API_KEY`.
+  compute), not GitHub's OIDC token; an API key from repository secrets, as `IC_API_KEY`,
+  and Cloud Object Storage's HMAC keys as the s3 backend's profile (`paybill-s3-compatible`
+  in the shared credentials file), for IBM stacks' state.
 """
 
 from __future__ import annotations
@@ -108,17 +110,28 @@ OCI = """\
 
 IBM = """\
       # IBM Cloud: an API key of a service ID (trusted profiles do not take GitHub's OIDC
-      # token); see docs/clouds.md. Secret: PAYBILL_IBM_{moment}_API_KEY.
+      # token), and the HMAC keys of Cloud Object Storage, where the s3 backend keeps IBM
+      # stacks' state; see docs/clouds.md. Secrets: PAYBILL_IBM_{moment}_API_KEY,
+      # PAYBILL_IBM_{moment}_COS_ACCESS_KEY_ID, PAYBILL_IBM_{moment}_COS_SECRET_ACCESS_KEY.
       - name: IBM Cloud credentials (API key)
         env:
           API_KEY: ${{{{ secrets.PAYBILL_IBM_{moment}_API_KEY }}}}
+          COS_ACCESS_KEY_ID: ${{{{ secrets.PAYBILL_IBM_{moment}_COS_ACCESS_KEY_ID }}}}
+          COS_SECRET_ACCESS_KEY: ${{{{ secrets.PAYBILL_IBM_{moment}_COS_SECRET_ACCESS_KEY }}}}
         run: |
-          # The ibm provider reads IC_API_KEY; GitHub masks the value in every log.
-          if [ -z "$API_KEY" ]; then
-            echo "::error::the secret PAYBILL_IBM_{moment}_API_KEY is not set" >&2
-            exit 1
-          fi
+          # The ibm provider reads IC_API_KEY; GitHub masks the values in every log.
+          for secret in API_KEY COS_ACCESS_KEY_ID COS_SECRET_ACCESS_KEY; do
+            if [ -z "${{!secret}}" ]; then
+              echo "::error::the secret PAYBILL_IBM_{moment}_$secret is not set" >&2
+              exit 1
+            fi
+          done
           echo "IC_API_KEY=$API_KEY" >> "$GITHUB_ENV"
+          # The s3 backend's profile (compiler/emit/stacks/backend.py), beside AWS's own.
+          umask 077
+          mkdir -p "$HOME/.aws"
+          printf '[paybill-s3-compatible]\\naws_access_key_id=%s\\naws_secret_access_key=%s\\n' \\
+            "$COS_ACCESS_KEY_ID" "$COS_SECRET_ACCESS_KEY" >> "$HOME/.aws/credentials"
 """
 
 _TEMPLATES = {

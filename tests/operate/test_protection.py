@@ -137,6 +137,39 @@ def test_the_stores_of_every_cloud_are_found_and_lifted_the_way_their_cloud_need
     assert {"google_kms_crypto_key", "azurerm_key_vault_key"} <= protection.KEPT_ON_TEARDOWN
 
 
+def test_ibm_stores_are_found_and_lifted_with_the_providers_own_arguments() -> None:
+    module = json.dumps(
+        {
+            "resource": {
+                "ibm_database": {"database": {}},
+                "ibm_cos_bucket": {"bucket": {}, "logs": {}},
+                "ibm_kms_key": {"key": {}},
+                "ibm_resource_instance": {"cos_instance": {}},
+            }
+        }
+    ).encode()
+    found = protection.stores(ROOT_CONFIG, {"tenant": module})
+    assert [a.spec for a in found] == [
+        "ibm_cos_bucket.bucket",
+        "ibm_cos_bucket.logs",
+        "ibm_database.database",
+        "ibm_kms_key.key",
+    ]
+    assert protection.needs_unprotecting("module.tenant.ibm_database.database")
+    lifted = json.loads(protection.override(found, teardown=True)["tenant"])["resource"]
+    assert lifted["ibm_database"]["database"] == {
+        "deletion_protection": False,
+        "lifecycle": {"prevent_destroy": False},
+    }
+    assert lifted["ibm_cos_bucket"]["logs"] == {
+        "force_delete": True,  # ibm's name for emptying it; force_destroy is not an argument
+        "lifecycle": {"prevent_destroy": False},
+    }
+    assert "ibm_kms_key" in protection.KEPT_ON_TEARDOWN
+    replaced = json.loads(protection.override(found, teardown=False)["tenant"])["resource"]
+    assert "force_delete" not in replaced["ibm_cos_bucket"]["bucket"]
+
+
 def test_an_address_in_a_module_a_configuration_does_not_call_is_at_its_root() -> None:
     """A confirmed replacement planned in modules, lifted with the configuration last
     applied, written before modules."""

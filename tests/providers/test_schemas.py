@@ -49,13 +49,16 @@ IBM_TYPES = {
     "ibm_kms_key",
     "ibm_kms_key_policies",
     "ibm_cos_bucket",
-    "ibm_sm_arbitrary_secret",
-    "ibm_sm_secret_group",
     "ibm_code_engine_project",
     "ibm_code_engine_app",
     "ibm_resource_instance",
-    "ibm_resource_group",
     "ibm_iam_authorization_policy",
+    "ibm_is_vpc_address_prefix",
+    "ibm_iam_trusted_profile",
+    "ibm_iam_trusted_profile_link",
+    "ibm_iam_trusted_profile_policy",
+    "ibm_is_virtual_endpoint_gateway",
+    "ibm_sm_username_password_secret",
 }
 
 
@@ -91,3 +94,20 @@ def test_the_ibm_schema_holds_exactly_the_types_the_ibm_driver_emits() -> None:
     bucket = schema.resources["ibm_cos_bucket"]
     assert "kms_key_crn" in bucket["attributes"]
     assert "object_versioning" in bucket["block_types"]
+
+
+def test_ibm_secrets_manager_type_carries_the_instance_fields_the_provider_adds() -> None:
+    """`secretsmanager.AddInstanceFields` adds them where the provider registers the type:
+    a secret without `instance_id` is refused by the provider, so by the schema too."""
+    resources = load_schema("ibm").resources
+    generated = resources["ibm_sm_username_password_secret"]
+    attributes = generated["attributes"]
+    assert attributes["instance_id"].get("required") is True
+    assert {"region", "endpoint_type"} <= set(attributes)
+    assert attributes["password"].get("optional") is True  # omitted: generated
+    assert "password_generation_policy" in generated["block_types"]
+    prefix = resources["ibm_is_vpc_address_prefix"]["attributes"]
+    assert all(prefix[a].get("required") for a in ("cidr", "name", "vpc", "zone"))
+    # deprecated in 2.5.0: the driver names a profile by its IAM id
+    policy = resources["ibm_iam_trusted_profile_policy"]["attributes"]
+    assert policy["profile_id"].get("deprecated") is True

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from compiler.cli import main
+from compiler.emit.stacks.backend import S3_COMPATIBLE_PROFILE
 from compiler.pipeline import validate
 from compiler.scaffold import logins
 from compiler.scaffold.templates import WORKFLOWS, render_files
@@ -218,6 +219,12 @@ def test_a_key_is_written_where_its_tools_read_it_and_never_printed(
         )
     else:
         assert env_file.read_text() == f"IC_API_KEY={secret}\n"
+        credentials = home / ".aws" / "credentials"
+        assert credentials.read_text() == (
+            f"[{S3_COMPATIBLE_PROFILE}]\naws_access_key_id={secret}\n"
+            f"aws_secret_access_key={secret}\n"
+        )
+        assert credentials.stat().st_mode & 0o777 == 0o600
     missing = {**env, **{k: "" for k, v in step["env"].items() if "secrets." in v}}
     failed = subprocess.run(
         ["bash", "-e", "-c", step["run"]],

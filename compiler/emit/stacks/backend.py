@@ -17,6 +17,14 @@
   stack, the same key, in the platform's bucket and namespace; it authenticates as the oci
   provider does. cdktn has no construct for it: it is written as an override of the
   stack's `terraform.backend`, and its remote state through the generic construct.
+* s3 with an `endpoint` (IBM stacks: Cloud Object Storage): Terraform's `s3` backend at
+  that endpoint, one object per stack, the same key, locked with a lock file beside it
+  (`use_lockfile`: COS has no DynamoDB). The checks that only AWS answers (credentials
+  through STS, the region's name, the account id, the instance metadata, the checksums COS
+  does not take) are skipped. The backend authenticates with COS HMAC keys, which it reads
+  from the shared credentials profile `S3_COMPATIBLE_PROFILE` that the workflow's IBM
+  login writes from repository secrets: never from the stack, and never AWS's variables,
+  which an AWS login in the same job sets.
 """
 
 from __future__ import annotations
@@ -29,10 +37,15 @@ from compiler.resolve.model import (
     LocalBackend,
     OciBackend,
     S3Backend,
+    S3CompatibleBackend,
 )
 
 STATE_FILE = "terraform.tfstate"
 OCI_BACKEND_TERRAFORM = ">= 1.12.0"  # the first Terraform with the oci backend
+S3_COMPATIBLE_PROFILE = "paybill-s3-compatible"
+# The s3 backend's region when the spec names none: a name only (its check is skipped);
+# the endpoint says where the bucket is.
+S3_COMPATIBLE_REGION = "us-east-1"
 
 
 def state_prefix(backend: GcsBackend, stack: str) -> str:
@@ -41,7 +54,9 @@ def state_prefix(backend: GcsBackend, stack: str) -> str:
     return f"{prefix}/{stack}" if prefix else stack
 
 
-def state_key(backend: S3Backend | AzurermBackend | OciBackend, stack: str) -> str:
+def state_key(
+    backend: S3Backend | S3CompatibleBackend | AzurermBackend | OciBackend, stack: str
+) -> str:
     """`keyPrefix` is a folder: `platform` and `platform/` both give `platform/<stack>/...`."""
     prefix = backend.key_prefix.strip("/")
     return f"{prefix}/{stack}/{STATE_FILE}" if prefix else f"{stack}/{STATE_FILE}"
@@ -60,6 +75,9 @@ def configure_backend(stack: Construct, backend: AnyBackend, name: str) -> None:
     if isinstance(backend, OciBackend):
         stack.add_override("terraform.backend", {"oci": _oci(backend, name)})  # type: ignore[attr-defined]
         stack.add_override("terraform.required_version", OCI_BACKEND_TERRAFORM)  # type: ignore[attr-defined]
+        return
+    if isinstance(backend, S3CompatibleBackend):
+        stack.add_override("terraform.backend", {"s3": s3_compatible(backend, name)})  # type: ignore[attr-defined]
         return
     if not isinstance(backend, S3Backend):
         raise ValueError(f"no {backend.type} state backend for this stack's cloud")
@@ -94,6 +112,24 @@ def _oci(backend: OciBackend, stack: str) -> dict[str, str]:
     }
 
 
+def s3_compatible(backend: S3CompatibleBackend, stack: str) -> dict[str, object]:
+    """The s3 backend's settings for `stack` in another cloud's S3-compatible storage."""
+    return {
+        "bucket": backend.bucket,
+        "key": state_key(backend, stack),
+        "region": backend.region or S3_COMPATIBLE_REGION,
+        "endpoints": {"s3": backend.endpoint},
+        "profile": S3_COMPATIBLE_PROFILE,
+        "use_lockfile": True,
+        "use_path_style": True,
+        "skip_credentials_validation": True,
+        "skip_region_validation": True,
+        "skip_requesting_account_id": True,
+        "skip_metadata_api_check": True,
+        "skip_s3_checksum": True,
+    }
+
+
 class PoolState:
     """The outputs of a pool stack, read through `terraform_remote_state`.
 
@@ -115,6 +151,11 @@ class PoolState:
         elif isinstance(backend, OciBackend):
             state = cdktn.TerraformRemoteState(scope, self.ID, "oci")
             state.add_override("config", _oci(backend, pool_stack))
+        elif isinstance(backend, S3CompatibleBackend):
+            state = cdktn.TerraformRemoteState(scope, self.ID, "s3")
+            found = s3_compatible(backend, pool_stack)
+            found.pop("use_lockfile")  # reading takes no lock
+            state.add_override("config", found)
         elif isinstance(backend, GcsBackend):
             cdktn.DataTerraformRemoteStateGcs(
                 scope, self.ID, bucket=backend.bucket, prefix=state_prefix(backend, pool_stack)

@@ -18,6 +18,7 @@ from compiler.emit.stacks.builder import ModuleInterface, StackBuilder
 from compiler.emit.stacks.clouds.aws import AwsComponents
 from compiler.emit.stacks.clouds.azure import AZURE_RULES, AzureComponents
 from compiler.emit.stacks.clouds.gcp import GCP_RULES, GcpComponents
+from compiler.emit.stacks.clouds.ibm import IBM_RULES, IbmComponents
 from compiler.emit.stacks.clouds.oci import OCI_RULES, OciComponents
 from compiler.emit.stacks.components import Components
 from compiler.emit.stacks.inputs import PlatformFacts
@@ -30,12 +31,14 @@ DRIVERS: Mapping[str, Callable[[StackBuilder], Components]] = {
     "azure": AzureComponents,
     "gcp": GcpComponents,
     "oci": OciComponents,
+    "ibm": IbmComponents,
 }
 RULES: Mapping[str, CloudRules] = {
     "aws": AWS_RULES,
     "azure": AZURE_RULES,
     "gcp": GCP_RULES,
     "oci": OCI_RULES,
+    "ibm": IBM_RULES,
 }
 
 

@@ -73,6 +73,8 @@ def provider(stack: Construct, cloud: str, platform: PlatformFacts, region: str)
         attributes = {"project": account["project"], "region": region}
     elif cloud == "oci":
         attributes = {"region": region}  # the tenancy and credentials: the workflow's login
+    elif cloud == "ibm":
+        attributes = {"region": region}  # the account and credentials: the workflow's login
     else:
         raise ValueError(f"no provider settings for cloud {cloud!r}")
     Provider(stack, rules.provider, rules.source, rules.version, attributes)

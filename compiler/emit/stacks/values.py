@@ -156,6 +156,19 @@ NOT_TAKEN: dict[str, frozenset[str]] = {
             "burst_limit",  # a usage plan's rate limit has no burst of its own
         }
     ),
+    "ibm": frozenset(
+        {
+            "database_parameter_group",
+            "database_family",
+            "database_engine",
+            "database_multi_az",  # Databases for PostgreSQL always runs two members
+            "execution_role_name",
+            # IBM Cloud has no API product with quotas (compiler.resolve.clouds)
+            "burst_limit",
+            "api_key_enabled",
+            "usage_plan_description",
+        }
+    ),
 }
 
 

@@ -39,14 +39,58 @@ def test_checkov_finds_only_reviewed_findings(
     # Every module and stack was parsed and checked, but those of Azure and OCI pooled
     # tenants: an identity, a role assignment and API Management products; a usage plan, a
     # subscriber and a secret, for which checkov 3.3 has no check at all (so it does not
-    # list the file).
+    # list the file). Of IBM's, checkov 3.3 has one check that applies (CKV2_IBM_2, a VPC
+    # without classic access): IBM bridge and pooled tenants have no VPC of their own.
     unchecked = set(copies) - report.files
     assert report.files <= set(copies)
-    assert unchecked == {p for p in copies if "azure-pooled" in p or "/modules/oci-pooled" in p}
+    assert unchecked == {p for p in copies if _unchecked(p)}
     assert report.passed > 500
     unexpected, stale = compare(report, load_baseline())
     assert unexpected == []
     assert stale == []
+
+
+def _unchecked(path: str) -> bool:
+    """A module or stack of which checkov 3.3 checks no resource."""
+    return (
+        "azure-pooled" in path
+        or "/modules/oci-pooled" in path
+        or any(f"/{kind}/{what}" in path for kind, what in IBM_UNCHECKED)
+    )
+
+
+IBM_UNCHECKED = (
+    ("modules", "ibm-bridge-"),
+    ("modules", "ibm-pooled-"),
+    ("stacks", "tenant-ibm-bridge/"),
+    ("stacks", "tenant-ibm-pooled/"),
+)
+
+
+def test_ibm_stores_are_checked_by_the_one_ibm_check_that_applies(
+    family_sets: dict[str, list[Artifact]], tmp_path: Path
+) -> None:
+    """Which CKV_IBM checks run on IBM's stacks: only CKV2_IBM_2 (no classic access) on
+    each VPC. The others of checkov 3.3 are of resources the driver does not emit."""
+    binary = checkov()
+    written = {a.path: a.content for a in family_sets["multi-cloud"] if "ibm" in a.path}
+    generated_copies(tmp_path, written)
+    data = run_checkov(binary, tmp_path)
+    assert data["summary"]["parsing_errors"] == 0
+    results = data.get("results", {})
+    assert results.get("failed_checks", []) == []
+    passed = results.get("passed_checks", [])
+    assert {r["check_id"] for r in passed} == {"CKV2_IBM_2"}
+    checked = sorted(r["file_path"].split("/")[2] for r in passed)
+    assert checked == [  # each VPC: the pool's and the silos' modules and stacks
+        "ibm-pool",
+        "ibm-silo-idle-blocked",
+        "ibm-silo-service-blocked",
+        "ibm-silo-service-unlimited",
+        "pool-eu-ibm",
+        "tenant-ibm-silo",
+        "tenant-ibm-suspended",
+    ]
 
 
 def test_modules_as_written_have_the_findings_that_read_no_value(

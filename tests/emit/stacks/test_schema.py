@@ -20,6 +20,7 @@ from compiler.emit.stacks.aspects import (
     TAGGABLE,
 )
 from compiler.emit.stacks.builder import DATA_SOURCE_TYPES
+from compiler.emit.stacks.clouds.ibm import rules as ibm
 from compiler.emit.stacks.provider import AWS_PROVIDER_VERSION
 from compiler.providers import load_schema, validate
 from tests.emit.stacks.conftest import SET_NAMES
@@ -46,7 +47,7 @@ def test_every_resource_matches_the_provider_schema(
 def _cloud(document: dict[str, Any]) -> str:
     """The cloud of a module or stack, by the one provider it requires."""
     (provider,) = document["terraform"]["required_providers"]
-    return {"aws": "aws", "azurerm": "azure", "google": "gcp", "oci": "oci"}[provider]
+    return {"aws": "aws", "azurerm": "azure", "google": "gcp", "oci": "oci", "ibm": "ibm"}[provider]
 
 
 def test_schema_data_holds_exactly_the_types_the_builders_use() -> None:
@@ -66,3 +67,14 @@ def test_every_resource_type_is_classified_for_encryption_once() -> None:
     groups = [set(ENCRYPTED), set(ENCRYPTED_BY_COMPANION), set(NO_DATA_AT_REST)]
     assert sum(len(g) for g in groups) == len(RESOURCE_TYPES)
     assert set(ENCRYPTED_BY_COMPANION.values()) <= set(ENCRYPTED)
+
+
+def test_the_ibm_schema_holds_exactly_the_types_the_ibm_driver_emits() -> None:
+    """ibm.json is written by hand: every type in it is one the driver emits, and back."""
+    schema = load_schema("ibm")
+    assert set(schema.resources) == ibm.RESOURCE_TYPES
+    assert set(schema.data_sources) == ibm.IBM_RULES.data_source_types
+    with_tags = {t for t in ibm.RESOURCE_TYPES if "tags" in schema.resources[t]["attributes"]}
+    assert with_tags == ibm.TAGGED
+    groups = [set(ibm.ENCRYPTED), ibm.PROVIDER_MANAGED_KEYS, ibm.NO_DATA_AT_REST]
+    assert sum(len(g) for g in groups) == len(ibm.RESOURCE_TYPES)
