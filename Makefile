@@ -109,6 +109,7 @@ checkov: setup tools
 bench: setup tools
 	$(BIN)/python benchmarks/validate_fleet.py 10000
 	$(BIN)/python benchmarks/compile_fleet.py 1000 10000
+	$(BIN)/python benchmarks/compile_clouds.py 1000 10000
 	$(BIN)/python benchmarks/sql_pool.py 1000
 	$(BIN)/python benchmarks/step_calls.py 5000 200
 	$(BIN)/python benchmarks/acl_decisions.py 10000
