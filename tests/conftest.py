@@ -6,6 +6,7 @@ take the modules (tests/support/schedule.py)."""
 from __future__ import annotations
 
 import os
+import re
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -45,6 +46,16 @@ os.environ.setdefault("CHECKPOINT_DISABLE", "1")
 SPEC = REPO / "spec"
 EXAMPLES = sorted(p for p in (REPO / "examples").iterdir() if p.is_dir())
 ALL_SPECS = [SPEC, *EXAMPLES]
+
+
+def _declares_agents(folder: Path) -> bool:
+    agent = re.compile(r"^kind: Agent\s*$", re.M)
+    return any(agent.search(f.read_text()) for f in sorted(folder.rglob("*.yaml")))
+
+
+# The specs with agents and workflows, for the tests of what agents may do (the ACL, Cedar,
+# row isolation of agent roles): examples/multi-cloud shows clouds and declares none.
+AGENT_SPECS = [p for p in ALL_SPECS if _declares_agents(p)]
 
 WriteSpec = Callable[[dict[str, str]], Path]
 

@@ -18,7 +18,7 @@ import yaml
 
 from compiler.acl import AclSet, authorize
 from tests.acl.compiled import compile_acl
-from tests.conftest import ALL_SPECS
+from tests.conftest import AGENT_SPECS
 
 Raw = dict[str, dict[str, dict[str, Any]]]  # kind -> name -> spec
 
@@ -90,7 +90,7 @@ def universe(raw: Raw) -> list[tuple[str, str, str, str]]:
     ]
 
 
-@pytest.fixture(scope="module", params=ALL_SPECS, ids=lambda p: p.name)
+@pytest.fixture(scope="module", params=AGENT_SPECS, ids=lambda p: p.name)
 def compiled(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Raw, AclSet]:

@@ -22,7 +22,7 @@ import pytest
 from psycopg import sql
 
 from compiler.emit.sql.state import RoleState, TableState, TargetState
-from tests.conftest import ALL_SPECS, EXAMPLES, WriteSpec
+from tests.conftest import AGENT_SPECS, EXAMPLES, WriteSpec
 from tests.emit.sql.specs import KEYWORDS
 from tests.sqlops.live import (
     Conn,
@@ -38,7 +38,7 @@ from tests.sqlops.live import (
 from tests.support.postgres import Databases
 
 pytestmark = pytest.mark.postgres
-SPEC_SETS = [*ALL_SPECS, None]  # None: the keywords spec
+SPEC_SETS = [*AGENT_SPECS, None]  # None: the keywords spec
 FLEET = next(p for p in EXAMPLES if p.name == "pooled-fleet")
 
 

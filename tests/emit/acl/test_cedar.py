@@ -15,7 +15,7 @@ from compiler.acl.cedar import CedarAcl, cedar_requests
 from compiler.pipeline import validate
 from compiler.resolve import ResolvedSpec
 from tests.acl.compiled import compile_acl
-from tests.conftest import ALL_SPECS, SPEC
+from tests.conftest import AGENT_SPECS, SPEC
 
 Action = Query | ToolCall
 
@@ -31,7 +31,7 @@ class Compiled:
     cedar: CedarAcl
 
 
-@pytest.fixture(scope="module", params=ALL_SPECS, ids=lambda p: p.name)
+@pytest.fixture(scope="module", params=AGENT_SPECS, ids=lambda p: p.name)
 def compiled(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Compiled:
     spec_dir: Path = request.param
     out = compile_acl(spec_dir, tmp_path_factory.mktemp(spec_dir.name))
