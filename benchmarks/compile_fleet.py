@@ -327,6 +327,9 @@ def main() -> int:
     if len(args) == 2 and args[0] == "--one":
         run(int(args[1]), Path(keep[1]) if keep else None)
         return 0
+    if any(not a.isdigit() for a in args):
+        print(__doc__)
+        return 2
     sizes = [int(a) for a in args] or [1000, 10000]
     for size in sizes:
         subprocess.run([sys.executable, __file__, *keep, "--one", str(size)], check=True)
