@@ -21,6 +21,9 @@ from typing import Final
 HOME_PATTERN: Final = (
     r"^((pooled|bridge)/[a-z][a-z0-9-]{0,38}[a-z0-9]|silo/(aws|azure|gcp|oci|ibm)/[a-z0-9-]{2,40})$"
 )
+# A tenant's stack as the spec may name it: `tenant-` and a name as long as a tenant's may
+# be, so a stack name never outgrows the resource names cut to fit (emit/stacks/naming.py).
+STACK_NAME_PATTERN: Final = r"^tenant-[a-z][a-z0-9-]{0,38}[a-z0-9]$"
 # The kinds of move, in the order a reviewer reads them.
 MOVE_KINDS: Final = ("isolation", "pool", "cloud", "region")
 
@@ -92,11 +95,35 @@ def parse_home(key: str) -> Home:
     return Home(isolation, rest, None, "")
 
 
-def sql_target(home: Home, tenant: str) -> str:
-    """The database that holds the tenant's rows in `home`: its pool's or its own."""
-    return f"pool-{home.pool}" if home.shared else f"tenant-{tenant}"
+def default_stack(tenant: str) -> str:
+    """The name of a tenant's stack when its spec names none (`spec.stack`)."""
+    return f"tenant-{tenant}"
 
 
-def stack_of(home: Home, tenant: str) -> str | None:
-    """The tenant's own stack in `home`, or None when it has none of its own (pooled)."""
-    return None if home.shared else f"tenant-{tenant}"
+def sql_target(home: Home, stack: str) -> str:
+    """The database that holds the rows of the tenant with stack `stack` in `home`: its
+    pool's, or its own (named as its stack)."""
+    return f"pool-{home.pool}" if home.shared else stack
+
+
+def stack_of(home: Home, stack: str) -> str | None:
+    """The tenant's stack with a database of its own in `home` (`stack`), or None when its
+    rows live in its pool's database (pooled)."""
+    return None if home.shared else stack
+
+
+@dataclass(frozen=True, slots=True)
+class KeptHome:
+    """A migration's old home with a database of its own (bridge, silo), kept in the output
+    beside the new home until `retireOld: true`: its stack and database stay exactly as the
+    compile before the move left them (docs/migrations.md)."""
+
+    home: str  # its key, as the migration's `from` names it
+    stack: str
+
+    @property
+    def sql_target(self) -> str:
+        return self.stack
+
+    def to_json(self) -> dict[str, str]:
+        return {"home": self.home, "stack": self.stack}

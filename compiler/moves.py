@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from compiler.homes import Confirmed, Home, move_kinds, sql_target, stack_of
+from compiler.homes import Confirmed, Home, default_stack, move_kinds, sql_target, stack_of
 
 STEPS = ("create", "copy", "switch", "retire")
 
@@ -28,6 +28,17 @@ class Migration:
     target: Home
     written: Confirmed | None  # the head spec's migration block, whatever it says
     moved_before: bool = False  # applied by an earlier change: only the retirement is left
+    # The tenant's stack in each home ("": `tenant-<name>`); it names its own database too.
+    source_stack: str = ""
+    target_stack: str = ""
+
+    @property
+    def old_stack_name(self) -> str:
+        return self.source_stack or default_stack(self.tenant)
+
+    @property
+    def new_stack_name(self) -> str:
+        return self.target_stack or default_stack(self.tenant)
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -50,34 +61,33 @@ class Migration:
 
     @property
     def old_target(self) -> str:
-        return sql_target(self.source, self.tenant)
+        return sql_target(self.source, self.old_stack_name)
 
     @property
     def new_target(self) -> str:
-        return sql_target(self.target, self.tenant)
+        return sql_target(self.target, self.new_stack_name)
 
     @property
     def old_stack(self) -> str | None:
-        return stack_of(self.source, self.tenant)
+        """The old home's stack with its database, or None when it was a pool's (pooled)."""
+        return stack_of(self.source, self.old_stack_name)
 
     @property
     def new_stack(self) -> str | None:
-        return stack_of(self.target, self.tenant)
+        return stack_of(self.target, self.new_stack_name)
 
     def not_here(self) -> str | None:
         """Why apply cannot run this migration, or None when it can."""
-        if self.old_stack is None:
+        if self.old_stack is None or self.moved_before:
             return None  # out of a pool: its database stays, the new home is beside it
-        if self.old_stack == self.new_stack:
+        if self.old_stack == self.new_stack_name:
             return (
                 f"both homes are stack {self.old_stack} and database {self.old_target}: the "
                 "new home cannot be built beside the old under the same names (apply never "
-                "updates a home in place)"
+                "updates a home in place); the tenant's spec must name the new home's stack "
+                "with 'stack:'"
             )
-        return (
-            f"the old home's stack {self.old_stack} leaves generated/ with this change, so "
-            "apply cannot keep it beside the new home until the second confirmation"
-        )
+        return None
 
     def steps(self) -> list[Step]:
         steps = [
@@ -145,5 +155,7 @@ class Migration:
             "confirmation": self.wanted.block(),
             "confirmed": self.confirmed,
             "retireOld": self.retire,
+            "fromStack": self.old_stack_name,
+            "toStack": self.new_stack_name,
             "notApplicable": self.not_here(),
         }

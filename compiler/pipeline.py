@@ -146,6 +146,8 @@ class _Run:
         # The emitters are loaded by a compile only: `validate` and `describe` stop at
         # resolve, and loading every emitter and its templates was a fifth of their time.
         from compiler.emit.families import emit_all, input_digests, prepare_all  # noqa: PLC0415
+        from compiler.emit.kept import add_to_graph, kept_records  # noqa: PLC0415
+        from compiler.emit.kept import prepare as prepare_kept  # noqa: PLC0415
         from compiler.emit.sql.previous import previous_tables  # noqa: PLC0415
 
         spec_dir, out_dir, cache = self.spec_dir, self.out_dir, self.cache
@@ -173,7 +175,10 @@ class _Run:
         if not scope.accepts_resolved(spec):
             return None
         graph = build_graph(spec)
-        prepared = prepare_all(spec, graph)
+        kept = kept_records(spec, parsed, graph, previous.records)
+        prepared = prepare_all(spec, graph)  # of the spec's nodes; then a migration's old home
+        add_to_graph(graph, kept)
+        prepared.append(prepare_kept(spec, parsed, kept))
         digests = input_digests(prepared)
         if not scope.accepts_graph(graph, digests, previous):
             return None

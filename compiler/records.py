@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -27,7 +28,7 @@ from typing import Any, Final
 import orjson
 
 from compiler.errors import PaybillError
-from compiler.homes import Confirmed, Home
+from compiler.homes import HOME_PATTERN, STACK_NAME_PATTERN, Confirmed, Home, KeptHome
 
 MANIFEST_PATH: Final = "manifest.json"
 MANIFEST_VERSION: Final = "paybill.dev/manifest/v2"
@@ -40,6 +41,7 @@ OUTPUT_FOLDERS: Final = frozenset({"modules", "stacks", "sql", "acl", RECORDS_FO
 CONFLICT_MARKERS = re.compile(rb"^(<{7}|={7}|>{7})( |$)", re.MULTILINE)
 _NODE_ID = re.compile(r"^(module|stack|sql|tenant|acl|cedar|runtime):[a-z0-9][a-z0-9-]*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_STACK_NAME = re.compile(STACK_NAME_PATTERN)
 
 
 class RecordError(PaybillError):
@@ -122,6 +124,8 @@ class TenantFacts:
     sql_target: str | None  # where its rows live; None once deleted
     billing: BillingFacts | None = None  # written only for a billed tenant
     cloud: str | None = None  # its stack's cloud (silo) or its pool's; None in older records
+    stack: str | None = None  # its stack when the spec names it; None: `tenant-<name>`
+    kept: KeptHome | None = None  # a migration's old home, kept until `retireOld: true`
 
     @property
     def home(self) -> Home:
@@ -205,6 +209,10 @@ class NodeRecord:
             }
             if t.billing is not None:
                 data["tenant"]["billing"] = t.billing.to_json()
+            if t.stack is not None:
+                data["tenant"]["stack"] = t.stack
+            if t.kept is not None:
+                data["tenant"]["kept"] = t.kept.to_json()
             data["roles"] = [
                 {
                     "name": r.name,
@@ -314,6 +322,8 @@ def trusted_record(data: dict[str, Any]) -> NodeRecord:
             sql_target=facts.get("sqlTarget"),
             billing=_trusted_billing(facts.get("billing")),
             cloud=facts.get("cloud"),
+            stack=facts.get("stack"),
+            kept=None if (kept := facts.get("kept")) is None else KeptHome(**kept),
         ),
         roles=tuple(
             RoleEntry(r["name"], r["kind"], r["tenant"], r.get("agent"), r["target"])
@@ -403,7 +413,30 @@ def _facts(path: str, value: object) -> TenantFacts:
         sql_target=_text(path, value, "sqlTarget", optional=True),
         billing=_billing(path, value["billing"]) if "billing" in value else None,
         cloud=_text(path, value, "cloud", optional=True),
+        stack=_stack_name(path, value.get("stack"), "tenant.stack"),
+        kept=_kept(path, value["kept"]) if "kept" in value else None,
     )
+
+
+def _stack_name(path: str, value: object, key: str) -> str | None:
+    """A tenant's stack name as a record gives it: it names files the writer may delete and
+    Terraform folders, so it must be one the spec could have written."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _STACK_NAME.match(value):
+        raise RecordError(path, f"{key} is not a tenant stack name")
+    return value
+
+
+def _kept(path: str, value: object) -> KeptHome:
+    if not isinstance(value, dict) or not isinstance(value.get("home"), str):
+        raise RecordError(path, "tenant.kept is not an object with a home")
+    if not re.match(HOME_PATTERN, value["home"]):
+        raise RecordError(path, "tenant.kept.home is not a home")
+    stack = _stack_name(path, value.get("stack"), "tenant.kept.stack")
+    if stack is None:
+        raise RecordError(path, "tenant.kept.stack is missing")
+    return KeptHome(value["home"], stack)
 
 
 def _billing(path: str, value: object) -> BillingFacts:
@@ -499,3 +532,16 @@ def read_records(folder: Path) -> dict[str, NodeRecord]:
         record = parse_record(relative, content)
         out[record.node] = record
     return out
+
+
+def tenant_of_stack(stack: str, *records: Mapping[str, NodeRecord]) -> str:
+    """The tenant whose stack (or kept old home's stack) `stack` is, by the tenant records
+    of `records` (head first); else the name its default stack name gives."""
+    for found in records:
+        for record in found.values():
+            facts = record.tenant
+            if facts is None:
+                continue
+            if facts.stack == stack or (facts.kept is not None and facts.kept.stack == stack):
+                return record.name
+    return stack.removeprefix("tenant-")

@@ -96,6 +96,8 @@ class Scope:
         touched = _touched(scan, snapshot, loaded, parsed)
         if touched is None:
             return False
+        if any(_names_its_stack(parsed, name) for name in touched):
+            return False
         self.touched = touched
         self.others = {n: f for n, f in snapshot.tenants.items() if n not in touched}
         return self._output_as_left(out_dir, cache) and all(
@@ -132,7 +134,11 @@ class Scope:
     def accepts_previous(self, previous: Previous) -> bool:
         """A narrowed compile takes the previous records as they are: a damaged record or an
         older layout is for a whole compile to repair."""
-        return self.whole or not (previous.notes or previous.legacy is not None)
+        if self.whole:
+            return True
+        if previous.notes or previous.legacy is not None:
+            return False
+        return not any(_stack_taken(previous, name) for name in self.touched)
 
     def baseline(self, previous: Previous) -> dict[str, Baseline] | None:
         """Tenants as last compiled, for the lifecycle checks. A narrowed compile reads only
@@ -232,3 +238,23 @@ def _touched(
 def _ties(tenant: Tenant) -> TenantTies:
     live = tenant.state != "deleted"
     return TenantTies(live, tenant.network_cidr if live else None)
+
+
+def _names_its_stack(parsed: ParsedSpec, tenant: str) -> bool:
+    """Whether a tenant's spec names its stack or moves it: the stack names of every tenant
+    are checked together, and a move keeps the old home's nodes, so a whole compile
+    decides."""
+    doc = parsed.tenants.get(tenant)
+    return doc is not None and (
+        doc.model.spec.stack is not None or doc.model.spec.migration is not None
+    )
+
+
+def _stack_taken(previous: Previous, tenant: str) -> bool:
+    """Whether the tenant's stack (by its default name) may be another tenant's, or the
+    tenant had a stack of another name: a whole compile checks the names together."""
+    record = previous.records.get(tenant_node(tenant))
+    if record is None:
+        return stack_node(f"tenant-{tenant}") in previous.records
+    facts = record.tenant
+    return facts is not None and (facts.stack is not None or facts.kept is not None)

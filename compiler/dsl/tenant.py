@@ -23,11 +23,13 @@ from compiler.dsl.common import (
 from compiler.dsl.confirm import Addresses, Migration
 from compiler.dsl.plan import LimitOverrides
 from compiler.dsl.platform import Network
+from compiler.homes import STACK_NAME_PATTERN
 
 TenantState = Literal["pending", "active", "suspended", "offboarding", "deleted"]
 SubscriptionStatus = Literal["trialing", "active", "past_due", "unpaid", "paused", "canceled"]
 BillingId = Annotated[str, Field(pattern=BILLING_ID_PATTERN)]
 UtcTime = Annotated[str, Field(pattern=UTC_TIME_PATTERN)]
+StackName = Annotated[str, Field(pattern=STACK_NAME_PATTERN)]
 
 
 class Scheduled(Model):
@@ -84,6 +86,10 @@ class TenantSpec(Model):
     migration: Migration | None = None
     # Resources of the tenant's stack that may be deleted or replaced, confirmed in review.
     confirm_destroy: Addresses = Field(default_factory=list)
+    # The name of the tenant's stack (default `tenant-<name>`), which also names its
+    # database of its own and every cloud resource in it. A move out of a home with a
+    # database of its own needs a new one: the old home stays beside the new until retired.
+    stack: StackName | None = None
 
 
 class Tenant(Document):

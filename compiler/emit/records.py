@@ -53,6 +53,8 @@ def tenant_facts(tenant: Tenant) -> TenantFacts:
         sql_target=tenant.sql_target if live else None,
         billing=None if (b := tenant.billed) is None else BillingFacts(*astuple(b)),
         cloud=tenant.cloud,
+        stack=tenant.stack_name,
+        kept=tenant.kept if live else None,
     )
 
 

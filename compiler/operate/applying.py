@@ -216,6 +216,7 @@ class Applier:
             self.journal,
             outputs,
             self.publish,
+            lambda stack: teardown_stack(self.stacks(), stack, retired=True),
         )
 
     def publish(self, node: str) -> str:
@@ -341,7 +342,7 @@ def apply(options: ApplyOptions) -> ApplyResult:
     applier.base = base if not isinstance(base, EmptySource) else None
     if options.only:
         nodes, removed = _only(options, head_records, nodes, removed)
-    held = migrating.held_back(moving)
+    held = migrating.held_back(moving) | migrating.kept_homes(head_records)
     waves = [[n for n in wave if n in nodes and n not in held] for wave in applier.graph.waves()]
     if options.wave is not None:
         waves = [w if i == options.wave else [] for i, w in enumerate(waves)]
@@ -364,7 +365,7 @@ def apply(options: ApplyOptions) -> ApplyResult:
     if not _migrate(applier, moving, len(waves)):
         result.stopped_after = len(waves) - 1
         return result
-    _teardown(applier, removed)
+    _teardown(applier, removed - migrating.retired_stacks(moving))
     return result
 
 

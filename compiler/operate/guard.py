@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from compiler.moves import Migration
 from compiler.operate.protection import spec_address
-from compiler.records import Confirm, NodeRecord
+from compiler.records import Confirm, NodeRecord, tenant_of_stack
 
 
 @dataclass(frozen=True)
@@ -59,13 +59,24 @@ class ResourceLoss:
         return spec_address(self.address)
 
 
-def _owner(stack: str) -> tuple[str, str, str]:
+def _owner(stack: str, *records: Mapping[str, NodeRecord]) -> tuple[str, str, str]:
     """(record node holding the confirmation, where it goes in the spec, its kind)."""
     if stack.startswith("pool-"):
         pool = stack.removeprefix("pool-")
         return f"stack:{stack}", f"Platform spec.pools[{pool}]", "pool"
-    tenant = stack.removeprefix("tenant-")
+    tenant = tenant_of_stack(stack, *records)
     return f"tenant:{tenant}", f"Tenant/{tenant} spec", "tenant"
+
+
+def retired_home(stack: str, node: str, head: Mapping[str, NodeRecord]) -> bool:
+    """Whether `stack` is the old home the tenant of `node` retires with `retireOld: true`
+    (a stack of its that is no longer its stack)."""
+    record = head.get(node)
+    if record is None or record.tenant is None or record.confirm is None:
+        return False
+    move = record.confirm.migration
+    current = record.tenant.stack or f"tenant-{record.name}"
+    return move is not None and move.retire_old and stack != current
 
 
 def _confirm(records: Mapping[str, NodeRecord], node: str) -> Confirm:
@@ -84,9 +95,10 @@ def destructive_items(
     tenant may only be in the base)."""
     items = []
     for loss in losses:
-        node, owner, _ = _owner(loss.stack)
+        node, owner, _ = _owner(loss.stack, head, base)
         confirm = _confirm(head, node) or _confirm(base, node)
         deleted = confirm.data_deletion and loss.stack.startswith("tenant-")
+        deleted = deleted or retired_home(loss.stack, node, head)
         address = loss.spec_address
         items.append(
             Destructive(

@@ -27,7 +27,7 @@ from compiler.operate.stacks import (
     configuration,
     unprotecting,
 )
-from compiler.records import NodeRecord
+from compiler.records import NodeRecord, tenant_of_stack
 from compiler.terraform import Plan, Terraform, WorkingCopy, Workspace
 from compiler.terraform.modules import calls_of
 
@@ -173,9 +173,10 @@ def _unprotect(run: StackRun, stack: str, addresses: list[str]) -> None:
     run.terraform.apply_targets(copy, [r.full for r in resources])
 
 
-def teardown_stack(run: StackRun, stack: str) -> str:
+def teardown_stack(run: StackRun, stack: str, *, retired: bool = False) -> str:
     """Destroy a stack that left the output: only a deleted tenant's (its data deletion was
-    confirmed), in order — protection lifted, key forgotten (kept for the snapshots), final
+    confirmed), or the old home a migration retires (`retired`: confirmed with
+    `retireOld`), in order — protection lifted, key forgotten (kept for the snapshots), final
     snapshots taken, everything else destroyed."""
     if stack.startswith("pool-"):
         raise Refused(
@@ -183,13 +184,14 @@ def teardown_stack(run: StackRun, stack: str) -> str:
             reason="a pool is never torn down by apply; move its tenants away, then destroy it "
             "by hand with terraform after a backup",
         )
-    tenant = stack.removeprefix("tenant-")
+    tenant = tenant_of_stack(stack, run.head_records, run.base_records)
     record = run.head_records.get(f"tenant:{tenant}") or run.base_records.get(f"tenant:{tenant}")
-    if record is None or record.confirm is None or not record.confirm.data_deletion:
+    deleted = record is not None and record.confirm is not None and record.confirm.data_deletion
+    if not (retired or deleted):
         raise Refused(
             stack,
             reason=f"it left the output but tenant {tenant} is not deleted with "
-            f"'confirmDataDeletion: {tenant}'",
+            f"'confirmDataDeletion: {tenant}', nor is it the old home a migration retires",
         )
     previous = run.previous(stack)
     if previous is None:

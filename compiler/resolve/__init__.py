@@ -11,13 +11,14 @@ from collections.abc import Mapping
 
 from compiler.dsl import ParsedSpec
 from compiler.errors import SpecError
-from compiler.homes import Home
+from compiler.homes import Home, default_stack
 from compiler.resolve import model
 from compiler.resolve.billing import check_billing
 from compiler.resolve.clouds import check_drivers, check_missing_parts
 from compiler.resolve.context import Context
 from compiler.resolve.entitlements import grant_tenant_access
 from compiler.resolve.lifecycle import Baseline, check_transitions
+from compiler.resolve.migrations import check_stack_names, keep_old_homes
 from compiler.resolve.networks import check_networks
 from compiler.resolve.plan_limits import check_plan_limits
 from compiler.resolve.plans import resolve_plans
@@ -73,6 +74,8 @@ def resolve(
     check_billing(ctx, set(spec.plans))
     if baseline is not None:
         check_transitions(ctx, spec.tenants, {t.name: t for t in tenants}, baseline, base_name)
+        tenants = keep_old_homes(ctx, spec.tenants, tenants, baseline, base_name)
+    check_stack_names(ctx, spec.tenants, tenants)
     _check_role_names(ctx, [t.name for t in tenants if t.state != "deleted"], agents)
     check_networks(ctx, tenants)
     check_plan_limits(ctx, tenants, agents, workflows)
@@ -120,7 +123,8 @@ def baseline_of(spec: ParsedSpec) -> dict[str, Baseline]:
         isolation = plan.model.spec.isolation if plan else ""
         target = None
         if tenant.state != "deleted" and isolation:
-            target = f"pool-{tenant.pool}" if isolation == "pooled" else f"tenant-{name}"
+            stack = tenant.stack or default_stack(name)
+            target = f"pool-{tenant.pool}" if isolation == "pooled" else stack
         shared = isolation in ("pooled", "bridge") and tenant.pool in pool_clouds
         cloud = pool_clouds[tenant.pool or ""] if shared else tenant.cloud or platform.cloud
         out[name] = Baseline(
@@ -131,6 +135,7 @@ def baseline_of(spec: ParsedSpec) -> dict[str, Baseline]:
             location=doc.source.at("metadata", "name"),
             sql_target=target,
             home=Home(isolation, tenant.pool, cloud, tenant.region) if isolation else None,
+            stack=tenant.stack or default_stack(name),
         )
     return out
 

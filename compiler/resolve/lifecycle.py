@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from compiler.dsl import Parsed, Tenant
 from compiler.errors import Diagnostic, Location
-from compiler.homes import Home
+from compiler.homes import Home, KeptHome
 from compiler.resolve import migrations, model
 from compiler.resolve.context import Context
 
@@ -50,6 +50,8 @@ class Baseline:
     location: Location
     sql_target: str | None = None  # the database its rows were in (None: deleted, unknown)
     home: Home | None = None  # where it lived (None: unknown, in an older layout)
+    stack: str | None = None  # its stack (None: unknown, or deleted)
+    kept: KeptHome | None = None  # a migration's old home kept beside its home
 
 
 def check_static(ctx: Context, doc: Parsed[Tenant], plan: model.Plan | None) -> None:

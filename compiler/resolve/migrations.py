@@ -12,10 +12,18 @@ Every message names the exact lines to write, so it never sends anyone around in
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
 from compiler.dsl import Parsed, Tenant
-from compiler.homes import Confirmed, Home, move_kinds
+from compiler.homes import STACK_NAME_PATTERN, Confirmed, Home, KeptHome, move_kinds
 from compiler.resolve import model
 from compiler.resolve.context import Context
+
+if TYPE_CHECKING:
+    from compiler.resolve.lifecycle import Baseline
 
 GUIDE = "docs/migrations.md"
 # The field a reviewer changed to move the tenant, by kind of move, to point an error at.
@@ -103,3 +111,102 @@ def _written(doc: Parsed[Tenant], key: str) -> bool:
 
 def _joined(kinds: tuple[str, ...]) -> str:
     return kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " and " + kinds[-1]
+
+
+def keep_old_homes(
+    ctx: Context,
+    docs: Mapping[str, Parsed[Tenant]],
+    tenants: list[model.Tenant],
+    baseline: Mapping[str, Baseline],
+    base_name: str,
+) -> list[model.Tenant]:
+    """`tenants`, each with the old home its migration keeps beside the new one (a home with
+    a database of its own, until `retireOld: true`), and its stack name checked against the
+    one it had: a stack is renamed only by such a migration, and must be."""
+    out = []
+    for tenant in tenants:
+        before = baseline.get(tenant.name)
+        doc = docs.get(tenant.name)
+        if before is None or doc is None or tenant.state == "deleted" or before.stack is None:
+            out.append(tenant)
+            continue
+        kept = _kept(ctx, doc, tenant, before, base_name)
+        out.append(replace(tenant, kept=kept) if kept is not None else tenant)
+    return out
+
+
+def _kept(
+    ctx: Context, doc: Parsed[Tenant], tenant: model.Tenant, before: Baseline, base_name: str
+) -> KeptHome | None:
+    move = tenant.migration
+    assert before.stack is not None  # keep_old_homes passes only tenants it knows
+    if before.kept is not None:
+        if move is None or move.source != before.kept.home:
+            ctx.error(
+                doc,
+                ("spec", "migration") if move is not None else ("spec",),
+                f"the tenant's old home {before.kept.home} (stack {before.kept.stack}, in "
+                f"{base_name}) is kept beside its home until the migration's second "
+                "confirmation: without it the old home would be destroyed unconfirmed",
+                f"write 'migration: {{from: {before.kept.home}, to: {tenant.home.key}, "
+                "retireOld: true}' to retire it once the new home is in use",
+            )
+            return before.kept
+        return None if move.retire_old else before.kept
+    old = before.home
+    moving = old is not None and old.isolation and move_kinds(old, tenant.home)
+    own = old is not None and old.isolation in ("bridge", "silo")
+    if tenant.stack == before.stack:
+        if moving and own and move is not None and old is not None:
+            ctx.error(
+                doc,
+                ("spec", "migration"),
+                f"both homes would be stack {tenant.stack}: the new home is built beside the "
+                f"old one, which keeps that stack and its database {before.stack} until it is "
+                "retired, so the new home needs a stack of its own",
+                f"add 'stack: {next_stack(tenant.name, before.stack)}' to the tenant's spec: "
+                f"it names the new home's stack, database and cloud resources ({GUIDE})",
+            )
+        return None
+    if not (moving and own and move is not None and old is not None):
+        ctx.error(
+            doc,
+            ("spec", "stack") if doc.model.spec.stack is not None else ("spec",),
+            f"the tenant's stack was {before.stack} (in {base_name}): renaming it would "
+            "destroy it and build another in its place",
+            f"write 'stack: {before.stack}' (a stack is renamed only by a migration out of "
+            "a home with a database of its own, which keeps the old one beside it)",
+        )
+        return None
+    if move.source != old.key or move.retire_old:
+        return None  # retired by this same change (or check_move has said what is wrong)
+    return KeptHome(old.key, before.stack)
+
+
+def next_stack(tenant: str, stack: str) -> str:
+    """A stack name for a tenant's next home: its current one with the next number."""
+    base = f"tenant-{tenant}"
+    number = stack.removeprefix(f"{base}-") if stack.startswith(f"{base}-") else ""
+    wanted = f"{base}-{int(number) + 1 if number.isdigit() else 2}"
+    return wanted if re.match(STACK_NAME_PATTERN, wanted) else f"tenant-{tenant[:30]}-moved"
+
+
+def check_stack_names(
+    ctx: Context, docs: Mapping[str, Parsed[Tenant]], tenants: list[model.Tenant]
+) -> None:
+    """No two live tenants' stacks (or a kept one) by the same name: each stack is a
+    Terraform state, a database and a set of cloud resources of its own."""
+    owner: dict[str, str] = {}
+    for tenant in sorted(tenants, key=lambda t: t.name):
+        if tenant.state == "deleted":
+            continue
+        stacks = [tenant.stack] + ([tenant.kept.stack] if tenant.kept is not None else [])
+        for stack in stacks:
+            other = owner.setdefault(stack, tenant.name)
+            if other != tenant.name and tenant.name in docs:
+                ctx.error(
+                    docs[tenant.name],
+                    ("spec", "stack") if docs[tenant.name].model.spec.stack else ("spec",),
+                    f"stack {stack} is tenant {other}'s already",
+                    "give the tenant's stack another name with 'stack: tenant-<name>'",
+                )

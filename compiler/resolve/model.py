@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from compiler.homes import Confirmed, Home
+from compiler.homes import Confirmed, Home, KeptHome, default_stack
 from compiler.resolve.roles import login_role
 
 Isolation = Literal["silo", "pooled", "bridge"]
@@ -347,10 +347,12 @@ class Tenant:
     confirm_destroy: tuple[str, ...] = ()  # stack resources that may be deleted or replaced
     cloud: str = "aws"  # its own stack's (silo) or its pool's
     billed: Billed | None = None  # set when a BillingProvider bills the tenant
+    stack_name: str | None = None  # the spec's `stack`, when it names one
+    kept: KeptHome | None = None  # a migration's old home, kept beside this one
 
     @property
     def stack(self) -> str:
-        return f"tenant-{self.name}"
+        return self.stack_name or default_stack(self.name)
 
     @property
     def login_role(self) -> str:
@@ -360,7 +362,7 @@ class Tenant:
     @property
     def sql_target(self) -> str:
         """Where this tenant's rows live: its own database or its pool's."""
-        return f"pool-{self.pool}" if self.isolation == "pooled" else f"tenant-{self.name}"
+        return f"pool-{self.pool}" if self.isolation == "pooled" else self.stack
 
     @property
     def dedicated_database(self) -> bool:

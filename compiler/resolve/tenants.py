@@ -67,6 +67,7 @@ def resolve_tenant(
         confirm_destroy=tuple(sorted(spec.confirm_destroy)),
         cloud=cloud,
         billed=_billed(doc),
+        stack_name=spec.stack,
     )
     migrations.check_block(ctx, doc, tenant)
     return tenant

@@ -20,6 +20,7 @@ from typing import Any
 
 from compiler.emit.artifact import Recorded
 from compiler.errors import EnvironmentProblem, Location
+from compiler.homes import default_stack
 from compiler.records import (
     LEGACY_MANIFEST_VERSION,
     MANIFEST_PATH,
@@ -63,6 +64,8 @@ class Previous:
                 location=Location((self.folder / record.path).as_posix()),
                 sql_target=facts.sql_target,
                 home=facts.home,
+                stack=facts.stack or default_stack(record.name),
+                kept=facts.kept,
             )
         if out:
             return out

@@ -1,7 +1,8 @@
 """A migration through the commands a platform team runs: pooled -> bridge planned, merged
 and applied (the new database made beside the pool's, the rows copied and counted, the
 switch), then retired by a second pull request (a dump kept, the rows deleted from the
-pool), and a bridge -> silo move that apply refuses rather than updating in place.
+pool); then bridge -> silo, its new stack beside the old one, which is kept as it was until
+a last pull request retires it and apply tears it down.
 
 SQL runs on the real PostgreSQL; Terraform is the stand-in of
 tests/support/stand_in_terraform.py (stacks have nothing to do with the rows). The same
@@ -28,7 +29,14 @@ from tests.support.tools import require_binary
 pytestmark = pytest.mark.postgres
 BRIDGE = "  migration: {from: pooled/eu-shared, to: bridge/eu-shared}\n"
 RETIRE = "  migration: {from: pooled/eu-shared, to: bridge/eu-shared, retireOld: true}\n"
-SILO = "  migration: {from: bridge/eu-shared, to: silo/aws/eu-central-1}\n"
+SILO = (
+    "  migration: {from: bridge/eu-shared, to: silo/aws/eu-central-1}\n"
+    "  stack: tenant-alpha-2\n"
+)
+GONE = (
+    "  migration: {from: bridge/eu-shared, to: silo/aws/eu-central-1, retireOld: true}\n"
+    "  stack: tenant-alpha-2\n"
+)
 
 
 class Platform:
@@ -39,9 +47,12 @@ class Platform:
         require_binary("git", "install git")
         tenants = {"alpha": tenant("alpha", "starter"), "delta": tenant("delta", "starter")}
         self.repo = Repository.create(tmp_path / "platform", tenants)
-        self.pool, self.own = pg.new("pool"), pg.new("alpha")
+        self.pool, self.own, self.silo = pg.new("pool"), pg.new("alpha"), pg.new("silo")
         dsns = tmp_path / "dsns"
-        dsns.write_text(f"pool-eu-shared={self.pool.dsn}\ntenant-alpha={self.own.dsn}\n")
+        dsns.write_text(
+            f"pool-eu-shared={self.pool.dsn}\ntenant-alpha={self.own.dsn}\n"
+            f"tenant-alpha-2={self.silo.dsn}\n"
+        )
         self.workdir = tmp_path / "work"
         self.acl = tmp_path / "acl"
         self.repo.env = {
@@ -97,7 +108,7 @@ def platform(pg: Databases, tmp_path: Path) -> Platform:
     return Platform(pg, tmp_path)
 
 
-def test_pooled_to_bridge_is_applied_then_retired_and_bridge_to_silo_refused(
+def test_pooled_to_bridge_then_bridge_to_silo_each_applied_then_retired(
     platform: Platform,
 ) -> None:
     assert platform.counts(platform.pool, "alpha") == {3}
@@ -124,7 +135,7 @@ def test_pooled_to_bridge_is_applied_then_retired_and_bridge_to_silo_refused(
     summary = platform.pull_request("retire-alpha", tenant("alpha", "pro", extra=RETIRE), 2)
     assert "- **alpha** (its retirement): `pooled/eu-shared` → `bridge/eu-shared`" in summary
     retired = platform.repo.paybill("apply", "--plan", "plan")
-    assert retired.code == 0, retired
+    assert retired.code == 0, retired.out + retired.err
     dump = platform.workdir / "migrations" / "alpha" / "pool-eu-shared.sql"
     assert platform.journal()["migration:alpha/retire"] == {
         "outcome": "applied",
@@ -135,18 +146,48 @@ def test_pooled_to_bridge_is_applied_then_retired_and_bridge_to_silo_refused(
     assert platform.counts(platform.pool, "alpha") == {0}
     assert platform.counts(platform.pool, "delta") == {2}
     assert platform.counts(platform.own, "alpha") == {3}
-    # bridge -> silo keeps the stack's and the database's names: apply refuses it before any
-    # wave rather than updating the database in place.
-    silo = tenant("alpha", "enterprise", pool=None, extra=SILO)
-    summary = platform.pull_request("alpha-to-silo", silo, 1)
-    assert (
-        "❌ refused (exit 1): apply cannot run this migration here: both homes are stack "
-        "tenant-alpha" in summary
-    )
-    refused = platform.repo.paybill("apply", "--plan", "plan")
-    assert refused.code == 1, refused
-    assert (
-        "tenant alpha's migration from bridge/eu-shared to silo/aws/eu-central-1: both homes "
-        "are stack tenant-alpha and database tenant-alpha"
-    ) in refused.out + refused.err
+    move_to_silo_and_retire(platform)
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    """The files under `root` but the tenant's own (its roles and entitlements row, which
+    move with it to the new home)."""
+    found = {p.relative_to(root).as_posix(): p for p in root.rglob("*") if p.is_file()}
+    return {name: p.read_bytes() for name, p in found.items() if not name.startswith("tenants")}
+
+
+def move_to_silo_and_retire(platform: Platform) -> None:
+    """bridge -> silo: the new home is stack tenant-alpha-2 beside the old stack, which the
+    compile keeps byte for byte until `retireOld: true` lets apply tear it down."""
+    generated = platform.repo.root / "generated"
+    old_stack = _files(generated / "stacks" / "tenant-alpha")
+    old_sql = _files(generated / "sql" / "tenant-alpha")
+    summary = platform.pull_request("alpha-to-silo", tenant("alpha", "enterprise", pool=None, extra=SILO), 2)
+    assert "- **alpha** (isolation): `bridge/eu-shared` → `silo/aws/eu-central-1`" in summary
+    assert "stack `tenant-alpha-2`" in summary
+    assert _files(generated / "stacks" / "tenant-alpha") == old_stack
+    assert _files(generated / "sql" / "tenant-alpha") == old_sql
+    assert (generated / "stacks" / "tenant-alpha-2" / "cdk.tf.json").is_file()
+    applied = platform.repo.paybill("apply", "--plan", "plan")
+    assert applied.code == 0, applied
+    assert platform.counts(platform.silo, "alpha") == {3}
     assert platform.counts(platform.own, "alpha") == {3}
+    steps = {n: e["outcome"] for n, e in platform.journal().items()}
+    assert steps == {
+        "migration:alpha/create": "applied",
+        "migration:alpha/copy": "applied",
+        "migration:alpha/switch": "applied",
+        "migration:alpha/retire": "skipped",
+    }
+    # The second confirmation retires the old stack: it leaves generated/ and apply tears it
+    # down (its final snapshot kept), in the migration's retire step.
+    summary = platform.pull_request("retire-bridge", tenant("alpha", "enterprise", pool=None, extra=GONE), 2)
+    assert "- **alpha** (its retirement): `bridge/eu-shared` → `silo/aws/eu-central-1`" in summary
+    assert not (generated / "stacks" / "tenant-alpha").exists()
+    assert not (generated / "sql" / "tenant-alpha").exists()
+    retired = platform.repo.paybill("apply", "--plan", "plan")
+    assert retired.code == 0, retired.out + retired.err
+    message = platform.journal()["migration:alpha/retire"]["message"]
+    assert message.startswith("stack tenant-alpha: torn down ("), message
+    assert "kept: " in message and "aws_kms_key" in message, message
+    assert platform.counts(platform.silo, "alpha") == {3}

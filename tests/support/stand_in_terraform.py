@@ -1,6 +1,7 @@
 """A stand-in `terraform` for tests of what `paybill plan` makes of a plan (the guard, the
 summary, plan.json) without the AWS provider: named by PAYBILL_TERRAFORM, it answers
-`init`, `plan -out`, `show -json` and `apply` in a stack's working copy, and plans by
+`init`, `plan -out` (and `-destroy`), `show -json`, `apply` (a targeted one does nothing)
+and `state list` / `state rm` in a stack's working copy, and plans by
 resource address alone (a module's resources under `module.<name>.`, read from the module's
 folder the root calls): a resource of the configuration that the working copy's
 `stand-in-state.json` lacks is created, one the state holds and the configuration no
@@ -58,7 +59,7 @@ if command == "init":
     sys.exit(0)
 if command == "plan":
     out = next(a.removeprefix("-out=") for a in args if a.startswith("-out="))
-    config = configured()
+    config = {} if "-destroy" in args else configured()
     state = json.loads(STATE.read_text()) if STATE.is_file() else {}
     changes = [change(a, k, "create") for a, k in config.items() if a not in state]
     changes += [change(a, k, "delete") for a, k in state.items() if a not in config]
@@ -69,8 +70,18 @@ if command == "plan":
 if command == "show":
     print(Path(args[-1]).read_text())
     sys.exit(0)
+if command == "apply" and any(a.startswith("-target=") for a in args):
+    sys.exit(0)  # a targeted update: attributes are not modelled
 if command == "apply":
     STATE.write_text(json.dumps(json.loads(Path(args[-1]).read_text())["configured"]))
+    sys.exit(0)
+if command == "state" and args[1:2] == ["list"]:
+    print("\n".join(sorted(json.loads(STATE.read_text()) if STATE.is_file() else {})))
+    sys.exit(0)
+if command == "state" and args[1:2] == ["rm"]:
+    state = json.loads(STATE.read_text()) if STATE.is_file() else {}
+    gone = {a for a in args[2:] if not a.startswith("-")}
+    STATE.write_text(json.dumps({a: k for a, k in state.items() if a not in gone}))
     sys.exit(0)
 sys.exit(f"stand-in terraform: '{command}' is not scripted")
 """

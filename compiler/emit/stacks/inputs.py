@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from compiler.homes import default_stack
 from compiler.resolve.model import (
     AnyBackend,
     CloudAccount,
@@ -98,10 +99,11 @@ class TenantStack:
     login_role: str  # the database user the tenant's IAM role may connect as (IAM auth)
     shape: Shape
     confirm_destroy: tuple[str, ...] = ()  # resources the spec lets go: no prevent_destroy
+    stack: str = ""  # the tenant's stack (`spec.stack`, else `tenant-<name>`)
 
-    @property
-    def stack(self) -> str:
-        return f"tenant-{self.name}"
+    def __post_init__(self) -> None:
+        if not self.stack:
+            object.__setattr__(self, "stack", default_stack(self.name))
 
     @property
     def module(self) -> str:
@@ -172,6 +174,7 @@ def tenant_stack(spec: ResolvedSpec, tenant: Tenant) -> TenantStack:
         login_role=tenant.login_role,
         shape=tenant_shape(tenant.cloud, tenant),
         confirm_destroy=tenant.confirm_destroy,
+        stack=tenant.stack,
     )
 
 

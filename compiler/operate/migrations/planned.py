@@ -8,9 +8,10 @@ tenant records, so plan and apply see the same migrations and need no spec.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
-from compiler.homes import move_kinds, parse_home
+from compiler.homes import STACK_NAME_PATTERN, move_kinds, parse_home
 from compiler.moves import Migration
 from compiler.operate.changeset import ChangeSet, NodeChange
 from compiler.records import NodeRecord, TenantFacts
@@ -29,8 +30,9 @@ def _migration(change: NodeChange) -> Migration | None:
     if not (_live(before) and _live(after)) or before is None or after is None:
         return None
     written = change.head.confirm.migration if change.head and change.head.confirm else None
+    old, new = before.stack or "", after.stack or ""
     if move_kinds(before.home, after.home):
-        return Migration(name, before.home, after.home, written)
+        return Migration(name, before.home, after.home, written, False, old, new)
     if written is None or not written.retire_old or written.target != after.home.key:
         return None
     earlier = change.base.confirm.migration if change.base and change.base.confirm else None
@@ -38,7 +40,15 @@ def _migration(change: NodeChange) -> Migration | None:
         return None  # retired by an earlier change already
     if written.source == written.target:
         return None
-    return Migration(name, parse_home(written.source), after.home, written, moved_before=True)
+    kept = before.kept
+    if kept is not None and kept.home == written.source:
+        old = kept.stack  # the old home the compile kept until now
+    return Migration(name, parse_home(written.source), after.home, written, True, old, new)
+
+
+def _stack(value: object) -> str:
+    """A stack name as plan.json lists it ("": the default), only if a spec could name it."""
+    return value if isinstance(value, str) and re.match(STACK_NAME_PATTERN, value) else ""
 
 
 def _live(facts: TenantFacts | None) -> bool:
@@ -64,6 +74,8 @@ def from_plan(listed: object, head: Mapping[str, NodeRecord]) -> list[Migration]
             parse_home(target),
             confirm.migration,
             moved_before=not entry.get("kinds"),
+            source_stack=_stack(entry.get("fromStack")),
+            target_stack=_stack(entry.get("toStack")),
         )
         if move.confirmed:
             out.append(move)

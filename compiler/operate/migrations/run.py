@@ -24,6 +24,7 @@ from compiler.operate.journal import Journal, Outcome
 from compiler.operate.migrations.copy import copy_tenant
 from compiler.operate.migrations.retire import retire_pooled
 from compiler.operate.sql_apply import database_missing
+from compiler.records import NodeRecord
 from compiler.sqlops.converge import load_state
 
 FOLDER = "migrations"
@@ -39,10 +40,33 @@ class MigrationRun:
     journal: Journal
     outputs: Callable[[str], Mapping[str, str]]  # a stack's outputs that fill a DSN's {host}
     publish: Callable[[str], str]  # publishes an ACL node's files
+    teardown: Callable[[str], str]  # tears down a stack the migration retires
 
 
 def step_node(move: Migration, step: str) -> str:
     return f"migration:{move.tenant}/{step}"
+
+
+def retired_stacks(moves: Iterable[Migration]) -> set[str]:
+    """The nodes of old homes with a stack of their own that the migrations retire: their
+    retire step tears them down, not the teardown of nodes that left the output."""
+    out = set()
+    for move in moves:
+        if move.retire and move.old_stack is not None:
+            out |= {f"stack:{move.old_stack}", f"sql:{move.old_target}"}
+    return out
+
+
+def kept_homes(head: Mapping[str, NodeRecord]) -> set[str]:
+    """The nodes of every old home kept beside a migration's new one: never applied, so the
+    old home stays exactly as it was until the migration retires it (not even converged
+    when the SQL every target shares changes)."""
+    out = set()
+    for record in head.values():
+        kept = record.tenant.kept if record.tenant is not None else None
+        if kept is not None:
+            out |= {f"stack:{kept.stack}", f"sql:{kept.sql_target}"}
+    return out
 
 
 def held_back(moves: Iterable[Migration]) -> set[str]:
@@ -118,6 +142,8 @@ def _retire(run: MigrationRun, move: Migration) -> tuple[Outcome, str]:
         return "skipped", (
             f"the old home {move.source.key} is kept until the spec adds 'retireOld: true'"
         )
+    if move.old_stack is not None:
+        return "applied", f"stack {move.old_stack}: " + run.teardown(move.old_stack)
     state = load_state(run.generated, move.old_target)
     dump = run.workdir / FOLDER / move.tenant / f"{move.old_target}.sql"
     dsn = _dsn(run, move.old_target)

@@ -1,0 +1,127 @@
+"""A migration's old home, kept in the output exactly as the compile before the move left it.
+
+A tenant leaving a home with a database of its own (bridge, silo) gets its new home beside
+the old one (docs/migrations.md): the old stack and its database stay applied, and apply
+must neither update nor destroy them until the spec says `retireOld: true`. Nothing in the
+spec describes the old home any more (its plan, sizes or pool may all have changed), so its
+nodes are taken from the output folder as they are: the records of its stack, its database
+and any module of its shape no other stack uses, their input digests kept, and their files
+reused byte for byte. Apply sees no change in them; when `retireOld` lets them go, they
+leave the output and apply tears the stack down with its final snapshot kept.
+
+The files come from the output folder only: a compile into an empty folder (or one whose
+kept files were edited by hand) cannot make them, and says so instead of dropping the old
+home, which would read as its destruction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from compiler.dsl import ParsedSpec
+from compiler.emit.artifact import Output, Prepared, Reuse
+from compiler.errors import Diagnostic, Location, SpecError
+from compiler.graph import PlatformGraph, sql_node, stack_node
+from compiler.records import NodeRecord
+from compiler.resolve import ResolvedSpec
+from compiler.resolve.model import Tenant
+
+RESTORE = (
+    "compile into the folder that holds the output of the compile before the move (restore "
+    "it from your base branch, e.g. 'git checkout origin/main -- generated/'), or retire the "
+    "old home with 'retireOld: true'"
+)
+
+
+def kept_records(
+    spec: ResolvedSpec, parsed: ParsedSpec, graph: PlatformGraph, previous: Mapping[str, NodeRecord]
+) -> dict[str, NodeRecord]:
+    """The previous records of every kept home's nodes (its stack, its database, each module
+    of its stack that no other stack of the spec uses), or SpecError naming the tenants
+    whose old home the output folder does not hold."""
+    out: dict[str, NodeRecord] = {}
+    problems = []
+    for tenant in spec.live_tenants:
+        if tenant.kept is None:
+            continue
+        found = _old_home(tenant, graph, previous)
+        if found is None:
+            problems.append(_missing(tenant, parsed, "has no record of it"))
+        else:
+            out.update(found)
+    if problems:
+        raise SpecError(problems)
+    return out
+
+
+def _old_home(
+    tenant: Tenant, graph: PlatformGraph, previous: Mapping[str, NodeRecord]
+) -> dict[str, NodeRecord] | None:
+    assert tenant.kept is not None
+    stack = previous.get(stack_node(tenant.kept.stack))
+    database = previous.get(sql_node(tenant.kept.sql_target))
+    if stack is None or database is None:
+        return None
+    out = {stack.node: stack, database.node: database}
+    for node in stack.depends_on:
+        if node.startswith("module:") and node not in graph:
+            module = previous.get(node)
+            if module is None:
+                return None
+            out[node] = module
+    return out
+
+
+def _missing(tenant: Tenant, parsed: ParsedSpec, why: str) -> Diagnostic:
+    assert tenant.kept is not None
+    doc = parsed.tenants.get(tenant.name)
+    where = doc.source.at("spec", "migration") if doc is not None else None
+    return Diagnostic(
+        where if where is not None else parsed_location(parsed),
+        f"tenant {tenant.name}'s old home {tenant.kept.home} (stack {tenant.kept.stack}) "
+        f"is kept beside its new home until retired, but the output folder {why}",
+        f"Tenant/{tenant.name}",
+        hint=RESTORE,
+    )
+
+
+def parsed_location(parsed: ParsedSpec) -> Location:
+    """Where a problem of no one tenant's document is reported: the platform's name."""
+    return parsed.platform.source.at("metadata", "name")
+
+
+def add_to_graph(graph: PlatformGraph, kept: Mapping[str, NodeRecord]) -> None:
+    """The kept nodes, after what they depended on that is still there."""
+    for node in sorted(kept):
+        graph.add(node, kept[node].kind, kept[node].name)
+    for node in sorted(kept):
+        for first in kept[node].depends_on:
+            if first in graph:
+                graph.require(first, node)
+
+
+def prepare(spec: ResolvedSpec, parsed: ParsedSpec, kept: Mapping[str, NodeRecord]) -> Prepared:
+    """The kept nodes' work: their digests as recorded, their files reused as they are."""
+    digests = {node: record.input_digest for node, record in kept.items()}
+    owners = {
+        node: t for t in spec.live_tenants if t.kept is not None for node in _nodes_of(t, kept)
+    }
+
+    def build(reuse: Reuse) -> Iterator[Output]:
+        missing = sorted(node for node in kept if node not in reuse)
+        if missing:
+            tenants = {owners[n].name: owners[n] for n in missing if n in owners}
+            why = "no longer holds its files as they were written (changed or removed by hand)"
+            raise SpecError([_missing(tenants[name], parsed, why) for name in sorted(tenants)])
+        for node in sorted(kept):
+            yield from reuse[node]
+
+    return Prepared(digests, build)
+
+
+def _nodes_of(tenant: Tenant, kept: Mapping[str, NodeRecord]) -> list[str]:
+    assert tenant.kept is not None
+    stack = stack_node(tenant.kept.stack)
+    nodes = [stack, sql_node(tenant.kept.sql_target)]
+    record = kept.get(stack)
+    return nodes + [d for d in (record.depends_on if record else ()) if d in kept]
