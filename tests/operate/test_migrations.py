@@ -4,6 +4,7 @@ the summary say of them. No cloud, no database: records in, migrations out."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 from typing import cast
 
@@ -14,7 +15,7 @@ from compiler.operate import guard
 from compiler.operate.changeset import ChangeSet, NodeChange
 from compiler.operate.migrations.planned import migrations
 from compiler.operate.migrations.render import block, section
-from compiler.operate.migrations.run import held_back, refusals
+from compiler.operate.migrations.run import held_back, refusals, retired_stacks
 from compiler.records import Confirm, NodeRecord, TenantFacts
 
 
@@ -65,6 +66,11 @@ MOVES = {
         facts("pooled", "eu-shared"),
         facts("pooled", "eu-second"),
         ("pooled/eu-shared", "pooled/eu-second", ("pool",)),
+    ),
+    "bridge-pool": (
+        facts("bridge", "eu-shared"),
+        facts("bridge", "eu-second"),
+        ("bridge/eu-shared", "bridge/eu-second", ("pool",)),
     ),
     "region": (
         facts("silo", None),
@@ -152,28 +158,38 @@ def test_the_old_home_is_kept_until_the_second_confirmation() -> None:
     assert held_back([move]) == {"acl:acme"}
 
 
+SAME_NAMES = (
+    "both homes are stack tenant-acme and database tenant-acme: the new home cannot be built "
+    "beside the old under the same names (apply never updates a home in place); the tenant's "
+    "spec must name the new home's stack with 'stack:'"
+)
+
+
 @pytest.mark.parametrize(
-    ("kind", "reason"),
+    ("kind", "renamed", "reason"),
     [
-        ("pooled-to-bridge", None),
-        ("pool", None),
-        (
-            "bridge-to-silo",
-            "both homes are stack tenant-acme and database tenant-acme: the new home cannot "
-            "be built beside the old under the same names (apply never updates a home in "
-            "place)",
-        ),
-        (
-            "silo-to-pooled",
-            "the old home's stack tenant-acme leaves generated/ with this change, so apply "
-            "cannot keep it beside the new home until the second confirmation",
-        ),
+        ("pooled-to-bridge", False, None),
+        ("pool", False, None),
+        ("bridge-to-silo", True, None),
+        ("silo-to-pooled", True, None),
+        ("region", True, None),
+        ("bridge-pool", True, None),
+        ("cloud", True, None),
+        ("bridge-pool", False, SAME_NAMES),
+        ("region", False, SAME_NAMES),
+        ("bridge-to-silo", False, SAME_NAMES),
+        ("silo-to-pooled", False, SAME_NAMES),
     ],
 )
-def test_apply_refuses_the_moves_it_cannot_run_beside_the_old_home(
-    kind: str, reason: str | None
+def test_apply_runs_a_move_beside_the_old_home_only_under_other_names(
+    kind: str, renamed: bool, reason: str | None
 ) -> None:
     before, after, (source, target, _) = MOVES[kind]
+    if renamed:  # the spec's `stack: tenant-acme-2` names the new home
+        own = after.isolation != "pooled"
+        after = replace(
+            after, stack="tenant-acme-2", sql_target="tenant-acme-2" if own else after.sql_target
+        )
     [move] = migrations(changes(record(before), record(after, Confirmed(source, target))))
     assert move.not_here() == reason
     expected = (
@@ -184,16 +200,28 @@ def test_apply_refuses_the_moves_it_cannot_run_beside_the_old_home(
     refused = f"❌ refused (exit 1): apply cannot run this migration here: {reason}"
     assert (refused in shown) == (reason is not None)
     assert ("✅ confirmed" in shown) == (reason is None)
+    if renamed and after.isolation != "pooled":
+        assert move.new_stack == move.new_target == "tenant-acme-2"
+        assert "stack tenant-acme-2 with its own database tenant-acme-2" in move.steps()[0].text
+    if move.old_stack is not None and reason is None:
+        assert move.old_stack == "tenant-acme"
+        assert retired_stacks([replace(move, written=replace(move.wanted, retire_old=True))]) == {
+            "stack:tenant-acme",
+            "sql:tenant-acme",
+        }
+        assert retired_stacks([move]) == set()  # kept until retireOld
     [item] = guard.destructive_items([], [move], {}, {})
     if reason is not None:
         assert item.to_json() == {
             "node": "tenant:acme",
-            "what": f"tenant acme moves from {source} to {target} (isolation): a migration "
-            f"that apply cannot run in this version ({reason})",
+            "what": f"tenant acme moves from {source} to {target} ({', '.join(move.kinds)}): a "
+            f"migration that apply cannot run in this version ({reason})",
             "confirmIn": "Tenant/acme spec",
             "confirmation": "nothing allows it in this version (docs/migrations.md)",
             "confirmed": False,
         }
+    else:
+        assert item.confirmed
 
 
 def test_a_migration_left_in_the_spec_is_listed_as_no_longer_needed() -> None:
