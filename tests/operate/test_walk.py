@@ -10,8 +10,9 @@ The suite's one end-to-end walk, in the order a platform team lives it:
    repairs it, and drift then finds nothing;
 4. a migration: alpha's rows in the pool, alpha moved pooled -> bridge (refused until the
    spec confirms it, then applied: its stack and database made beside the pool's, the rows
-   copied and counted before and after); a bridge -> silo move then refused by plan and
-   by apply before any wave (it cannot be built beside the old home), nothing changed.
+   copied and counted before and after); then bridge -> silo, its new stack tenant-alpha-2
+   built beside the old one (untouched), the rows counted in both; then the old stack
+   retired by a last pull request: torn down, its database's final snapshot kept.
 
 The platform is a pool with a pooled and a silo tenant: two database instances, side by
 side in wave 0, so the walk waits for the AWS provider's database waits once. Each other
@@ -224,7 +225,7 @@ def drift_by_hand(repo: Repository) -> None:
 
 def migration(repo: Repository) -> None:
     """alpha (pooled, with rows) moves to a bridge plan: refused, confirmed, applied beside
-    the pool with its rows counted; then a bridge -> silo move refused by apply."""
+    the pool with its rows counted; then on to silo."""
     template = Path(repo.env["PAYBILL_DSN_FILE"]).read_text().splitlines()[-1].partition("=")[2]
     generated = repo.root / "generated"
     tables = [t for t in load_state(generated, "pool-eu-shared").tables if t.tenant_scoped]
@@ -251,19 +252,61 @@ def migration(repo: Repository) -> None:
     assert journal["nodes"]["migration:alpha/copy"]["outcome"] == "applied", journal
     assert rows_of(template, "tenant-alpha", tables) == before  # counted after: every row
     assert rows_of(template, "pool-eu-shared", tables) == before  # the old home kept
-    # bridge -> silo keeps the stack's name: refused before any wave, nothing changed.
+    bridge_to_silo(repo, template, tables, before)
+
+
+def bridge_to_silo(
+    repo: Repository, template: str, tables: list[TableState], before: dict[str, int]
+) -> None:
+    """alpha (bridge) moves to silo: its new stack tenant-alpha-2 is built beside the old
+    one, which stays untouched, the rows are copied and counted; a second pull request
+    retires the old stack: torn down, its database's final snapshot kept."""
+    rds = aws(repo, "rds")
+    old_instance = next(
+        i
+        for i in rds.describe_db_instances()["DBInstances"]  # type: ignore[attr-defined]
+        if i["DBInstanceIdentifier"].endswith("-tenant-alpha")
+    )["DBInstanceIdentifier"]
     repo.git("checkout", "-q", "-b", "alpha-to-silo")
     repo.write("tenants/alpha.yaml", tenant("alpha", "enterprise", pool=None, extra=TO_SILO))
-    repo.commit("alpha moves to enterprise: a migration")
-    expect(repo.paybill("plan", "--base", "main", "--jobs", JOBS), 1)  # refused, as apply is
-    refused = expect(repo.paybill("apply", "--plan", "plan", "--jobs", JOBS), 1)
-    assert "both homes are stack tenant-alpha and database tenant-alpha" in refused.out
-    assert rows_of(template, "tenant-alpha", tables) == before
+    repo.commit("alpha moves to enterprise: a migration to a stack of its own")
+    planned = expect(repo.paybill("plan", "--base", "main", "--jobs", JOBS), 2)
+    summary = (repo.root / "plan/summary.md").read_text()
+    assert "`bridge/eu-shared` → `silo/aws/eu-central-1`" in summary, planned
     repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--ff-only", "alpha-to-silo")
+    applied = expect(repo.paybill("apply", "--plan", "plan", "--jobs", JOBS), 0)
+    states = outcomes(applied.out)
+    assert states["stack:tenant-alpha-2"] == "applied", applied.out
+    assert "stack:tenant-alpha" not in states, applied.out  # the old home: untouched
+    assert rows_of(template, "tenant-alpha-2", tables) == before  # every row in the new home
+    assert rows_of(template, "tenant-alpha", tables) == before  # and still in the old one
+    repo.git("checkout", "-q", "-b", "retire-bridge")
+    repo.write("tenants/alpha.yaml", tenant("alpha", "enterprise", pool=None, extra=RETIRE))
+    repo.commit("alpha's old bridge home retired")
+    expect(repo.paybill("plan", "--base", "main", "--jobs", JOBS), 2)
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--ff-only", "retire-bridge")
+    expect(repo.paybill("apply", "--plan", "plan", "--jobs", JOBS), 0)
+    journal = json.loads((Path(repo.env["PAYBILL_WORKDIR"]) / "journal.json").read_text())
+    retired = journal["nodes"]["migration:alpha/retire"]
+    assert retired["outcome"] == "applied", retired
+    assert retired["message"].startswith("stack tenant-alpha: torn down ("), retired
+    left = {i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]}  # type: ignore[attr-defined]
+    assert old_instance not in left, left
+    snapshots = [s["DBSnapshotIdentifier"] for s in rds.describe_db_snapshots()["DBSnapshots"]]  # type: ignore[attr-defined]
+    assert any(s.startswith(f"{old_instance}-final-") for s in snapshots), snapshots
+    assert rows_of(template, "tenant-alpha-2", tables) == before
 
 
 TO_BRIDGE = "  migration: {from: pooled/eu-shared, to: bridge/eu-shared}\n"
-TO_SILO = "  migration: {from: bridge/eu-shared, to: silo/aws/eu-central-1}\n"
+TO_SILO = (
+    "  migration: {from: bridge/eu-shared, to: silo/aws/eu-central-1}\n  stack: tenant-alpha-2\n"
+)
+RETIRE = (
+    "  migration: {from: bridge/eu-shared, to: silo/aws/eu-central-1, retireOld: true}\n"
+    "  stack: tenant-alpha-2\n"
+)
 
 
 def rows_of(template: str, target: str, tables: list[TableState]) -> dict[str, int]:
