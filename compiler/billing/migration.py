@@ -7,12 +7,14 @@ the compiler's message and `paybill plan`'s summary (gitops.md, Migrations)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from compiler.moves import Migration
 from compiler.pipeline import parse_folder
 from compiler.records import RecordError, parse_record, record_path
 from compiler.resolve import baseline_of
+from compiler.resolve.migrations import next_stack
 
 
 def planned_move(spec_dir: Path, generated: Path, tenant: str) -> Migration | None:
@@ -26,7 +28,10 @@ def planned_move(spec_dir: Path, generated: Path, tenant: str) -> Migration | No
     after = baseline_of(parse_folder(spec_dir)).get(tenant)
     if record.tenant is None or after is None or after.home is None:
         return None
-    move = Migration(tenant, record.tenant.home, after.home, None)
+    old_stack = record.tenant.stack or ""
+    move = Migration(tenant, record.tenant.home, after.home, None, False, old_stack, "")
+    if move.old_stack is not None:  # the new home is built beside the old: another name
+        move = replace(move, target_stack=next_stack(tenant, move.old_stack_name))
     return move if move.kinds else None
 
 
@@ -47,9 +52,15 @@ def migration_note(
         lines += [f"{i}. {step.text}" for i, step in enumerate(move.steps(), 1)]
         lines += [
             "",
-            f"To confirm it, add to the tenant's spec `{move.wanted.block()}`; once it is "
-            "applied and checked, a second confirmation, `retireOld: true` in that block, "
-            "retires the old home.",
+            f"To confirm it, add to the tenant's spec `{move.wanted.block()}`"
+            + (
+                f" and `stack: {move.new_stack_name}` (the new home's stack, beside the old "
+                f"one, {move.old_stack_name}, until it is retired)"
+                if move.old_stack is not None
+                else ""
+            )
+            + "; once it is applied and checked, a second confirmation, `retireOld: true` in "
+            "that block, retires the old home.",
         ]
     if refusal:
         lines += [

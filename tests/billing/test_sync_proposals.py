@@ -96,18 +96,19 @@ to another home. The change is proposed without any confirmation; review it as a
 
 From `bridge/us-shared` to `silo/aws/us-east-1`, in this order:
 
-1. create the new home beside the old: silo/aws/us-east-1: stack tenant-globex with its \
-own database tenant-globex
+1. create the new home beside the old: silo/aws/us-east-1: stack tenant-globex-2 with its \
+own database tenant-globex-2
 2. copy the data: each of the tenant's tables, in dependency order, from database \
-tenant-globex to tenant-globex; rows counted on both sides before the switch (a mismatch \
+tenant-globex to tenant-globex-2; rows counted on both sides before the switch (a mismatch \
 stops the migration with both counts)
 3. switch: the tenant's records, routing, ACL and entitlements name silo/aws/us-east-1
 4. retire the old home bridge/us-shared: stack tenant-globex destroyed, its database's final \
 snapshot kept, only after the second confirmation, 'retireOld: true'
 
 To confirm it, add to the tenant's spec `migration: {from: bridge/us-shared, to: \
-silo/aws/us-east-1}`; once it is applied and checked, a second confirmation, \
-`retireOld: true` in that block, retires the old home.
+silo/aws/us-east-1}` and `stack: tenant-globex-2` (the new home's stack, beside the old \
+one, tenant-globex, until it is retired); once it is applied and checked, a second \
+confirmation, `retireOld: true` in that block, retires the old home.
 
 """
 
