@@ -5,6 +5,7 @@ it unconfirmed is refused with the lines to write."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 
 from tests.operate.repo import Repository, tenant
 from tests.support.tools import require_binary
+from tests.test_records import SCHEMAS, errors
 
 MOVE = "  migration: {from: bridge/eu-shared, to: silo/aws/eu-central-1}\n"
 NAMED = "  stack: tenant-alpha-2\n"
@@ -52,9 +54,10 @@ def test_the_old_home_is_kept_as_it_was_until_retire_old(repo: Repository) -> No
     assert code == 0, said
     assert _files(generated / "stacks" / "tenant-alpha") == stack
     assert (generated / "stacks" / "tenant-alpha-2" / "cdk.tf.json").is_file()
-    record = (generated / "nodes" / "tenant" / "alpha.json").read_text()
-    assert '"kept": {' in record
-    assert '"stack": "tenant-alpha-2"' in record
+    record = json.loads((generated / "nodes" / "tenant" / "alpha.json").read_text())
+    assert record["tenant"]["kept"] == {"home": "bridge/eu-shared", "stack": "tenant-alpha"}
+    assert record["tenant"]["stack"] == "tenant-alpha-2"
+    assert errors(SCHEMAS / "node-v1.schema.json", record) == []
     # Compiling again, and a compile of another tenant alone, keep it too.
     assert compiled(repo)[0] == 0
     repo.edit("tenants/delta.yaml", "displayName: Delta", "displayName: Delta Corp")
