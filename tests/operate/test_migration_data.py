@@ -67,11 +67,15 @@ class Homes:
             journal,
             lambda target: {},
             self.publish,
+            self.teardown,
         )
 
     def publish(self, node: str) -> str:
         self.published.append(node)
         return f"published {node}"
+
+    def teardown(self, stack: str) -> str:
+        raise AssertionError(f"a pool's database is never torn down, but {stack} was")
 
     def counts(self, db: Database, tenant: str) -> dict[str, int]:
         out = {}
