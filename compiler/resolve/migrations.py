@@ -18,7 +18,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from compiler.dsl import Parsed, Tenant
-from compiler.homes import STACK_NAME_PATTERN, Confirmed, Home, KeptHome, move_kinds
+from compiler.homes import Confirmed, Home, KeptHome, move_kinds
 from compiler.resolve import model
 from compiler.resolve.context import Context
 
@@ -140,7 +140,7 @@ def _kept(
 ) -> KeptHome | None:
     move = tenant.migration
     assert before.stack is not None  # keep_old_homes passes only tenants it knows
-    if before.kept is not None:
+    if before.kept is not None and tenant.stack == before.stack:
         if move is None or move.source != before.kept.home:
             ctx.error(
                 doc,
@@ -157,7 +157,8 @@ def _kept(
     moving = old is not None and old.isolation and move_kinds(old, tenant.home)
     own = old is not None and old.isolation in ("bridge", "silo")
     if tenant.stack == before.stack:
-        if moving and own and move is not None and old is not None:
+        confirmed = move is not None and old is not None and move.source == old.key
+        if moving and own and confirmed and move is not None and move.target == tenant.home.key:
             ctx.error(
                 doc,
                 ("spec", "migration"),
@@ -184,11 +185,11 @@ def _kept(
 
 
 def next_stack(tenant: str, stack: str) -> str:
-    """A stack name for a tenant's next home: its current one with the next number."""
-    base = f"tenant-{tenant}"
-    number = stack.removeprefix(f"{base}-") if stack.startswith(f"{base}-") else ""
-    wanted = f"{base}-{int(number) + 1 if number.isdigit() else 2}"
-    return wanted if re.match(STACK_NAME_PATTERN, wanted) else f"tenant-{tenant[:30]}-moved"
+    """A stack name for a tenant's next home: `tenant-<tenant>-<n>`, n one more than the
+    number its current stack ends in (2 after the first), the tenant's name cut to fit."""
+    number = re.search(r"-(\d+)$", stack) if stack != f"tenant-{tenant}" else None
+    suffix = f"-{int(number.group(1)) + 1 if number else 2}"
+    return f"tenant-{tenant[: 40 - len(suffix)].rstrip('-')}{suffix}"
 
 
 def check_stack_names(

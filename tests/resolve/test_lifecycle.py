@@ -95,6 +95,7 @@ ALLOWED = {
           state: active
           subscription: {status: active}
           migration: {from: bridge/eu-pool, to: pooled/eu-pool}
+          stack: tenant-beta-2
         """,
     "tenants/kappa.yaml": """
         apiVersion: paybill.dev/v1
