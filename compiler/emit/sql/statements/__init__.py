@@ -57,6 +57,7 @@ from compiler.emit.sql.statements.roles import (
 from compiler.emit.sql.statements.routines import (
     FUNCTION_SHAPE,
     alter_function_owner,
+    alter_functions_owner,
     drop_function,
     keep_functions,
 )
@@ -114,6 +115,7 @@ __all__ = [
     "Value",
     "add_column",
     "alter_function_owner",
+    "alter_functions_owner",
     "alter_role",
     "alter_schema_owner",
     "alter_table_owner",
