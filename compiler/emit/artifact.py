@@ -103,9 +103,10 @@ def code_digest(package: str, *extra: str) -> str:
     template file of the family's package (or its one module, `records.py`), this module,
     and `extra` (e.g. a library version).
 
-    It is part of every input digest of the family, so changing how output is built rebuilds
-    it instead of reusing files an older build wrote. Line endings are normalised: a checkout
-    with CRLF files records the same digests.
+    It is part of every input digest of the family (with `jsonfile.py`, the layout of the JSON
+    files), so changing how output is built rebuilds it instead of reusing files an older
+    build wrote. Line endings are normalised: a checkout with CRLF files records the same
+    digests.
     """
     root = Path(__file__).parent / package
     own = (
@@ -113,7 +114,7 @@ def code_digest(package: str, *extra: str) -> str:
         if root.is_file()
         else sorted(p for p in root.rglob("*") if p.suffix in (".py", ".j2"))
     )
-    files = [Path(__file__), *own]
+    files = [Path(__file__), Path(__file__).with_name("jsonfile.py"), *own]
     digest = hashlib.sha256("\0".join(extra).encode())
     for source in files:
         digest.update(source.relative_to(root.parent).as_posix().encode() + b"\0")

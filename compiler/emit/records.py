@@ -21,10 +21,10 @@ from compiler.emit.artifact import (
     Output,
     Prepared,
     Reuse,
-    canonical_json,
     code_digest,
     fingerprint,
 )
+from compiler.emit.jsonfile import output_json
 from compiler.graph import PlatformGraph, stack_node, tenant_node
 from compiler.records import (
     MANIFEST_PATH,
@@ -121,6 +121,6 @@ def build_records(
             roles=tenant_roles(tenant) if tenant is not None else (),
             confirm=confirm or None,
         )
-        out.append(Artifact(record.path, canonical_json(record.to_json()), node))
-    out.append(Artifact(MANIFEST_PATH, canonical_json(manifest_json(GENERATOR)), ""))
+        out.append(Artifact(record.path, output_json(record.to_json()), node))
+    out.append(Artifact(MANIFEST_PATH, output_json(manifest_json(GENERATOR)), ""))
     return out

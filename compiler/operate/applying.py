@@ -17,7 +17,7 @@ nodes finish and starts no further wave: exit 4, with the journal saying what is
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +38,7 @@ from compiler.operate.publish import Destination, destination, published_path
 from compiler.operate.sources import FolderSource, Source, open_base, reopen
 from compiler.operate.sql_apply import converge
 from compiler.operate.stack_apply import Refused, StackRun, apply_stack, teardown_stack
+from compiler.operate.stacks import longest_first
 from compiler.records import NodeRecord, read_records
 
 EXIT_APPLIED, EXIT_REFUSED, EXIT_PARTIAL = 0, 1, 4
@@ -239,9 +240,15 @@ class Applier:
 
     # -- a wave ---------------------------------------------------------------------------
     def run_wave(self, nodes: list[str]) -> bool:
-        """Apply one wave's nodes; False when one failed (the others still finish)."""
-        converged: dict[str, tuple[str, str]] = {}
+        """Apply one wave's nodes; False when one failed (the others still finish).
+
+        The wave's SQL targets converge while its stacks run (a target's database was made
+        by an earlier wave; no stack of this one needs it). The queue holds the stacks,
+        longest first (they take minutes), then the converges (seconds each), then the
+        other nodes: a SQL node waits for its target's converge, which was taken from the
+        queue before it, so it never waits for a converge that has no worker."""
         targets = sorted({t for n in nodes for t in self.sql_targets(n)})
+        converging: dict[str, Future[dict[str, tuple[str, str]]]] = {}
 
         def one(node: str) -> bool:
             digests = _digests(self.head_records.get(node))
@@ -254,7 +261,7 @@ class Applier:
                 elif kind == "runtime":
                     message = self.runtime_message()
                 elif kind in ("sql", "tenant"):
-                    parts = [converged[t] for t in self.sql_targets(node)]
+                    parts = [converging[t].result()[t] for t in self.sql_targets(node)]
                     message = "; ".join(m for _, m in parts) or "nothing to converge (a record)"
                     outcomes = {o for o, _ in parts}
                     if "failed" in outcomes:
@@ -274,10 +281,16 @@ class Applier:
             self.journal.record(node, "applied", message, digests)
             return True
 
+        stacks = [n.partition(":")[2] for n in nodes if n.partition(":")[0] == "stack"]
         with ThreadPoolExecutor(max(1, self.options.jobs)) as pool:
-            for group in pool.map(self._converge_serially, self._by_server(targets)):
-                converged.update(group)
-            results = list(pool.map(one, nodes))
+            running = [
+                pool.submit(one, f"stack:{s}") for s in longest_first(stacks, self.head.read)
+            ]
+            for group in self._by_server(targets):
+                future = pool.submit(self._converge_serially, group)
+                converging.update(dict.fromkeys(group, future))
+            running += [pool.submit(one, n) for n in nodes if n.partition(":")[0] != "stack"]
+            results = [r.result() for r in running]
         return all(results)
 
     def _by_server(self, targets: list[str]) -> list[list[str]]:

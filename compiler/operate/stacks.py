@@ -236,6 +236,33 @@ def configuration(
     return root, modules
 
 
+def longest_first(stacks: list[str], read: Callable[[str], bytes | None]) -> list[str]:
+    """`stacks` with the most resources (root and modules together) first, ties in the
+    given order.
+
+    The stacks of a wave run `jobs` at a time and share the cores: a stack with a database
+    spends minutes in the provider's waits once it has planned and started, so it should
+    neither queue behind small stacks nor share the cores with all of them while it plans.
+    The resource count stands for that length; no terraform runs to find it."""
+
+    def count(config: bytes) -> int:
+        try:
+            blocks = orjson.loads(config).get("resource") or {}
+        except (orjson.JSONDecodeError, AttributeError):
+            return 0  # planning the stack reports the problem
+        return sum(len(group) for group in blocks.values() if isinstance(group, dict))
+
+    def size(stack: str) -> int:
+        found = configuration(read, stack)
+        if found is None:
+            return 0
+        root, modules = found
+        return count(root) + sum(count(content) for content in modules.values())
+
+    sizes = {stack: size(stack) for stack in stacks}
+    return sorted(stacks, key=lambda stack: -sizes[stack])
+
+
 def unprotecting(overrides: Mapping[str, bytes]) -> dict[str, dict[str, bytes]]:
     """Extra files holding `protection` overrides, by where each goes."""
     return {where: {protection.UNPROTECT_FILE: content} for where, content in overrides.items()}

@@ -24,10 +24,10 @@ from compiler.emit.artifact import (
     Output,
     Prepared,
     Reuse,
-    canonical_json,
     code_digest,
     fingerprint,
 )
+from compiler.emit.jsonfile import output_json
 from compiler.graph import CEDAR_NODE, PlatformGraph, acl_node
 from compiler.resolve import ResolvedSpec
 
@@ -46,7 +46,7 @@ def prepare(spec: ResolvedSpec, graph: PlatformGraph) -> Prepared:
         Artifact(cedar.POLICIES_PATH, cedar.policies(spec).encode(), CEDAR_NODE),
         Artifact(
             cedar.PLATFORM_ENTITIES_PATH,
-            canonical_json(cedar.platform_entities(spec)),
+            output_json(cedar.platform_entities(spec)),
             CEDAR_NODE,
         ),
     ]
@@ -61,12 +61,12 @@ def prepare(spec: ResolvedSpec, graph: PlatformGraph) -> Prepared:
                 out.extend(previous)
                 continue
             inputs = catalog.inputs(tenant)
-            document = canonical_json(acl_document(inputs))
+            document = output_json(acl_document(inputs))
             out.append(Artifact(acl_path(tenant.name), document, node))
-            entities = canonical_json(cedar.tenant_entities(inputs))
+            entities = output_json(cedar.tenant_entities(inputs))
             out.append(Artifact(cedar.tenant_entities_path(tenant.name), entities, node))
             granted = entitlements_document(tenant, spec.plan(tenant.plan))
-            out.append(Artifact(entitlements_path(tenant.name), canonical_json(granted), node))
+            out.append(Artifact(entitlements_path(tenant.name), output_json(granted), node))
         return out
 
     return Prepared(digests, build)

@@ -22,10 +22,10 @@ from compiler.emit.artifact import (
     Output,
     Prepared,
     Reuse,
-    canonical_json,
     code_digest,
     fingerprint,
 )
+from compiler.emit.jsonfile import output_json
 from compiler.emit.sql import lints
 from compiler.emit.sql.build import Target, build_targets
 from compiler.emit.sql.render import render_runtime, render_target, render_tenant
@@ -78,7 +78,7 @@ def _runtime(runtime: RuntimeState, defined: Defined, reuse: Reuse) -> list[Outp
     if SQL_RUNTIME_NODE in reuse:
         return [*reuse[SQL_RUNTIME_NODE]]
     files = render_runtime(runtime, defined)
-    files[STATE_FILE] = canonical_json(runtime_json(runtime))
+    files[STATE_FILE] = output_json(runtime_json(runtime))
     return _artifacts(RUNTIME_FOLDER, SQL_RUNTIME_NODE, files)
 
 
@@ -89,7 +89,7 @@ def _target(name: str, target: Target, defined: Defined, reuse: Reuse) -> list[O
         out.extend(reuse[node])
     else:
         files = render_target(target.shared, defined)
-        files[STATE_FILE] = canonical_json(target_json(target.part))
+        files[STATE_FILE] = output_json(target_json(target.part))
         out.extend(_artifacts(name, node, files))
     for tenant, part in target.tenants.items():
         node = tenant_node(tenant)
@@ -97,7 +97,7 @@ def _target(name: str, target: Target, defined: Defined, reuse: Reuse) -> list[O
             out.extend(reuse[node])
             continue
         files = render_tenant(target.shared, part)
-        files[tenant_file(tenant, TENANT_STATE)] = canonical_json(to_json(part))
+        files[tenant_file(tenant, TENANT_STATE)] = output_json(to_json(part))
         out.extend(_artifacts(name, node, files))
     return out
 

@@ -187,13 +187,27 @@ def _execute(functions_: Iterable[Function]) -> list[Sql]:
     ]
 
 
+def _owned(named: Defined) -> list[Sql]:
+    """ALTER FUNCTION ... OWNER TO, or one loop over the functions of each owner when it owns
+    several (the owner's name written once)."""
+    owners: dict[str, list[Sql]] = {}
+    for function in named.steps:
+        owners.setdefault(function.owner, []).append(function.signature)
+    return [
+        st.alter_function_owner(signatures[0], owner)
+        if len(signatures) == 1
+        else st.alter_functions_owner(signatures, owner)
+        for owner, signatures in owners.items()
+    ]
+
+
 def step_access(named: Defined) -> Sections:
     """The step functions run as the target's steps role (they are SECURITY DEFINER), and
     each workflow's profile may call that workflow's steps (`named`: with its names)."""
     return [
         (
             "The step functions run as the steps role: it owns them.",
-            [st.alter_function_owner(f.signature, f.owner) for f in named.steps],
+            _owned(named),
         ),
         ("Each workflow's profile may call the functions of its steps.", _execute(named.steps)),
     ]

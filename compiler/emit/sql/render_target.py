@@ -57,8 +57,7 @@ def render_tenant(shared: SharedState, part: TenantPart) -> dict[str, bytes]:
 def _create(roles: list[RoleState], marker: str) -> list[Sql]:
     if not roles:
         return []
-    names = [r.name for r in roles]
-    return [st.create_roles_if_missing(names), *(st.comment_on_role(n, marker) for n in names)]
+    return [st.create_marked_roles([r.name for r in roles], marker)]
 
 
 def _roles(state: SharedState, named: Defined) -> list[Section]:
@@ -177,14 +176,7 @@ def _rls(state: SharedState) -> list[Section]:
     enables and forces row-level security on every tenant-scoped table)."""
     return section(
         "Row-level security: the steps role sees the rows of the calling agent's tenant only.",
-        [
-            s
-            for policy in caller_policies(state)
-            for s in (
-                st.drop_policy(policy.schema, policy.table, policy.name, if_exists=True),
-                st.create_policy(policy, state.tenant_column),
-            )
-        ],
+        st.bind_policies(caller_policies(state), state.tenant_column),
     )
 
 
@@ -199,14 +191,6 @@ def _tenant(shared: SharedState, part: TenantPart) -> list[Section]:
     marker = role_comment(part.target, part.tenant)
     memberships = [(group, role.name) for role in part.roles for group in role.member_of]
     everything = (*shared.schemas, *INTERNAL_SCHEMAS)
-    policies = [
-        s
-        for policy in part.policies
-        for s in (
-            st.drop_policy(policy.schema, policy.table, policy.name, if_exists=True),
-            st.create_policy(policy, shared.tenant_column),
-        )
-    ]
     return [
         *section(
             "Roles: NOLOGIN; a deployment grants them to its login roles.",
@@ -226,7 +210,10 @@ def _tenant(shared: SharedState, part: TenantPart) -> list[Section]:
                 st.revoke(Sql("ALL"), st.on_all_tables(*everything), names),
             ],
         ),
-        *section(f"Row-level security: bound to tenant id '{part.tenant}'.", policies),
+        *section(
+            f"Row-level security: bound to tenant id '{part.tenant}'.",
+            st.bind_policies(part.policies, shared.tenant_column),
+        ),
         *section(
             "Roles this tenant no longer has (an agent removed, the tenant suspended).",
             [st.retire_roles(marker, names, shared.schemas)],

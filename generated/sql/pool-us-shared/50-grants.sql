@@ -126,25 +126,34 @@ GRANT EXECUTE ON FUNCTION
   "paybill_pool_us_shared_workflow_ticket_triage";
 
 -- The step functions run as the steps role: it owns them.
-ALTER FUNCTION "paybill_api"."dunning-escalation.escalate"(uuid, smallint, text, uuid[]) OWNER TO "paybill_pool_us_shared_steps";
-ALTER FUNCTION "paybill_api"."dunning-escalation.load-customer"(uuid, uuid[]) OWNER TO "paybill_pool_us_shared_steps";
-ALTER FUNCTION "paybill_api"."dunning-escalation.load-invoice"(uuid, uuid[]) OWNER TO "paybill_pool_us_shared_steps";
-ALTER FUNCTION "paybill_api"."dunning-escalation.tell-team"(uuid) OWNER TO "paybill_pool_us_shared_steps";
-ALTER FUNCTION "paybill_api"."invoice-reminders.find-overdue"(uuid, text[], date[], timestamp with time zone[]) OWNER TO "paybill_pool_us_shared_steps";
-ALTER FUNCTION "paybill_api"."invoice-reminders.mark-sent"(uuid, timestamp with time zone, uuid[]) OWNER TO "paybill_pool_us_shared_steps";
-ALTER FUNCTION "paybill_api"."invoice-reminders.notify"(uuid) OWNER TO "paybill_pool_us_shared_steps";
-ALTER FUNCTION "paybill_api"."payment-reconciliation.export"(uuid) OWNER TO "paybill_pool_us_shared_steps";
-ALTER FUNCTION "paybill_api"."payment-reconciliation.mark-matched"(uuid, boolean, uuid, uuid[]) OWNER TO "paybill_pool_us_shared_steps";
-ALTER FUNCTION "paybill_api"."payment-reconciliation.mark-paid"(uuid, text, timestamp with time zone, uuid[]) OWNER TO "paybill_pool_us_shared_steps";
-ALTER FUNCTION "paybill_api"."payment-reconciliation.open-invoices"(uuid, text[]) OWNER TO "paybill_pool_us_shared_steps";
-ALTER FUNCTION "paybill_api"."payment-reconciliation.record"(uuid, uuid[], uuid[], text[], jsonb[], timestamp with time zone[]) OWNER TO "paybill_pool_us_shared_steps";
-ALTER FUNCTION "paybill_api"."payment-reconciliation.unmatched-payments"(uuid, boolean[]) OWNER TO "paybill_pool_us_shared_steps";
-ALTER FUNCTION "paybill_api"."refund-approval.load-payment"(uuid, uuid[]) OWNER TO "paybill_pool_us_shared_steps";
-ALTER FUNCTION "paybill_api"."refund-approval.record"(uuid, uuid[], uuid[], text[], jsonb[], timestamp with time zone[]) OWNER TO "paybill_pool_us_shared_steps";
-ALTER FUNCTION "paybill_api"."refund-approval.refund"(uuid, jsonb) OWNER TO "paybill_pool_us_shared_steps";
-ALTER FUNCTION "paybill_api"."ticket-triage.classify"(uuid, smallint, text, bigint[]) OWNER TO "paybill_pool_us_shared_steps";
-ALTER FUNCTION "paybill_api"."ticket-triage.lookup"(uuid) OWNER TO "paybill_pool_us_shared_steps";
-ALTER FUNCTION "paybill_api"."ticket-triage.read-ticket"(uuid, bigint[]) OWNER TO "paybill_pool_us_shared_steps";
+DO $paybill$
+DECLARE
+  owned text;
+BEGIN
+  FOREACH owned IN ARRAY ARRAY[
+        '"paybill_api"."dunning-escalation.escalate"(uuid, smallint, text, uuid[])',
+        '"paybill_api"."dunning-escalation.load-customer"(uuid, uuid[])',
+        '"paybill_api"."dunning-escalation.load-invoice"(uuid, uuid[])',
+        '"paybill_api"."dunning-escalation.tell-team"(uuid)',
+        '"paybill_api"."invoice-reminders.find-overdue"(uuid, text[], date[], timestamp with time zone[])',
+        '"paybill_api"."invoice-reminders.mark-sent"(uuid, timestamp with time zone, uuid[])',
+        '"paybill_api"."invoice-reminders.notify"(uuid)',
+        '"paybill_api"."payment-reconciliation.export"(uuid)',
+        '"paybill_api"."payment-reconciliation.mark-matched"(uuid, boolean, uuid, uuid[])',
+        '"paybill_api"."payment-reconciliation.mark-paid"(uuid, text, timestamp with time zone, uuid[])',
+        '"paybill_api"."payment-reconciliation.open-invoices"(uuid, text[])',
+        '"paybill_api"."payment-reconciliation.record"(uuid, uuid[], uuid[], text[], jsonb[], timestamp with time zone[])',
+        '"paybill_api"."payment-reconciliation.unmatched-payments"(uuid, boolean[])',
+        '"paybill_api"."refund-approval.load-payment"(uuid, uuid[])',
+        '"paybill_api"."refund-approval.record"(uuid, uuid[], uuid[], text[], jsonb[], timestamp with time zone[])',
+        '"paybill_api"."refund-approval.refund"(uuid, jsonb)',
+        '"paybill_api"."ticket-triage.classify"(uuid, smallint, text, bigint[])',
+        '"paybill_api"."ticket-triage.lookup"(uuid)',
+        '"paybill_api"."ticket-triage.read-ticket"(uuid, bigint[])']::text[] LOOP
+    EXECUTE pg_catalog.format('ALTER FUNCTION %s OWNER TO %I', owned, 'paybill_pool_us_shared_steps');
+  END LOOP;
+END
+$paybill$;
 
 -- Each workflow's profile may call the functions of its steps.
 GRANT EXECUTE ON FUNCTION
@@ -173,20 +182,22 @@ GRANT EXECUTE ON FUNCTION
   "paybill_api"."ticket-triage.read-ticket"(uuid, bigint[]) TO "paybill_pool_us_shared_workflow_ticket_triage";
 
 -- Row-level security: the steps role sees the rows of the calling agent's tenant only.
-DROP POLICY IF EXISTS "paybill_steps" ON "billing"."customers";
-CREATE POLICY "paybill_steps" ON "billing"."customers" AS PERMISSIVE FOR ALL TO "paybill_pool_us_shared_steps"
-  USING ("tenant_id" = (SELECT a."tenant" FROM "paybill"."agents" AS a WHERE a."role" = "paybill"."caller_role"())) WITH CHECK ("tenant_id" = (SELECT a."tenant" FROM "paybill"."agents" AS a WHERE a."role" = "paybill"."caller_role"()));
-DROP POLICY IF EXISTS "paybill_steps" ON "billing"."invoices";
-CREATE POLICY "paybill_steps" ON "billing"."invoices" AS PERMISSIVE FOR ALL TO "paybill_pool_us_shared_steps"
-  USING ("tenant_id" = (SELECT a."tenant" FROM "paybill"."agents" AS a WHERE a."role" = "paybill"."caller_role"())) WITH CHECK ("tenant_id" = (SELECT a."tenant" FROM "paybill"."agents" AS a WHERE a."role" = "paybill"."caller_role"()));
-DROP POLICY IF EXISTS "paybill_steps" ON "billing"."payment-events";
-CREATE POLICY "paybill_steps" ON "billing"."payment-events" AS PERMISSIVE FOR ALL TO "paybill_pool_us_shared_steps"
-  USING ("tenant_id" = (SELECT a."tenant" FROM "paybill"."agents" AS a WHERE a."role" = "paybill"."caller_role"())) WITH CHECK ("tenant_id" = (SELECT a."tenant" FROM "paybill"."agents" AS a WHERE a."role" = "paybill"."caller_role"()));
-DROP POLICY IF EXISTS "paybill_steps" ON "billing"."payments";
-CREATE POLICY "paybill_steps" ON "billing"."payments" AS PERMISSIVE FOR ALL TO "paybill_pool_us_shared_steps"
-  USING ("tenant_id" = (SELECT a."tenant" FROM "paybill"."agents" AS a WHERE a."role" = "paybill"."caller_role"())) WITH CHECK ("tenant_id" = (SELECT a."tenant" FROM "paybill"."agents" AS a WHERE a."role" = "paybill"."caller_role"()));
-DROP POLICY IF EXISTS "paybill_steps" ON "support"."tickets";
-CREATE POLICY "paybill_steps" ON "support"."tickets" AS PERMISSIVE FOR ALL TO "paybill_pool_us_shared_steps"
-  USING ("tenant_id" = (SELECT a."tenant" FROM "paybill"."agents" AS a WHERE a."role" = "paybill"."caller_role"())) WITH CHECK ("tenant_id" = (SELECT a."tenant" FROM "paybill"."agents" AS a WHERE a."role" = "paybill"."caller_role"()));
+DO $paybill$
+DECLARE
+  bound text;
+BEGIN
+  FOREACH bound IN ARRAY ARRAY[
+        '"billing"."customers"',
+        '"billing"."invoices"',
+        '"billing"."payment-events"',
+        '"billing"."payments"',
+        '"support"."tickets"']::text[] LOOP
+    EXECUTE pg_catalog.format('DROP POLICY IF EXISTS "paybill_steps" ON %s', bound);
+    EXECUTE pg_catalog.format('CREATE POLICY "paybill_steps" ON %s AS PERMISSIVE FOR ALL TO "paybill_pool_us_shared_steps"
+  USING ("tenant_id" = (SELECT a."tenant" FROM "paybill"."agents" AS a WHERE a."role" = "paybill"."caller_role"()))
+  WITH CHECK ("tenant_id" = (SELECT a."tenant" FROM "paybill"."agents" AS a WHERE a."role" = "paybill"."caller_role"()))', bound);
+  END LOOP;
+END
+$paybill$;
 
 COMMIT;

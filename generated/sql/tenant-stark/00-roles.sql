@@ -5,51 +5,38 @@ BEGIN;
 
 -- Privilege profiles: they hold the privileges; no policy names them (no rows).
 DO $paybill$
+DECLARE
+  managed text;
 BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'paybill_tenant_stark_app') THEN
-    CREATE ROLE "paybill_tenant_stark_app" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS;
-  END IF;
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'paybill_tenant_stark_app_readonly') THEN
-    CREATE ROLE "paybill_tenant_stark_app_readonly" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS;
-  END IF;
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'paybill_tenant_stark_workflow_dunning_escalation') THEN
-    CREATE ROLE "paybill_tenant_stark_workflow_dunning_escalation" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS;
-  END IF;
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'paybill_tenant_stark_workflow_invoice_reminders') THEN
-    CREATE ROLE "paybill_tenant_stark_workflow_invoice_reminders" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS;
-  END IF;
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'paybill_tenant_stark_workflow_payment_reconciliation') THEN
-    CREATE ROLE "paybill_tenant_stark_workflow_payment_reconciliation" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS;
-  END IF;
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'paybill_tenant_stark_workflow_refund_approval') THEN
-    CREATE ROLE "paybill_tenant_stark_workflow_refund_approval" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS;
-  END IF;
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'paybill_tenant_stark_workflow_ticket_triage') THEN
-    CREATE ROLE "paybill_tenant_stark_workflow_ticket_triage" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS;
-  END IF;
+  FOREACH managed IN ARRAY ARRAY[
+        'paybill_tenant_stark_app',
+        'paybill_tenant_stark_app_readonly',
+        'paybill_tenant_stark_workflow_dunning_escalation',
+        'paybill_tenant_stark_workflow_invoice_reminders',
+        'paybill_tenant_stark_workflow_payment_reconciliation',
+        'paybill_tenant_stark_workflow_refund_approval',
+        'paybill_tenant_stark_workflow_ticket_triage']::text[] LOOP
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = managed) THEN
+      EXECUTE pg_catalog.format('CREATE ROLE %I WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS', managed);
+    END IF;
+    EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', managed, 'paybill: managed by sql target tenant-stark');
+  END LOOP;
 END
 $paybill$;
-COMMENT ON ROLE "paybill_tenant_stark_app" IS 'paybill: managed by sql target tenant-stark';
-COMMENT ON ROLE "paybill_tenant_stark_app_readonly" IS 'paybill: managed by sql target tenant-stark';
-COMMENT ON ROLE "paybill_tenant_stark_workflow_dunning_escalation" IS 'paybill: managed by sql target tenant-stark';
-COMMENT ON ROLE "paybill_tenant_stark_workflow_invoice_reminders" IS 'paybill: managed by sql target tenant-stark';
-COMMENT ON ROLE "paybill_tenant_stark_workflow_payment_reconciliation" IS 'paybill: managed by sql target tenant-stark';
-COMMENT ON ROLE "paybill_tenant_stark_workflow_refund_approval" IS 'paybill: managed by sql target tenant-stark';
-COMMENT ON ROLE "paybill_tenant_stark_workflow_ticket_triage" IS 'paybill: managed by sql target tenant-stark';
 
 -- What the step functions run as (bound to the calling agent's tenant), and who may approve steps. NOLOGIN.
 DO $paybill$
+DECLARE
+  managed text;
 BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'paybill_tenant_stark_approver') THEN
-    CREATE ROLE "paybill_tenant_stark_approver" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS;
-  END IF;
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'paybill_tenant_stark_steps') THEN
-    CREATE ROLE "paybill_tenant_stark_steps" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS;
-  END IF;
+  FOREACH managed IN ARRAY ARRAY['paybill_tenant_stark_approver', 'paybill_tenant_stark_steps']::text[] LOOP
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = managed) THEN
+      EXECUTE pg_catalog.format('CREATE ROLE %I WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS', managed);
+    END IF;
+    EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', managed, 'paybill: managed by sql target tenant-stark');
+  END LOOP;
 END
 $paybill$;
-COMMENT ON ROLE "paybill_tenant_stark_approver" IS 'paybill: managed by sql target tenant-stark';
-COMMENT ON ROLE "paybill_tenant_stark_steps" IS 'paybill: managed by sql target tenant-stark';
 
 -- What creates or replaces the step functions must be able to give them to it.
 DO $paybill$

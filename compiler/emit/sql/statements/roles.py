@@ -40,22 +40,16 @@ def create_role_if_missing(role: str) -> Sql:
     )
 
 
-def create_roles_if_missing(roles: Sequence[str]) -> Sql:
-    """`create_role_if_missing` of several roles in one block (the files create each
-    tenant's and each target's roles this way)."""
+def create_marked_roles(roles: Sequence[str], marker: str) -> Sql:
+    """Create each of `roles` that does not exist yet (`ROLE_OPTIONS`) and mark it as managed
+    with `marker` (COMMENT ON ROLE), in one block that loops over the names: the files
+    create each tenant's and each target's roles this way. The names and the marker reach
+    the statements through `format`'s %I and %L, quoted as `ident` and `literal` would."""
     return call(
-        "create_roles_if_missing",
-        roles=Sql(
-            "\n".join(
-                call(
-                    "create_one_role_if_missing",
-                    role_literal=literal(r),
-                    role=ident(r),
-                    options=role_options(),
-                )
-                for r in roles
-            )
-        ),
+        "create_marked_roles",
+        roles=text_array(roles),
+        options=role_options(),
+        marker=literal(marker),
     )
 
 

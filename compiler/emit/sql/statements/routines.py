@@ -30,6 +30,15 @@ def alter_function_owner(signature: Sql, owner: str) -> Sql:
     return call("alter_function_owner", function=signature, owner=ident(owner))
 
 
+def alter_functions_owner(signatures: Sequence[Sql], owner: str) -> Sql:
+    """`alter_function_owner` of each of `signatures` (already quoted), in one loop."""
+    return call(
+        "alter_functions_owner",
+        functions=Sql(f"ARRAY[{literals(signatures)}]::text[]"),
+        owner=literal(owner),
+    )
+
+
 def drop_function(signature: Sql) -> Sql:
     return call("drop_function", function=signature)
 

@@ -5,21 +5,17 @@ BEGIN;
 
 -- Roles: NOLOGIN; a deployment grants them to its login roles.
 DO $paybill$
+DECLARE
+  managed text;
 BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'agent_initech_collections') THEN
-    CREATE ROLE "agent_initech_collections" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS;
-  END IF;
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'agent_initech_support_triage') THEN
-    CREATE ROLE "agent_initech_support_triage" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS;
-  END IF;
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'app_initech') THEN
-    CREATE ROLE "app_initech" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS;
-  END IF;
+  FOREACH managed IN ARRAY ARRAY['agent_initech_collections', 'agent_initech_support_triage', 'app_initech']::text[] LOOP
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = managed) THEN
+      EXECUTE pg_catalog.format('CREATE ROLE %I WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS', managed);
+    END IF;
+    EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', managed, 'paybill: managed by sql target pool-eu-shared for tenant initech');
+  END LOOP;
 END
 $paybill$;
-COMMENT ON ROLE "agent_initech_collections" IS 'paybill: managed by sql target pool-eu-shared for tenant initech';
-COMMENT ON ROLE "agent_initech_support_triage" IS 'paybill: managed by sql target pool-eu-shared for tenant initech';
-COMMENT ON ROLE "app_initech" IS 'paybill: managed by sql target pool-eu-shared for tenant initech';
 
 -- Profiles: each role inherits its privileges from exactly these.
 GRANT "paybill_pool_eu_shared_workflow_invoice_reminders" TO "agent_initech_collections";
@@ -43,21 +39,23 @@ REVOKE ALL ON ALL TABLES IN SCHEMA "billing", "support", "paybill", "paybill_api
   CASCADE;
 
 -- Row-level security: bound to tenant id 'initech'.
-DROP POLICY IF EXISTS "tenant_initech" ON "billing"."customers";
-CREATE POLICY "tenant_initech" ON "billing"."customers" AS PERMISSIVE FOR ALL TO "app_initech"
-  USING ("tenant_id" = 'initech') WITH CHECK ("tenant_id" = 'initech');
-DROP POLICY IF EXISTS "tenant_initech" ON "billing"."invoices";
-CREATE POLICY "tenant_initech" ON "billing"."invoices" AS PERMISSIVE FOR ALL TO "app_initech"
-  USING ("tenant_id" = 'initech') WITH CHECK ("tenant_id" = 'initech');
-DROP POLICY IF EXISTS "tenant_initech" ON "billing"."payment-events";
-CREATE POLICY "tenant_initech" ON "billing"."payment-events" AS PERMISSIVE FOR ALL TO "app_initech"
-  USING ("tenant_id" = 'initech') WITH CHECK ("tenant_id" = 'initech');
-DROP POLICY IF EXISTS "tenant_initech" ON "billing"."payments";
-CREATE POLICY "tenant_initech" ON "billing"."payments" AS PERMISSIVE FOR ALL TO "app_initech"
-  USING ("tenant_id" = 'initech') WITH CHECK ("tenant_id" = 'initech');
-DROP POLICY IF EXISTS "tenant_initech" ON "support"."tickets";
-CREATE POLICY "tenant_initech" ON "support"."tickets" AS PERMISSIVE FOR ALL TO "app_initech"
-  USING ("tenant_id" = 'initech') WITH CHECK ("tenant_id" = 'initech');
+DO $paybill$
+DECLARE
+  bound text;
+BEGIN
+  FOREACH bound IN ARRAY ARRAY[
+        '"billing"."customers"',
+        '"billing"."invoices"',
+        '"billing"."payment-events"',
+        '"billing"."payments"',
+        '"support"."tickets"']::text[] LOOP
+    EXECUTE pg_catalog.format('DROP POLICY IF EXISTS "tenant_initech" ON %s', bound);
+    EXECUTE pg_catalog.format('CREATE POLICY "tenant_initech" ON %s AS PERMISSIVE FOR ALL TO "app_initech"
+  USING ("tenant_id" = ''initech'')
+  WITH CHECK ("tenant_id" = ''initech'')', bound);
+  END LOOP;
+END
+$paybill$;
 
 -- Roles this tenant no longer has (an agent removed, the tenant suspended).
 SELECT "paybill"."retire_roles"(

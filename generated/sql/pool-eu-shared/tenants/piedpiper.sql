@@ -5,13 +5,17 @@ BEGIN;
 
 -- Roles: NOLOGIN; a deployment grants them to its login roles.
 DO $paybill$
+DECLARE
+  managed text;
 BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'app_piedpiper') THEN
-    CREATE ROLE "app_piedpiper" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS;
-  END IF;
+  FOREACH managed IN ARRAY ARRAY['app_piedpiper']::text[] LOOP
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = managed) THEN
+      EXECUTE pg_catalog.format('CREATE ROLE %I WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS', managed);
+    END IF;
+    EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', managed, 'paybill: managed by sql target pool-eu-shared for tenant piedpiper');
+  END LOOP;
 END
 $paybill$;
-COMMENT ON ROLE "app_piedpiper" IS 'paybill: managed by sql target pool-eu-shared for tenant piedpiper';
 
 -- Profiles: each role inherits its privileges from exactly these.
 GRANT "paybill_pool_eu_shared_app" TO "app_piedpiper";
@@ -22,21 +26,23 @@ REVOKE ALL ON SCHEMA "billing", "support", "paybill", "paybill_api" FROM "app_pi
 REVOKE ALL ON ALL TABLES IN SCHEMA "billing", "support", "paybill", "paybill_api" FROM "app_piedpiper" CASCADE;
 
 -- Row-level security: bound to tenant id 'piedpiper'.
-DROP POLICY IF EXISTS "tenant_piedpiper" ON "billing"."customers";
-CREATE POLICY "tenant_piedpiper" ON "billing"."customers" AS PERMISSIVE FOR ALL TO "app_piedpiper"
-  USING ("tenant_id" = 'piedpiper') WITH CHECK ("tenant_id" = 'piedpiper');
-DROP POLICY IF EXISTS "tenant_piedpiper" ON "billing"."invoices";
-CREATE POLICY "tenant_piedpiper" ON "billing"."invoices" AS PERMISSIVE FOR ALL TO "app_piedpiper"
-  USING ("tenant_id" = 'piedpiper') WITH CHECK ("tenant_id" = 'piedpiper');
-DROP POLICY IF EXISTS "tenant_piedpiper" ON "billing"."payment-events";
-CREATE POLICY "tenant_piedpiper" ON "billing"."payment-events" AS PERMISSIVE FOR ALL TO "app_piedpiper"
-  USING ("tenant_id" = 'piedpiper') WITH CHECK ("tenant_id" = 'piedpiper');
-DROP POLICY IF EXISTS "tenant_piedpiper" ON "billing"."payments";
-CREATE POLICY "tenant_piedpiper" ON "billing"."payments" AS PERMISSIVE FOR ALL TO "app_piedpiper"
-  USING ("tenant_id" = 'piedpiper') WITH CHECK ("tenant_id" = 'piedpiper');
-DROP POLICY IF EXISTS "tenant_piedpiper" ON "support"."tickets";
-CREATE POLICY "tenant_piedpiper" ON "support"."tickets" AS PERMISSIVE FOR ALL TO "app_piedpiper"
-  USING ("tenant_id" = 'piedpiper') WITH CHECK ("tenant_id" = 'piedpiper');
+DO $paybill$
+DECLARE
+  bound text;
+BEGIN
+  FOREACH bound IN ARRAY ARRAY[
+        '"billing"."customers"',
+        '"billing"."invoices"',
+        '"billing"."payment-events"',
+        '"billing"."payments"',
+        '"support"."tickets"']::text[] LOOP
+    EXECUTE pg_catalog.format('DROP POLICY IF EXISTS "tenant_piedpiper" ON %s', bound);
+    EXECUTE pg_catalog.format('CREATE POLICY "tenant_piedpiper" ON %s AS PERMISSIVE FOR ALL TO "app_piedpiper"
+  USING ("tenant_id" = ''piedpiper'')
+  WITH CHECK ("tenant_id" = ''piedpiper'')', bound);
+  END LOOP;
+END
+$paybill$;
 
 -- Roles this tenant no longer has (an agent removed, the tenant suspended).
 SELECT "paybill"."retire_roles"(

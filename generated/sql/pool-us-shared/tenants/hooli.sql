@@ -5,17 +5,17 @@ BEGIN;
 
 -- Roles: NOLOGIN; a deployment grants them to its login roles.
 DO $paybill$
+DECLARE
+  managed text;
 BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'agent_hooli_collections') THEN
-    CREATE ROLE "agent_hooli_collections" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS;
-  END IF;
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'app_hooli') THEN
-    CREATE ROLE "app_hooli" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS;
-  END IF;
+  FOREACH managed IN ARRAY ARRAY['agent_hooli_collections', 'app_hooli']::text[] LOOP
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = managed) THEN
+      EXECUTE pg_catalog.format('CREATE ROLE %I WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS', managed);
+    END IF;
+    EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', managed, 'paybill: managed by sql target pool-us-shared for tenant hooli');
+  END LOOP;
 END
 $paybill$;
-COMMENT ON ROLE "agent_hooli_collections" IS 'paybill: managed by sql target pool-us-shared for tenant hooli';
-COMMENT ON ROLE "app_hooli" IS 'paybill: managed by sql target pool-us-shared for tenant hooli';
 
 -- Profiles: each role inherits its privileges from exactly these.
 GRANT "paybill_pool_us_shared_workflow_invoice_reminders" TO "agent_hooli_collections";
@@ -35,21 +35,23 @@ REVOKE ALL ON ALL TABLES IN SCHEMA "billing", "support", "paybill", "paybill_api
   CASCADE;
 
 -- Row-level security: bound to tenant id 'hooli'.
-DROP POLICY IF EXISTS "tenant_hooli" ON "billing"."customers";
-CREATE POLICY "tenant_hooli" ON "billing"."customers" AS PERMISSIVE FOR ALL TO "app_hooli"
-  USING ("tenant_id" = 'hooli') WITH CHECK ("tenant_id" = 'hooli');
-DROP POLICY IF EXISTS "tenant_hooli" ON "billing"."invoices";
-CREATE POLICY "tenant_hooli" ON "billing"."invoices" AS PERMISSIVE FOR ALL TO "app_hooli"
-  USING ("tenant_id" = 'hooli') WITH CHECK ("tenant_id" = 'hooli');
-DROP POLICY IF EXISTS "tenant_hooli" ON "billing"."payment-events";
-CREATE POLICY "tenant_hooli" ON "billing"."payment-events" AS PERMISSIVE FOR ALL TO "app_hooli"
-  USING ("tenant_id" = 'hooli') WITH CHECK ("tenant_id" = 'hooli');
-DROP POLICY IF EXISTS "tenant_hooli" ON "billing"."payments";
-CREATE POLICY "tenant_hooli" ON "billing"."payments" AS PERMISSIVE FOR ALL TO "app_hooli"
-  USING ("tenant_id" = 'hooli') WITH CHECK ("tenant_id" = 'hooli');
-DROP POLICY IF EXISTS "tenant_hooli" ON "support"."tickets";
-CREATE POLICY "tenant_hooli" ON "support"."tickets" AS PERMISSIVE FOR ALL TO "app_hooli"
-  USING ("tenant_id" = 'hooli') WITH CHECK ("tenant_id" = 'hooli');
+DO $paybill$
+DECLARE
+  bound text;
+BEGIN
+  FOREACH bound IN ARRAY ARRAY[
+        '"billing"."customers"',
+        '"billing"."invoices"',
+        '"billing"."payment-events"',
+        '"billing"."payments"',
+        '"support"."tickets"']::text[] LOOP
+    EXECUTE pg_catalog.format('DROP POLICY IF EXISTS "tenant_hooli" ON %s', bound);
+    EXECUTE pg_catalog.format('CREATE POLICY "tenant_hooli" ON %s AS PERMISSIVE FOR ALL TO "app_hooli"
+  USING ("tenant_id" = ''hooli'')
+  WITH CHECK ("tenant_id" = ''hooli'')', bound);
+  END LOOP;
+END
+$paybill$;
 
 -- Roles this tenant no longer has (an agent removed, the tenant suspended).
 SELECT "paybill"."retire_roles"(

@@ -5,21 +5,17 @@ BEGIN;
 
 -- Roles: NOLOGIN; a deployment grants them to its login roles.
 DO $paybill$
+DECLARE
+  managed text;
 BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'agent_vandelay_collections') THEN
-    CREATE ROLE "agent_vandelay_collections" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS;
-  END IF;
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'agent_vandelay_support_triage') THEN
-    CREATE ROLE "agent_vandelay_support_triage" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS;
-  END IF;
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'app_vandelay') THEN
-    CREATE ROLE "app_vandelay" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS;
-  END IF;
+  FOREACH managed IN ARRAY ARRAY['agent_vandelay_collections', 'agent_vandelay_support_triage', 'app_vandelay']::text[] LOOP
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = managed) THEN
+      EXECUTE pg_catalog.format('CREATE ROLE %I WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS', managed);
+    END IF;
+    EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', managed, 'paybill: managed by sql target pool-us-shared for tenant vandelay');
+  END LOOP;
 END
 $paybill$;
-COMMENT ON ROLE "agent_vandelay_collections" IS 'paybill: managed by sql target pool-us-shared for tenant vandelay';
-COMMENT ON ROLE "agent_vandelay_support_triage" IS 'paybill: managed by sql target pool-us-shared for tenant vandelay';
-COMMENT ON ROLE "app_vandelay" IS 'paybill: managed by sql target pool-us-shared for tenant vandelay';
 
 -- Profiles: each role inherits its privileges from exactly these.
 GRANT "paybill_pool_us_shared_workflow_invoice_reminders" TO "agent_vandelay_collections";
@@ -43,21 +39,23 @@ REVOKE ALL ON ALL TABLES IN SCHEMA "billing", "support", "paybill", "paybill_api
   CASCADE;
 
 -- Row-level security: bound to tenant id 'vandelay'.
-DROP POLICY IF EXISTS "tenant_vandelay" ON "billing"."customers";
-CREATE POLICY "tenant_vandelay" ON "billing"."customers" AS PERMISSIVE FOR ALL TO "app_vandelay"
-  USING ("tenant_id" = 'vandelay') WITH CHECK ("tenant_id" = 'vandelay');
-DROP POLICY IF EXISTS "tenant_vandelay" ON "billing"."invoices";
-CREATE POLICY "tenant_vandelay" ON "billing"."invoices" AS PERMISSIVE FOR ALL TO "app_vandelay"
-  USING ("tenant_id" = 'vandelay') WITH CHECK ("tenant_id" = 'vandelay');
-DROP POLICY IF EXISTS "tenant_vandelay" ON "billing"."payment-events";
-CREATE POLICY "tenant_vandelay" ON "billing"."payment-events" AS PERMISSIVE FOR ALL TO "app_vandelay"
-  USING ("tenant_id" = 'vandelay') WITH CHECK ("tenant_id" = 'vandelay');
-DROP POLICY IF EXISTS "tenant_vandelay" ON "billing"."payments";
-CREATE POLICY "tenant_vandelay" ON "billing"."payments" AS PERMISSIVE FOR ALL TO "app_vandelay"
-  USING ("tenant_id" = 'vandelay') WITH CHECK ("tenant_id" = 'vandelay');
-DROP POLICY IF EXISTS "tenant_vandelay" ON "support"."tickets";
-CREATE POLICY "tenant_vandelay" ON "support"."tickets" AS PERMISSIVE FOR ALL TO "app_vandelay"
-  USING ("tenant_id" = 'vandelay') WITH CHECK ("tenant_id" = 'vandelay');
+DO $paybill$
+DECLARE
+  bound text;
+BEGIN
+  FOREACH bound IN ARRAY ARRAY[
+        '"billing"."customers"',
+        '"billing"."invoices"',
+        '"billing"."payment-events"',
+        '"billing"."payments"',
+        '"support"."tickets"']::text[] LOOP
+    EXECUTE pg_catalog.format('DROP POLICY IF EXISTS "tenant_vandelay" ON %s', bound);
+    EXECUTE pg_catalog.format('CREATE POLICY "tenant_vandelay" ON %s AS PERMISSIVE FOR ALL TO "app_vandelay"
+  USING ("tenant_id" = ''vandelay'')
+  WITH CHECK ("tenant_id" = ''vandelay'')', bound);
+  END LOOP;
+END
+$paybill$;
 
 -- Roles this tenant no longer has (an agent removed, the tenant suspended).
 SELECT "paybill"."retire_roles"(

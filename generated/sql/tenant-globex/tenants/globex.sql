@@ -5,25 +5,21 @@ BEGIN;
 
 -- Roles: NOLOGIN; a deployment grants them to its login roles.
 DO $paybill$
+DECLARE
+  managed text;
 BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'agent_globex_collections') THEN
-    CREATE ROLE "agent_globex_collections" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS;
-  END IF;
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'agent_globex_reconciler') THEN
-    CREATE ROLE "agent_globex_reconciler" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS;
-  END IF;
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'agent_globex_support_triage') THEN
-    CREATE ROLE "agent_globex_support_triage" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS;
-  END IF;
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'app_globex') THEN
-    CREATE ROLE "app_globex" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS;
-  END IF;
+  FOREACH managed IN ARRAY ARRAY[
+        'agent_globex_collections',
+        'agent_globex_reconciler',
+        'agent_globex_support_triage',
+        'app_globex']::text[] LOOP
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = managed) THEN
+      EXECUTE pg_catalog.format('CREATE ROLE %I WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS', managed);
+    END IF;
+    EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', managed, 'paybill: managed by sql target tenant-globex for tenant globex');
+  END LOOP;
 END
 $paybill$;
-COMMENT ON ROLE "agent_globex_collections" IS 'paybill: managed by sql target tenant-globex for tenant globex';
-COMMENT ON ROLE "agent_globex_reconciler" IS 'paybill: managed by sql target tenant-globex for tenant globex';
-COMMENT ON ROLE "agent_globex_support_triage" IS 'paybill: managed by sql target tenant-globex for tenant globex';
-COMMENT ON ROLE "app_globex" IS 'paybill: managed by sql target tenant-globex for tenant globex';
 
 -- Profiles: each role inherits its privileges from exactly these.
 GRANT "paybill_tenant_globex_workflow_dunning_escalation" TO "agent_globex_collections";
@@ -53,21 +49,23 @@ REVOKE ALL ON ALL TABLES IN SCHEMA "billing", "support", "paybill", "paybill_api
   CASCADE;
 
 -- Row-level security: bound to tenant id 'globex'.
-DROP POLICY IF EXISTS "tenant_globex" ON "billing"."customers";
-CREATE POLICY "tenant_globex" ON "billing"."customers" AS PERMISSIVE FOR ALL TO "app_globex"
-  USING ("tenant_id" = 'globex') WITH CHECK ("tenant_id" = 'globex');
-DROP POLICY IF EXISTS "tenant_globex" ON "billing"."invoices";
-CREATE POLICY "tenant_globex" ON "billing"."invoices" AS PERMISSIVE FOR ALL TO "app_globex"
-  USING ("tenant_id" = 'globex') WITH CHECK ("tenant_id" = 'globex');
-DROP POLICY IF EXISTS "tenant_globex" ON "billing"."payment-events";
-CREATE POLICY "tenant_globex" ON "billing"."payment-events" AS PERMISSIVE FOR ALL TO "app_globex"
-  USING ("tenant_id" = 'globex') WITH CHECK ("tenant_id" = 'globex');
-DROP POLICY IF EXISTS "tenant_globex" ON "billing"."payments";
-CREATE POLICY "tenant_globex" ON "billing"."payments" AS PERMISSIVE FOR ALL TO "app_globex"
-  USING ("tenant_id" = 'globex') WITH CHECK ("tenant_id" = 'globex');
-DROP POLICY IF EXISTS "tenant_globex" ON "support"."tickets";
-CREATE POLICY "tenant_globex" ON "support"."tickets" AS PERMISSIVE FOR ALL TO "app_globex"
-  USING ("tenant_id" = 'globex') WITH CHECK ("tenant_id" = 'globex');
+DO $paybill$
+DECLARE
+  bound text;
+BEGIN
+  FOREACH bound IN ARRAY ARRAY[
+        '"billing"."customers"',
+        '"billing"."invoices"',
+        '"billing"."payment-events"',
+        '"billing"."payments"',
+        '"support"."tickets"']::text[] LOOP
+    EXECUTE pg_catalog.format('DROP POLICY IF EXISTS "tenant_globex" ON %s', bound);
+    EXECUTE pg_catalog.format('CREATE POLICY "tenant_globex" ON %s AS PERMISSIVE FOR ALL TO "app_globex"
+  USING ("tenant_id" = ''globex'')
+  WITH CHECK ("tenant_id" = ''globex'')', bound);
+  END LOOP;
+END
+$paybill$;
 
 -- Roles this tenant no longer has (an agent removed, the tenant suspended).
 SELECT "paybill"."retire_roles"(

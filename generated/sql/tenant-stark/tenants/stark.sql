@@ -5,13 +5,17 @@ BEGIN;
 
 -- Roles: NOLOGIN; a deployment grants them to its login roles.
 DO $paybill$
+DECLARE
+  managed text;
 BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'app_stark') THEN
-    CREATE ROLE "app_stark" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS;
-  END IF;
+  FOREACH managed IN ARRAY ARRAY['app_stark']::text[] LOOP
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = managed) THEN
+      EXECUTE pg_catalog.format('CREATE ROLE %I WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS', managed);
+    END IF;
+    EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', managed, 'paybill: managed by sql target tenant-stark for tenant stark');
+  END LOOP;
 END
 $paybill$;
-COMMENT ON ROLE "app_stark" IS 'paybill: managed by sql target tenant-stark for tenant stark';
 
 -- Profiles: each role inherits its privileges from exactly these.
 GRANT "paybill_tenant_stark_app_readonly" TO "app_stark";
@@ -22,21 +26,23 @@ REVOKE ALL ON SCHEMA "billing", "support", "paybill", "paybill_api" FROM "app_st
 REVOKE ALL ON ALL TABLES IN SCHEMA "billing", "support", "paybill", "paybill_api" FROM "app_stark" CASCADE;
 
 -- Row-level security: bound to tenant id 'stark'.
-DROP POLICY IF EXISTS "tenant_stark" ON "billing"."customers";
-CREATE POLICY "tenant_stark" ON "billing"."customers" AS PERMISSIVE FOR ALL TO "app_stark"
-  USING ("tenant_id" = 'stark') WITH CHECK ("tenant_id" = 'stark');
-DROP POLICY IF EXISTS "tenant_stark" ON "billing"."invoices";
-CREATE POLICY "tenant_stark" ON "billing"."invoices" AS PERMISSIVE FOR ALL TO "app_stark"
-  USING ("tenant_id" = 'stark') WITH CHECK ("tenant_id" = 'stark');
-DROP POLICY IF EXISTS "tenant_stark" ON "billing"."payment-events";
-CREATE POLICY "tenant_stark" ON "billing"."payment-events" AS PERMISSIVE FOR ALL TO "app_stark"
-  USING ("tenant_id" = 'stark') WITH CHECK ("tenant_id" = 'stark');
-DROP POLICY IF EXISTS "tenant_stark" ON "billing"."payments";
-CREATE POLICY "tenant_stark" ON "billing"."payments" AS PERMISSIVE FOR ALL TO "app_stark"
-  USING ("tenant_id" = 'stark') WITH CHECK ("tenant_id" = 'stark');
-DROP POLICY IF EXISTS "tenant_stark" ON "support"."tickets";
-CREATE POLICY "tenant_stark" ON "support"."tickets" AS PERMISSIVE FOR ALL TO "app_stark"
-  USING ("tenant_id" = 'stark') WITH CHECK ("tenant_id" = 'stark');
+DO $paybill$
+DECLARE
+  bound text;
+BEGIN
+  FOREACH bound IN ARRAY ARRAY[
+        '"billing"."customers"',
+        '"billing"."invoices"',
+        '"billing"."payment-events"',
+        '"billing"."payments"',
+        '"support"."tickets"']::text[] LOOP
+    EXECUTE pg_catalog.format('DROP POLICY IF EXISTS "tenant_stark" ON %s', bound);
+    EXECUTE pg_catalog.format('CREATE POLICY "tenant_stark" ON %s AS PERMISSIVE FOR ALL TO "app_stark"
+  USING ("tenant_id" = ''stark'')
+  WITH CHECK ("tenant_id" = ''stark'')', bound);
+  END LOOP;
+END
+$paybill$;
 
 -- Roles this tenant no longer has (an agent removed, the tenant suspended).
 SELECT "paybill"."retire_roles"(

@@ -5,25 +5,17 @@ BEGIN;
 
 -- Roles: NOLOGIN; a deployment grants them to its login roles.
 DO $paybill$
+DECLARE
+  managed text;
 BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'agent_wayne_collections') THEN
-    CREATE ROLE "agent_wayne_collections" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS;
-  END IF;
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'agent_wayne_reconciler') THEN
-    CREATE ROLE "agent_wayne_reconciler" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS;
-  END IF;
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'agent_wayne_support_triage') THEN
-    CREATE ROLE "agent_wayne_support_triage" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS;
-  END IF;
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'app_wayne') THEN
-    CREATE ROLE "app_wayne" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS;
-  END IF;
+  FOREACH managed IN ARRAY ARRAY['agent_wayne_collections', 'agent_wayne_reconciler', 'agent_wayne_support_triage', 'app_wayne']::text[] LOOP
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = managed) THEN
+      EXECUTE pg_catalog.format('CREATE ROLE %I WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS', managed);
+    END IF;
+    EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', managed, 'paybill: managed by sql target tenant-wayne for tenant wayne');
+  END LOOP;
 END
 $paybill$;
-COMMENT ON ROLE "agent_wayne_collections" IS 'paybill: managed by sql target tenant-wayne for tenant wayne';
-COMMENT ON ROLE "agent_wayne_reconciler" IS 'paybill: managed by sql target tenant-wayne for tenant wayne';
-COMMENT ON ROLE "agent_wayne_support_triage" IS 'paybill: managed by sql target tenant-wayne for tenant wayne';
-COMMENT ON ROLE "app_wayne" IS 'paybill: managed by sql target tenant-wayne for tenant wayne';
 
 -- Profiles: each role inherits its privileges from exactly these.
 GRANT "paybill_tenant_wayne_workflow_dunning_escalation" TO "agent_wayne_collections";
@@ -55,21 +47,23 @@ REVOKE ALL ON ALL TABLES IN SCHEMA "billing", "support", "paybill", "paybill_api
   CASCADE;
 
 -- Row-level security: bound to tenant id 'wayne'.
-DROP POLICY IF EXISTS "tenant_wayne" ON "billing"."customers";
-CREATE POLICY "tenant_wayne" ON "billing"."customers" AS PERMISSIVE FOR ALL TO "app_wayne"
-  USING ("tenant_id" = 'wayne') WITH CHECK ("tenant_id" = 'wayne');
-DROP POLICY IF EXISTS "tenant_wayne" ON "billing"."invoices";
-CREATE POLICY "tenant_wayne" ON "billing"."invoices" AS PERMISSIVE FOR ALL TO "app_wayne"
-  USING ("tenant_id" = 'wayne') WITH CHECK ("tenant_id" = 'wayne');
-DROP POLICY IF EXISTS "tenant_wayne" ON "billing"."payment-events";
-CREATE POLICY "tenant_wayne" ON "billing"."payment-events" AS PERMISSIVE FOR ALL TO "app_wayne"
-  USING ("tenant_id" = 'wayne') WITH CHECK ("tenant_id" = 'wayne');
-DROP POLICY IF EXISTS "tenant_wayne" ON "billing"."payments";
-CREATE POLICY "tenant_wayne" ON "billing"."payments" AS PERMISSIVE FOR ALL TO "app_wayne"
-  USING ("tenant_id" = 'wayne') WITH CHECK ("tenant_id" = 'wayne');
-DROP POLICY IF EXISTS "tenant_wayne" ON "support"."tickets";
-CREATE POLICY "tenant_wayne" ON "support"."tickets" AS PERMISSIVE FOR ALL TO "app_wayne"
-  USING ("tenant_id" = 'wayne') WITH CHECK ("tenant_id" = 'wayne');
+DO $paybill$
+DECLARE
+  bound text;
+BEGIN
+  FOREACH bound IN ARRAY ARRAY[
+        '"billing"."customers"',
+        '"billing"."invoices"',
+        '"billing"."payment-events"',
+        '"billing"."payments"',
+        '"support"."tickets"']::text[] LOOP
+    EXECUTE pg_catalog.format('DROP POLICY IF EXISTS "tenant_wayne" ON %s', bound);
+    EXECUTE pg_catalog.format('CREATE POLICY "tenant_wayne" ON %s AS PERMISSIVE FOR ALL TO "app_wayne"
+  USING ("tenant_id" = ''wayne'')
+  WITH CHECK ("tenant_id" = ''wayne'')', bound);
+  END LOOP;
+END
+$paybill$;
 
 -- Roles this tenant no longer has (an agent removed, the tenant suspended).
 SELECT "paybill"."retire_roles"(
