@@ -534,14 +534,25 @@ def read_records(folder: Path) -> dict[str, NodeRecord]:
     return out
 
 
+def stack_tenants(records: Mapping[str, NodeRecord]) -> dict[str, str]:
+    """Stack name -> the tenant whose stack (or kept old home's stack) it is, by the tenant
+    records of `records`; a tenant's own database is named as its stack."""
+    out = {}
+    for record in records.values():
+        facts = record.tenant
+        if facts is None:
+            continue
+        out[facts.stack or f"tenant-{record.name}"] = record.name
+        if facts.kept is not None:
+            out[facts.kept.stack] = record.name
+    return out
+
+
 def tenant_of_stack(stack: str, *records: Mapping[str, NodeRecord]) -> str:
     """The tenant whose stack (or kept old home's stack) `stack` is, by the tenant records
     of `records` (head first); else the name its default stack name gives."""
     for found in records:
-        for record in found.values():
-            facts = record.tenant
-            if facts is None:
-                continue
-            if facts.stack == stack or (facts.kept is not None and facts.kept.stack == stack):
-                return record.name
+        tenant = stack_tenants(found).get(stack)
+        if tenant is not None:
+            return tenant
     return stack.removeprefix("tenant-")

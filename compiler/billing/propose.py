@@ -5,6 +5,7 @@ files onto `billing/<tenant>` with a `Billing-Event: <id>` trailer per event app
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from compiler.billing.sync import Context
 from compiler.billing.work import TenantWork
 from compiler.errors import EnvironmentProblem, SpecError
 from compiler.pipeline import compile_spec, validate
-from compiler.records import read_records
+from compiler.records import read_records, stack_tenants
 from compiler.write.tree import Difference
 
 
@@ -90,7 +91,7 @@ def _split(
     works: dict[str, TenantWork],
     texts: dict[str, str],
     changes: list[Difference],
-    owners: dict[str, str],
+    owners: dict[str, str | None],
     paths: Paths,
 ) -> dict[str, dict[str, bytes | None]]:
     """Each tenant's changed output files. A changed file of a node that belongs to no
@@ -99,7 +100,7 @@ def _split(
     out_dir = paths.work / paths.generated
     owners = {**owners, **_owners(out_dir)}
     for change in changes:
-        tenant = tenant_of(owners.get(change.path, ""))
+        tenant = owners.get(change.path)
         if tenant not in out:
             raise EnvironmentProblem(
                 f"{paths.generated}/ at {ctx.base[:12]} is not what compiling its spec "
@@ -112,25 +113,28 @@ def _split(
     return out
 
 
-def _owners(out_dir: Path) -> dict[str, str]:
-    """Output file -> the graph node that owns it, from the node records (a record file is
-    its node's own)."""
-    out = {}
-    for node, record in read_records(out_dir).items():
-        out[record.path] = node
+def _owners(out_dir: Path) -> dict[str, str | None]:
+    """Output file -> the tenant whose node owns it, or None for a shared node (a pool, the
+    platform's Cedar policies), from the node records (a record file is its node's own)."""
+    records = read_records(out_dir)
+    stacks = stack_tenants(records)
+    out: dict[str, str | None] = {}
+    for node, record in records.items():
+        tenant = tenant_of(node, stacks)
+        out[record.path] = tenant
         for entry in record.artifacts:
-            out[entry.path] = node
+            out[entry.path] = tenant
     return out
 
 
-def tenant_of(node: str) -> str | None:
-    """The tenant whose node this is (`tenant:t`, `acl:t`, `stack:tenant-t`, `sql:tenant-t`),
-    or None for a shared one (a pool, the platform's Cedar policies)."""
+def tenant_of(node: str, stacks: Mapping[str, str]) -> str | None:
+    """The tenant whose node this is (`tenant:t`, `acl:t`, its stack and its own database,
+    by `stacks`: stack name -> tenant), or None for a shared one."""
     kind, _, name = node.partition(":")
     if kind in ("tenant", "acl"):
         return name
-    if kind in ("stack", "sql") and name.startswith("tenant-"):
-        return name.removeprefix("tenant-")
+    if kind in ("stack", "sql"):
+        return stacks.get(name)
     return None
 
 
