@@ -143,10 +143,12 @@ class Cache:
         kept for a file that changed since is never taken: its digest is not the file's.)"""
         for path in removed:
             self.files.pop(path, None)
-        if whole:
+        if whole:  # in place: a fleet's tables are not copied
             paths = {o.path for o in outputs}
-            self.files = {p: e for p, e in self.files.items() if p in paths}
-            self._records = {p: r for p, r in self.records.items() if p in paths}
+            records = self.records
+            for table in (self.files, records):
+                for path in [p for p in table if p not in paths]:
+                    del table[path]
 
     def covers(self, outputs: Sequence[Output]) -> bool:
         """Whether every file of `outputs` is known by its stat (so the next compile can tell
