@@ -22,17 +22,30 @@ def tenant_name(index: int) -> str:
     return f"t{index:05d}"
 
 
-def silo_network(index: int) -> str:
-    """A network of its own for each silo tenant (silo networks may not overlap)."""
-    return f"10.{128 + index // 256}.{index % 256}.0/24"
+SILO_NETWORKS = 128 * 256  # the /24 networks of 10.128.0.0/9
+
+
+def silo_network(number: int) -> str:
+    """A network of its own for each silo tenant (silo networks may not overlap): the
+    `number`th /24 of 10.128.0.0/9."""
+    if not 0 <= number < SILO_NETWORKS:
+        raise ValueError(f"silo network {number}: only {SILO_NETWORKS} fit in 10.128.0.0/9")
+    return f"10.{128 + number // 256}.{number % 256}.0/24"
 
 
 def tenant_document(
-    index: int, plan: str, state: str, status: str, region: str, extra: str = ""
+    index: int,
+    plan: str,
+    state: str,
+    status: str,
+    region: str,
+    extra: str = "",
+    network: int | None = None,
 ) -> str:
+    """`network`: the number of a silo tenant's network (by default its index)."""
     pool = f"  pool: {POOLS[region]}\n"
     if plan == "enterprise":
-        pool = f"  network: {{cidr: {silo_network(index)}}}\n"
+        pool = f"  network: {{cidr: {silo_network(index if network is None else network)}}}\n"
     return (
         f"apiVersion: paybill.dev/v1\nkind: Tenant\nmetadata:\n  name: {tenant_name(index)}\n"
         f"spec:\n  displayName: Tenant {index}\n  plan: {plan}\n  region: {region}\n"
@@ -61,10 +74,13 @@ def write_fleet(
     rng = random.Random(7)
     kinds = [row[:3] for row in mix for _ in range(row[3])]
     docs = []
+    silos = 0  # networks are numbered by silo tenant, not by tenant: 100,000 tenants fit
     for index in range(tenants):
         plan, state, status = rng.choice(kinds)
         region = rng.choice(sorted(POOLS))
-        docs.append(tenant_document(index, plan, state, status, region, extra(index, plan)))
+        text = tenant_document(index, plan, state, status, region, extra(index, plan), silos)
+        silos += plan == "enterprise"
+        docs.append(text)
     if not per_tenant:
         (root / "tenants.yaml").write_text("---\n".join(docs))
         return

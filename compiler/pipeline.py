@@ -26,15 +26,19 @@ from pathlib import Path
 from compiler.clouds import DRIVERS
 from compiler.compiled import Compiled
 from compiler.dsl import ParsedSpec, parse
-from compiler.errors import SpecError
-from compiler.graph import build_graph
-from compiler.load import LoadedSpec, load_spec
+from compiler.emit import Output
+from compiler.errors import Location, SpecError
+from compiler.graph import PlatformGraph, build_graph
+from compiler.load import load_spec
 from compiler.load.discover import shown_prefix
 from compiler.load.git import load_revision
+from compiler.load.scan import KnownFile
 from compiler.resolve import ResolvedSpec, baseline_of, resolve, tables_of
 from compiler.scope import Scope, narrowed
 from compiler.write import (
+    Difference,
     Disk,
+    Previous,
     Writer,
     output_folder,
     read_previous,
@@ -143,11 +147,69 @@ class _Run:
 
     def compile(self, scope: Scope) -> Compiled | None:
         """The stages in order; None when `scope` cannot vouch for what it skips."""
+        cache = self.cache
+        front = self._resolve(scope)
+        if front is None:
+            return None
+        spec, previous, disk, read, where = front
+        if not scope.accepts_resolved(spec):
+            return None
+        graph = build_graph(spec)
+        built = self._emit(scope, spec, graph, previous, disk, where)
+        if built is None:
+            return None
+        outputs, reused, changes = built
+        self.notes.extend(previous.notes)
+        result = Compiled(spec, graph, outputs, reused, changes, self.notes)
+        if cache is None:
+            return result
+        self._remember(cache, scope, read, result)
+        if scope.whole:
+            return result
+        return result.of_part(len(cache.files), scope.nodes_after(changes), scope.touched)
+
+    def _emit(
+        self,
+        scope: Scope,
+        spec: ResolvedSpec,
+        graph: PlatformGraph,
+        previous: Previous,
+        disk: Disk,
+        where: dict[str, Location],
+    ) -> tuple[list[Output], frozenset[str], list[Difference]] | None:
+        """Emit every family into the writer, and write (or compare); None when `scope`
+        cannot vouch for what it skips. What the families prepared and what the writer
+        kept of each file are let go when it returns, before the cache is saved."""
         # The emitters are loaded by a compile only: `validate` and `describe` stop at
         # resolve, and loading every emitter and its templates was a fifth of their time.
+        from compiler.emit import kept  # noqa: PLC0415
         from compiler.emit.families import emit_all, input_digests, prepare_all  # noqa: PLC0415
-        from compiler.emit.kept import add_to_graph, kept_records  # noqa: PLC0415
-        from compiler.emit.kept import prepare as prepare_kept  # noqa: PLC0415
+
+        cache = self.cache
+        old_homes = kept.kept_records(spec, where, graph, previous.records)
+        prepared = prepare_all(spec, graph)  # of the spec's nodes; then a migration's old home
+        kept.add_to_graph(graph, old_homes)
+        prepared.append(kept.prepare(spec, where, old_homes))
+        digests = input_digests(prepared)
+        if not scope.accepts_graph(graph, digests, previous):
+            return None
+        reuse = previous.reusable(digests, disk)
+        records = cache if scope.whole else None
+        with Writer(previous, disk, records, check=cache is None) as writer:
+            outputs = emit_all(spec, graph, prepared, digests, reuse, writer.take)
+            changes = writer.finish()
+        return outputs, frozenset(reuse), changes
+
+    def _resolve(
+        self, scope: Scope
+    ) -> (
+        tuple[ResolvedSpec, Previous, Disk, dict[str, KnownFile] | None, dict[str, Location]]
+        | None
+    ):
+        """Load, parse and resolve what `scope` reads, with the previous output; None when
+        `scope` cannot vouch for what it skips. The documents and their parsed models are
+        let go when it returns: what follows needs the resolved model alone, and of the
+        files read, only what the next compile will know them by."""
         from compiler.emit.sql.previous import previous_tables  # noqa: PLC0415
 
         spec_dir, out_dir, cache = self.spec_dir, self.out_dir, self.cache
@@ -155,6 +217,8 @@ class _Run:
         parsed = parse(loaded, root=spec_dir.as_posix())
         if cache is not None and not scope.accepts_loaded(loaded, parsed, out_dir, cache):
             return None
+        read = scope.files_read(loaded, shown_prefix(spec_dir))
+        del loaded
         disk = Disk(out_dir, cache.files if cache is not None else None)
         # A whole compile takes unchanged records from the cache; a narrowed one reads its
         # few from their files, and leaves the cache's records as they are.
@@ -172,35 +236,21 @@ class _Run:
             previous_tables=previous_tables(out_dir, previous.records),
             drivers=DRIVERS,
         )
-        if not scope.accepts_resolved(spec):
-            return None
-        graph = build_graph(spec)
-        kept = kept_records(spec, parsed, graph, previous.records)
-        prepared = prepare_all(spec, graph)  # of the spec's nodes; then a migration's old home
-        add_to_graph(graph, kept)
-        prepared.append(prepare_kept(spec, parsed, kept))
-        digests = input_digests(prepared)
-        if not scope.accepts_graph(graph, digests, previous):
-            return None
-        reuse = previous.reusable(digests, disk)
-        with Writer(previous, disk, records, check=cache is None) as writer:
-            outputs = emit_all(spec, graph, prepared, digests, reuse, writer.take)
-            changes = writer.finish()
-        self.notes.extend(previous.notes)
-        result = Compiled(spec, graph, outputs, frozenset(reuse), changes, self.notes)
-        if cache is None:
-            return result
-        self._remember(cache, scope, loaded, result)
-        if scope.whole:
-            return result
-        return result.of_part(len(cache.files), scope.nodes_after(changes), scope.touched)
+        # Where each kept old home's migration is written, for the errors about it.
+        where = {
+            t.name: parsed.tenants[t.name].source.at("spec", "migration")
+            for t in spec.live_tenants
+            if t.kept is not None and t.name in parsed.tenants
+        }
+        return spec, previous, disk, read, where
 
-    def _remember(self, cache: Cache, scope: Scope, loaded: LoadedSpec, done: Compiled) -> None:
+    def _remember(
+        self, cache: Cache, scope: Scope, read: dict[str, KnownFile] | None, done: Compiled
+    ) -> None:
         """Save what the next compile may skip with: every output file by its stat, and
         what the output was made from (when every file of it is known)."""
         removed = (c.path for c in done.changes if c.change == "removed")
         cache.after_write(done.outputs, removed, whole=scope.whole)
-        prefix = shown_prefix(self.spec_dir)
-        snapshot = scope.snapshot_after(loaded, prefix, done.spec, done.graph)
+        snapshot = scope.snapshot_after(read, done.spec, done.graph)
         cache.snapshot = snapshot if cache.covers(done.outputs) else None
         cache.save(self.out_dir)

@@ -28,6 +28,7 @@ from compiler.graph import PlatformGraph, acl_node, module_node, sql_node, stack
 from compiler.load import LoadedSpec, load_spec
 from compiler.load.discover import load_read
 from compiler.load.scan import (
+    KnownFile,
     SpecScan,
     known_after,
     known_files,
@@ -186,19 +187,24 @@ class Scope:
                 return False
         return True
 
+    def files_read(self, loaded: LoadedSpec, prefix: str) -> dict[str, KnownFile] | None:
+        """The spec files `loaded` read, as the next compile will know them (`prefix`: how
+        the spec folder is shown); None when bytes came from no file. Taken as soon as the
+        files are parsed, so that their documents need not be held until the end."""
+        return known_files(loaded, prefix if self.scan is None else self.scan.prefix)
+
     def snapshot_after(
-        self, loaded: LoadedSpec, prefix: str, spec: ResolvedSpec, graph: PlatformGraph
+        self, read: dict[str, KnownFile] | None, spec: ResolvedSpec, graph: PlatformGraph
     ) -> Snapshot | None:
-        """What the next compile knows this one was made from (`prefix`: how the spec folder
-        was shown); None when a spec file read now cannot be known again by its stat."""
+        """What the next compile knows this one was made from (`read`: `files_read`); None
+        when a spec file read now cannot be known again by its stat."""
         ties = {t.name: _ties(t) for t in spec.tenants}
         if self.scan is None or self.snapshot is None:
-            files = known_files(loaded, prefix)
-            if files is None:
+            if read is None:
                 return None
             owned = {n for t in ties for n in tenant_nodes(t)}
-            return Snapshot(files, ties, sorted(n for n in graph.nodes() if n not in owned))
-        files = known_after(self.snapshot.spec, self.scan, loaded)
+            return Snapshot(read, ties, sorted(n for n in graph.nodes() if n not in owned))
+        files = known_after(self.snapshot.spec, self.scan, read)
         if files is None:
             return None
         return Snapshot(files, {**self.others, **ties}, self.snapshot.shared)

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -23,8 +24,10 @@ from compiler.emit import stacks as stacks_family
 from compiler.emit.acl import inputs as acl_inputs
 from compiler.emit.stacks import runtime, synth
 from compiler.emit.stacks.synth import ShapeBuild, ShapeJob
+from compiler.emit.stacks.template import Template
+from compiler.emit.stacks.values import Scalar
 from compiler.pipeline import compile_spec
-from compiler.write import journal
+from compiler.write import Writer, journal
 from tests.conftest import SPEC
 from tests.support.tools import REPO
 
@@ -187,6 +190,63 @@ def test_a_stack_its_provider_schema_refuses_fails_the_compile(
         "written, please report it with this message)\n"
     ) in err
     assert not (workdir / "fresh").exists() or not any((workdir / "fresh").iterdir())
+
+
+def test_stamped_stacks_their_provider_schema_refuses_fail_the_compile_all_together(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Stamped stacks are handed to the writer one at a time, and checked as they come: a
+    refused one fails the compile once every stack was seen, with every problem, and what
+    was staged before is not written."""
+    original = Template.stamp
+
+    def unknown_provider(self: Template, values: Mapping[str, Scalar]) -> bytes:
+        return original(self, values).replace(b'"hashicorp/aws"', b'"hashicorp/awz"')
+
+    monkeypatch.setattr(Template, "stamp", unknown_provider)
+    capsys.readouterr()
+    assert main(["compile", "spec", "--out", "fresh"]) == 1
+    err = capsys.readouterr().err
+    stacks = sorted(p.parent.name for p in (workdir / "generated/stacks").glob("*/cdk.tf.json"))
+    assert len(stacks) > 1
+    for stack in stacks:
+        assert (
+            f"stacks/{stack}/cdk.tf.json: stack {stack.partition('-')[2]} "
+            "terraform.required_providers: requires no provider of a known cloud, or more "
+            "than one (paybill generated this"
+        ) in err
+    assert not (workdir / "fresh").exists() or not any((workdir / "fresh").iterdir())
+
+
+def test_a_compile_holds_a_few_files_bytes_at_a_time_whatever_the_fleet(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each family hands its files to the writer as it builds them, and the writer keeps a
+    digest of each: at no moment are more than a few files built and not yet taken, however
+    many tenants there are (a fleet's files were once held whole, family by family)."""
+    initech = (workdir / "spec/tenants/initech.yaml").read_text()
+    for index in range(60):
+        text = initech.replace("name: initech", f"name: pooled{index:02d}")
+        (workdir / f"spec/tenants/pooled{index:02d}.yaml").write_text(text)
+    built, taken, most = [0], [0], [0]
+    made, take = artifact.Artifact.__post_init__, Writer.take
+
+    def count_built(self: artifact.Artifact) -> None:
+        made(self)
+        built[0] += 1
+
+    def count_taken(self: Writer, output: artifact.Output) -> artifact.Output:
+        most[0] = max(most[0], built[0] - taken[0])
+        taken[0] += isinstance(output, artifact.Artifact)
+        return take(self, output)
+
+    monkeypatch.setattr(artifact.Artifact, "__post_init__", count_built)
+    monkeypatch.setattr(Writer, "take", count_taken)
+    compile_spec(Path("spec"), Path("fresh"))
+    assert taken[0] > 60 * 5  # each pooled tenant's SQL, ACL and records
+    # At most the modules synthesized together (3 files each) and the three shared Cedar
+    # files, built when the ACL family is prepared.
+    assert most[0] <= 3 * len(list((workdir / "fresh/modules").iterdir())) + 3
 
 
 def test_a_full_disk_while_writing_leaves_the_output_untouched(

@@ -57,5 +57,6 @@ def emit_all(
     if duplicates:
         raise AssertionError(f"two emitters wrote the same path: {sorted(duplicates)}")
     outputs.sort(key=lambda o: o.path)
-    outputs.extend(keep(r) for r in build_records(spec, graph, outputs, digests))
+    records = build_records(spec, graph, outputs, digests)  # reads `outputs` now
+    outputs.extend(keep(r) for r in records)
     return outputs

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from compiler.dsl import ParsedSpec
 from compiler.emit.artifact import Output, Prepared, Reuse
 from compiler.errors import Diagnostic, Location, SpecError
 from compiler.graph import PlatformGraph, sql_node, stack_node
@@ -34,7 +33,10 @@ RESTORE = (
 
 
 def kept_records(
-    spec: ResolvedSpec, parsed: ParsedSpec, graph: PlatformGraph, previous: Mapping[str, NodeRecord]
+    spec: ResolvedSpec,
+    where: Mapping[str, Location],
+    graph: PlatformGraph,
+    previous: Mapping[str, NodeRecord],
 ) -> dict[str, NodeRecord]:
     """The previous records of every kept home's nodes (its stack, its database, each module
     of its stack that no other stack of the spec uses), or SpecError naming the tenants
@@ -46,7 +48,7 @@ def kept_records(
             continue
         found = _old_home(tenant, graph, previous)
         if found is None:
-            problems.append(_missing(tenant, parsed, "has no record of it"))
+            problems.append(_missing(tenant, where, "has no record of it"))
         else:
             out.update(found)
     if problems:
@@ -72,22 +74,16 @@ def _old_home(
     return out
 
 
-def _missing(tenant: Tenant, parsed: ParsedSpec, why: str) -> Diagnostic:
+def _missing(tenant: Tenant, where: Mapping[str, Location], why: str) -> Diagnostic:
+    """`where`: the migration block of each tenant, by name."""
     assert tenant.kept is not None
-    doc = parsed.tenants.get(tenant.name)
-    where = doc.source.at("spec", "migration") if doc is not None else None
     return Diagnostic(
-        where if where is not None else parsed_location(parsed),
+        where.get(tenant.name, Location("spec")),
         f"tenant {tenant.name}'s old home {tenant.kept.home} (stack {tenant.kept.stack}) "
         f"is kept beside its new home until retired, but the output folder {why}",
         f"Tenant/{tenant.name}",
         hint=RESTORE,
     )
-
-
-def parsed_location(parsed: ParsedSpec) -> Location:
-    """Where a problem of no one tenant's document is reported: the platform's name."""
-    return parsed.platform.source.at("metadata", "name")
 
 
 def add_to_graph(graph: PlatformGraph, kept: Mapping[str, NodeRecord]) -> None:
@@ -100,7 +96,9 @@ def add_to_graph(graph: PlatformGraph, kept: Mapping[str, NodeRecord]) -> None:
                 graph.require(first, node)
 
 
-def prepare(spec: ResolvedSpec, parsed: ParsedSpec, kept: Mapping[str, NodeRecord]) -> Prepared:
+def prepare(
+    spec: ResolvedSpec, where: Mapping[str, Location], kept: Mapping[str, NodeRecord]
+) -> Prepared:
     """The kept nodes' work: their digests as recorded, their files reused as they are."""
     digests = {node: record.input_digest for node, record in kept.items()}
     owners = {
@@ -112,7 +110,7 @@ def prepare(spec: ResolvedSpec, parsed: ParsedSpec, kept: Mapping[str, NodeRecor
         if missing:
             tenants = {owners[n].name: owners[n] for n in missing if n in owners}
             why = "no longer holds its files as they were written (changed or removed by hand)"
-            raise SpecError([_missing(tenants[name], parsed, why) for name in sorted(tenants)])
+            raise SpecError([_missing(tenants[name], where, why) for name in sorted(tenants)])
         for node in sorted(kept):
             yield from reuse[node]
 

@@ -11,7 +11,7 @@ and a deleted tenant (no SQL any more) still has a record, the baseline of the n
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import astuple
 
 from compiler.emit.artifact import (
@@ -97,15 +97,26 @@ def build_records(
     graph: PlatformGraph,
     outputs: Iterable[Output],
     digests: Mapping[str, str],
-) -> list[Artifact]:
-    """Every node's record, then the manifest."""
+) -> Iterator[Artifact]:
+    """Every node's record, then the manifest, one at a time (the writer keeps a digest of
+    each, never the fleet's records together). `outputs` is read now, before the first
+    record: the caller may add the records to it as they come."""
     by_node: dict[str, list[Entry]] = {node: [] for node in graph.nodes()}
     for output in outputs:
         by_node[output.node].append(Entry(output.path, output.sha256, output.size))
+    return _records(spec, graph, by_node, digests)
+
+
+def _records(
+    spec: ResolvedSpec,
+    graph: PlatformGraph,
+    by_node: dict[str, list[Entry]],
+    digests: Mapping[str, str],
+) -> Iterator[Artifact]:
+    """Each node's record from its files (`by_node`, emptied as the records are built)."""
     wave_of = graph.wave_of()
     tenants = {tenant_node(t.name): t for t in spec.tenants}
     pools = {stack_node(p.target): Confirm(destroy=p.confirm_destroy) for p in spec.pools}
-    out = []
     for node in graph.nodes():
         tenant = tenants.get(node)
         confirm = tenant_confirm(tenant) if tenant is not None else pools.get(node)
@@ -116,11 +127,10 @@ def build_records(
             depends_on=tuple(graph.dependencies(node)),
             wave=wave_of[node],
             input_digest=digests[node],
-            artifacts=tuple(sorted(by_node[node], key=lambda e: e.path)),
+            artifacts=tuple(sorted(by_node.pop(node), key=lambda e: e.path)),
             tenant=tenant_facts(tenant) if tenant is not None else None,
             roles=tenant_roles(tenant) if tenant is not None else (),
             confirm=confirm or None,
         )
-        out.append(Artifact(record.path, output_json(record.to_json()), node))
-    out.append(Artifact(MANIFEST_PATH, output_json(manifest_json(GENERATOR)), ""))
-    return out
+        yield Artifact(record.path, output_json(record.to_json()), node)
+    yield Artifact(MANIFEST_PATH, output_json(manifest_json(GENERATOR)), "")

@@ -169,11 +169,11 @@ def within_limits(
 
 
 def known_after(
-    known: Mapping[str, KnownFile], scan: SpecScan, loaded: LoadedSpec
+    known: Mapping[str, KnownFile], scan: SpecScan, read: Mapping[str, KnownFile] | None
 ) -> dict[str, KnownFile] | None:
-    """What the next compile knows after one that read only `scan.read`: the files it read
-    now, and the others as they were (with their new stat, when saved again unchanged)."""
-    read = known_files(loaded, scan.prefix)
+    """What the next compile knows after one that read only `scan.read` (`read`: those
+    files, from `known_files`): the files it read now, and the others as they were (with
+    their new stat, when saved again unchanged)."""
     if read is None:
         return None
     out = {p: e for p, e in known.items() if p in scan.present}

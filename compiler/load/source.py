@@ -14,7 +14,7 @@ Path = tuple[PathPart, ...]
 Position = tuple[int, int]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class SourceDocument:
     """One `---` document of a spec file.
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -290,21 +291,30 @@ def _plain_document(located: _Locator, index: int, node: yaml.Node, data: Any) -
         keys,
         locate=located.locate,
     )
-    located.documents[index] = document
+    located.add(document)
     return document
 
 
 class _Locator:
     """Records the positions of a file's plain documents, all at once, when one of them is
-    first asked for one: compose the file again and let the careful builder walk each."""
+    first asked for one: compose the file again and let the careful builder walk each.
+
+    Each document holds its locator (`SourceDocument.locate`), and the locator holds the
+    documents weakly: a strong reference both ways would be a cycle, which only the cyclic
+    collector frees, and a compile pauses it (`compiler.pipeline`), so every document of a
+    fleet, with its data, would live until the compile ends."""
 
     def __init__(self, file: str, text: str) -> None:
         self.file = file
         self.text = text
-        self.documents: dict[int, SourceDocument] = {}
+        self.documents: dict[int, weakref.ref[SourceDocument]] = {}
+
+    def add(self, document: SourceDocument) -> None:
+        self.documents[document.index] = weakref.ref(document)
 
     def locate(self) -> None:
-        documents, self.documents = self.documents, {}
+        found, self.documents = self.documents, {}
+        documents = {i: d for i, ref in found.items() if (d := ref()) is not None}
         last = max(documents, default=-1)
         try:
             for index, node in enumerate(yaml.compose_all(self.text, Loader=_LOADER)):

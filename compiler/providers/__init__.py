@@ -3,7 +3,7 @@ every synthesized Terraform document against its cloud's schema (see docs/clouds
 
 from __future__ import annotations
 
-from compiler.providers.check import GENERATED_HINT, check_documents
+from compiler.providers.check import GENERATED_HINT, check_documents, document_problems
 from compiler.providers.schemas import PROVIDERS, ProviderSchema, loaded
 from compiler.providers.schemas import load as load_schema
 from compiler.providers.validate import Problem, validate
@@ -14,6 +14,7 @@ __all__ = [
     "Problem",
     "ProviderSchema",
     "check_documents",
+    "document_problems",
     "load_schema",
     "loaded",
     "validate",

@@ -40,24 +40,27 @@ def document_cloud(document: Mapping[str, Any]) -> str | None:
 def check_documents(documents: Iterable[tuple[str, str, bytes]]) -> None:
     """Validate (path, name, bytes) of synthesized documents, each against the schema of
     the cloud its `required_providers` names; raise every problem together."""
-    found = []
-    for path, name, content in documents:
-        document = orjson.loads(content)
-        cloud = document_cloud(document)
-        if cloud is None:
-            found.append(
-                Diagnostic(
-                    Location(path),
-                    "requires no provider of a known cloud, or more than one",
-                    name,
-                    "terraform.required_providers",
-                    GENERATED_HINT,
-                )
-            )
-            continue
-        found.extend(
-            Diagnostic(Location(path), problem.message, name, problem.where, GENERATED_HINT)
-            for problem in validate(document, name, cloud)
-        )
+    found = [problem for document in documents for problem in document_problems(*document)]
     if found:
         raise SpecError(found)
+
+
+def document_problems(path: str, name: str, content: bytes) -> list[Diagnostic]:
+    """What the provider's schema refuses in one document (what `check_documents` raises),
+    for a caller that streams documents and raises once they have all been seen."""
+    document = orjson.loads(content)
+    cloud = document_cloud(document)
+    if cloud is None:
+        return [
+            Diagnostic(
+                Location(path),
+                "requires no provider of a known cloud, or more than one",
+                name,
+                "terraform.required_providers",
+                GENERATED_HINT,
+            )
+        ]
+    return [
+        Diagnostic(Location(path), problem.message, name, problem.where, GENERATED_HINT)
+        for problem in validate(document, name, cloud)
+    ]

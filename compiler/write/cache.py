@@ -33,12 +33,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -143,10 +143,12 @@ class Cache:
         kept for a file that changed since is never taken: its digest is not the file's.)"""
         for path in removed:
             self.files.pop(path, None)
-        if whole:
+        if whole:  # in place: a fleet's tables are not copied
             paths = {o.path for o in outputs}
-            self.files = {p: e for p, e in self.files.items() if p in paths}
-            self._records = {p: r for p, r in self.records.items() if p in paths}
+            records = self.records
+            for table in (self.files, records):
+                for path in [p for p in table if p not in paths]:
+                    del table[path]
 
     def covers(self, outputs: Sequence[Output]) -> bool:
         """Whether every file of `outputs` is known by its stat (so the next compile can tell
@@ -161,16 +163,16 @@ class Cache:
             return
         for leftover in folder.glob(f"{CACHE}.*"):  # a killed compile's: this one holds the lock
             leftover.unlink(missing_ok=True)
-        index, lines, lines_sha256 = _parts(self)
+        index, lines = _index(self), _Lines.of(self)
         index_sha256 = hashlib.sha256(index).hexdigest()
-        if self._read == f"{index_sha256} {lines_sha256}":
+        if self._read == f"{index_sha256} {lines.sha256}":
             return  # what the file holds already (a compile that changed nothing)
-        header = {"format": FORMAT, "key": self.key, "index": index_sha256, "records": lines_sha256}
+        header = {"format": FORMAT, "key": self.key, "index": index_sha256, "records": lines.sha256}
         scratch = folder / f"{CACHE}.{os.getpid()}"
         try:
             with scratch.open("wb") as handle:
                 handle.write(orjson.dumps(header) + b"\n" + index + b"\n")
-                handle.write(lines)
+                lines.write(handle)
             os.replace(scratch, folder / CACHE)
         except OSError:
             scratch.unlink(missing_ok=True)
@@ -179,9 +181,8 @@ class Cache:
             (folder / old).unlink(missing_ok=True)
 
 
-def _parts(cache: Cache) -> tuple[bytes, bytes, str]:
-    """The index line, the record lines and their digest (the one read, when no compile
-    asked for a record: they are the same bytes)."""
+def _index(cache: Cache) -> bytes:
+    """The index line: every output file's stat, and the snapshot."""
     snapshot = cache.snapshot
     index = {
         "files": cache.files,
@@ -193,10 +194,44 @@ def _parts(cache: Cache) -> tuple[bytes, bytes, str]:
             "shared": snapshot.shared,
         },
     }
-    if cache._records is None:
-        return orjson.dumps(index), cache._lines, cache._lines_sha256
-    lines = b"\n".join(b"\t".join((p.encode(), *r)) for p, r in sorted(cache._records.items()))
-    return orjson.dumps(index), lines, hashlib.sha256(lines).hexdigest()
+    return orjson.dumps(index)
+
+
+@dataclass(frozen=True)
+class _Lines:
+    """The record lines and their digest: the lines as read, when no compile asked for a
+    record (they are the same bytes), or each record's line in order of path, hashed and
+    then written one at a time (a fleet's records are never joined in memory)."""
+
+    sha256: str
+    read: bytes
+    rows: list[tuple[str, tuple[bytes, bytes]]] | None
+
+    @classmethod
+    def of(cls, cache: Cache) -> _Lines:
+        if cache._records is None:
+            return cls(cache._lines_sha256, cache._lines, None)
+        rows = sorted(cache._records.items())
+        digest = hashlib.sha256()
+        for line in _record_lines(rows):
+            digest.update(line)
+        return cls(digest.hexdigest(), b"", rows)
+
+    def write(self, handle: BinaryIO) -> None:
+        if self.rows is None:
+            handle.write(self.read)
+            return
+        for line in _record_lines(self.rows):
+            handle.write(line)
+
+
+def _record_lines(rows: list[tuple[str, tuple[bytes, bytes]]]) -> Iterator[bytes]:
+    """`path <TAB> sha256 <TAB> JSON` per record, joined by newlines (none after the last),
+    in pieces."""
+    separator = b""
+    for path, (sha256, data) in rows:
+        yield separator + b"\t".join((path.encode(), sha256, data))
+        separator = b"\n"
 
 
 def _parse(content: bytes, key: str) -> Cache | None:

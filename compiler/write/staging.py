@@ -21,7 +21,7 @@ TREE = "tree"  # the folder of the staging area that holds whole new folders
 _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Move:
     staged: str  # its name in the staging folder
     path: str  # where it goes, relative to the output folder

@@ -27,7 +27,7 @@ from compiler.write.previous import Previous
 from compiler.write.staging import Staging
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Difference:
     path: str
     change: str  # "added" | "changed" | "removed"

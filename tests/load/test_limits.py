@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from compiler.load import limits
-from compiler.load.discover import load_files
+from compiler.load.discover import FileFacts, load_files
+from compiler.load.scan import KnownFile, SpecScan, within_limits
 from tests.fixtures.specs import errors, expect
 
 HEADER = "apiVersion: paybill.dev/v1\nkind: Tool\nmetadata: {name: %s}\n"
@@ -105,3 +106,22 @@ def test_a_run_stops_at_its_limits_and_says_what_was_not_read(
     loaded = load_files(files, "")
     assert [p.render() for p in loaded.problems] == [message]
     assert [u.file for u in loaded.unread] == ["b.yaml", "c.yaml"]
+
+
+def test_a_fleet_of_100000_tenants_may_be_compiled_a_changed_tenant_at_a_time() -> None:
+    """A compile of the changed tenants alone is taken only when the whole spec stays within
+    half of the run's limits; a fleet of 100,000 tenants of the compile benchmark (one file
+    each: 254 bytes, one document, 16 values) and its shared documents must fit."""
+    tenants = {
+        f"tenants/t{i:05d}.yaml": KnownFile((254, 0, 0, i), "0" * 64, 254, 1, 16, (f"t{i:05d}",))
+        for i in range(100_000)
+    }
+    shared = FileFacts("platform.yaml", "0" * 64, (0, 0, 0, 0), 200_000, 24, 8_000)
+    scan = SpecScan("spec", present={*tenants, "platform.yaml"})
+    assert within_limits(scan, tenants, [shared])
+    crowded = {
+        **tenants,
+        **{f"more/{i}.yaml": tenants["tenants/t00000.yaml"] for i in range(30_000)},
+    }
+    scan = SpecScan("spec", present={*crowded, "platform.yaml"})
+    assert not within_limits(scan, crowded, [shared])

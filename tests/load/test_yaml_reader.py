@@ -7,6 +7,8 @@ platform.yaml); the test asserts the whole output of validating that spec.
 
 from __future__ import annotations
 
+import gc
+import weakref
 from pathlib import Path
 
 import pytest
@@ -145,3 +147,29 @@ def test_positions_of_keys_and_values() -> None:
     # a path that is not written falls back to the closest one that is
     assert str(document.at("spec", "steps", 0, "tool")) == "f.yaml:4:7"
     assert format_path(("spec", "steps", 0, "after", 1)) == "spec.steps[0].after[1]"
+
+
+def test_positions_of_every_document_of_a_file_once_one_is_asked() -> None:
+    """Asking one plain document for a position locates its file's other documents too."""
+    text = b"kind: Tool\nmetadata: {name: a}\n---\nkind: Tool\nmetadata: {name: b}\nspec: {x: 1}\n"
+    [first, second], problems = read_yaml("f.yaml", text)
+    assert problems == []
+    assert str(first.at("kind")) == "f.yaml:1:7"
+    assert second.locate is None  # located with the first, not composed again
+    assert str(second.at("spec", "x")) == "f.yaml:6:11"
+
+
+def test_a_document_is_freed_when_let_go_without_the_cyclic_collector() -> None:
+    """A compile pauses the cyclic collector: a document must not be part of a reference
+    cycle (with the locator of its file), or every document of a fleet, with its data,
+    lives until the compile ends."""
+    text = b"kind: Tool\nmetadata: {name: a}\n---\nkind: Tool\nmetadata: {name: b}\n"
+    gc.disable()
+    try:
+        documents, _ = read_yaml("f.yaml", text)
+        assert all(d.locate is not None for d in documents)  # plain: located when asked
+        locator = weakref.ref(documents[0].locate.__self__)  # type: ignore[union-attr]
+        del documents
+        assert locator() is None  # and with it the documents that held it
+    finally:
+        gc.enable()

@@ -14,6 +14,8 @@ back from `reuse`, so a one-tenant change rebuilds one tenant's ACL.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from compiler.emit.acl import cedar
 from compiler.emit.acl.document import acl_document
 from compiler.emit.acl.entitlements import entitlements_document, entitlements_path
@@ -52,22 +54,22 @@ def prepare(spec: ResolvedSpec, graph: PlatformGraph) -> Prepared:
     ]
     digests[CEDAR_NODE] = fingerprint(code_digest("acl"), [a.sha256 for a in shared])
 
-    def build(reuse: Reuse) -> list[Output]:
-        out: list[Output] = [*reuse[CEDAR_NODE]] if CEDAR_NODE in reuse else [*shared]
+    def build(reuse: Reuse) -> Iterator[Output]:
+        """One tenant's files at a time: a fleet's ACLs are never in memory together."""
+        yield from reuse.get(CEDAR_NODE, shared)
         for tenant in spec.live_tenants:
             node = acl_node(tenant.name)
             previous = reuse.get(node)
             if previous:
-                out.extend(previous)
+                yield from previous
                 continue
             inputs = catalog.inputs(tenant)
             document = output_json(acl_document(inputs))
-            out.append(Artifact(acl_path(tenant.name), document, node))
+            yield Artifact(acl_path(tenant.name), document, node)
             entities = output_json(cedar.tenant_entities(inputs))
-            out.append(Artifact(cedar.tenant_entities_path(tenant.name), entities, node))
+            yield Artifact(cedar.tenant_entities_path(tenant.name), entities, node)
             granted = entitlements_document(tenant, spec.plan(tenant.plan))
-            out.append(Artifact(entitlements_path(tenant.name), output_json(granted), node))
-        return out
+            yield Artifact(entitlements_path(tenant.name), output_json(granted), node)
 
     return Prepared(digests, build)
 

@@ -16,6 +16,8 @@ relative to their own folder, build the target (see render.py).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from compiler.emit.artifact import (
     Artifact,
     Family,
@@ -52,13 +54,12 @@ def prepare(spec: ResolvedSpec, graph: PlatformGraph) -> Prepared:
         for tenant, part in target.tenants.items():
             digests[tenant_node(tenant)] = fingerprint(code, target_digest, part)
 
-    def build(reuse: Reuse) -> list[Output]:
+    def build(reuse: Reuse) -> Iterator[Output]:
         _lint(spec, targets, reuse)
         defined = Defined.of(runtime)
-        out = _runtime(runtime, defined, reuse)
+        yield from _runtime(runtime, defined, reuse)
         for name, target in targets.items():
-            out.extend(_target(name, target, defined, reuse))
-        return out
+            yield from _target(name, target, defined, reuse)
 
     return Prepared(digests, build)
 
@@ -82,24 +83,24 @@ def _runtime(runtime: RuntimeState, defined: Defined, reuse: Reuse) -> list[Outp
     return _artifacts(RUNTIME_FOLDER, SQL_RUNTIME_NODE, files)
 
 
-def _target(name: str, target: Target, defined: Defined, reuse: Reuse) -> list[Output]:
+def _target(name: str, target: Target, defined: Defined, reuse: Reuse) -> Iterator[Output]:
+    """A target's files, then each of its tenants', one tenant at a time (a pool's tenants'
+    files are never in memory together)."""
     node = sql_node(name)
-    out: list[Output] = []
     if node in reuse:
-        out.extend(reuse[node])
+        yield from reuse[node]
     else:
         files = render_target(target.shared, defined)
         files[STATE_FILE] = output_json(target_json(target.part))
-        out.extend(_artifacts(name, node, files))
+        yield from _artifacts(name, node, files)
     for tenant, part in target.tenants.items():
         node = tenant_node(tenant)
         if node in reuse:
-            out.extend(reuse[node])
+            yield from reuse[node]
             continue
         files = render_tenant(target.shared, part)
         files[tenant_file(tenant, TENANT_STATE)] = output_json(to_json(part))
-        out.extend(_artifacts(name, node, files))
-    return out
+        yield from _artifacts(name, node, files)
 
 
 def _artifacts(folder: str, node: str, files: dict[str, bytes]) -> list[Output]:

@@ -22,7 +22,7 @@ anything.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cache
 from importlib.metadata import version
 
@@ -40,8 +40,9 @@ from compiler.emit.stacks.inputs import PlatformFacts, StackInputs, all_stacks, 
 from compiler.emit.stacks.provider import LOCK_FILE, lock_file
 from compiler.emit.stacks.template import Template
 from compiler.emit.stacks.values import Values, values_of
+from compiler.errors import SpecError
 from compiler.graph import PlatformGraph, module_node, stack_node
-from compiler.providers import check_documents
+from compiler.providers import check_documents, document_problems
 from compiler.resolve import ResolvedSpec
 from compiler.resolve.shapes import Shape, spec_modules
 
@@ -82,7 +83,7 @@ def prepare(spec: ResolvedSpec, graph: PlatformGraph) -> Prepared:
         module = modules[inputs.module]
         digests[stack_node(name)] = fingerprint(builder_digest(), module, values[name])
 
-    def build(reuse: Reuse) -> list[Output]:
+    def build(reuse: Reuse) -> Iterator[Output]:
         return _build(stacks, values, shapes, platform, reuse)
 
     return Prepared(digests, build)
@@ -94,13 +95,14 @@ def _build(
     shapes: dict[str, Shape],
     platform: PlatformFacts,
     reuse: Reuse,
-) -> list[Output]:
-    artifacts: list[Output] = []
+) -> Iterator[Output]:
+    """The family's files one at a time (a fleet's stacks are never in memory together):
+    reused ones, then the modules synthesized now, then each stack stamped now."""
     todo: dict[str, list[str]] = defaultdict(list)  # module -> stacks to stamp
     for name in sorted(stacks):
         node = stack_node(name)
         if node in reuse:
-            artifacts.extend(reuse[node])
+            yield from reuse[node]
         else:
             todo[stacks[name].module].append(name)
     templates: dict[str, Template] = {}
@@ -109,23 +111,26 @@ def _build(
         kept = reuse.get(module_node(module))
         template = _kept_template(kept, module) if kept is not None else None
         if kept is not None and (template is not None or module not in todo):
-            artifacts.extend(kept)
+            yield from kept
             if template is not None:
                 templates[module] = template
         else:
             synthesize[module] = shape
-    artifacts.extend(_synthesize(synthesize, platform, templates))
-    stamped = []
+    yield from _synthesize(synthesize, platform, templates)
+    # Every document built now, against its provider's schema: a mistake of the compiler's
+    # fails the compile before anything is written (the writer only stages what it is
+    # given until the compile ends), with every problem found.
+    problems = []
     for module, names in sorted(todo.items()):
         template = templates[module]
         for name in names:
-            content = template.stamp(values[name].inputs())
-            stamped.append(Artifact(stack_path(name), content, stack_node(name)))
-    # Every document built now, against its provider's schema: a mistake of the compiler's
-    # fails the compile before anything is written.
-    check_documents((a.path, f"stack {a.node.partition('-')[2]}", a.content) for a in stamped)
-    artifacts.extend(stamped)
-    return sorted(artifacts, key=lambda a: a.path)
+            node = stack_node(name)
+            stamped = Artifact(stack_path(name), template.stamp(values[name].inputs()), node)
+            shown = f"stack {node.partition('-')[2]}"
+            problems.extend(document_problems(stamped.path, shown, stamped.content))
+            yield stamped
+    if problems:
+        raise SpecError(problems)
 
 
 def _kept_template(kept: Sequence[Recorded], module: str) -> Template | None:
