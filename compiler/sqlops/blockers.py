@@ -118,15 +118,20 @@ class Watcher:
             f"session {blocker.pid} of login {ident(blocker.login)}, acting for agent "
             f"{ident(agent)} of tenant {self.endable[agent]}"
         )
+        # Said before the session ends: apply goes on the moment its lock is released, and
+        # may report before this thread is scheduled again.
+        said = f"ended {what}: it held a lock apply needed for {self.end_after:g} s"
+        self._ended_pids.add(blocker.pid)
+        self.ended.append(said)
         try:
             ended = conn.execute("SELECT pg_catalog.pg_terminate_backend(%s)", [blocker.pid])
             row = ended.fetchone()
         except psycopg.Error as exc:
+            row = None
             reason = exc.diag.message_primary or str(exc)
             message = f"could not end {what}: {reason}"
             if message not in self.refused:
                 self.refused.append(message)
-            return
-        if row and row[0]:
-            self._ended_pids.add(blocker.pid)
-            self.ended.append(f"ended {what}: it held a lock apply needed for {self.end_after:g} s")
+        if not (row and row[0]):
+            self.ended.remove(said)
+            self._ended_pids.discard(blocker.pid)
