@@ -10,9 +10,9 @@ The suite's one end-to-end walk, in the order a platform team lives it:
    repairs it, and drift then finds nothing;
 4. a migration: alpha's rows in the pool, alpha moved pooled -> bridge (refused until the
    spec confirms it, then applied: its stack and database made beside the pool's, the rows
-   copied and counted before and after); then bridge -> silo, its new stack tenant-alpha-2
-   built beside the old one (untouched), the rows counted in both; then the old stack
-   retired by a last pull request: torn down, its database's final snapshot kept.
+   copied and counted before and after); then bridge -> silo with its retirement in one
+   pull request: the new stack tenant-alpha-2 built beside the old one, the rows counted,
+   the old stack torn down with its database's final snapshot kept.
 
 The platform is a pool with a pooled and a silo tenant: two database instances, side by
 side in wave 0, so the walk waits for the AWS provider's database waits once. Each other
@@ -258,9 +258,10 @@ def migration(repo: Repository) -> None:
 def bridge_to_silo(
     repo: Repository, template: str, tables: list[TableState], before: dict[str, int]
 ) -> None:
-    """alpha (bridge) moves to silo: its new stack tenant-alpha-2 is built beside the old
-    one, which stays untouched, the rows are copied and counted; a second pull request
-    retires the old stack: torn down, its database's final snapshot kept."""
+    """alpha (bridge) moves to silo and retires its old home in the same pull request: the
+    new stack tenant-alpha-2 is built beside the old one, the rows copied and counted, then
+    the old stack torn down, its database's final snapshot kept. (A retirement in a later
+    pull request, the old stack kept untouched until then, is test_migration_apply.py's.)"""
     rds = aws(repo, "rds")
     old_instance = next(
         i
@@ -268,41 +269,27 @@ def bridge_to_silo(
         if i["DBInstanceIdentifier"].endswith("-tenant-alpha")
     )["DBInstanceIdentifier"]
     repo.git("checkout", "-q", "-b", "alpha-to-silo")
-    repo.write("tenants/alpha.yaml", tenant("alpha", "enterprise", pool=None, extra=TO_SILO))
-    repo.commit("alpha moves to enterprise: a migration to a stack of its own")
+    repo.write("tenants/alpha.yaml", tenant("alpha", "enterprise", pool=None, extra=RETIRE))
+    repo.commit("alpha moves to enterprise: a migration to a stack of its own, retired at once")
     planned = expect(repo.paybill("plan", "--base", "main", "--jobs", JOBS), 2)
     summary = (repo.root / "plan/summary.md").read_text()
     assert "`bridge/eu-shared` → `silo/aws/eu-central-1`" in summary, planned
     repo.git("checkout", "-q", "main")
     repo.git("merge", "-q", "--ff-only", "alpha-to-silo")
     applied = expect(repo.paybill("apply", "--plan", "plan", "--jobs", JOBS), 0)
-    states = outcomes(applied.out)
-    assert states["stack:tenant-alpha-2"] == "applied", applied.out
-    assert "stack:tenant-alpha" not in states, applied.out  # the old home: untouched
-    assert rows_of(template, "tenant-alpha-2", tables) == before  # every row in the new home
-    assert rows_of(template, "tenant-alpha", tables) == before  # and still in the old one
-    repo.git("checkout", "-q", "-b", "retire-bridge")
-    repo.write("tenants/alpha.yaml", tenant("alpha", "enterprise", pool=None, extra=RETIRE))
-    repo.commit("alpha's old bridge home retired")
-    expect(repo.paybill("plan", "--base", "main", "--jobs", JOBS), 2)
-    repo.git("checkout", "-q", "main")
-    repo.git("merge", "-q", "--ff-only", "retire-bridge")
-    expect(repo.paybill("apply", "--plan", "plan", "--jobs", JOBS), 0)
+    assert outcomes(applied.out)["stack:tenant-alpha-2"] == "applied", applied.out
     journal = json.loads((Path(repo.env["PAYBILL_WORKDIR"]) / "journal.json").read_text())
-    retired = journal["nodes"]["migration:alpha/retire"]
-    assert retired["outcome"] == "applied", retired
-    assert retired["message"].startswith("stack tenant-alpha: torn down ("), retired
+    steps = {s: journal["nodes"][f"migration:alpha/{s}"] for s in ("copy", "retire")}
+    assert steps["copy"]["outcome"] == "applied", steps
+    assert steps["retire"]["message"].startswith("stack tenant-alpha: torn down ("), steps
+    assert rows_of(template, "tenant-alpha-2", tables) == before  # every row in the new home
     left = {i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]}  # type: ignore[attr-defined]
     assert old_instance not in left, left
     snapshots = [s["DBSnapshotIdentifier"] for s in rds.describe_db_snapshots()["DBSnapshots"]]  # type: ignore[attr-defined]
     assert any(s.startswith(f"{old_instance}-final-") for s in snapshots), snapshots
-    assert rows_of(template, "tenant-alpha-2", tables) == before
 
 
 TO_BRIDGE = "  migration: {from: pooled/eu-shared, to: bridge/eu-shared}\n"
-TO_SILO = (
-    "  migration: {from: bridge/eu-shared, to: silo/aws/eu-central-1}\n  stack: tenant-alpha-2\n"
-)
 RETIRE = (
     "  migration: {from: bridge/eu-shared, to: silo/aws/eu-central-1, retireOld: true}\n"
     "  stack: tenant-alpha-2\n"
