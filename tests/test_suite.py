@@ -84,6 +84,28 @@ def test_the_longest_waits_are_handed_out_first(tmp_path: Path) -> None:
     ], done.stdout + done.stderr
 
 
+def test_a_slow_module_on_the_emulator_starts_first_even_unmarked(tmp_path: Path) -> None:
+    """An unmarked module that applies stacks on the session's emulator (as the upgrade
+    test once was) would start among the last and end the run minutes late."""
+    fixture = "import pytest\n\n@pytest.fixture\ndef emulator():\n    return 'emulator'\n"
+    files = {
+        "conftest.py": fixture,
+        "test_b.py": "import pytest\n\n@pytest.mark.slow\ndef test_slow():\n    pass\n",
+        "test_c.py": "def test_quick(emulator):\n    pass\n",
+        "test_d.py": (
+            "import pytest\n\n@pytest.fixture\ndef applied(emulator):\n    return emulator\n\n"
+            "@pytest.mark.slow\ndef test_applies(applied):\n    pass\n"
+        ),
+    }
+    done = inner_pytest(tmp_path, files, "--collect-only", "-W", "ignore::pytest.PytestWarning")
+    listed = [line for line in done.stdout.splitlines() if "::" in line]
+    assert listed == [
+        "test_d.py::test_applies",
+        "test_b.py::test_slow",
+        "test_c.py::test_quick",
+    ], done.stdout + done.stderr
+
+
 LEAK = """
 import subprocess, sys
 

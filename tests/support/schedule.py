@@ -20,7 +20,13 @@ WEIGHTS = {"emulator": 3, "slow": 2, "terraform": 1, "postgres": 1}
 
 
 def weight(item: pytest.Item) -> int:
-    return max((w for name, w in WEIGHTS.items() if item.get_closest_marker(name)), default=0)
+    """A slow test on the session's emulator waits like one marked `emulator`, marked or
+    not: a module left unmarked would otherwise start among the last and end the run."""
+    marked = max((w for name, w in WEIGHTS.items() if item.get_closest_marker(name)), default=0)
+    on_emulator = "emulator" in getattr(item, "fixturenames", ())
+    if on_emulator and item.get_closest_marker("slow"):
+        return max(marked, WEIGHTS["emulator"])
+    return marked
 
 
 def module_of(item: pytest.Item) -> str:
