@@ -48,6 +48,13 @@ def inner_pytest(
     )
 
 
+def collection_order(folder: Path, files: dict[str, str]) -> tuple[list[str], str]:
+    """The tests of `files` in the order the schedule hands them out, and pytest's output."""
+    done = inner_pytest(folder, files, "--collect-only", "-W", "ignore::pytest.PytestWarning")
+    listed = [line for line in done.stdout.splitlines() if "::" in line]
+    return listed, done.stdout + done.stderr
+
+
 def test_a_missing_tool_fails_a_worker_under_ci(tmp_path: Path) -> None:
     done = inner_pytest(tmp_path, {"test_tool.py": MISSING_TOOL}, "-n", "2", ci=True)
     assert done.returncode == 1, done.stdout + done.stderr
@@ -72,8 +79,7 @@ def test_the_longest_waits_are_handed_out_first(tmp_path: Path) -> None:
             "@pytest.mark.emulator\ndef test_waits():\n    pass\n"
         ),
     }
-    done = inner_pytest(tmp_path, files, "--collect-only", "-W", "ignore::pytest.PytestWarning")
-    listed = [line for line in done.stdout.splitlines() if "::" in line]
+    listed, output = collection_order(tmp_path, files)
     assert listed == [
         "test_d.py::test_before",
         "test_d.py::test_waits",
@@ -81,7 +87,7 @@ def test_the_longest_waits_are_handed_out_first(tmp_path: Path) -> None:
         "test_a.py::test_quick",
         "test_a.py::test_quick_too",
         "test_c.py::test_plain",
-    ], done.stdout + done.stderr
+    ], output
 
 
 def test_a_slow_module_on_the_emulator_starts_first_even_unmarked(tmp_path: Path) -> None:
@@ -97,13 +103,12 @@ def test_a_slow_module_on_the_emulator_starts_first_even_unmarked(tmp_path: Path
             "@pytest.mark.slow\ndef test_applies(applied):\n    pass\n"
         ),
     }
-    done = inner_pytest(tmp_path, files, "--collect-only", "-W", "ignore::pytest.PytestWarning")
-    listed = [line for line in done.stdout.splitlines() if "::" in line]
+    listed, output = collection_order(tmp_path, files)
     assert listed == [
         "test_d.py::test_applies",
         "test_b.py::test_slow",
         "test_c.py::test_quick",
-    ], done.stdout + done.stderr
+    ], output
 
 
 LEAK = """

@@ -37,7 +37,7 @@ class FakeInit:
 
 @pytest.fixture
 def generated(tmp_path: Path) -> Path:
-    root = tmp_path / "generated"
+    root = tmp_path / "spec-out"
     (root / "stacks" / "tenant-acme").mkdir(parents=True)
     (root / "stacks" / "tenant-acme" / "cdk.tf.json").write_text(json.dumps(MODULE))
     (root / "modules" / "tenant-small").mkdir(parents=True)
@@ -124,19 +124,11 @@ def test_a_failed_init_is_tried_again(tmp_path: Path, generated: Path) -> None:
     assert len(again.inits) == 1
 
 
-def test_a_module_from_elsewhere_is_always_initialised(tmp_path: Path) -> None:
+def test_a_module_from_elsewhere_is_always_initialised(copy: WorkingCopy) -> None:
     """A copy whose inputs cannot be all read is never taken as unchanged."""
-    copy = Workspace(tmp_path / "work").checkout("tenant-acme", _plain_stack(tmp_path))
     elsewhere = {"module": {"stack": {"source": "git::https://example.com/m.git"}}}
     (copy.path / "extra.tf.json").write_text(json.dumps(elsewhere))
     fake = FakeInit()
     Terraform(fake).init(copy)
     Terraform(fake).init(copy)
     assert len(fake.inits) == 2
-
-
-def _plain_stack(tmp_path: Path) -> Path:
-    source = tmp_path / "generated" / "stacks" / "tenant-acme"
-    source.mkdir(parents=True)
-    (source / "cdk.tf.json").write_text("{}")
-    return source

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.terraform import Completed, Terraform, WorkingCopy, Workspace
+from compiler.terraform import Completed, Terraform, WorkingCopy
 from compiler.terraform.show import kept_file
 
 
@@ -47,14 +47,6 @@ class FakePlanner:
             return Completed(tuple(args), 2, "", "")
         assert args[0] == "show", args
         return Completed(tuple(args), 0, self.shown, "")
-
-
-@pytest.fixture
-def copy(tmp_path: Path) -> WorkingCopy:
-    source = tmp_path / "generated" / "stacks" / "tenant-acme"
-    source.mkdir(parents=True)
-    (source / "cdk.tf.json").write_text("{}")
-    return Workspace(tmp_path / "work").checkout("tenant-acme", source)
 
 
 def test_a_saved_plan_is_shown_once(copy: WorkingCopy, tmp_path: Path) -> None:
