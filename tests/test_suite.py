@@ -9,10 +9,17 @@ import re
 import subprocess
 import sys
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from tests.support.leaks import TOKEN_VARIABLE
+from tests.support.schedule import order
 from tests.support.tools import REPO
+
+# Each inner run of pytest starts workers of its own: a minute and more on two cores.
+pytestmark = pytest.mark.slow
 
 MISSING_TOOL = """
 from tests.support.tools import require_binary
@@ -109,6 +116,51 @@ def test_a_slow_module_on_the_emulator_starts_first_even_unmarked(tmp_path: Path
         "test_b.py::test_slow",
         "test_c.py::test_quick",
     ], output
+
+
+@dataclass
+class FakeItem:
+    """What the schedule reads of a test: its id, its markers, its fixtures."""
+
+    nodeid: str
+    markers: tuple[str, ...] = ()
+    fixturenames: tuple[str, ...] = ()
+
+    def get_closest_marker(self, name: str) -> object:
+        return name if name in self.markers else None
+
+
+def test_quick_modules_wait_behind_the_first_ones_on_workers() -> None:
+    """xdist gives a worker whose module has one or two tests a second module at once,
+    queued behind it: with two workers, the third and fourth modules handed out are the
+    quickest, not a slow one stuck behind a long emulator test."""
+    items = [
+        FakeItem("test_walk.py::test_walk", ("emulator", "slow")),
+        FakeItem("test_teardown.py::test_teardown", ("emulator", "slow")),
+        FakeItem("test_validate.py::test_validate", ("slow",)),
+        FakeItem("test_pg.py::test_pg", ("postgres",)),
+        FakeItem("test_a.py::test_a"),
+        FakeItem("test_b.py::test_b"),
+        FakeItem("test_c.py::test_c"),
+    ]
+    handed_out = items[:]
+    order(handed_out, workers=2)  # type: ignore[arg-type]
+    assert [i.nodeid.split("::")[0] for i in handed_out] == [
+        "test_walk.py",
+        "test_teardown.py",
+        "test_b.py",
+        "test_c.py",
+        "test_validate.py",
+        "test_pg.py",
+        "test_a.py",
+    ]
+    alone = items[:]
+    order(alone)  # type: ignore[arg-type]
+    assert [i.nodeid.split("::")[0] for i in alone][2:5] == [
+        "test_validate.py",
+        "test_pg.py",
+        "test_a.py",
+    ]
 
 
 LEAK = """
