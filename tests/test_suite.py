@@ -9,10 +9,17 @@ import re
 import subprocess
 import sys
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from tests.support.leaks import TOKEN_VARIABLE
+from tests.support.schedule import order
 from tests.support.tools import REPO
+
+# Each inner run of pytest starts workers of its own: a minute and more on two cores.
+pytestmark = pytest.mark.slow
 
 MISSING_TOOL = """
 from tests.support.tools import require_binary
@@ -48,6 +55,13 @@ def inner_pytest(
     )
 
 
+def collection_order(folder: Path, files: dict[str, str]) -> tuple[list[str], str]:
+    """The tests of `files` in the order the schedule hands them out, and pytest's output."""
+    done = inner_pytest(folder, files, "--collect-only", "-W", "ignore::pytest.PytestWarning")
+    listed = [line for line in done.stdout.splitlines() if "::" in line]
+    return listed, done.stdout + done.stderr
+
+
 def test_a_missing_tool_fails_a_worker_under_ci(tmp_path: Path) -> None:
     done = inner_pytest(tmp_path, {"test_tool.py": MISSING_TOOL}, "-n", "2", ci=True)
     assert done.returncode == 1, done.stdout + done.stderr
@@ -72,8 +86,7 @@ def test_the_longest_waits_are_handed_out_first(tmp_path: Path) -> None:
             "@pytest.mark.emulator\ndef test_waits():\n    pass\n"
         ),
     }
-    done = inner_pytest(tmp_path, files, "--collect-only", "-W", "ignore::pytest.PytestWarning")
-    listed = [line for line in done.stdout.splitlines() if "::" in line]
+    listed, output = collection_order(tmp_path, files)
     assert listed == [
         "test_d.py::test_before",
         "test_d.py::test_waits",
@@ -81,7 +94,73 @@ def test_the_longest_waits_are_handed_out_first(tmp_path: Path) -> None:
         "test_a.py::test_quick",
         "test_a.py::test_quick_too",
         "test_c.py::test_plain",
-    ], done.stdout + done.stderr
+    ], output
+
+
+def test_a_slow_module_on_the_emulator_starts_first_even_unmarked(tmp_path: Path) -> None:
+    """An unmarked module that applies stacks on the session's emulator (as the upgrade
+    test once was) would start among the last and end the run minutes late."""
+    fixture = "import pytest\n\n@pytest.fixture\ndef emulator():\n    return 'emulator'\n"
+    files = {
+        "conftest.py": fixture,
+        "test_b.py": "import pytest\n\n@pytest.mark.slow\ndef test_slow():\n    pass\n",
+        "test_c.py": "def test_quick(emulator):\n    pass\n",
+        "test_d.py": (
+            "import pytest\n\n@pytest.fixture\ndef applied(emulator):\n    return emulator\n\n"
+            "@pytest.mark.slow\ndef test_applies(applied):\n    pass\n"
+        ),
+    }
+    listed, output = collection_order(tmp_path, files)
+    assert listed == [
+        "test_d.py::test_applies",
+        "test_b.py::test_slow",
+        "test_c.py::test_quick",
+    ], output
+
+
+@dataclass
+class FakeItem:
+    """What the schedule reads of a test: its id, its markers, its fixtures."""
+
+    nodeid: str
+    markers: tuple[str, ...] = ()
+    fixturenames: tuple[str, ...] = ()
+
+    def get_closest_marker(self, name: str) -> object:
+        return name if name in self.markers else None
+
+
+def test_quick_modules_wait_behind_the_first_ones_on_workers() -> None:
+    """xdist gives a worker whose module has one or two tests a second module at once,
+    queued behind it: with two workers, the third and fourth modules handed out are the
+    quickest, not a slow one stuck behind a long emulator test."""
+    items = [
+        FakeItem("test_walk.py::test_walk", ("emulator", "slow")),
+        FakeItem("test_teardown.py::test_teardown", ("emulator", "slow")),
+        FakeItem("test_validate.py::test_validate", ("slow",)),
+        FakeItem("test_pg.py::test_pg", ("postgres",)),
+        FakeItem("test_a.py::test_a"),
+        FakeItem("test_b.py::test_b"),
+        FakeItem("test_c.py::test_c"),
+    ]
+    handed_out = items[:]
+    order(handed_out, workers=2)  # type: ignore[arg-type]
+    assert [i.nodeid.split("::")[0] for i in handed_out] == [
+        "test_walk.py",
+        "test_teardown.py",
+        "test_b.py",
+        "test_c.py",
+        "test_validate.py",
+        "test_pg.py",
+        "test_a.py",
+    ]
+    alone = items[:]
+    order(alone)  # type: ignore[arg-type]
+    assert [i.nodeid.split("::")[0] for i in alone][2:5] == [
+        "test_validate.py",
+        "test_pg.py",
+        "test_a.py",
+    ]
 
 
 LEAK = """

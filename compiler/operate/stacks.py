@@ -31,6 +31,7 @@ from compiler.operate import protection
 from compiler.operate.changeset import ChangeSet
 from compiler.terraform import Plan, Terraform, TerraformError, WorkingCopy, Workspace
 from compiler.terraform.modules import calls_of, module_calls
+from compiler.terraform.show import kept_file
 
 CONFIG = "cdk.tf.json"
 LOCK = ".terraform.lock.hcl"
@@ -321,6 +322,7 @@ def run_plans(
             return terraform.plan(copy, out=out)
         finally:
             out.unlink(missing_ok=True)
+            kept_file(out).unlink(missing_ok=True)
 
     with ThreadPoolExecutor(max(1, jobs)) as pool:
         todo = [p for p in plans.values() if p.deferred_after is None and not p.not_installed]

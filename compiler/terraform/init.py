@@ -3,6 +3,9 @@
 
 Terraform's plugin cache is not safe for concurrent writers, so inits that use it take a
 file lock on the cache folder one at a time (inits from a mirror run in parallel).
+
+A copy initialised before with exactly the same inputs is not initialised again
+(`compiler.terraform.init_stamp`); any change to them, or no stamp, and init runs.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import fcntl
 from collections.abc import Iterator
 from pathlib import Path
 
-from compiler.terraform import step
+from compiler.terraform import init_stamp, step
 from compiler.terraform.executor import Executor
 from compiler.terraform.workspace import WorkingCopy
 
@@ -30,8 +33,14 @@ def init(
         # Settings merged into the stack's own backend block; -reconfigure so that a copy
         # initialised before with other settings takes these without migrating state.
         args += [f"-backend-config={backend_config.resolve()}", "-reconfigure"]
+    inputs = init_stamp.digest(copy.path, backend_config)
+    if init_stamp.is_current(copy.path, inputs):
+        return
+    init_stamp.forget(copy.path)
     with _cache_lock(copy.plugin_cache):
         step.run(executor, copy, "init", args, timeout=timeout)
+    # Read again: init writes the provider lock file when the stack brings none.
+    init_stamp.remember(copy.path, init_stamp.digest(copy.path, backend_config))
 
 
 @contextlib.contextmanager

@@ -69,11 +69,13 @@ class Terraform:
             planned.file,
             changed=planned.changed,
             refresh_only=planned.refresh_only,
+            keep=True,
             timeout=self.timeout,
         )
 
     def show(self, copy: WorkingCopy, file: Path) -> Plan:
-        """A plan saved earlier (by `plan`, maybe in another run), read back."""
+        """A plan saved earlier (by `plan`, maybe in another run), read back: from the JSON
+        `plan` kept beside it when that was made from exactly this file."""
         return show.show(self.executor, copy, file, timeout=self.timeout)
 
     def apply(self, copy: WorkingCopy, saved: Plan | Path) -> None:

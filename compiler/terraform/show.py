@@ -1,15 +1,30 @@
-"""`terraform show -json PLANFILE`, read into a typed `Plan` (see `changes`)."""
+"""`terraform show -json PLANFILE`, read into a typed `Plan` (see `changes`).
+
+`show` loads the provider (seconds of CPU). A plan is shown once when it is made (`plan`),
+and its JSON kept beside the plan file (`<plan>.show.json`, with the SHA-256 of the plan
+file's bytes); a later `show` of the same file (applying a reviewed plan) reads that JSON
+instead of running terraform again. Only for the exact bytes it was made from: a plan file
+replaced, changed or re-made by another plan has another digest, and is shown anew. The
+JSON holds what the plan file holds (both may carry sensitive values), and is written
+readable by its owner only.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from pathlib import Path
+from typing import Any
 
 from compiler.terraform import step
 from compiler.terraform.changes import Plan, UnknownPlanFormat, read_plan
 from compiler.terraform.errors import TerraformError
 from compiler.terraform.executor import Executor
 from compiler.terraform.workspace import WorkingCopy
+
+KEPT_SUFFIX = ".show.json"
+_KEPT_VERSION = 1
 
 
 def show(
@@ -19,16 +34,64 @@ def show(
     *,
     changed: bool | None = None,
     refresh_only: bool = False,
+    keep: bool = False,
     timeout: float | None = None,
 ) -> Plan:
-    """The saved plan in `file`; `changed` as `plan` reported it (else read from the plan)."""
+    """The saved plan in `file`; `changed` as `plan` reported it (else read from the plan).
+    `keep`: save terraform's JSON beside the plan for later shows of the same file."""
+    digest = _digest(file)
+    document = _kept(file, digest)
+    if document is not None:
+        try:
+            return read_plan(copy.stack, file, changed, document, refresh_only)
+        except (ValueError, KeyError, TypeError):
+            pass  # not readable as kept: ask terraform, as if nothing were kept
     # Terraform runs in the working copy: a relative path would be read from there.
     done = step.run(executor, copy, "show", ["-json", str(file.resolve())], timeout=timeout)
     try:
         document = json.loads(done.stdout)
-        return read_plan(copy.stack, file, changed, document, refresh_only)
+        plan = read_plan(copy.stack, file, changed, document, refresh_only)
     except (ValueError, KeyError, TypeError) as unreadable:
         detail = f"unreadable plan {file}: {unreadable}"
         if isinstance(unreadable, UnknownPlanFormat):
             detail = f"{file}: {unreadable}; this terraform is newer than Paybill knows"
         raise TerraformError(copy.stack, "show", 0, detail) from unreadable
+    if keep and digest is not None:
+        _keep(file, digest, document)
+    return plan
+
+
+def kept_file(file: Path) -> Path:
+    """Where the JSON of the plan in `file` is kept."""
+    return file.with_name(file.name + KEPT_SUFFIX)
+
+
+def _digest(file: Path) -> str | None:
+    try:
+        return hashlib.sha256(file.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _kept(file: Path, digest: str | None) -> Any:
+    """The kept JSON of exactly these plan bytes, or None."""
+    if digest is None:
+        return None
+    try:
+        kept = json.loads(kept_file(file).read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(kept, dict) or kept.get("version") != _KEPT_VERSION:
+        return None
+    return kept.get("show") if kept.get("planSha256") == digest else None
+
+
+def _keep(file: Path, digest: str, document: Any) -> None:
+    """Written to a scratch file and renamed: a reader sees the whole JSON or none."""
+    target = kept_file(file)
+    scratch = target.with_name(f".{target.name}.{os.getpid()}")
+    body = {"version": _KEPT_VERSION, "planSha256": digest, "show": document}
+    descriptor = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as out:
+        json.dump(body, out)
+    os.replace(scratch, target)

@@ -27,7 +27,7 @@ from tests.emit.stacks.terraform import PLUGIN_CACHE, terraform
 from tests.support.emulator_stacks import KINDS, VARIABLES, Outcome, deploy_all
 from tests.support.tools import REPO
 
-pytestmark = [pytest.mark.terraform, pytest.mark.slow]
+pytestmark = [pytest.mark.emulator, pytest.mark.terraform, pytest.mark.slow]
 
 BEFORE = REPO / "tests" / "data" / "stacks-before-modules.json.gz"
 COMMAND_LIMIT = 900.0

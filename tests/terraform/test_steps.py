@@ -21,7 +21,6 @@ from compiler.terraform import (
     TerraformMissing,
     TimedOut,
     WorkingCopy,
-    Workspace,
     find_terraform,
 )
 
@@ -44,14 +43,6 @@ class Scripted:
 
 def answer(code: int = 0, stdout: str = "", stderr: str = "", timed_out: bool = False) -> Completed:
     return Completed((), code, stdout, stderr, timed_out)
-
-
-@pytest.fixture
-def copy(tmp_path: Path) -> WorkingCopy:
-    source = tmp_path / "generated" / "stacks" / "tenant-acme"
-    source.mkdir(parents=True)
-    (source / "cdk.tf.json").write_text("{}")
-    return Workspace(tmp_path / "work").checkout("tenant-acme", source)
 
 
 def test_init_plan_show_apply_output_command_lines(copy: WorkingCopy) -> None:
