@@ -203,8 +203,7 @@ class _Run:
     def _resolve(
         self, scope: Scope
     ) -> (
-        tuple[ResolvedSpec, Previous, Disk, dict[str, KnownFile] | None, dict[str, Location]]
-        | None
+        tuple[ResolvedSpec, Previous, Disk, dict[str, KnownFile] | None, dict[str, Location]] | None
     ):
         """Load, parse and resolve what `scope` reads, with the previous output; None when
         `scope` cannot vouch for what it skips. The documents and their parsed models are
