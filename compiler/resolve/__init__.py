@@ -13,11 +13,12 @@ from compiler.dsl import ParsedSpec
 from compiler.errors import SpecError
 from compiler.homes import Home, default_stack
 from compiler.resolve import model
+from compiler.resolve.baseline import Baseline
 from compiler.resolve.billing import check_billing
 from compiler.resolve.clouds import check_drivers, check_missing_parts
 from compiler.resolve.context import Context
 from compiler.resolve.entitlements import grant_tenant_access
-from compiler.resolve.lifecycle import Baseline, check_transitions
+from compiler.resolve.lifecycle import check_transitions
 from compiler.resolve.migrations import check_stack_names, keep_old_homes
 from compiler.resolve.networks import check_networks
 from compiler.resolve.plan_limits import check_plan_limits

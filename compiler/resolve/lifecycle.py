@@ -8,12 +8,11 @@ branch (or in the last compiled manifest): a tenant reaches `deleted` only throu
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from compiler.dsl import Parsed, Tenant
-from compiler.errors import Diagnostic, Location
-from compiler.homes import Home, KeptHome
+from compiler.errors import Diagnostic
 from compiler.resolve import migrations, model
+from compiler.resolve.baseline import Baseline
 from compiler.resolve.context import Context
 
 # state -> states it may move to in one change (staying put is always allowed)
@@ -37,21 +36,6 @@ SUBSCRIPTION_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 assert all(SUBSCRIPTION_TRANSITIONS[s] >= _RUNNING - {s, "trialing"} for s in _RUNNING)
 NEW_TENANT_STATES = frozenset({"pending", "active", "suspended"})
-
-
-@dataclass(frozen=True, slots=True)
-class Baseline:
-    """What a tenant was before this change."""
-
-    state: str
-    subscription: str
-    isolation: str
-    plan: str
-    location: Location
-    sql_target: str | None = None  # the database its rows were in (None: deleted, unknown)
-    home: Home | None = None  # where it lived (None: unknown, in an older layout)
-    stack: str | None = None  # its stack (None: unknown, or deleted)
-    kept: KeptHome | None = None  # a migration's old home kept beside its home
 
 
 def check_static(ctx: Context, doc: Parsed[Tenant], plan: model.Plan | None) -> None:

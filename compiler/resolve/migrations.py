@@ -15,15 +15,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from compiler.dsl import Parsed, Tenant
 from compiler.homes import Confirmed, Home, KeptHome, move_kinds
 from compiler.resolve import model
+from compiler.resolve.baseline import Baseline
 from compiler.resolve.context import Context
-
-if TYPE_CHECKING:
-    from compiler.resolve.lifecycle import Baseline
 
 GUIDE = "docs/migrations.md"
 # The field a reviewer changed to move the tenant, by kind of move, to point an error at.
