@@ -16,9 +16,11 @@ from tests.emit.stacks.effective import effective
 
 def family_artifacts(spec_dir: Path) -> list[Artifact]:
     """Everything the stacks family writes: each stack's root, each shape's module,
-    template and lock file."""
+    template and lock file, by path (the family hands them to the writer one at a time, in
+    the order it builds them)."""
     spec = validate(spec_dir)
-    return FAMILY.emit(spec, build_graph(spec), {})  # type: ignore[return-value]
+    built = FAMILY.emit(spec, build_graph(spec), {})
+    return sorted(built, key=lambda a: a.path)  # type: ignore[return-value]
 
 
 def roots(artifacts: Iterable[Artifact]) -> dict[str, dict[str, Any]]:
