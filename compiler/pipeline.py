@@ -189,7 +189,7 @@ class _Run:
         old_homes = kept.kept_records(spec, where, graph, previous.records)
         prepared = prepare_all(spec, graph)  # of the spec's nodes; then a migration's old home
         kept.add_to_graph(graph, old_homes)
-        prepared.append(kept.prepare(spec, where, old_homes))
+        prepared.append(kept.prepare(where, old_homes))
         digests = input_digests(prepared)
         if not scope.accepts_graph(graph, digests, previous):
             return None

@@ -17,6 +17,7 @@ home, which would read as its destruction.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import NamedTuple
 
 from compiler.emit.artifact import Output, Prepared, Reuse
 from compiler.errors import Diagnostic, Location, SpecError
@@ -32,16 +33,21 @@ RESTORE = (
 )
 
 
+class KeptNode(NamedTuple):
+    owner: Tenant  # whose old home it is (the first, for a module two old homes use)
+    record: NodeRecord  # as the compile before the move wrote it
+
+
 def kept_records(
     spec: ResolvedSpec,
     where: Mapping[str, Location],
     graph: PlatformGraph,
     previous: Mapping[str, NodeRecord],
-) -> dict[str, NodeRecord]:
+) -> dict[str, KeptNode]:
     """The previous records of every kept home's nodes (its stack, its database, each module
     of its stack that no other stack of the spec uses), or SpecError naming the tenants
     whose old home the output folder does not hold."""
-    out: dict[str, NodeRecord] = {}
+    out: dict[str, KeptNode] = {}
     problems = []
     for tenant in spec.live_tenants:
         if tenant.kept is None:
@@ -49,8 +55,9 @@ def kept_records(
         found = _old_home(tenant, graph, previous)
         if found is None:
             problems.append(_missing(tenant, where, "has no record of it"))
-        else:
-            out.update(found)
+            continue
+        for node, record in found.items():
+            out.setdefault(node, KeptNode(tenant, record))
     if problems:
         raise SpecError(problems)
     return out
@@ -86,40 +93,26 @@ def _missing(tenant: Tenant, where: Mapping[str, Location], why: str) -> Diagnos
     )
 
 
-def add_to_graph(graph: PlatformGraph, kept: Mapping[str, NodeRecord]) -> None:
+def add_to_graph(graph: PlatformGraph, kept: Mapping[str, KeptNode]) -> None:
     """The kept nodes, after what they depended on that is still there."""
     for node in sorted(kept):
-        graph.add(node, kept[node].kind, kept[node].name)
+        graph.add(node, kept[node].record.kind, kept[node].record.name)
     for node in sorted(kept):
-        for first in kept[node].depends_on:
+        for first in kept[node].record.depends_on:
             if first in graph:
                 graph.require(first, node)
 
 
-def prepare(
-    spec: ResolvedSpec, where: Mapping[str, Location], kept: Mapping[str, NodeRecord]
-) -> Prepared:
+def prepare(where: Mapping[str, Location], kept: Mapping[str, KeptNode]) -> Prepared:
     """The kept nodes' work: their digests as recorded, their files reused as they are."""
-    digests = {node: record.input_digest for node, record in kept.items()}
-    owners = {
-        node: t for t in spec.live_tenants if t.kept is not None for node in _nodes_of(t, kept)
-    }
+    digests = {node: found.record.input_digest for node, found in kept.items()}
 
     def build(reuse: Reuse) -> Iterator[Output]:
-        missing = sorted(node for node in kept if node not in reuse)
+        missing = {kept[n].owner.name: kept[n].owner for n in kept if n not in reuse}
         if missing:
-            tenants = {owners[n].name: owners[n] for n in missing if n in owners}
             why = "no longer holds its files as they were written (changed or removed by hand)"
-            raise SpecError([_missing(tenants[name], where, why) for name in sorted(tenants)])
+            raise SpecError([_missing(missing[name], where, why) for name in sorted(missing)])
         for node in sorted(kept):
             yield from reuse[node]
 
     return Prepared(digests, build)
-
-
-def _nodes_of(tenant: Tenant, kept: Mapping[str, NodeRecord]) -> list[str]:
-    assert tenant.kept is not None
-    stack = stack_node(tenant.kept.stack)
-    nodes = [stack, sql_node(tenant.kept.sql_target)]
-    record = kept.get(stack)
-    return nodes + [d for d in (record.depends_on if record else ()) if d in kept]
