@@ -28,7 +28,14 @@ from typing import Any, Final
 import orjson
 
 from compiler.errors import PaybillError
-from compiler.homes import HOME_PATTERN, STACK_NAME_PATTERN, Confirmed, Home, KeptHome
+from compiler.homes import (
+    HOME_PATTERN,
+    STACK_NAME_PATTERN,
+    Confirmed,
+    Home,
+    KeptHome,
+    default_stack,
+)
 
 MANIFEST_PATH: Final = "manifest.json"
 MANIFEST_VERSION: Final = "paybill.dev/manifest/v2"
@@ -542,7 +549,7 @@ def stack_tenants(records: Mapping[str, NodeRecord]) -> dict[str, str]:
         facts = record.tenant
         if facts is None:
             continue
-        out[facts.stack or f"tenant-{record.name}"] = record.name
+        out[facts.stack or default_stack(record.name)] = record.name
         if facts.kept is not None:
             out[facts.kept.stack] = record.name
     return out

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from compiler.dsl import ParsedSpec
 from compiler.graph import PlatformGraph, acl_node, module_node, sql_node, stack_node, tenant_node
+from compiler.homes import default_stack
 from compiler.load import LoadedSpec, load_spec
 from compiler.load.discover import load_read
 from compiler.load.scan import (
@@ -54,9 +55,9 @@ def tenant_nodes(tenant: str) -> tuple[str, ...]:
     of its own when its stack lets a store go)."""
     return (
         tenant_node(tenant),
-        module_node(f"tenant-{tenant}"),
-        stack_node(f"tenant-{tenant}"),
-        sql_node(f"tenant-{tenant}"),
+        module_node(default_stack(tenant)),
+        stack_node(default_stack(tenant)),
+        sql_node(default_stack(tenant)),
         acl_node(tenant),
     )
 
@@ -261,6 +262,6 @@ def _stack_taken(previous: Previous, tenant: str) -> bool:
     tenant had a stack of another name: a whole compile checks the names together."""
     record = previous.records.get(tenant_node(tenant))
     if record is None:
-        return stack_node(f"tenant-{tenant}") in previous.records
+        return stack_node(default_stack(tenant)) in previous.records
     facts = record.tenant
     return facts is not None and (facts.stack is not None or facts.kept is not None)

@@ -22,9 +22,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from compiler.homes import default_stack
 from compiler.moves import Migration
 from compiler.operate.protection import spec_address
-from compiler.records import Confirm, NodeRecord, tenant_of_stack
+from compiler.records import Confirm, NodeRecord, stack_tenants
 
 
 @dataclass(frozen=True)
@@ -59,12 +60,13 @@ class ResourceLoss:
         return spec_address(self.address)
 
 
-def _owner(stack: str, *records: Mapping[str, NodeRecord]) -> tuple[str, str, str]:
-    """(record node holding the confirmation, where it goes in the spec, its kind)."""
+def _owner(stack: str, stacks: Mapping[str, str]) -> tuple[str, str, str]:
+    """(record node holding the confirmation, where it goes in the spec, its kind), by
+    `stacks` (stack name -> tenant, `compiler.records.stack_tenants`)."""
     if stack.startswith("pool-"):
         pool = stack.removeprefix("pool-")
         return f"stack:{stack}", f"Platform spec.pools[{pool}]", "pool"
-    tenant = tenant_of_stack(stack, *records)
+    tenant = stacks.get(stack, stack.removeprefix("tenant-"))
     return f"tenant:{tenant}", f"Tenant/{tenant} spec", "tenant"
 
 
@@ -75,7 +77,7 @@ def retired_home(stack: str, node: str, head: Mapping[str, NodeRecord]) -> bool:
     if record is None or record.tenant is None or record.confirm is None:
         return False
     move = record.confirm.migration
-    current = record.tenant.stack or f"tenant-{record.name}"
+    current = record.tenant.stack or default_stack(record.name)
     return move is not None and move.retire_old and stack != current
 
 
@@ -94,8 +96,9 @@ def destructive_items(
     what is confirmed (a deleted tenant's confirmation is in the head; a removed stack's
     tenant may only be in the base)."""
     items = []
+    stacks = {**stack_tenants(base), **stack_tenants(head)}  # head's names win
     for loss in losses:
-        node, owner, _ = _owner(loss.stack, head, base)
+        node, owner, _ = _owner(loss.stack, stacks)
         confirm = _confirm(head, node) or _confirm(base, node)
         deleted = confirm.data_deletion and loss.stack.startswith("tenant-")
         deleted = deleted or retired_home(loss.stack, node, head)
@@ -163,7 +166,8 @@ def unused_confirmations(
         kind, _, name = node.partition(":")
         if kind not in {"tenant", "stack"}:
             continue
-        stack = f"tenant-{name}" if kind == "tenant" else name
+        named = record.tenant.stack if record.tenant is not None else None
+        stack = (named or default_stack(name)) if kind == "tenant" else name
         owner = (
             f"Tenant/{name} spec"
             if kind == "tenant"

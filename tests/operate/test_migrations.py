@@ -245,3 +245,16 @@ def test_a_long_list_of_migrations_gives_way_to_one_line_each_then_a_count() -> 
         ],
         ["- 1 migration: acme"],
     ]
+
+
+def test_a_named_stack_left_unjudged_keeps_its_confirm_destroy_out_of_the_list() -> None:
+    """`confirmDestroy` on a tenant whose spec names its stack belongs to that stack: when
+    the stack was not planned here, its confirmation is not called unused."""
+    named = replace(facts("silo", None), stack="tenant-acme-2", sql_target="tenant-acme-2")
+    confirm = Confirm(destroy=("aws_s3_bucket.data",))
+    record = NodeRecord("tenant:acme", "tenant", "acme", (), 3, "0" * 64, (), named, (), confirm)
+    head = {"tenant:acme": record}
+    assert guard.unused_confirmations([], head, unjudged=["tenant-acme-2"]) == []
+    assert guard.unused_confirmations([], head, unjudged=["tenant-acme"]) == [
+        "Tenant/acme spec: confirmDestroy aws_s3_bucket.data matches no planned change"
+    ]
