@@ -172,8 +172,8 @@ def _kept(
             ("spec", "stack") if doc.model.spec.stack is not None else ("spec",),
             f"the tenant's stack was {before.stack} (in {base_name}): renaming it would "
             "destroy it and build another in its place",
-            f"write 'stack: {before.stack}' (a stack is renamed only by a migration out of "
-            "a home with a database of its own, which keeps the old one beside it)",
+            f"write 'stack: {before.stack}'; a stack is renamed only by a migration out of "
+            "a home with a database of its own, which keeps the old one beside it",
         )
         return None
     if move.source != old.key or move.retire_old:
