@@ -16,9 +16,10 @@ nodes finish and starts no further wave: exit 4, with the journal saying what is
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import orjson
@@ -74,6 +75,14 @@ class ApplyResult:
             return EXIT_REFUSED
         outcomes = {e.outcome for e in self.journal.entries.values()}
         return EXIT_PARTIAL if outcomes & {"failed", "not started"} else EXIT_APPLIED
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def _digests(record: NodeRecord | None) -> dict[str, str]:
@@ -250,14 +259,17 @@ class Applier:
         targets = sorted({t for n in nodes for t in self.sql_targets(n)})
         converging: dict[str, Future[dict[str, tuple[str, str]]]] = {}
 
-        def one(node: str) -> bool:
+        def one(node: str, background: bool = False) -> bool:
             digests = _digests(self.head_records.get(node))
             kind = node.partition(":")[0]
             try:
                 if kind in NOTHING_TO_APPLY:
                     message = "nothing to apply: a module is applied through its stacks"
                 elif kind == "stack":
-                    message = apply_stack(self.stacks(), node.partition(":")[2])
+                    run = self.stacks()
+                    if background:
+                        run = replace(run, terraform=run.terraform.in_background())
+                    message = apply_stack(run, node.partition(":")[2])
                 elif kind == "runtime":
                     message = self.runtime_message()
                 elif kind in ("sql", "tenant"):
@@ -281,11 +293,15 @@ class Applier:
             self.journal.record(node, "applied", message, digests)
             return True
 
-        stacks = [n.partition(":")[2] for n in nodes if n.partition(":")[0] == "stack"]
+        stacks = longest_first(
+            [n.partition(":")[2] for n in nodes if n.partition(":")[0] == "stack"], self.head.read
+        )
+        # The longest stacks end the wave: one per core runs at full priority, the others
+        # in the background, so they plan and start first instead of sharing the cores with
+        # every small stack of the wave (which then run while those wait on the cloud).
+        foreground = set(stacks[: _cores()])
         with ThreadPoolExecutor(max(1, self.options.jobs)) as pool:
-            running = [
-                pool.submit(one, f"stack:{s}") for s in longest_first(stacks, self.head.read)
-            ]
+            running = [pool.submit(one, f"stack:{s}", s not in foreground) for s in stacks]
             for group in self._by_server(targets):
                 future = pool.submit(self._converge_serially, group)
                 converging.update(dict.fromkeys(group, future))

@@ -100,20 +100,28 @@ def drift(options: DriftOptions) -> DriftResult:
     records = read_records(options.generated)
     result = DriftResult()
     stacks = sorted(n.partition(":")[2] for n in records if n.startswith("stack:"))
-    if options.terraform:
-        if options.tf_override is not None and not options.tf_override.is_file():
-            from compiler.errors import EnvironmentProblem  # noqa: PLC0415
+    override = options.tf_override
+    if options.terraform and override is not None and not override.is_file():
+        from compiler.errors import EnvironmentProblem  # noqa: PLC0415
 
-            raise EnvironmentProblem(f"--tf-override {options.tf_override}: no such file")
-        stacks = _without_providers(options, stacks, result)
-        with ThreadPoolExecutor(max(1, options.jobs)) as pool:
-            for stack, lines in zip(
-                stacks, pool.map(lambda s: _stack(options, s), stacks), strict=True
-            ):
-                result.stacks[stack] = lines
-    else:
-        result.unchecked.append("stacks: not checked (--no-terraform)")
-    _sql(options, records, result)
+        raise EnvironmentProblem(f"--tf-override {override}: no such file")
+    # The databases are compared while terraform refreshes the stacks (the one waits on
+    # PostgreSQL, the other on the provider); the report keeps stacks first either way.
+    databases = DriftResult()
+    with ThreadPoolExecutor(1) as side:
+        compared = side.submit(_sql, options, records, databases)
+        if options.terraform:
+            stacks = _without_providers(options, stacks, result)
+            with ThreadPoolExecutor(max(1, options.jobs)) as pool:
+                for stack, lines in zip(
+                    stacks, pool.map(lambda s: _stack(options, s), stacks), strict=True
+                ):
+                    result.stacks[stack] = lines
+        else:
+            result.unchecked.append("stacks: not checked (--no-terraform)")
+        compared.result()
+    result.sql = databases.sql
+    result.unchecked += databases.unchecked
     _acl(options, records, result)
     return result
 

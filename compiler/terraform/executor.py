@@ -13,7 +13,7 @@ import shutil
 import signal
 import subprocess
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -23,6 +23,13 @@ BINARY_VARIABLE = "PAYBILL_TERRAFORM"
 # After a time limit, terraform gets SIGINT (it stops cleanly and releases its lock) and this
 # long to exit before it is killed.
 GRACE_SECONDS = 30.0
+# The niceness of terraform run in the background (see `Subprocess.in_background`): the
+# scheduler then gives the other terraform processes about ten times its share of the CPU.
+BACKGROUND_NICENESS = 10
+# Terraform and its providers are Go programs: unless the caller sets GOGC, their garbage
+# collector runs at 400 (Go's default is 100), which takes about a quarter less CPU for a
+# quarter more memory (the AWS provider's plans: 390 MB instead of 320 MB at most).
+GO_GC = "400"
 
 
 @dataclass(frozen=True)
@@ -61,10 +68,15 @@ class Subprocess:
     """Runs the real binary, in its own process group so a time limit stops its plugins too."""
 
     binary: str
+    niceness: int = 0  # added to this process's for terraform and the providers it starts
 
     @classmethod
     def found(cls) -> Subprocess:
         return cls(find_terraform())
+
+    def in_background(self) -> Subprocess:
+        """The same, at a lower CPU priority: for commands whose end nothing waits on first."""
+        return replace(self, niceness=BACKGROUND_NICENESS)
 
     def run(
         self, args: Sequence[str], cwd: Path, env: Mapping[str, str], timeout: float | None
@@ -73,7 +85,7 @@ class Subprocess:
             process = subprocess.Popen(
                 [self.binary, *args],
                 cwd=cwd,
-                env=dict(env),
+                env={"GOGC": GO_GC, **env},
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -82,6 +94,8 @@ class Subprocess:
             )
         except FileNotFoundError as missing:
             raise TerraformMissing(self.binary) from missing
+        if self.niceness:
+            _lower_priority(process.pid, self.niceness)
         timed_out = False
         try:
             stdout, stderr = process.communicate(timeout=timeout)
@@ -94,6 +108,21 @@ class Subprocess:
             _interrupt(process)
             raise
         return Completed(tuple(args), process.returncode, stdout, stderr, timed_out)
+
+
+def _lower_priority(pid: int, niceness: int) -> None:
+    """`niceness` more than this process's, never above the weakest priority (19). Done
+    right after the exec, before terraform starts its providers, which inherit it.
+
+    Terraform runs in a session of its own, and where the kernel schedules by session
+    (Linux's autogroups, `/proc/sys/kernel/sched_autogroup_enabled`) a process's own
+    niceness only ranks it within its session: the session's niceness is set too."""
+    with contextlib.suppress(OSError):
+        own = os.getpriority(os.PRIO_PROCESS, 0)
+        os.setpriority(os.PRIO_PROCESS, pid, min(19, own + niceness))
+    with contextlib.suppress(OSError, ValueError):
+        group = Path("/proc/self/autogroup").read_text().rpartition("nice")[2]
+        Path(f"/proc/{pid}/autogroup").write_text(f"{min(19, int(group) + niceness)}\n")
 
 
 def _interrupt(process: subprocess.Popen[str]) -> tuple[str, str]:

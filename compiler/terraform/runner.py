@@ -14,7 +14,7 @@ the work in its own processes). Each raises a `TerraformError` with terraform's 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from compiler.terraform import apply, init, output, plan, show, targeted
@@ -31,6 +31,12 @@ class Terraform:
     executor: Executor = field(default_factory=Subprocess.found)
     lock_timeout: float = 60.0
     timeout: float | None = None
+
+    def in_background(self) -> Terraform:
+        """The same, its commands at a lower CPU priority (the real binary only)."""
+        if isinstance(self.executor, Subprocess):
+            return replace(self, executor=self.executor.in_background())
+        return self
 
     def init(self, copy: WorkingCopy, backend_config: Path | None = None) -> None:
         """Install providers and set up the backend (`backend_config`: a `*.tfbackend`
@@ -52,7 +58,13 @@ class Terraform:
         refresh_only: bool = False,
         destroy: bool = False,
     ) -> Plan:
-        """Plan (refreshing first) and save it; the typed plan says what would change."""
+        """Plan (refreshing first) and save it; the typed plan says what would change.
+
+        A plan that exits 0 under `-detailed-exitcode` changes nothing and found nothing
+        changed outside terraform (terraform exits 2 for either, since its refreshed state
+        would then differ from the stored one): its typed plan is empty, without running
+        `show` (which loads the provider: seconds of CPU per stack, the most of a drift
+        check of unchanged stacks)."""
         planned = plan.plan(
             self.executor,
             copy,
@@ -63,6 +75,8 @@ class Terraform:
             lock_timeout=self.lock_timeout,
             timeout=self.timeout,
         )
+        if not planned.changed:
+            return show.unchanged(copy, planned.file)
         return show.show(
             self.executor,
             copy,

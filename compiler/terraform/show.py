@@ -4,9 +4,10 @@
 and its JSON kept beside the plan file (`<plan>.show.json`, with the SHA-256 of the plan
 file's bytes); a later `show` of the same file (applying a reviewed plan) reads that JSON
 instead of running terraform again. Only for the exact bytes it was made from: a plan file
-replaced, changed or re-made by another plan has another digest, and is shown anew. The
-JSON holds what the plan file holds (both may carry sensitive values), and is written
-readable by its owner only.
+replaced, changed or re-made by another plan has another digest, and is shown anew. A plan
+that changes nothing is never shown (`unchanged`: there is nothing to list), and what is
+kept beside it says so. The JSON holds what the plan file holds (both may carry sensitive
+values), and is written readable by its owner only.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from compiler.terraform.workspace import WorkingCopy
 
 KEPT_SUFFIX = ".show.json"
 _KEPT_VERSION = 1
+UNCHANGED = object()  # kept for a plan that changes nothing: there is no JSON to keep
 
 
 def show(
@@ -41,6 +43,8 @@ def show(
     `keep`: save terraform's JSON beside the plan for later shows of the same file."""
     digest = _digest(file)
     document = _kept(file, digest)
+    if document is UNCHANGED:
+        return Plan(copy.stack, file, changed=False)
     if document is not None:
         try:
             return read_plan(copy.stack, file, changed, document, refresh_only)
@@ -59,6 +63,15 @@ def show(
     if keep and digest is not None:
         _keep(file, digest, document)
     return plan
+
+
+def unchanged(copy: WorkingCopy, file: Path) -> Plan:
+    """The plan in `file`, which terraform said changes nothing (`plan -detailed-exitcode`
+    exited 0): empty, and remembered as such for a later `show` of the same bytes."""
+    digest = _digest(file)
+    if digest is not None:
+        _keep(file, digest, None)
+    return Plan(copy.stack, file, changed=False)
 
 
 def kept_file(file: Path) -> Path:
@@ -83,14 +96,21 @@ def _kept(file: Path, digest: str | None) -> Any:
         return None
     if not isinstance(kept, dict) or kept.get("version") != _KEPT_VERSION:
         return None
-    return kept.get("show") if kept.get("planSha256") == digest else None
+    if kept.get("planSha256") != digest:
+        return None
+    return UNCHANGED if kept.get("unchanged") is True else kept.get("show")
 
 
 def _keep(file: Path, digest: str, document: Any) -> None:
-    """Written to a scratch file and renamed: a reader sees the whole JSON or none."""
+    """Written to a scratch file and renamed: a reader sees the whole JSON or none. No
+    document: the plan changes nothing (see `unchanged`)."""
     target = kept_file(file)
     scratch = target.with_name(f".{target.name}.{os.getpid()}")
-    body = {"version": _KEPT_VERSION, "planSha256": digest, "show": document}
+    body: dict[str, Any] = {"version": _KEPT_VERSION, "planSha256": digest}
+    if document is None:
+        body["unchanged"] = True
+    else:
+        body["show"] = document
     descriptor = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as out:
         json.dump(body, out)

@@ -1,39 +1,48 @@
-"""This repository's generated stacks, applied for real on the local emulator through the
-runner: the pool, then (in parallel, as soon as the pool is there) a pooled and a bridge
-tenant, with a silo tenant beside the pool. A second plan of each shows no changes, and a
-change made by hand through the emulator's API shows as drift (repairing it is applying
-that plan, as the apply of every stack here already shows).
+"""One stack of each kind of spec/ (a pool, a silo, a pooled and a bridge tenant), applied
+for real on the local emulator through the runner, as an existing deployment lives them:
 
-Six to nine minutes: the AWS provider waits about a minute and a half for each database
-instance, and this covers the three kinds that have one (pool, bridge, silo).
+1. applied as paybill wrote them before modules (tests/data/stacks-before-modules.json.gz,
+   spec/ as it was then): the pool and the silo side by side, then the pooled and the bridge
+   tenant as soon as the pool is there; every first plan creates only;
+2. planned as paybill writes them now (the same spec compiled today): Terraform moves every
+   resource into the stack's module (the `moved` blocks of the root) and destroys, creates,
+   replaces or updates nothing; applied, the moves leave a plan with no changes at all;
+3. the resources are where the stacks say, the compiled output the working copies were
+   checked out from is untouched, and a change made by hand through the emulator's API
+   shows as drift (repairing it is applying that plan, as every apply here already shows).
+
+One deployment serves all three: the stacks the upgrade leaves are today's stacks, applied,
+so they are also what a new deployment would have (that one is applied from nothing by the
+walk, tests/operate/test_walk.py, and by the workflows, tests/scaffold/). Five to eight
+minutes: three of the four stacks have a database instance, which the AWS provider waits
+on when it creates one.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from compiler.emit.stacks.provider import LOCK_FILE, lock_file
+from compiler.pipeline import compile_spec
 from compiler.sandbox.emulator import Emulator
-from compiler.terraform import OVERRIDE_NAME, Action, Terraform, Workspace
+from compiler.terraform import OVERRIDE_NAME, Action, Plan, Terraform, TerraformError, Workspace
+from tests.emit.stacks.conftest import write_files
 from tests.emit.stacks.terraform import HOW_TO_GET, PLUGIN_CACHE, find_mirror, terraform
 from tests.sandbox.conftest import client
-from tests.support.emulator_stacks import (
-    GENERATED,
-    KINDS,
-    VARIABLES,
-    Outcome,
-    deploy_all,
-    digests,
-)
-from tests.support.tools import missing
+from tests.support.emulator_stacks import KINDS, VARIABLES, Outcome, deploy_all, digests
+from tests.support.tools import REPO, missing
 
 pytestmark = [pytest.mark.emulator, pytest.mark.terraform, pytest.mark.slow]
 
+BEFORE = REPO / "tests" / "data" / "stacks-before-modules.json.gz"
 # A command that runs longer has hit an emulator gap (the provider waiting forever).
 COMMAND_LIMIT = 900.0
+POOL = KINDS["pool"]
 
 
 @dataclass
@@ -41,31 +50,79 @@ class Deployment:
     tf: Terraform
     workspace: Workspace
     override: Path
-    outcomes: dict[str, Outcome]
-    generated_before: dict[str, str]
+    new: Path  # today's compile of the old spec: what the working copies are checked out from
+    old: dict[str, Outcome]
+    resources: dict[str, set[str]]  # each old stack's resource addresses
+    new_before: dict[str, str]  # digests of `new` before anything was checked out of it
+    moved: dict[str, Plan] = field(default_factory=dict)  # the plan of the new layout
+    after: dict[str, Plan] = field(default_factory=dict)  # planned again once applied
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def old_layout(folder: Path, stacks: dict[str, dict[str, object]]) -> Path:
+    """The old stacks as they were written (each with its lock file), with the records
+    `deploy_all` orders them by."""
+    for stack in KINDS.values():
+        target = folder / "stacks" / stack
+        target.mkdir(parents=True)
+        (target / "cdk.tf.json").write_text(json.dumps(stacks[stack], indent=2))
+        (target / LOCK_FILE).write_bytes(lock_file())
+        record = folder / "nodes" / "stack" / f"{stack}.json"
+        record.parent.mkdir(parents=True, exist_ok=True)
+        depends = [] if stack in (POOL, KINDS["silo"]) else [f"stack:{POOL}"]
+        record.write_text(json.dumps({"dependsOn": depends}))
+    return folder
 
 
 @pytest.fixture(scope="module")
 def deployment(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Deployment:
     terraform()  # skips locally, fails in CI, when the binary is missing
     root = tmp_path_factory.mktemp("stacks-on-emulator")
+    before = json.loads(gzip.decompress(BEFORE.read_bytes()))
+    stacks = before["stacks"]["spec"]
+    old = old_layout(root / "old", stacks)
+    spec = write_files(root / "spec", before["specs"]["spec"])
+    new = root / "new"
+    compile_spec(spec, new)
     override = emulator.write_override(root / "emulator.tf.json")
     tf = Terraform(timeout=COMMAND_LIMIT)
     workspace = Workspace(root / "work", plugin_cache=PLUGIN_CACHE)
-    before = dict(digests(GENERATED))
-    outcomes = deploy_all(tf, workspace, KINDS.values(), override, jobs=4)
+    outcomes = deploy_all(tf, workspace, KINDS.values(), override, 4, old, replan=False)
     if find_mirror() is None and any(
         "terraform init failed" in (o.error or "") for o in outcomes.values()
     ):
         missing(
             "the AWS provider 5.100.0 (no plugin mirror, and downloading it failed)", HOW_TO_GET
         )
-    return Deployment(tf, workspace, override, outcomes, before)
+    result = Deployment(
+        tf,
+        workspace,
+        override,
+        new,
+        outcomes,
+        {
+            s: {f"{t}.{n}" for t, items in stacks[s]["resource"].items() for n in items}
+            for s in KINDS.values()
+        },
+        dict(digests(new)),
+    )
+    for stack in sorted(KINDS.values(), key=lambda s: s != POOL):  # the pool first
+        if outcomes[stack].error is not None:
+            continue
+        try:
+            copy = workspace.checkout(stack, new / "stacks" / stack, override)
+            tf.init(copy)
+            result.moved[stack] = plan = tf.plan(copy, variables=VARIABLES)
+            tf.apply(copy, plan)
+            result.after[stack] = tf.plan(copy, variables=VARIABLES)
+        except TerraformError as failed:
+            result.errors[stack] = str(failed)
+    return result
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
-def test_each_kind_of_stack_applies_on_the_emulator(deployment: Deployment, kind: str) -> None:
-    outcome = deployment.outcomes[KINDS[kind]]
+def test_the_old_layout_applies(deployment: Deployment, kind: str) -> None:
+    outcome = deployment.old[KINDS[kind]]
     assert outcome.error is None, outcome.error
     assert outcome.first is not None
     assert outcome.first.changed
@@ -73,12 +130,28 @@ def test_each_kind_of_stack_applies_on_the_emulator(deployment: Deployment, kind
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
-def test_a_second_plan_shows_no_changes(deployment: Deployment, kind: str) -> None:
-    outcome = deployment.outcomes[KINDS[kind]]
-    assert outcome.second is not None, outcome.error
-    assert [(r.address, r.action) for r in outcome.second.resources] == []
-    assert outcome.second.drift == ()
-    assert not outcome.second.changed  # -detailed-exitcode 0
+def test_the_new_layout_moves_every_resource_and_changes_nothing(
+    deployment: Deployment, kind: str
+) -> None:
+    stack = KINDS[kind]
+    assert stack not in deployment.errors, deployment.errors.get(stack)
+    plan = deployment.moved[stack]
+    assert [(r.address, r.action) for r in plan.resources] == []
+    assert {old for old, _ in plan.moved} == deployment.resources[stack]
+    assert all(
+        new == f"module.{'pool' if kind == 'pool' else 'tenant'}.{old}" for old, new in plan.moved
+    )
+    assert plan.outputs == ()  # what later steps read stays as it was
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_once_the_moves_are_applied_nothing_is_left_to_do(
+    deployment: Deployment, kind: str
+) -> None:
+    stack = KINDS[kind]
+    assert stack not in deployment.errors, deployment.errors.get(stack)
+    after = deployment.after[stack]
+    assert (after.changed, after.resources, after.moved, after.drift) == (False, (), (), ())
 
 
 def test_the_resources_are_in_the_emulator(deployment: Deployment, emulator: Emulator) -> None:
@@ -99,10 +172,14 @@ def test_the_resources_are_in_the_emulator(deployment: Deployment, emulator: Emu
     assert pooled["storage_prefix"].value == "tenants/initech/"
 
 
-def test_generated_is_untouched_and_holds_no_emulator_settings(deployment: Deployment) -> None:
-    assert dict(digests(GENERATED)) == deployment.generated_before
-    assert not list(GENERATED.rglob(f"*{OVERRIDE_NAME}"))
-    written = [p for folder in ("stacks", "modules") for p in (GENERATED / folder).rglob("*.json")]
+def test_the_compiled_output_is_untouched_and_holds_no_emulator_settings(
+    deployment: Deployment,
+) -> None:
+    new = deployment.new
+    assert deployment.moved  # working copies were checked out of it
+    assert dict(digests(new)) == deployment.new_before
+    assert not list(new.rglob(f"*{OVERRIDE_NAME}"))
+    written = [p for folder in ("stacks", "modules") for p in (new / folder).rglob("*.json")]
     assert written
     assert "127.0.0.1" not in "".join(p.read_text() for p in written)
 
@@ -111,14 +188,16 @@ def test_a_change_made_by_hand_is_detected_as_drift(
     deployment: Deployment, emulator: Emulator
 ) -> None:
     tf, stack = deployment.tf, KINDS["pooled"]
-    assert deployment.outcomes[stack].second is not None, deployment.outcomes[stack].error
+    assert stack in deployment.after, deployment.errors.get(stack)
     everything = {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}
     client(emulator, "iam", "eu-central-1").put_role_policy(
         RoleName="ledgerline-tenant-initech",
         PolicyName="tenant-data",
         PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [everything]}),
     )
-    copy = deployment.workspace.checkout(stack, GENERATED / "stacks" / stack, deployment.override)
+    copy = deployment.workspace.checkout(
+        stack, deployment.new / "stacks" / stack, deployment.override
+    )
 
     seen = tf.plan(copy, variables=VARIABLES, refresh_only=True, out=copy.path / "seen.tfplan")
     assert seen.changed

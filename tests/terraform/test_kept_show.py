@@ -116,3 +116,37 @@ def test_a_plan_read_back_keeps_nothing(copy: WorkingCopy, tmp_path: Path) -> No
     out.write_bytes(fake.plan_bytes)
     Terraform(fake).show(copy, out)
     assert not kept_file(out).exists()
+
+
+@dataclass
+class NothingToDo(FakePlanner):
+    """A plan that exits 0 under -detailed-exitcode: nothing to change, no drift."""
+
+    def run(
+        self, args: Sequence[str], cwd: Path, env: Mapping[str, str], timeout: float | None
+    ) -> Completed:
+        done = super().run(args, cwd, env, timeout)
+        return Completed(done.args, 0, done.stdout, done.stderr) if args[0] == "plan" else done
+
+
+def test_a_plan_that_changes_nothing_is_never_shown(copy: WorkingCopy, tmp_path: Path) -> None:
+    """Exit 0 says there is nothing to list: no `show` (seconds of the provider's CPU), when
+    it is made or when it is read back for the apply of a reviewed plan."""
+    fake = NothingToDo()
+    tf = Terraform(fake)
+    out = tmp_path / "plan.tfplan"
+    planned = tf.plan(copy, out=out)
+    again = tf.show(copy, out)
+    assert fake.calls == ["plan"]
+    for plan in (planned, again):
+        assert (plan.changed, plan.resources, plan.drift, plan.outputs, plan.moved) == (
+            False,
+            (),
+            (),
+            (),
+            (),
+        )
+    # Other bytes in the file: not the plan that changed nothing, so it is shown.
+    out.write_bytes(b"plan two")
+    assert [r.address for r in tf.show(copy, out).resources] == ["aws_s3_bucket.one"]
+    assert fake.calls == ["plan", "show"]

@@ -4,6 +4,7 @@ for the binary (the executor interface exists for this)."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from compiler.terraform import (
     WorkingCopy,
     find_terraform,
 )
+from compiler.terraform.executor import BACKGROUND_NICENESS
 
 EMPTY_PLAN = json.dumps({"format_version": "1.2", "resource_changes": []})
 
@@ -195,3 +197,45 @@ def test_a_saved_plan_named_relative_to_the_caller_is_found_from_the_working_cop
     absolute = str(tmp_path / "plan/stacks/tenant-acme/plan.tfplan")
     assert fake.calls[0][0][-1] == absolute
     assert fake.calls[1][0][-1] == absolute
+
+
+def test_terraform_in_the_background_runs_with_its_plugins_at_a_lower_priority(
+    tmp_path: Path,
+) -> None:
+    """A wave's small stacks run in the background (compiler/operate/applying.py): terraform
+    and the provider it starts (here a child started a moment later, as terraform starts
+    its providers) get the lower priority; the foreground keeps the caller's."""
+    binary = tmp_path / "terraform"
+    binary.write_text(
+        "#!/bin/sh\n"
+        "sleep 0.3\n"  # terraform reads its configuration before it starts a provider
+        'sh -c \'echo "$(cut -d" " -f19 /proc/$$/stat)"; cat /proc/$$/autogroup\' 2>/dev/null\n'
+    )
+    binary.chmod(0o755)
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    runner = Subprocess(str(binary))
+    foreground = runner.run(["plan"], tmp_path, dict(os.environ), 30)
+    background = runner.in_background().run(["plan"], tmp_path, dict(os.environ), 30)
+    assert int(foreground.stdout.split()[0]) == own
+    assert int(background.stdout.split()[0]) == min(19, own + BACKGROUND_NICENESS)
+    # Where the kernel schedules by session (terraform's is its own), the session's too.
+    group = Path("/proc/self/autogroup")
+    if group.is_file():
+        own_group = int(group.read_text().rpartition("nice")[2])
+        assert foreground.stdout.split()[-1] == str(own_group)
+        assert background.stdout.split()[-1] == str(min(19, own_group + BACKGROUND_NICENESS))
+    assert Terraform(runner).in_background().executor == runner.in_background()
+
+
+def test_terraform_runs_with_a_lazier_garbage_collector_unless_told_otherwise(
+    tmp_path: Path,
+) -> None:
+    """GOGC=400 for terraform and its providers (a quarter less CPU), or the caller's."""
+    binary = tmp_path / "terraform"
+    binary.write_text('#!/bin/sh\necho "${GOGC:-unset}"\n')
+    binary.chmod(0o755)
+    environment = {k: v for k, v in os.environ.items() if k != "GOGC"}
+    runner = Subprocess(str(binary))
+    assert runner.run(["plan"], tmp_path, environment, 30).stdout.strip() == "400"
+    mine = runner.run(["plan"], tmp_path, {**environment, "GOGC": "100"}, 30)
+    assert mine.stdout.strip() == "100"

@@ -6,7 +6,7 @@ they were compiled from. Compiled again now, each stack, read as one configurati
 (`tests.emit.stacks.effective`), is that same configuration: the same resources with the
 same values, data sources, outputs, variables, provider and backend. Its `moved` blocks move
 every old address to the module's, so `terraform plan` of an applied stack of the old
-layout moves state and changes nothing (tests/sandbox/test_upgrade.py shows it on the
+layout moves state and changes nothing (tests/sandbox/test_stacks.py shows it on the
 emulator).
 
 This pins the upgrade of the release that introduced modules. A later change to the
