@@ -14,8 +14,11 @@ from compiler.operate import applying
 from compiler.operate.applying import Applier, ApplyOptions
 from compiler.operate.dsns import Dsns
 from compiler.operate.sources import FolderSource
+from compiler.operate.stack_apply import StackRun
 from compiler.operate.stacks import longest_first
 from compiler.records import read_records
+from compiler.terraform import Subprocess, Terraform, Workspace
+from compiler.terraform.executor import BACKGROUND_NICENESS
 from tests.support.tools import REPO
 
 GENERATED = REPO / "generated"
@@ -40,15 +43,19 @@ class Recorder:
 
     def __init__(self, converge_waits_for_a_stack: bool = False, fail: str = "") -> None:
         self.started: list[str] = []
+        self.niceness: dict[str, int] = {}  # stack -> the niceness its terraform runs at
         self.stack_started = threading.Event()
         self.converge_saw_a_stack: list[bool] = []
         self.waits = converge_waits_for_a_stack
         self.fail = fail
         self.lock = threading.Lock()
 
-    def apply_stack(self, run: object, stack: str) -> str:
+    def apply_stack(self, run: StackRun, stack: str) -> str:
         with self.lock:
             self.started.append(stack)
+            executor = run.terraform.executor
+            assert isinstance(executor, Subprocess)
+            self.niceness[stack] = executor.niceness
         self.stack_started.set()
         return "applied (recorded)"
 
@@ -63,11 +70,20 @@ class Recorder:
 
 
 @pytest.fixture
-def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
+def recorder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Recorder:
     found = Recorder()
     monkeypatch.setattr(applying, "apply_stack", found.apply_stack)
     monkeypatch.setattr(applying, "converge", found.converge)
-    monkeypatch.setattr(Applier, "stacks", lambda self: None)
+    run = StackRun(
+        terraform=Terraform(Subprocess("terraform")),
+        workspace=Workspace(tmp_path / "work"),
+        override=None,
+        head=lambda path: None,
+        base=None,
+        head_records={},
+        base_records={},
+    )
+    monkeypatch.setattr(Applier, "stacks", lambda self: run)
     return found
 
 
@@ -82,6 +98,28 @@ def test_the_largest_stacks_of_a_wave_start_first(tmp_path: Path, recorder: Reco
     # tenants (5 each), although by name tenant-wayne comes last.
     assert set(recorder.started[:2]) == BRIDGES
     assert sorted(recorder.started) == stacks
+
+
+@pytest.mark.parametrize("cores", [1, 2, 8])
+def test_the_largest_stacks_of_a_wave_run_at_full_priority_one_per_core(
+    tmp_path: Path, recorder: Recorder, monkeypatch: pytest.MonkeyPatch, cores: int
+) -> None:
+    """The rest of the wave runs in the background: the scheduler gives the stacks that end
+    the wave (a database each) the cores while they plan and start."""
+    monkeypatch.setattr(applying, "_cores", lambda: cores)
+    run = applier(tmp_path, jobs=12)
+    assert run.run_wave(second_wave(run))
+    foreground = {s for s, n in recorder.niceness.items() if n == 0}
+    background = {s for s, n in recorder.niceness.items() if n == BACKGROUND_NICENESS}
+    assert len(recorder.niceness) == 7
+    assert foreground | background == set(recorder.niceness)
+    if cores == 1:
+        assert len(foreground) == 1
+        assert foreground < BRIDGES
+    elif cores == 2:
+        assert foreground == BRIDGES
+    else:
+        assert background == set()
 
 
 def test_a_waves_converges_run_while_its_stacks_run(tmp_path: Path, recorder: Recorder) -> None:
