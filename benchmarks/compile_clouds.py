@@ -14,6 +14,7 @@ Each size runs in a fresh process.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -23,6 +24,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+# A first compile synthesizes its modules: measured without the modules earlier compiles
+# left in the user's module cache (compiler/emit/stacks/module_cache.py), unless set.
+os.environ.setdefault("PAYBILL_MODULE_CACHE", "off")
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 import fleet  # noqa: E402

@@ -48,6 +48,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+# A first compile synthesizes its modules: measured without the modules earlier compiles
+# left in the user's module cache (compiler/emit/stacks/module_cache.py), unless set.
+os.environ.setdefault("PAYBILL_MODULE_CACHE", "off")
 
 import fleet  # noqa: E402  (benchmarks/fleet.py, next to this script)
 

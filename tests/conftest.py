@@ -42,6 +42,9 @@ if in_ci():
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("JSII_RUNTIME_PACKAGE_CACHE_ROOT", str(REPO / ".build" / "jsii-cache"))
 os.environ.setdefault("CHECKPOINT_DISABLE", "1")
+# The modules every test's compile synthesizes, kept for the next compile that needs the
+# same module (compiler/emit/stacks/module_cache.py): the suite's own cache, not the user's.
+os.environ.setdefault("PAYBILL_MODULE_CACHE", str(REPO / ".build" / "module-cache"))
 
 SPEC = REPO / "spec"
 EXAMPLES = sorted(p for p in (REPO / "examples").iterdir() if p.is_dir())

@@ -22,7 +22,7 @@ from compiler.emit import artifact
 from compiler.emit import sql as sql_family
 from compiler.emit import stacks as stacks_family
 from compiler.emit.acl import inputs as acl_inputs
-from compiler.emit.stacks import runtime, synth
+from compiler.emit.stacks import module_cache, runtime, synth
 from compiler.emit.stacks.synth import ShapeBuild, ShapeJob
 from compiler.emit.stacks.template import Template
 from compiler.emit.stacks.values import Scalar
@@ -157,6 +157,8 @@ def test_a_failure_while_synthesizing_leaves_the_output_untouched(
         "state: active\n  confirmDestroy: [aws_db_instance.database]",
     )
 
+    monkeypatch.setenv(module_cache.CACHE_VARIABLE, "off")  # synthesized, not read back
+
     def broken(jobs: list[ShapeJob]) -> list[ShapeBuild]:
         raise RuntimeError("synthesis failed")
 
@@ -171,6 +173,7 @@ def test_a_stack_its_provider_schema_refuses_fails_the_compile(
 ) -> None:
     """Every module synthesized is validated against its provider's schema; a mistake of the
     builders is an error naming module, resource and attribute, and nothing is written."""
+    monkeypatch.setenv(module_cache.CACHE_VARIABLE, "off")  # synthesized, not read back
     original = synth.build_all
 
     def misspelled(jobs: list[ShapeJob]) -> list[ShapeBuild]:
@@ -384,6 +387,7 @@ def test_one_tenant_changed_stamps_that_stack_only_and_synthesizes_nothing(
 def test_a_stack_letting_a_store_go_synthesizes_its_module_only(
     workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv(module_cache.CACHE_VARIABLE, "off")  # synthesized, not read back
     built: list[str] = []
     original = synth.build
 
@@ -613,6 +617,7 @@ def test_a_missing_node_is_an_environment_problem(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(runtime.shutil, "which", lambda name: None)
+    monkeypatch.setenv(module_cache.CACHE_VARIABLE, "off")  # every module to synthesize
     assert main(["compile", str(SPEC), "--out", str(tmp_path / "out")]) == 3
     assert capsys.readouterr().err == (
         "paybill: 'node' is not installed: CDK for Terraform (cdktn) runs on Node.js; install "

@@ -36,7 +36,9 @@ from compiler.emit.artifact import (
     code_digest,
     fingerprint,
 )
+from compiler.emit.stacks import module_cache
 from compiler.emit.stacks.inputs import PlatformFacts, StackInputs, all_stacks, platform_facts
+from compiler.emit.stacks.module_cache import CachedModule
 from compiler.emit.stacks.provider import LOCK_FILE, lock_file
 from compiler.emit.stacks.template import Template
 from compiler.emit.stacks.values import Values, values_of
@@ -84,7 +86,7 @@ def prepare(spec: ResolvedSpec, graph: PlatformGraph) -> Prepared:
         digests[stack_node(name)] = fingerprint(builder_digest(), module, values[name])
 
     def build(reuse: Reuse) -> Iterator[Output]:
-        return _build(stacks, values, shapes, platform, reuse)
+        return _build(stacks, values, shapes, platform, modules, reuse)
 
     return Prepared(digests, build)
 
@@ -94,6 +96,7 @@ def _build(
     values: dict[str, Values],
     shapes: dict[str, Shape],
     platform: PlatformFacts,
+    module_digests: dict[str, str],
     reuse: Reuse,
 ) -> Iterator[Output]:
     """The family's files one at a time (a fleet's stacks are never in memory together):
@@ -116,7 +119,7 @@ def _build(
                 templates[module] = template
         else:
             synthesize[module] = shape
-    yield from _synthesize(synthesize, platform, templates)
+    yield from _synthesize(synthesize, platform, module_digests, templates)
     # Every document built now, against its provider's schema: a mistake of the compiler's
     # fails the compile before anything is written (the writer only stages what it is
     # given until the compile ends), with every problem found.
@@ -144,28 +147,37 @@ def _kept_template(kept: Sequence[Recorded], module: str) -> Template | None:
 
 
 def _synthesize(
-    modules: dict[str, Shape], platform: PlatformFacts, templates: dict[str, Template]
+    modules: dict[str, Shape],
+    platform: PlatformFacts,
+    digests: dict[str, str],
+    templates: dict[str, Template],
 ) -> list[Artifact]:
-    """Each module, its lock file and its template, through cdktn (node starts here)."""
+    """Each module, its lock file and its template: from the module cache when a compile
+    made it before (`module_cache`), else through cdktn (node starts here)."""
     if not modules:
         return []
-    from compiler.emit.stacks.synth import ShapeJob, build_all  # noqa: PLC0415  (jsii)
+    built = {name: module_cache.load(digests[name]) for name in modules}
+    todo = [name for name, found in built.items() if found is None]
+    if todo:
+        from compiler.emit.stacks.synth import ShapeJob, build_all  # noqa: PLC0415  (jsii)
 
-    jobs = [ShapeJob(name, shape, platform) for name, shape in modules.items()]
-    lock = lock_file()
-    results = build_all(jobs)
+        jobs = [ShapeJob(name, modules[name], platform) for name in todo]
+        for job, result in zip(jobs, build_all(jobs), strict=True):
+            built[job.module] = made = CachedModule(result.module, result.template)
+            module_cache.save(digests[job.module], made)
+    found = {name: module for name, module in built.items() if module is not None}
     check_documents(
-        (module_path(job.module), f"module {job.module}", result.module)
-        for job, result in zip(jobs, results, strict=True)
+        (module_path(name), f"module {name}", module.module) for name, module in found.items()
     )
+    lock = lock_file()
     out = []
-    for job, result in zip(jobs, results, strict=True):
-        node = module_node(job.module)
-        templates[job.module] = Template.of(result.template, job.module)
-        out.append(Artifact(module_path(job.module), result.module, node))
-        if job.shape.cloud == "aws":  # the only provider whose checksums can be known here
-            out.append(Artifact(module_path(job.module, LOCK_FILE), lock, node))
-        out.append(Artifact(module_path(job.module, TEMPLATE_FILE), result.template, node))
+    for name, module in found.items():
+        node = module_node(name)
+        templates[name] = Template.of(module.template, name)
+        out.append(Artifact(module_path(name), module.module, node))
+        if modules[name].cloud == "aws":  # the only provider whose checksums can be known here
+            out.append(Artifact(module_path(name, LOCK_FILE), lock, node))
+        out.append(Artifact(module_path(name, TEMPLATE_FILE), module.template, node))
     return out
 
 
