@@ -89,6 +89,19 @@ def outcomes(run_out: str) -> dict[str, str]:
     return found
 
 
+def merged(repo: Repository, branch: str, path: str, text: str, message: str) -> tuple[str, Run]:
+    """A pull request that writes one spec file: planned (changes), merged into main and
+    its reviewed plan applied. Its plan summary, and the apply."""
+    repo.git("checkout", "-q", "-b", branch)
+    repo.write(path, text)
+    repo.commit(message)
+    expect(repo.paybill("plan", "--base", "main", "--jobs", JOBS), 2)
+    summary = (repo.root / "plan/summary.md").read_text()
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--ff-only", branch)
+    return summary, expect(repo.paybill("apply", "--plan", "plan", "--jobs", JOBS), 0)
+
+
 def dsn_template(repo: Repository) -> str:
     """The sandbox's DSN, `{target}` standing for the database."""
     return Path(repo.env["PAYBILL_DSN_FILE"]).read_text().splitlines()[-1].partition("=")[2]

@@ -26,7 +26,16 @@ import pytest
 from compiler.emit.sql.state import TableState
 from compiler.sqlops.converge import load_state
 from tests.operate.repo import TENANTS, Repository, tenant
-from tests.operate.sandboxed import JOBS, aws, dsn_template, expect, outcomes, rows_of, sandboxed
+from tests.operate.sandboxed import (
+    JOBS,
+    aws,
+    dsn_template,
+    expect,
+    merged,
+    outcomes,
+    rows_of,
+    sandboxed,
+)
 from tests.sqlops.live import insert, row
 
 pytestmark = [pytest.mark.emulator, pytest.mark.terraform, pytest.mark.postgres, pytest.mark.slow]
@@ -58,15 +67,14 @@ def test_a_tenant_moves_pooled_to_bridge_to_silo_and_its_old_home_is_retired(
                 )
     before = rows_of(template, "pool-eu-shared", tables)
     assert set(before.values()) == {3}, before
-    repo.git("checkout", "-q", "-b", "alpha-to-bridge")
-    repo.write("tenants/alpha.yaml", tenant("alpha", "pro", extra=TO_BRIDGE))
-    repo.commit("alpha moves to pro: a migration")
-    planned = expect(repo.paybill("plan", "--base", "main", "--jobs", JOBS), 2)
-    summary = (repo.root / "plan/summary.md").read_text()
-    assert "- **alpha** (isolation): `pooled/eu-shared` → `bridge/eu-shared`" in summary, planned
-    repo.git("checkout", "-q", "main")
-    repo.git("merge", "-q", "--ff-only", "alpha-to-bridge")
-    applied = expect(repo.paybill("apply", "--plan", "plan", "--jobs", JOBS), 0)
+    summary, applied = merged(
+        repo,
+        "alpha-to-bridge",
+        "tenants/alpha.yaml",
+        tenant("alpha", "pro", extra=TO_BRIDGE),
+        "alpha moves to pro: a migration",
+    )
+    assert "- **alpha** (isolation): `pooled/eu-shared` → `bridge/eu-shared`" in summary, summary
     states = outcomes(applied.out)
     assert states["stack:tenant-alpha"] == "applied", applied.out
     journal = json.loads((Path(repo.env["PAYBILL_WORKDIR"]) / "journal.json").read_text())
@@ -89,15 +97,14 @@ def bridge_to_silo(
         for i in rds.describe_db_instances()["DBInstances"]  # type: ignore[attr-defined]
         if i["DBInstanceIdentifier"].endswith("-tenant-alpha")
     )["DBInstanceIdentifier"]
-    repo.git("checkout", "-q", "-b", "alpha-to-silo")
-    repo.write("tenants/alpha.yaml", tenant("alpha", "enterprise", pool=None, extra=RETIRE))
-    repo.commit("alpha moves to enterprise: a migration to a stack of its own, retired at once")
-    planned = expect(repo.paybill("plan", "--base", "main", "--jobs", JOBS), 2)
-    summary = (repo.root / "plan/summary.md").read_text()
-    assert "`bridge/eu-shared` → `silo/aws/eu-central-1`" in summary, planned
-    repo.git("checkout", "-q", "main")
-    repo.git("merge", "-q", "--ff-only", "alpha-to-silo")
-    applied = expect(repo.paybill("apply", "--plan", "plan", "--jobs", JOBS), 0)
+    summary, applied = merged(
+        repo,
+        "alpha-to-silo",
+        "tenants/alpha.yaml",
+        tenant("alpha", "enterprise", pool=None, extra=RETIRE),
+        "alpha moves to enterprise: a migration to a stack of its own, retired at once",
+    )
+    assert "`bridge/eu-shared` → `silo/aws/eu-central-1`" in summary, summary
     assert outcomes(applied.out)["stack:tenant-alpha-2"] == "applied", applied.out
     journal = json.loads((Path(repo.env["PAYBILL_WORKDIR"]) / "journal.json").read_text())
     steps = {s: journal["nodes"][f"migration:alpha/{s}"] for s in ("copy", "retire")}

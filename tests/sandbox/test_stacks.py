@@ -129,12 +129,18 @@ def test_the_old_layout_applies(deployment: Deployment, kind: str) -> None:
     assert set(outcome.first.counts) == {Action.CREATE}
 
 
+def upgraded(deployment: Deployment, kind: str) -> str:
+    """The stack of this kind, which the new layout was planned and applied for."""
+    stack = KINDS[kind]
+    assert stack not in deployment.errors, deployment.errors.get(stack)
+    return stack
+
+
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_the_new_layout_moves_every_resource_and_changes_nothing(
     deployment: Deployment, kind: str
 ) -> None:
-    stack = KINDS[kind]
-    assert stack not in deployment.errors, deployment.errors.get(stack)
+    stack = upgraded(deployment, kind)
     plan = deployment.moved[stack]
     assert [(r.address, r.action) for r in plan.resources] == []
     assert {old for old, _ in plan.moved} == deployment.resources[stack]
@@ -148,9 +154,7 @@ def test_the_new_layout_moves_every_resource_and_changes_nothing(
 def test_once_the_moves_are_applied_nothing_is_left_to_do(
     deployment: Deployment, kind: str
 ) -> None:
-    stack = KINDS[kind]
-    assert stack not in deployment.errors, deployment.errors.get(stack)
-    after = deployment.after[stack]
+    after = deployment.after[upgraded(deployment, kind)]
     assert (after.changed, after.resources, after.moved, after.drift) == (False, (), (), ())
 
 
