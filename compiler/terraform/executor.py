@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -120,9 +121,21 @@ def _lower_priority(pid: int, niceness: int) -> None:
     with contextlib.suppress(OSError):
         own = os.getpriority(os.PRIO_PROCESS, 0)
         os.setpriority(os.PRIO_PROCESS, pid, min(19, own + niceness))
-    with contextlib.suppress(OSError, ValueError):
-        group = Path("/proc/self/autogroup").read_text().rpartition("nice")[2]
-        Path(f"/proc/{pid}/autogroup").write_text(f"{min(19, int(group) + niceness)}\n")
+    group = session_niceness(Path("/proc/self/autogroup"))
+    if group is not None:
+        with contextlib.suppress(OSError):
+            Path(f"/proc/{pid}/autogroup").write_text(f"{min(19, group + niceness)}\n")
+
+
+def session_niceness(autogroup: Path) -> int | None:
+    """The niceness a process's session is scheduled with (`/autogroup-42 nice 0`), or None
+    where the kernel does not group by session or does not say (the file missing, empty or
+    unreadable, as in some sandboxed kernels)."""
+    try:
+        found = re.fullmatch(r"/autogroup-\d+ nice (-?\d+)\s*", autogroup.read_text())
+    except OSError:
+        return None
+    return int(found.group(1)) if found else None
 
 
 def _interrupt(process: subprocess.Popen[str]) -> tuple[str, str]:

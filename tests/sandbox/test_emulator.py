@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,7 @@ import pytest
 from compiler.errors import EnvironmentProblem
 from compiler.sandbox import emulator as module
 from compiler.sandbox.emulator import Emulator, running_emulator, start_emulator
+from compiler.sandbox.moto_server import OneAtATime, application
 from compiler.sandbox.process import is_running
 from tests.sandbox.conftest import client
 
@@ -81,3 +85,47 @@ def test_without_moto_the_message_says_how_to_install_it(
         "pip install 'paybill[sandbox]' (moto's server)"
     )
     assert raised.value.exit_code == 3
+
+
+def test_requests_go_through_moto_one_at_a_time_and_answer_whole() -> None:
+    """moto is not safe for concurrent use: the server's application serializes it."""
+    inside: list[int] = []
+    most = 0
+    lock = threading.Lock()
+
+    class Body:
+        closed = False
+
+        def __iter__(self) -> Iterator[bytes]:
+            yield b"pay"
+            time.sleep(0.01)  # the body is read inside the lock too
+            with lock:
+                inside.pop()
+            yield b"bill"
+
+        def close(self) -> None:
+            Body.closed = True
+
+    def slow(environ: dict[str, object], start_response: Callable[..., object]) -> Body:
+        nonlocal most
+        with lock:
+            inside.append(1)
+            most = max(most, len(inside))
+        time.sleep(0.01)
+        start_response("200 OK", [])
+        return Body()
+
+    serial = OneAtATime(slow)
+    answers: list[list[bytes]] = []
+    threads = [
+        threading.Thread(target=lambda: answers.append(serial({}, lambda *a: None)))
+        for _ in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most == 1
+    assert answers == [[b"paybill"]] * 8
+    assert Body.closed
+    assert isinstance(application(), OneAtATime)

@@ -24,7 +24,7 @@ from compiler.terraform import (
     WorkingCopy,
     find_terraform,
 )
-from compiler.terraform.executor import BACKGROUND_NICENESS
+from compiler.terraform.executor import BACKGROUND_NICENESS, session_niceness
 
 EMPTY_PLAN = json.dumps({"format_version": "1.2", "resource_changes": []})
 
@@ -219,12 +219,32 @@ def test_terraform_in_the_background_runs_with_its_plugins_at_a_lower_priority(
     assert int(foreground.stdout.split()[0]) == own
     assert int(background.stdout.split()[0]) == min(19, own + BACKGROUND_NICENESS)
     # Where the kernel schedules by session (terraform's is its own), the session's too.
-    group = Path("/proc/self/autogroup")
-    if group.is_file():
-        own_group = int(group.read_text().rpartition("nice")[2])
+    own_group = session_niceness(Path("/proc/self/autogroup"))
+    if own_group is not None:
         assert foreground.stdout.split()[-1] == str(own_group)
         assert background.stdout.split()[-1] == str(min(19, own_group + BACKGROUND_NICENESS))
     assert Terraform(runner).in_background().executor == runner.in_background()
+
+
+@pytest.mark.parametrize(
+    ("text", "niceness"),
+    [
+        ("/autogroup-1517 nice 0\n", 0),
+        ("/autogroup-3 nice -5\n", -5),
+        ("/autogroup-3 nice 19", 19),
+        ("", None),  # a sandboxed kernel's empty file
+        ("nice\n", None),
+        ("/autogroup-3 nice\n", None),
+        (None, None),  # no file: the kernel does not group by session
+    ],
+)
+def test_a_session_niceness_is_read_only_where_the_kernel_states_one(
+    tmp_path: Path, text: str | None, niceness: int | None
+) -> None:
+    autogroup = tmp_path / "autogroup"
+    if text is not None:
+        autogroup.write_text(text)
+    assert session_niceness(autogroup) == niceness
 
 
 def test_terraform_runs_with_a_lazier_garbage_collector_unless_told_otherwise(
