@@ -51,7 +51,11 @@ def recover(out: Path) -> str:
 def commit(out: Path, staging: Staging | None, removes: Sequence[str]) -> None:
     """Move what `staging` holds into place and delete `removes`, all or nothing (see
     above)."""
-    moves = staging.moves() if staging is not None else []
+    try:
+        moves = staging.moves() if staging is not None else []  # every staged file written
+    except BaseException:
+        discard(out)
+        raise
     checked: set[Path] = set()
     for move in [*moves, *(Move("", p) for p in removes)]:  # refuse before anything changes
         if not safe_move(move):

@@ -5,6 +5,8 @@ moves them into place once every file is staged, so a compile holds in memory th
 each file it built, not its bytes. A file whose folder does not exist in the output yet is
 staged in a folder of the same shape, and the topmost missing folder is moved whole: one
 rename for a new tenant's folder, a handful for a first compile, instead of one per file.
+The files themselves are created by `compiler.write.new_files` (in batches, by threads
+once the disk is slow); `moves` waits for every one.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from pathlib import Path
 
 from compiler.records import OUTPUT_FOLDERS, safe_path
 from compiler.write.layout import STAGING, ensure_internal
+from compiler.write.new_files import NewFiles
 
 TREE = "tree"  # the folder of the staging area that holds whole new folders
-_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,7 @@ class Staging:
         self._folders: dict[str, Move] = {}  # topmost folder missing in the output -> move
         self._present: dict[str, bool] = {}  # folder of the output -> whether it exists
         self._made: set[str] = set()  # folders made under the staging tree
+        self.files = NewFiles()
 
     def add(self, path: str, content: bytes) -> None:
         """Stage `content` for `path` (relative to the output folder)."""
@@ -58,11 +61,13 @@ class Staging:
             name = f"{TREE}/{path}"
             self._folders.setdefault(folder, Move(f"{TREE}/{folder}", folder, folder=True))
             self._make(os.path.dirname(name))
-        _write(os.path.join(self.root, name), content)
+        self.files.add(os.path.join(self.root, name), content)
         self.count += 1
 
     def moves(self) -> list[Move]:
-        """Whole folders first, then single files, in the order they were staged."""
+        """Whole folders first, then single files, in the order they were staged; once
+        every file is written (or the first error raised)."""
+        self.files.finish()
         return [*self._folders.values(), *self._files]
 
     def _missing_folder(self, path: str) -> str | None:
@@ -83,13 +88,3 @@ class Staging:
         if folder not in self._made:
             os.makedirs(os.path.join(self.root, folder), exist_ok=True)
             self._made.add(folder)
-
-
-def _write(path: str, content: bytes) -> None:
-    fd = os.open(path, _FLAGS, 0o666)  # the mode of any new file, less the umask
-    try:
-        view = memoryview(content)
-        while view:
-            view = view[os.write(fd, view) :]
-    finally:
-        os.close(fd)
