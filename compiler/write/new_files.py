@@ -5,7 +5,7 @@ Creating a file is kernel time: 0.02 ms on this project's machines, up to 0.8 ms
 that freed many inodes in the last half-minute (docs/performance.md, "What the file system
 charges"). Measured on 1,000 tenants (10,531 files): with the disk slow, two threads
 writing while the compile builds the next files take 1.5 to 3 s off the compile; with the
-disk fast, the same threads cost 0.6 s (the threads and the compile take turns at Python's
+disk fast, the same threads cost 0.4 to 0.8 s (the threads and the compile take turns at Python's
 lock for every call). So each batch is written in place and timed, and the first slow
 batch hands every later one to the threads. At most `BATCHES_WAITING` batches wait for
 them, so a fleet's bytes are never all in memory. The first error of a thread is raised

@@ -49,7 +49,7 @@ class Staging:
         self._folders: dict[str, Move] = {}  # topmost folder missing in the output -> move
         self._present: dict[str, bool] = {}  # folder of the output -> whether it exists
         self._made: set[str] = set()  # folders made under the staging tree
-        self.files = NewFiles()
+        self._new = NewFiles()  # creates the staged files
 
     def add(self, path: str, content: bytes) -> None:
         """Stage `content` for `path` (relative to the output folder)."""
@@ -61,14 +61,18 @@ class Staging:
             name = f"{TREE}/{path}"
             self._folders.setdefault(folder, Move(f"{TREE}/{folder}", folder, folder=True))
             self._make(os.path.dirname(name))
-        self.files.add(os.path.join(self.root, name), content)
+        self._new.add(os.path.join(self.root, name), content)
         self.count += 1
 
     def moves(self) -> list[Move]:
         """Whole folders first, then single files, in the order they were staged; once
         every file is written (or the first error raised)."""
-        self.files.finish()
+        self._new.finish()
         return [*self._folders.values(), *self._files]
+
+    def close(self) -> None:
+        """Wait for the files being created (before the staging area is removed)."""
+        self._new.close()
 
     def _missing_folder(self, path: str) -> str | None:
         """The topmost folder of `path` that the output does not have yet; None when it has

@@ -109,7 +109,7 @@ class Writer:
         trace: TracebackType | None,
     ) -> None:
         if kind is not None and self._staging is not None:
-            self._staging.files.close()
+            self._staging.close()
             journal.discard(self.previous.folder)  # nothing was committed: forget it
 
 
